@@ -1,0 +1,340 @@
+//===- KestrelDataMovementOps.cpp - Reshape, transpose, slice, ... --------===//
+//
+// Inference, verifiers and folders of the kestrel data movement ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/kestrel/IR/KestrelOps.h"
+#include "dialects/kestrel/IR/OpDiagnostics.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kestrel;
+
+/// Checks the optional 1-D shape operand of reshape/expand against the
+/// result rank.
+static LogicalResult verifyShapeOperand(Operation *op, Value shape,
+                                        RankedTensorType result) {
+  if (!shape)
+    return success();
+  auto type = cast<RankedTensorType>(shape.getType());
+  if (type.isDynamicDim(0))
+    return op->emitOpError("shape operand must have a static length");
+  if (type.getDimSize(0) != result.getRank())
+    return op->emitOpError("shape operand has ")
+           << type.getDimSize(0) << " entries but the result has rank "
+           << result.getRank();
+  return success();
+}
+
+static LogicalResult verifySameElementType(Operation *op, Type input,
+                                           Type result) {
+  Type in = getElementTypeOrSelf(input), out = getElementTypeOrSelf(result);
+  if (in != out)
+    return op->emitOpError("result element type ")
+           << out << " differs from the input element type " << in;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (failed(verifySameElementType(*this, input, result)) ||
+      failed(verifyShapeOperand(*this, getShape(), result)))
+    return failure();
+  if (!getShape() && result.getNumDynamicDims() > 1)
+    return emitOpError("result has ")
+           << result.getNumDynamicDims()
+           << " dynamic dimensions; without a shape operand at most one can "
+              "be inferred";
+  if (input.hasStaticShape() && result.hasStaticShape() &&
+      input.getNumElements() != result.getNumElements())
+    return emitOpError("input has ")
+           << input.getNumElements() << " elements but the result type holds "
+           << result.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  auto result = cast<RankedTensorType>(getType());
+  // The data order never changes, so only the final shape matters.
+  if (getInput().getType() == result &&
+      (!getShape() || result.hasStaticShape()))
+    return getInput();
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    if (result.hasStaticShape())
+      return dense.reshape(result);
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+static bool isPermutation(ArrayRef<int64_t> perm, int64_t rank) {
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return false;
+  SmallVector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return false;
+    seen[p] = true;
+  }
+  return true;
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  if (!isPermutation(perm, input.getRank()))
+    return inferError(location, getOperationName())
+           << "permutation " << formatShape(perm)
+           << " is not a permutation of [0, " << input.getRank() << ")";
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(input.getDimSize(p));
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
+      getInput().getType() == getType())
+    return getInput();
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    // transpose(transpose(x, p), q) reads x[p[q[i]]].
+    SmallVector<int64_t> composed;
+    for (int64_t q : perm)
+      composed.push_back(producer.getPermutation()[q]);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())) &&
+        producer.getInput().getType() == getType())
+      return producer.getInput();
+    getInputMutable().assign(producer.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  auto result = cast<RankedTensorType>(getType());
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    if (result.hasStaticShape())
+      return splat.resizeSplat(result);
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp and SplitOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return inferError(location, getOperationName()) << "needs an input";
+  auto first = cast<RankedTensorType>(inputs.front().getType());
+  int64_t rank = first.getRank(), axis = adaptor.getAxis();
+  if (failed(checkAxis(location, getOperationName(), "axis", axis, rank)))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  for (auto [i, value] : llvm::enumerate(inputs.drop_front())) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() != rank)
+      return inferError(location, getOperationName())
+             << "input " << i + 1 << " has rank " << type.getRank()
+             << ", expected " << rank;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t size = type.getDimSize(d);
+      if (d == axis) {
+        shape[d] =
+            ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size)
+                ? ShapedType::kDynamic
+                : shape[d] + size;
+        continue;
+      }
+      if (ShapedType::isDynamic(shape[d])) {
+        shape[d] = size;
+      } else if (!ShapedType::isDynamic(size) && size != shape[d]) {
+        return inferError(location, getOperationName())
+               << "input " << i + 1 << " has size " << size << " in dimension "
+               << d << " where the inputs before it have " << shape[d];
+      }
+    }
+  }
+  types.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(location, getOperationName(), "axis", axis,
+                       input.getRank())))
+    return failure();
+  ArrayRef<int64_t> sizes = adaptor.getSizes();
+  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s <= 0; }))
+    return inferError(location, getOperationName())
+           << "sizes must be non-empty and positive, got "
+           << formatShape(sizes);
+  int64_t total = 0;
+  for (int64_t s : sizes)
+    total += s;
+  int64_t dim = input.getDimSize(axis);
+  if (!ShapedType::isDynamic(dim) && total != dim)
+    return inferError(location, getOperationName())
+           << "sizes add up to " << total << ", but dimension " << axis
+           << " has size " << dim;
+  for (int64_t s : sizes) {
+    SmallVector<int64_t> shape(input.getShape());
+    shape[axis] = s;
+    types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+/// Elements ONNX Slice takes from a dimension of static size `dim`.
+static int64_t slicedSize(int64_t dim, int64_t start, int64_t end,
+                          int64_t step) {
+  if (start < 0)
+    start += dim;
+  if (end < 0)
+    end += dim;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    return end > start ? (end - start + step - 1) / step : 0;
+  }
+  start = std::clamp<int64_t>(start, 0, dim - 1);
+  end = std::clamp<int64_t>(end, -1, dim - 1);
+  return start > end ? (start - end - step - 1) / -step : 0;
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
+                    steps = adaptor.getSteps();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(starts.size()) != rank ||
+      static_cast<int64_t>(ends.size()) != rank ||
+      static_cast<int64_t>(steps.size()) != rank)
+    return inferError(location, getOperationName())
+           << "starts, ends and steps need one entry per dimension (rank "
+           << rank << "), got " << starts.size() << ", " << ends.size()
+           << " and " << steps.size();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (steps[d] == 0)
+      return inferError(location, getOperationName())
+             << "step of dimension " << d << " is zero";
+    int64_t dim = input.getDimSize(d);
+    shape.push_back(ShapedType::isDynamic(dim)
+                        ? ShapedType::kDynamic
+                        : slicedSize(dim, starts[d], ends[d], steps[d]));
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (!input.hasStaticShape() || input != getType())
+    return {};
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    if (getSteps()[d] != 1 || getStarts()[d] != 0 ||
+        (getEnds()[d] >= 0 && getEnds()[d] < input.getDimSize(d)))
+      return {};
+  return getInput();
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(location, getOperationName(), "axis", axis,
+                       input.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(input.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, input.getShape().drop_front(axis + 1));
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ExpandOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ExpandOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (failed(verifySameElementType(*this, input, result)) ||
+      failed(verifyShapeOperand(*this, getShape(), result)))
+    return failure();
+  int64_t offset = result.getRank() - input.getRank();
+  if (offset < 0)
+    return emitOpError("result rank ")
+           << result.getRank() << " is lower than the input rank "
+           << input.getRank();
+  for (int64_t j = 0; j < result.getRank(); ++j) {
+    int64_t out = result.getDimSize(j);
+    int64_t in = j >= offset ? input.getDimSize(j - offset) : 1;
+    if (!ShapedType::isDynamic(out) && !ShapedType::isDynamic(in) && in != 1 &&
+        in != out)
+      return emitOpError("input dimension ")
+             << j - offset << " (size " << in
+             << ") does not broadcast to result size " << out;
+    if (!getShape() && ShapedType::isDynamic(out) && in == 1)
+      return emitOpError("result dimension ")
+             << j
+             << " is dynamic but has no input dimension to take its size "
+                "from; pass a shape operand";
+  }
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor) {
+  auto result = cast<RankedTensorType>(getType());
+  if (getInput().getType() == result &&
+      (!getShape() || result.hasStaticShape()))
+    return getInput();
+  return {};
+}

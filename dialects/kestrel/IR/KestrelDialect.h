@@ -1,0 +1,16 @@
+//===- KestrelDialect.h - Kestrel dialect declaration -----------*- C++ -*-===//
+//
+// Declares the kestrel dialect class generated from KestrelBase.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_DIALECTS_KESTREL_IR_KESTRELDIALECT_H
+#define KESTREL_DIALECTS_KESTREL_IR_KESTRELDIALECT_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Dialect.h"
+
+#include "dialects/kestrel/IR/KestrelDialect.h.inc"
+
+#endif // KESTREL_DIALECTS_KESTREL_IR_KESTRELDIALECT_H

@@ -1,0 +1,273 @@
+//===- KestrelFusedOps.cpp - Norms, rope, attention, fused_elementwise ----===//
+//
+// Inference and verifiers of the fused kestrel ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/kestrel/IR/KestrelOps.h"
+#include "dialects/kestrel/IR/OpDiagnostics.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace kestrel;
+
+static bool compatibleSizes(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp and LayerNormOp
+//===----------------------------------------------------------------------===//
+
+/// A norm's parameter (`weight`, `scale`, `bias`) has exactly the normalized
+/// dimensions `input.shape[axis:]`.
+static LogicalResult inferNorm(std::optional<Location> location,
+                               StringRef opName, Value input, int64_t axis,
+                               float epsilon,
+                               ArrayRef<std::pair<StringRef, Value>> params,
+                               SmallVectorImpl<Type> &types) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (failed(checkAxis(location, opName, "axis", axis, type.getRank())))
+    return failure();
+  if (!(epsilon >= 0.0f))
+    return inferError(location, opName)
+           << "epsilon must be non-negative, got " << epsilon;
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
+  for (auto [name, value] : params) {
+    if (!value)
+      continue;
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(value.getType()).getShape();
+    if (shape.size() != normalized.size() ||
+        !llvm::all_of(llvm::zip_equal(shape, normalized), [](auto pair) {
+          return compatibleSizes(std::get<0>(pair), std::get<1>(pair));
+        }))
+      return inferError(location, opName)
+             << name << " has shape " << formatShape(shape)
+             << ", expected the normalized shape " << formatShape(normalized);
+  }
+  types.push_back(type);
+  return success();
+}
+
+LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferNorm(location, getOperationName(), adaptor.getInput(),
+                   adaptor.getAxis(), adaptor.getEpsilon().convertToFloat(),
+                   {{"weight", adaptor.getWeight()}}, types);
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferNorm(location, getOperationName(), adaptor.getInput(),
+                   adaptor.getAxis(), adaptor.getEpsilon().convertToFloat(),
+                   {{"scale", adaptor.getScale()}, {"bias", adaptor.getBias()}},
+                   types);
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  StringRef opName = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto cos = cast<RankedTensorType>(adaptor.getCos().getType());
+  auto sin = cast<RankedTensorType>(adaptor.getSin().getType());
+  if (input.getRank() < 2)
+    return inferError(location, opName)
+           << "input must have rank 2 or more ([..., seq, head_dim]), got "
+              "rank "
+           << input.getRank();
+  if (cos.getShape() != sin.getShape())
+    return inferError(location, opName)
+           << "cos and sin have different shapes "
+           << formatShape(cos.getShape()) << " and "
+           << formatShape(sin.getShape());
+  int64_t headDim = input.getShape().back();
+  int64_t rotaryDim = adaptor.getRotaryDim().value_or(headDim);
+  if (!ShapedType::isDynamic(rotaryDim) &&
+      (rotaryDim <= 0 || rotaryDim % 2 != 0 ||
+       (!ShapedType::isDynamic(headDim) && rotaryDim > headDim)))
+    return inferError(location, opName)
+           << "rotary_dim " << rotaryDim
+           << " must be even and in (0, head_dim = "
+           << (ShapedType::isDynamic(headDim) ? std::string("?")
+                                              : std::to_string(headDim))
+           << "]";
+  if (cos.getRank() < 1 || cos.getRank() > input.getRank())
+    return inferError(location, opName)
+           << "cos and sin must have rank 1 to " << input.getRank()
+           << ", got rank " << cos.getRank();
+  int64_t half = ShapedType::isDynamic(rotaryDim) ? rotaryDim : rotaryDim / 2;
+  if (!compatibleSizes(cos.getShape().back(), half))
+    return inferError(location, opName)
+           << "cos and sin have " << cos.getShape().back()
+           << " entries in their last dimension, expected rotary_dim / 2 = "
+           << half;
+  ArrayRef<int64_t> lead = input.getShape().drop_back();
+  ArrayRef<int64_t> tableLead = cos.getShape().drop_back();
+  int64_t offset = lead.size() - tableLead.size();
+  for (auto [i, size] : llvm::enumerate(tableLead))
+    if (size != 1 && !compatibleSizes(size, lead[offset + i]))
+      return inferError(location, opName)
+             << "cos and sin leading shape " << formatShape(tableLead)
+             << " does not broadcast to the input's leading shape "
+             << formatShape(lead);
+  types.push_back(input);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  StringRef opName = getOperationName();
+  auto q = cast<RankedTensorType>(adaptor.getQuery().getType());
+  auto k = cast<RankedTensorType>(adaptor.getKey().getType());
+  auto v = cast<RankedTensorType>(adaptor.getValue().getType());
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return inferError(location, opName)
+           << "query, key and value must have rank 4 ([batch, heads, seq, "
+              "head_dim]), got ranks "
+           << q.getRank() << ", " << k.getRank() << " and " << v.getRank();
+  if (q.getElementType() != k.getElementType() ||
+      q.getElementType() != v.getElementType())
+    return inferError(location, opName)
+           << "query, key and value must share one element type, got "
+           << q.getElementType() << ", " << k.getElementType() << " and "
+           << v.getElementType();
+  int64_t heads = adaptor.getNumHeads(), kvHeads = adaptor.getNumKvHeads();
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    return inferError(location, opName)
+           << "num_heads (" << heads
+           << ") must be a positive multiple of num_kv_heads (" << kvHeads
+           << ")";
+  auto checkDim = [&](RankedTensorType t, StringRef name, int64_t dim,
+                      int64_t expected, StringRef what) -> LogicalResult {
+    if (compatibleSizes(t.getDimSize(dim), expected))
+      return success();
+    return inferError(location, opName)
+           << name << " has " << t.getDimSize(dim) << " " << what
+           << ", expected " << expected;
+  };
+  if (failed(checkDim(q, "query", 1, heads, "heads (num_heads)")) ||
+      failed(checkDim(k, "key", 1, kvHeads, "heads (num_kv_heads)")) ||
+      failed(checkDim(v, "value", 1, kvHeads, "heads (num_kv_heads)")) ||
+      failed(checkDim(k, "key", 0, q.getDimSize(0), "as batch size")) ||
+      failed(checkDim(v, "value", 0, q.getDimSize(0), "as batch size")) ||
+      failed(checkDim(k, "key", 3, q.getDimSize(3), "as head_dim")) ||
+      failed(checkDim(v, "value", 2, k.getDimSize(2), "as sequence length")))
+    return failure();
+  int64_t batch = compatibleSizes(q.getDimSize(0), k.getDimSize(0)) &&
+                          ShapedType::isDynamic(q.getDimSize(0))
+                      ? k.getDimSize(0)
+                      : q.getDimSize(0);
+  SmallVector<int64_t> scores = {batch, heads, q.getDimSize(2),
+                                 k.getDimSize(2)};
+  if (Value mask = adaptor.getMask()) {
+    auto m = cast<RankedTensorType>(mask.getType());
+    if (!m.getElementType().isInteger(1) &&
+        m.getElementType() != q.getElementType())
+      return inferError(location, opName)
+             << "mask must be i1 or the query's element type "
+             << q.getElementType() << ", got " << m.getElementType();
+    SmallVector<int64_t> joined;
+    if (m.getRank() > 4 ||
+        failed(broadcastShapes({m.getShape(), scores}, joined)) ||
+        !llvm::all_of(llvm::zip_equal(joined, scores), [](auto pair) {
+          return compatibleSizes(std::get<0>(pair), std::get<1>(pair));
+        }))
+      return inferError(location, opName)
+             << "mask shape " << formatShape(m.getShape())
+             << " does not broadcast to the scores' shape "
+             << formatShape(scores) << " ([batch, num_heads, q_seq, kv_seq])";
+  }
+  if (std::optional<APFloat> scale = adaptor.getScale())
+    if (!scale->isFiniteNonZero())
+      return inferError(location, opName)
+             << "scale must be finite and non-zero";
+  types.push_back(RankedTensorType::get(
+      {batch, heads, q.getDimSize(2), v.getDimSize(3)}, q.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FusedElementwiseOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedElementwiseOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  if (getResults().empty())
+    return emitOpError("needs at least one result");
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value input : getInputs())
+    shapes.push_back(cast<RankedTensorType>(input.getType()).getShape());
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(shapes, shape)))
+    return emitOpError("input shapes do not broadcast");
+  for (auto [i, result] : llvm::enumerate(getResults())) {
+    ArrayRef<int64_t> resultShape =
+        cast<RankedTensorType>(result.getType()).getShape();
+    if (failed(verifyCompatibleShape(resultShape, shape)))
+      return emitOpError("result ")
+             << i << " has shape " << formatShape(resultShape)
+             << ", expected the inputs' broadcast shape " << formatShape(shape);
+  }
+  return success();
+}
+
+LogicalResult FusedElementwiseOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("body has ")
+           << body.getNumArguments() << " arguments, expected one per input ("
+           << getInputs().size() << ")";
+  for (auto [i, arg, input] : llvm::enumerate(body.getArguments(), getInputs()))
+    if (arg.getType() != getElementTypeOrSelf(input.getType()))
+      return emitOpError("body argument ")
+             << i << " has type " << arg.getType() << ", expected "
+             << getElementTypeOrSelf(input.getType())
+             << " (the element type of input " << i << ")";
+  auto yield = body.empty() ? YieldOp() : dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return emitOpError("body must end with kestrel.yield");
+  if (yield.getValues().size() != getNumResults())
+    return emitOpError("body yields ")
+           << yield.getValues().size() << " values, expected one per result ("
+           << getNumResults() << ")";
+  for (auto [i, value, result] :
+       llvm::enumerate(yield.getValues(), getResults()))
+    if (value.getType() != getElementTypeOrSelf(result.getType()))
+      return emitOpError("yielded value ")
+             << i << " has type " << value.getType() << ", expected "
+             << getElementTypeOrSelf(result.getType())
+             << " (the element type of result " << i << ")";
+  for (Operation &op : body.without_terminator()) {
+    StringRef dialect = op.getDialect() ? op.getDialect()->getNamespace() : "";
+    if ((dialect != "arith" && dialect != "math") || op.getNumRegions() != 0)
+      return emitOpError("body may only contain scalar arith and math ops, "
+                         "found '")
+             << op.getName() << "'";
+    auto isShaped = [](Type t) { return isa<ShapedType>(t); };
+    if (llvm::any_of(op.getOperandTypes(), isShaped) ||
+        llvm::any_of(op.getResultTypes(), isShaped))
+      return emitOpError("body op '")
+             << op.getName() << "' works on shaped values; only scalars are "
+             << "allowed";
+  }
+  return success();
+}

@@ -1,0 +1,182 @@
+//===- KestrelOps.cpp - Kestrel op inference, verifiers and folders -------===//
+//
+// Result-type inference and verification for the elementwise, linear
+// algebra, reduction and value ops. Data movement ops live in
+// KestrelDataMovementOps.cpp, fused ops in KestrelFusedOps.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/kestrel/IR/KestrelOps.h"
+#include "dialects/kestrel/IR/OpDiagnostics.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace kestrel;
+
+#define GET_OP_CLASSES
+#include "dialects/kestrel/IR/KestrelOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult GeluOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  return inferElementwiseResult(location, getOperationName(),
+                                adaptor.getInput().getType(), nullptr, types);
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  Type trueElement = getElementTypeOrSelf(adaptor.getTrueValue().getType());
+  Type falseElement = getElementTypeOrSelf(adaptor.getFalseValue().getType());
+  if (trueElement != falseElement)
+    return inferError(location, getOperationName())
+           << "true and false values have different element types ("
+           << trueElement << " vs " << falseElement << ")";
+  return inferElementwiseResult(location, getOperationName(),
+                                adaptor.getOperands().getTypes(), trueElement,
+                                types);
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return inferError(location, getOperationName())
+           << "operands must have rank 2 or more, got ranks " << lhs.getRank()
+           << " and " << rhs.getRank();
+  ArrayRef<int64_t> l = lhs.getShape(), r = rhs.getShape();
+  size_t lr = l.size(), rr = r.size();
+  bool ta = adaptor.getTransposeA(), tb = adaptor.getTransposeB();
+  int64_t m = ta ? l[lr - 1] : l[lr - 2];
+  int64_t kl = ta ? l[lr - 2] : l[lr - 1];
+  int64_t kr = tb ? r[rr - 1] : r[rr - 2];
+  int64_t n = tb ? r[rr - 2] : r[rr - 1];
+  if (!ShapedType::isDynamic(kl) && !ShapedType::isDynamic(kr) && kl != kr)
+    return inferError(location, getOperationName())
+           << "contraction dimensions differ: lhs has K = " << kl
+           << ", rhs has K = " << kr;
+  SmallVector<int64_t> batch;
+  if (failed(broadcastShapes({l.drop_back(2), r.drop_back(2)}, batch)))
+    return inferError(location, getOperationName())
+           << "batch dimensions " << formatShape(l.drop_back(2)) << " and "
+           << formatShape(r.drop_back(2)) << " do not broadcast";
+  batch.push_back(m);
+  batch.push_back(n);
+  types.push_back(RankedTensorType::get(batch, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferSoftmax(std::optional<Location> location,
+                                  StringRef opName, Value input, int64_t axis,
+                                  SmallVectorImpl<Type> &types) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (failed(checkAxis(location, opName, "axis", axis, type.getRank())))
+    return failure();
+  types.push_back(type);
+  return success();
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferSoftmax(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getAxis(), types);
+}
+
+LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> location,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferSoftmax(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getAxis(), types);
+}
+
+static LogicalResult inferReduction(std::optional<Location> location,
+                                    StringRef opName, Value input,
+                                    ArrayRef<int64_t> axes, bool keepdims,
+                                    SmallVectorImpl<Type> &types) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  bool valid = !axes.empty();
+  for (size_t i = 0; valid && i < axes.size(); ++i)
+    valid = axes[i] >= 0 && axes[i] < rank && (i == 0 || axes[i - 1] < axes[i]);
+  if (!valid)
+    return inferError(location, opName)
+           << "axes must be non-empty, sorted, unique and in [0, " << rank
+           << "), got " << formatShape(axes);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(type.getDimSize(d));
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  types.push_back(RankedTensorType::get(shape, type.getElementType()));
+  return success();
+}
+
+#define KESTREL_REDUCE_INFER(OP)                                               \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> location, Adaptor adaptor,        \
+      SmallVectorImpl<Type> &types) {                                          \
+    return inferReduction(location, getOperationName(), adaptor.getInput(),    \
+                          adaptor.getAxes(), adaptor.getKeepdims(), types);    \
+  }
+KESTREL_REDUCE_INFER(ReduceSumOp)
+KESTREL_REDUCE_INFER(ReduceMeanOp)
+KESTREL_REDUCE_INFER(ReduceMaxOp)
+KESTREL_REDUCE_INFER(ReduceMinOp)
+#undef KESTREL_REDUCE_INFER
+
+//===----------------------------------------------------------------------===//
+// ConstantOp and WeightOp
+//===----------------------------------------------------------------------===//
+
+/// Inline literals above this many elements belong in the weights file.
+static constexpr int64_t kMaxInlineConstantElements = 1 << 16;
+
+LogicalResult ConstantOp::verify() {
+  ElementsAttr value = getValue();
+  if (!value.isSplat() && value.getNumElements() > kMaxInlineConstantElements)
+    return emitOpError("literal with ")
+           << value.getNumElements() << " elements exceeds the "
+           << kMaxInlineConstantElements
+           << "-element limit for inline constants; store it as a "
+              "kestrel.weight";
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult WeightOp::verify() {
+  if (getName().empty())
+    return emitOpError("name must not be empty");
+  return success();
+}

@@ -1,0 +1,26 @@
+//===- KestrelOps.h - Kestrel dialect ops -----------------------*- C++ -*-===//
+//
+// Declares the ops generated from KestrelOps.td and the shape-inference
+// helpers their generated code calls.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_DIALECTS_KESTREL_IR_KESTRELOPS_H
+#define KESTREL_DIALECTS_KESTREL_IR_KESTRELOPS_H
+
+#include "dialects/kestrel/IR/KestrelDialect.h"
+#include "dialects/kestrel/IR/KestrelTraits.h"
+#include "dialects/kestrel/IR/ShapeInference.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialects/kestrel/IR/KestrelOps.h.inc"
+
+#endif // KESTREL_DIALECTS_KESTREL_IR_KESTRELOPS_H

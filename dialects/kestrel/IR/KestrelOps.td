@@ -1,0 +1,566 @@
+//===- KestrelOps.td - Kestrel dialect ops -----------------*- tablegen -*-===//
+//
+// Import-level and fused ops of the kestrel dialect. Sections: elementwise,
+// linear algebra and reductions, data movement, values, fused ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_OPS_TD
+#define KESTREL_OPS_TD
+
+include "dialects/kestrel/IR/KestrelBase.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+// A unary op whose result has the type of its operand.
+class Kestrel_UnaryOp<string mnemonic, Type tensorTy, string semantics,
+                      list<Trait> traits = []>
+    : Kestrel_Op<mnemonic, !listconcat([Pure, Kestrel_InferTypes], traits)> {
+  let description = Kestrel_Doc<semantics,
+      "%y = kestrel." # mnemonic # " %x : (tensor<?x4096xf32>) -> "
+      # "tensor<?x4096xf32>">.text;
+  let arguments = (ins tensorTy:$input);
+  let results = (outs tensorTy:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::kestrel::inferElementwiseResult(
+          location, getOperationName(), adaptor.getOperands().getTypes(),
+          /*resultElementType=*/nullptr, types);
+    }
+  }];
+}
+
+class Kestrel_FloatUnaryOp<string mnemonic, string semantics>
+    : Kestrel_UnaryOp<mnemonic, Kestrel_FloatTensor, semantics> {
+  let summary = semantics;
+}
+
+def Kestrel_NegOp : Kestrel_UnaryOp<"neg", Kestrel_NumericTensor,
+    "Elementwise negation `-x`."> { let summary = "elementwise negation"; }
+def Kestrel_AbsOp : Kestrel_UnaryOp<"abs", Kestrel_NumericTensor,
+    "Elementwise absolute value `|x|`."> {
+  let summary = "elementwise absolute value";
+}
+def Kestrel_ReluOp : Kestrel_UnaryOp<"relu", Kestrel_NumericTensor,
+    "Elementwise rectified linear unit `max(x, 0)`."> {
+  let summary = "elementwise ReLU";
+}
+
+def Kestrel_SqrtOp : Kestrel_FloatUnaryOp<"sqrt", "Elementwise square root.">;
+def Kestrel_RsqrtOp
+    : Kestrel_FloatUnaryOp<"rsqrt", "Elementwise reciprocal square root.">;
+def Kestrel_ReciprocalOp
+    : Kestrel_FloatUnaryOp<"reciprocal", "Elementwise reciprocal `1 / x`.">;
+def Kestrel_ExpOp : Kestrel_FloatUnaryOp<"exp", "Elementwise natural exponential.">;
+def Kestrel_LogOp : Kestrel_FloatUnaryOp<"log", "Elementwise natural logarithm.">;
+def Kestrel_ErfOp : Kestrel_FloatUnaryOp<"erf", "Elementwise Gauss error function.">;
+def Kestrel_TanhOp
+    : Kestrel_FloatUnaryOp<"tanh", "Elementwise hyperbolic tangent.">;
+def Kestrel_SinOp : Kestrel_FloatUnaryOp<"sin", "Elementwise sine (radians).">;
+def Kestrel_CosOp : Kestrel_FloatUnaryOp<"cos", "Elementwise cosine (radians).">;
+def Kestrel_SigmoidOp : Kestrel_FloatUnaryOp<"sigmoid",
+    "Elementwise logistic sigmoid `1 / (1 + exp(-x))`.">;
+def Kestrel_SiluOp : Kestrel_FloatUnaryOp<"silu",
+    "Elementwise SiLU (swish) `x * sigmoid(x)`.">;
+
+def Kestrel_GeluOp : Kestrel_Op<"gelu", [Pure, Kestrel_InferTypes]> {
+  let summary = "elementwise GELU, exact or tanh-approximated";
+  let description = Kestrel_Doc<[{
+    `0.5 * x * (1 + erf(x / sqrt(2)))`; with `approximate = true` the tanh
+    form `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))` that
+    GPT-2 and ONNX `Gelu(approximate="tanh")` / `FastGelu` use.
+  }], "%y = kestrel.gelu %x {approximate = true} : (tensor<?x3072xf32>) -> "
+      "tensor<?x3072xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "false">:$approximate);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_NotOp : Kestrel_UnaryOp<"not", Kestrel_BoolTensor,
+    "Elementwise logical negation of an `i1` tensor."> {
+  let summary = "elementwise logical not";
+}
+
+// A broadcasting binary op. `resultElementType` null: the operands' type.
+class Kestrel_BinaryOp<string mnemonic, Type operandTy, Type resultTy,
+                       string semantics, string resultElementType = "nullptr",
+                       string exampleResultElement = "f32">
+    : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes,
+                            SameOperandsElementType]> {
+  let description = Kestrel_Doc<semantics # [{
+
+    The operands broadcast with NumPy semantics; the result has the
+    broadcast shape.
+  }], "%z = kestrel." # mnemonic # " %x, %y : (tensor<?x8x128xf32>, "
+      "tensor<128xf32>) -> tensor<?x8x128x" # exampleResultElement # ">">.text;
+  let arguments = (ins operandTy:$lhs, operandTy:$rhs);
+  let results = (outs resultTy:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      (void)context;
+      return ::kestrel::inferElementwiseResult(
+          location, getOperationName(), adaptor.getOperands().getTypes(),
+  }] # resultElementType # [{, types);
+    }
+  }];
+}
+
+class Kestrel_ArithOp<string mnemonic, string semantics>
+    : Kestrel_BinaryOp<mnemonic, Kestrel_NumericTensor, Kestrel_NumericTensor,
+                       semantics> {
+  let summary = semantics;
+}
+
+def Kestrel_AddOp : Kestrel_ArithOp<"add", "Elementwise addition `x + y`.">;
+def Kestrel_SubOp : Kestrel_ArithOp<"sub", "Elementwise subtraction `x - y`.">;
+def Kestrel_MulOp
+    : Kestrel_ArithOp<"mul", "Elementwise multiplication `x * y`.">;
+def Kestrel_DivOp : Kestrel_ArithOp<"div",
+    "Elementwise division `x / y` (integers truncate toward zero).">;
+def Kestrel_PowOp : Kestrel_ArithOp<"pow", "Elementwise power `x ^ y`.">;
+def Kestrel_MaxOp : Kestrel_ArithOp<"max", "Elementwise maximum.">;
+def Kestrel_MinOp : Kestrel_ArithOp<"min", "Elementwise minimum.">;
+
+class Kestrel_CompareOp<string mnemonic, string semantics>
+    : Kestrel_BinaryOp<mnemonic, Kestrel_Tensor, Kestrel_BoolTensor, semantics,
+                       "::mlir::IntegerType::get(context, 1)", "i1"> {
+  let summary = semantics;
+}
+
+def Kestrel_EqualOp : Kestrel_CompareOp<"equal", "Elementwise `x == y`.">;
+def Kestrel_NotEqualOp
+    : Kestrel_CompareOp<"not_equal", "Elementwise `x != y`.">;
+def Kestrel_LessOp : Kestrel_CompareOp<"less", "Elementwise `x < y`.">;
+def Kestrel_LessEqualOp
+    : Kestrel_CompareOp<"less_equal", "Elementwise `x <= y`.">;
+def Kestrel_GreaterOp : Kestrel_CompareOp<"greater", "Elementwise `x > y`.">;
+def Kestrel_GreaterEqualOp
+    : Kestrel_CompareOp<"greater_equal", "Elementwise `x >= y`.">;
+
+class Kestrel_LogicalOp<string mnemonic, string semantics>
+    : Kestrel_BinaryOp<mnemonic, Kestrel_BoolTensor, Kestrel_BoolTensor,
+                       semantics, "nullptr", "i1"> {
+  let summary = semantics;
+}
+
+def Kestrel_AndOp : Kestrel_LogicalOp<"and", "Elementwise logical and.">;
+def Kestrel_OrOp : Kestrel_LogicalOp<"or", "Elementwise logical or.">;
+def Kestrel_XorOp : Kestrel_LogicalOp<"xor", "Elementwise logical xor.">;
+
+def Kestrel_WhereOp : Kestrel_Op<"where", [Pure, Kestrel_InferTypes]> {
+  let summary = "elementwise select";
+  let description = Kestrel_Doc<[{
+    `condition ? true_value : false_value`, elementwise, with the three
+    operands broadcast together.
+  }], "%r = kestrel.where %c, %x, %y : (tensor<1x1x?x?xi1>, "
+      "tensor<?x32x?x?xf32>, tensor<f32>) -> tensor<?x32x?x?xf32>">.text;
+  let arguments = (ins Kestrel_BoolTensor:$condition,
+                       Kestrel_Tensor:$true_value,
+                       Kestrel_Tensor:$false_value);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $true_value `,` $false_value attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_CastOp : Kestrel_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "elementwise element-type conversion";
+  let description = Kestrel_Doc<[{
+    Converts every element to the result's element type: float to float
+    rounds to nearest even (saturating to the largest finite value for
+    `f8E4M3FN`), float to integer truncates toward zero, integer to `i1`
+    tests for non-zero, `i1` to a number gives 0 or 1.
+  }], "%y = kestrel.cast %x : (tensor<?x4096xf32>) -> tensor<?x4096xbf16>">
+      .text;
+  let arguments = (ins Kestrel_Tensor:$input);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra, normalization-free reductions, softmax
+//===----------------------------------------------------------------------===//
+
+def Kestrel_MatmulOp : Kestrel_Op<"matmul", [Pure, Kestrel_InferTypes,
+                                            SameOperandsAndResultElementType]> {
+  let summary = "batched matrix multiplication with broadcast batch dims";
+  let description = Kestrel_Doc<[{
+    `lhs` is `[..., M, K]` (`[..., K, M]` with `transpose_a`) and `rhs` is
+    `[..., K, N]` (`[..., N, K]` with `transpose_b`); both have rank 2 or
+    more. The leading batch dimensions broadcast with NumPy semantics and the
+    result is `[broadcast(batch), M, N]`. Accumulation is in f32 or wider for
+    floating-point operands.
+  }], "%y = kestrel.matmul %x, %w {transpose_b = true} : "
+      "(tensor<?x?x4096xbf16>, tensor<11008x4096xbf16>) -> "
+      "tensor<?x?x11008xbf16>">.text;
+  let arguments = (ins Kestrel_NumericTensor:$lhs, Kestrel_NumericTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_b);
+  let results = (outs Kestrel_NumericTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+class Kestrel_SoftmaxBase<string mnemonic, string semantics>
+    : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes]> {
+  let description = Kestrel_Doc<semantics,
+      "%p = kestrel." # mnemonic # " %s {axis = 3 : i64} : "
+      "(tensor<?x32x?x?xf32>) -> tensor<?x32x?x?xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_SoftmaxOp : Kestrel_SoftmaxBase<"softmax",
+    "`exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`."> {
+  let summary = "softmax along one axis";
+}
+def Kestrel_LogSoftmaxOp : Kestrel_SoftmaxBase<"log_softmax",
+    "`x - max(x) - log(sum(exp(x - max(x))))` along `axis`."> {
+  let summary = "log-softmax along one axis";
+}
+
+class Kestrel_ReduceOp<string mnemonic, string semantics>
+    : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes]> {
+  let summary = semantics;
+  let description = Kestrel_Doc<semantics # [{
+
+    `axes` is sorted, unique, non-empty and within `[0, rank)`. With
+    `keepdims` (the default) reduced dimensions stay as size 1, otherwise
+    they are dropped.
+  }], "%m = kestrel." # mnemonic # " %x {axes = array<i64: 2>} : "
+      "(tensor<?x?x4096xf32>) -> tensor<?x?x1xf32>">.text;
+  let arguments = (ins Kestrel_NumericTensor:$input,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs Kestrel_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_ReduceSumOp
+    : Kestrel_ReduceOp<"reduce_sum", "Sum over the given axes.">;
+def Kestrel_ReduceMeanOp
+    : Kestrel_ReduceOp<"reduce_mean", "Arithmetic mean over the given axes.">;
+def Kestrel_ReduceMaxOp
+    : Kestrel_ReduceOp<"reduce_max", "Maximum over the given axes.">;
+def Kestrel_ReduceMinOp
+    : Kestrel_ReduceOp<"reduce_min", "Minimum over the given axes.">;
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Kestrel_ReshapeOp : Kestrel_Op<"reshape", [Pure]> {
+  let summary = "reinterpret a tensor with a new shape";
+  let description = Kestrel_Doc<[{
+    Keeps the elements in row-major order and gives them the result's shape.
+    Static shapes must hold the same number of elements. Without the `shape`
+    operand the result has at most one dynamic dimension, computed from the
+    element count (ONNX's `-1`); with it, `shape` is a 1-D `i64` tensor whose
+    length is the result rank and whose entries are the result dimensions.
+  }], [{%y = kestrel.reshape %x : (tensor<?x?x4096xf32>) -> tensor<?x32x128xf32>
+%z = kestrel.reshape %x, %s : (tensor<?x?x4096xf32>, tensor<4xi64>) ->
+    tensor<?x?x32x128xf32>}]>.text;
+  let arguments = (ins Kestrel_Tensor:$input,
+                       Optional<Kestrel_ShapeTensor>:$shape);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`,` $shape^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kestrel_TransposeOp : Kestrel_Op<"transpose", [Pure, Kestrel_InferTypes]> {
+  let summary = "permute the dimensions of a tensor";
+  let description = Kestrel_Doc<[{
+    Result dimension `i` is input dimension `permutation[i]`.
+  }], "%t = kestrel.transpose %x {permutation = array<i64: 0, 2, 1, 3>} : "
+      "(tensor<?x?x32x128xf32>) -> tensor<?x32x?x128xf32>">.text;
+  let arguments = (ins Kestrel_Tensor:$input,
+                       DenseI64ArrayAttr:$permutation);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Kestrel_ConcatOp : Kestrel_Op<"concat", [Pure, Kestrel_InferTypes,
+                                            SameOperandsAndResultElementType]> {
+  let summary = "concatenate tensors along one axis";
+  let description = Kestrel_Doc<[{
+    All inputs have the same rank and agree on every dimension but `axis`;
+    the result's `axis` dimension is the sum of theirs.
+  }], "%kv = kestrel.concat %past, %new {axis = 2 : i64} : "
+      "(tensor<1x8x?x128xf16>, tensor<1x8x1x128xf16>) -> "
+      "tensor<1x8x?x128xf16>">.text;
+  let arguments = (ins Variadic<Kestrel_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat =
+      "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Kestrel_SplitOp : Kestrel_Op<"split", [Pure, Kestrel_InferTypes]> {
+  let summary = "split a tensor into pieces along one axis";
+  let description = Kestrel_Doc<[{
+    Result `i` holds `sizes[i]` consecutive slices of `axis`. The sizes are
+    positive, one per result, and add up to the input's `axis` dimension when
+    that is static.
+  }], "%q, %k, %v = kestrel.split %qkv {axis = 2 : i64, sizes = array<i64: "
+      "4096, 1024, 1024>} : (tensor<?x?x6144xf32>) -> (tensor<?x?x4096xf32>, "
+      "tensor<?x?x1024xf32>, tensor<?x?x1024xf32>)">.text;
+  let arguments = (ins Kestrel_Tensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<Kestrel_Tensor>:$results);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_SliceOp : Kestrel_Op<"slice", [Pure, Kestrel_InferTypes]> {
+  let summary = "strided slice with ONNX start/end semantics";
+  let description = Kestrel_Doc<[{
+    `starts`, `ends` and `steps` have one entry per dimension. As in ONNX
+    `Slice`, a negative start or end counts from the end of the dimension,
+    both are then clamped (to `[0, dim]` for a positive step; start to
+    `[0, dim - 1]` and end to `[-1, dim - 1]` for a negative one), and the
+    result takes `ceil((end - start) / step)` elements (none when that is
+    negative).
+    Steps are never zero. `ends` entries of `9223372036854775807` mean "to the
+    end".
+  }], "%h = kestrel.slice %x {starts = array<i64: 0, 0, 64>, ends = "
+      "array<i64: 9223372036854775807, 9223372036854775807, 128>, steps = "
+      "array<i64: 1, 1, 1>} : (tensor<?x?x128xf32>) -> tensor<?x?x64xf32>">
+      .text;
+  let arguments = (ins Kestrel_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$steps);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Kestrel_GatherOp : Kestrel_Op<"gather", [Pure, Kestrel_InferTypes]> {
+  let summary = "gather slices along one axis by index";
+  let description = Kestrel_Doc<[{
+    `result[i..., j..., k...] = input[i..., indices[j...], k...]` where the
+    `i` dimensions precede `axis`. The result shape is
+    `input.shape[:axis] + indices.shape + input.shape[axis+1:]`. Negative
+    indices count from the end of `axis`; an index out of range is a runtime
+    error.
+  }], "%e = kestrel.gather %table, %ids {axis = 0 : i64} : "
+      "(tensor<32000x4096xbf16>, tensor<?x?xi64>) -> tensor<?x?x4096xbf16>">
+      .text;
+  let arguments = (ins Kestrel_Tensor:$input, Kestrel_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {
+  let summary = "broadcast a tensor to a larger shape";
+  let description = Kestrel_Doc<[{
+    Broadcasts `input` to the result shape with NumPy semantics (aligned on
+    the trailing dimensions; size-1 dimensions repeat). Without the `shape`
+    operand a dynamic result dimension is the matching input dimension; with
+    it, `shape` holds the result dimensions.
+  }], "%r = kestrel.expand %kv : (tensor<?x8x1x?x128xf32>) -> "
+      "tensor<?x8x4x?x128xf32>">.text;
+  let arguments = (ins Kestrel_Tensor:$input,
+                       Optional<Kestrel_ShapeTensor>:$shape);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`,` $shape^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+def Kestrel_ConstantOp : Kestrel_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "a small tensor literal";
+  let description = Kestrel_Doc<[{
+    A tensor literal for small values: shapes, scalars, masks, index tables.
+    A non-splat literal holds at most 65536 elements; model parameters are
+    `kestrel.weight` references instead.
+  }], "%eps = kestrel.constant dense<1.0e-06> : tensor<f32>">.text;
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kestrel_StaticTensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let builders = [OpBuilder<(ins "::mlir::ElementsAttr":$value), [{
+    build($_builder, $_state, value.getType(), value);
+  }]>];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kestrel_WeightOp : Kestrel_Op<"weight", [Pure]> {
+  let summary = "a named model parameter stored in the weights file";
+  let description = Kestrel_Doc<[{
+    A reference to a parameter tensor by name. The data lives in the weights
+    file the compile step writes (`NAME.kweights`), never in the IR; the
+    result type gives its element type and its static shape.
+  }], [{%w = kestrel.weight "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xbf16>}]>.text;
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Kestrel_StaticTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+def Kestrel_RmsNormOp : Kestrel_Op<"rms_norm", [Pure, Kestrel_InferTypes,
+                                               SameOperandsElementType]> {
+  let summary = "RMS normalization over the trailing dimensions";
+  let description = Kestrel_Doc<[{
+    `y = x / sqrt(mean(x^2) + epsilon) * weight`, where the mean runs over the
+    dimensions `[axis, rank)` and `weight` has exactly those dimensions.
+    Statistics are computed in f32 or wider.
+  }], "%y = kestrel.rms_norm %x, %w {axis = 2 : i64, epsilon = 1.0e-05 : f32} "
+      ": (tensor<?x?x4096xbf16>, tensor<4096xbf16>) -> "
+      "tensor<?x?x4096xbf16>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$weight, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat =
+      "$input `,` $weight attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_LayerNormOp : Kestrel_Op<"layer_norm", [Pure, Kestrel_InferTypes,
+                                                   SameOperandsElementType]> {
+  let summary = "layer normalization over the trailing dimensions";
+  let description = Kestrel_Doc<[{
+    `y = (x - mean(x)) / sqrt(var(x) + epsilon) * scale + bias`, with mean
+    and (biased) variance over the dimensions `[axis, rank)`; `scale` and the
+    optional `bias` have exactly those dimensions.
+  }], "%y = kestrel.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = "
+      "1.0e-05 : f32} : (tensor<?x?x768xf32>, tensor<768xf32>, "
+      "tensor<768xf32>) -> tensor<?x?x768xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$scale,
+                       Optional<Kestrel_FloatTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_RopeOp : Kestrel_Op<"rope", [Pure, Kestrel_InferTypes,
+                                        SameOperandsElementType]> {
+  let summary = "rotary position embedding";
+  let description = Kestrel_Doc<[{
+    Rotates pairs of the last (head) dimension of `input` by the angles whose
+    cosines and sines are `cos` and `sin`. Only the first `rotary_dim`
+    entries rotate (all of them when absent); the rest pass through. `cos`
+    and `sin` have `rotary_dim / 2` as their last dimension and their other
+    dimensions broadcast against `input.shape[:-1]`. With `interleaved` the
+    pairs are `(2i, 2i+1)` (GPT-J); otherwise `(i, i + rotary_dim/2)`
+    (rotate-half, GPT-NeoX/Llama):
+
+    ```
+    y[i]       = x[i] * cos[i] - x[i + h] * sin[i]
+    y[i + h]   = x[i + h] * cos[i] + x[i] * sin[i]     (h = rotary_dim / 2)
+    ```
+  }], "%q2 = kestrel.rope %q, %cos, %sin : (tensor<?x32x?x128xf32>, "
+      "tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32>) -> "
+      "tensor<?x32x?x128xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input, Kestrel_FloatTensor:$cos,
+                       Kestrel_FloatTensor:$sin,
+                       DefaultValuedAttr<BoolAttr, "false">:$interleaved,
+                       OptionalAttr<I64Attr>:$rotary_dim);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
+  let summary = "scaled dot-product attention with GQA/MQA";
+  let description = Kestrel_Doc<[{
+    `softmax(query · keyᵀ · scale + mask) · value` per head. `query` is
+    `[B, num_heads, Sq, D]`, `key` is `[B, num_kv_heads, Skv, D]` and `value`
+    is `[B, num_kv_heads, Skv, Dv]`; query head `h` reads kv head
+    `h / (num_heads / num_kv_heads)`. `scale` defaults to `1 / sqrt(D)`.
+
+    `mask` is optional and broadcasts to `[B, num_heads, Sq, Skv]`: a float
+    mask (the query's element type) is added to the scores, an `i1` mask
+    keeps the positions where it is true. With `causal`, query `i` sees keys
+    `j <= i + Skv - Sq` (the causal diagonal aligned to the last key, as in
+    decoding with a KV cache); `causal` and `mask` combine.
+  }], "%o = kestrel.attention %q, %k, %v {causal = true, num_heads = 32 : "
+      "i64, num_kv_heads = 8 : i64} : (tensor<?x32x?x128xbf16>, "
+      "tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> "
+      "tensor<?x32x?x128xbf16>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$query, Kestrel_FloatTensor:$key,
+                       Kestrel_FloatTensor:$value,
+                       Optional<Kestrel_Tensor>:$mask,
+                       OptionalAttr<F32Attr>:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_FusedElementwiseOp : Kestrel_Op<"fused_elementwise", [Pure,
+    IsolatedFromAbove, SingleBlock]> {
+  let summary = "a chain of elementwise ops as one scalar region";
+  let description = Kestrel_Doc<[{
+    Applies its body to every element of the broadcast shape of `inputs`.
+    The body has one scalar block argument per input (that input's element
+    type), holds only scalar `arith` and `math` ops, and ends in
+    `kestrel.yield` with one scalar per result. Every result has the
+    broadcast shape of the inputs and the yielded element type. Codegen turns
+    the body into the loop body of one kernel.
+  }], [{%y = kestrel.fused_elementwise ins(%x, %b : tensor<?x4096xf32>, tensor<4096xf32>) {
+^bb0(%a: f32, %c: f32):
+  %s = arith.addf %a, %c : f32
+  %n = arith.negf %s : f32
+  %e = math.exp %n : f32
+  kestrel.yield %e : f32
+} -> tensor<?x4096xf32>}]>.text;
+  let arguments = (ins Variadic<Kestrel_Tensor>:$inputs);
+  let results = (outs Variadic<Kestrel_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    (`ins` `(` $inputs^ `:` type($inputs) `)`)? attr-dict-with-keyword $body
+    `->` type($results)
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+def Kestrel_YieldOp : Kestrel_Op<"yield", [Pure, Terminator, ReturnLike,
+    HasParent<"FusedElementwiseOp">]> {
+  let summary = "yield the scalar results of a fused_elementwise body";
+  let description = Kestrel_Doc<[{
+    Ends a `kestrel.fused_elementwise` body with one scalar per result.
+  }], "kestrel.yield %e : f32">.text;
+  let arguments = (ins Variadic<Kestrel_ElementType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+#endif // KESTREL_OPS_TD

@@ -1,0 +1,52 @@
+//===- ShapeInference.h - Result-type inference for kestrel ops -*- C++ -*-===//
+//
+// Shape rules shared by the kestrel ops' inferReturnTypes methods and by the
+// passes that refine types (kestrel-infer-shapes). Each function reports a
+// failure at `location` (when given) with the op name, in the same form as
+// emitOpError, and returns failure.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_DIALECTS_KESTREL_IR_SHAPEINFERENCE_H
+#define KESTREL_DIALECTS_KESTREL_IR_SHAPEINFERENCE_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/TypeRange.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/LogicalResult.h"
+
+#include <optional>
+
+namespace kestrel {
+
+/// True when `declared[i]` may stand for `inferred[i]` for every i: same
+/// element type, same rank, and equal sizes wherever both are static.
+bool areCompatibleTensorTypes(mlir::TypeRange declared,
+                              mlir::TypeRange inferred);
+
+/// NumPy broadcast of `shapes` (dynamic dims included). Fails when two static
+/// sizes differ and neither is 1.
+llvm::LogicalResult
+broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes,
+                llvm::SmallVectorImpl<int64_t> &result);
+
+/// Result type of a broadcasting elementwise op: the broadcast shape of
+/// `operandTypes` with `resultElementType` (the first operand's element type
+/// when null). Operands other than an `i1` first operand (a select
+/// condition) must share one element type.
+llvm::LogicalResult
+inferElementwiseResult(std::optional<mlir::Location> location,
+                       llvm::StringRef opName, mlir::TypeRange operandTypes,
+                       mlir::Type resultElementType,
+                       llvm::SmallVectorImpl<mlir::Type> &inferred);
+
+/// The most precise type compatible with both `a` and `b` (static sizes
+/// taken from either), or null when they are incompatible.
+mlir::RankedTensorType joinTensorTypes(mlir::RankedTensorType a,
+                                       mlir::RankedTensorType b);
+
+} // namespace kestrel
+
+#endif // KESTREL_DIALECTS_KESTREL_IR_SHAPEINFERENCE_H
