@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/kestrel/IR/ConstantFolding.h"
 #include "dialects/kestrel/IR/KestrelOps.h"
 #include "dialects/kestrel/IR/OpDiagnostics.h"
 
@@ -77,6 +78,25 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
     if (result.hasStaticShape())
       return dense.reshape(result);
+  // A constant shape operand that the result type already spells out (at
+  // most one dim left to infer from the element count) is redundant.
+  if (auto shape = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getShape())) {
+    auto input = cast<RankedTensorType>(getInput().getType());
+    bool redundant = result.getNumDynamicDims() <= 1;
+    for (auto [i, v] : llvm::enumerate(shape.getValues<APInt>())) {
+      int64_t entry = v.getSExtValue();
+      int64_t dim = result.getDimSize(i);
+      if (entry == 0 && static_cast<int64_t>(i) < input.getRank())
+        entry = input.getDimSize(i);
+      if (entry == -1 || ShapedType::isDynamic(entry))
+        continue;
+      redundant &= entry == dim;
+    }
+    if (redundant) {
+      getShapeMutable().clear();
+      return getResult();
+    }
+  }
   return {};
 }
 
@@ -181,12 +201,6 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
-  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
-    return getInputs().front();
-  return {};
-}
-
 LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> location,
                                         Adaptor adaptor,
@@ -267,15 +281,49 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto input = cast<RankedTensorType>(getInput().getType());
-  if (!input.hasStaticShape() || input != getType())
+  auto result = cast<RankedTensorType>(getType());
+  if (!input.hasStaticShape() || !result.hasStaticShape())
     return {};
-  for (int64_t d = 0; d < input.getRank(); ++d)
-    if (getSteps()[d] != 1 || getStarts()[d] != 0 ||
-        (getEnds()[d] >= 0 && getEnds()[d] < input.getDimSize(d)))
-      return {};
-  return getInput();
+  bool identity = input == result;
+  for (int64_t d = 0; identity && d < input.getRank(); ++d)
+    identity = getSteps()[d] == 1 && getStarts()[d] == 0 &&
+               (getEnds()[d] < 0 || getEnds()[d] >= input.getDimSize(d));
+  if (identity)
+    return getInput();
+  DenseElementsAttr dense = getFoldableConstant(adaptor.getInput());
+  if (!dense)
+    return {};
+  // Walk the result index space; each result dimension d reads input
+  // element start[d] + i * step[d] (start normalized and clamped as in
+  // ONNX Slice).
+  int64_t rank = input.getRank();
+  SmallVector<int64_t> start(rank), inStride(rank, 1);
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    int64_t dim = input.getDimSize(d), s = getStarts()[d];
+    if (s < 0)
+      s += dim;
+    start[d] = getSteps()[d] > 0 ? std::clamp<int64_t>(s, 0, dim)
+                                 : std::clamp<int64_t>(s, 0, dim - 1);
+    if (d + 1 < rank)
+      inStride[d] = inStride[d + 1] * input.getDimSize(d + 1);
+  }
+  auto values = llvm::to_vector(dense.getValues<Attribute>());
+  SmallVector<Attribute> out;
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t n = 0, e = result.getNumElements(); n < e; ++n) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += (start[d] + index[d] * getSteps()[d]) * inStride[d];
+    out.push_back(values[offset]);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < result.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(result, out);
 }
 
 //===----------------------------------------------------------------------===//
@@ -306,9 +354,20 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
 LogicalResult ExpandOp::verify() {
   auto input = cast<RankedTensorType>(getInput().getType());
   auto result = cast<RankedTensorType>(getType());
-  if (failed(verifySameElementType(*this, input, result)) ||
-      failed(verifyShapeOperand(*this, getShape(), result)))
+  if (failed(verifySameElementType(*this, input, result)))
     return failure();
+  if (Value shape = getShape()) {
+    auto type = cast<RankedTensorType>(shape.getType());
+    if (type.isDynamicDim(0))
+      return emitOpError("shape operand must have a static length");
+    int64_t rank = std::max(type.getDimSize(0), input.getRank());
+    if (rank != result.getRank())
+      return emitOpError("result rank ")
+             << result.getRank()
+             << " differs from the broadcast rank of the input and the shape "
+                "operand ("
+             << rank << ")";
+  }
   int64_t offset = result.getRank() - input.getRank();
   if (offset < 0)
     return emitOpError("result rank ")

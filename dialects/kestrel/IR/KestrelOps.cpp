@@ -46,12 +46,6 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                 types);
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
-  if (getInput().getType() == getType())
-    return getInput();
-  return {};
-}
-
 //===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
@@ -178,5 +172,49 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("name must not be empty");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ShapeOfOp, RangeOp, TopKOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location>,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  types.push_back(
+      RankedTensorType::get({input.getRank()}, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  types.push_back(RankedTensorType::get(
+      {ShapedType::kDynamic},
+      getElementTypeOrSelf(adaptor.getStart().getType())));
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
+                                       std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (failed(checkAxis(location, getOperationName(), "axis", axis,
+                       input.getRank())))
+    return failure();
+  int64_t size = input.getDimSize(axis);
+  if (k <= 0 || (!ShapedType::isDynamic(size) && k > size))
+    return inferError(location, getOperationName())
+           << "k = " << k << " must be in [1, " << size
+           << "] (the size of axis " << axis << ")";
+  SmallVector<int64_t> shape(input.getShape());
+  shape[axis] = k;
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(context, 64)));
   return success();
 }

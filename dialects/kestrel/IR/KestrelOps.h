@@ -8,6 +8,7 @@
 #ifndef KESTREL_DIALECTS_KESTREL_IR_KESTRELOPS_H
 #define KESTREL_DIALECTS_KESTREL_IR_KESTRELOPS_H
 
+#include "dialects/kestrel/IR/ConstantFolding.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "dialects/kestrel/IR/KestrelTraits.h"
 #include "dialects/kestrel/IR/ShapeInference.h"

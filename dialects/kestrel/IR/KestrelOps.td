@@ -105,7 +105,12 @@ class Kestrel_BinaryOp<string mnemonic, Type operandTy, Type resultTy,
   let results = (outs resultTy:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
   let extraClassDefinition = [{
+    ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor adaptor) {
+      return ::kestrel::foldBinaryConstants(getOperation(), adaptor.getLhs(),
+                                            adaptor.getRhs());
+    }
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
@@ -160,6 +165,7 @@ def Kestrel_OrOp : Kestrel_LogicalOp<"or", "Elementwise logical or.">;
 def Kestrel_XorOp : Kestrel_LogicalOp<"xor", "Elementwise logical xor.">;
 
 def Kestrel_WhereOp : Kestrel_Op<"where", [Pure, Kestrel_InferTypes]> {
+  let hasFolder = 1;
   let summary = "elementwise select";
   let description = Kestrel_Doc<[{
     `condition ? true_value : false_value`, elementwise, with the three
@@ -270,8 +276,11 @@ def Kestrel_ReshapeOp : Kestrel_Op<"reshape", [Pure]> {
     Keeps the elements in row-major order and gives them the result's shape.
     Static shapes must hold the same number of elements. Without the `shape`
     operand the result has at most one dynamic dimension, computed from the
-    element count (ONNX's `-1`); with it, `shape` is a 1-D `i64` tensor whose
-    length is the result rank and whose entries are the result dimensions.
+    element count. With it, `shape` is a 1-D `i64` tensor whose length is the
+    result rank, read at run time with ONNX `Reshape` semantics: an entry of
+    `0` copies the input dimension at the same index and one entry may be
+    `-1`, computed from the element count; the others are the result
+    dimensions.
   }], [{%y = kestrel.reshape %x : (tensor<?x?x4096xf32>) -> tensor<?x32x128xf32>
 %z = kestrel.reshape %x, %s : (tensor<?x?x4096xf32>, tensor<4xi64>) ->
     tensor<?x?x32x128xf32>}]>.text;
@@ -367,6 +376,7 @@ def Kestrel_GatherOp : Kestrel_Op<"gather", [Pure, Kestrel_InferTypes]> {
   let results = (outs Kestrel_Tensor:$result);
   let assemblyFormat =
       "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {
@@ -374,8 +384,10 @@ def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {
   let description = Kestrel_Doc<[{
     Broadcasts `input` to the result shape with NumPy semantics (aligned on
     the trailing dimensions; size-1 dimensions repeat). Without the `shape`
-    operand a dynamic result dimension is the matching input dimension; with
-    it, `shape` holds the result dimensions.
+    operand a dynamic result dimension is the matching input dimension. With
+    it, the result shape is the NumPy broadcast of the input shape and the
+    entries of `shape` (ONNX `Expand`), so the result rank is the larger of
+    the two.
   }], "%r = kestrel.expand %kv : (tensor<?x8x1x?x128xf32>) -> "
       "tensor<?x8x4x?x128xf32>">.text;
   let arguments = (ins Kestrel_Tensor:$input,
@@ -386,6 +398,54 @@ def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def Kestrel_ShapeOfOp : Kestrel_Op<"shape_of", [Pure, Kestrel_InferTypes]> {
+  let summary = "the shape of a tensor as a 1-D i64 tensor";
+  let description = Kestrel_Doc<[{
+    The run-time dimensions of `input` (ONNX `Shape`). Folds to a constant
+    when the shape is static, and `gather`s of its static entries fold too.
+  }], "%s = kestrel.shape_of %x : (tensor<?x?x4096xf32>) -> tensor<3xi64>">
+      .text;
+  let arguments = (ins Kestrel_Tensor:$input);
+  let results = (outs Kestrel_ShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Kestrel_RangeOp : Kestrel_Op<"range", [Pure, Kestrel_InferTypes,
+                                          SameOperandsAndResultElementType]> {
+  let summary = "an arithmetic sequence";
+  let description = Kestrel_Doc<[{
+    `[start, start + delta, ...]` up to but excluding `limit` (ONNX `Range`):
+    `max(ceil((limit - start) / delta), 0)` elements. The operands are
+    rank-0 tensors of one element type. Folds when all three are constants.
+  }], "%pos = kestrel.range %zero, %n, %one : (tensor<i64>, tensor<i64>, "
+      "tensor<i64>) -> tensor<?xi64>">.text;
+  let arguments = (ins TensorRankOf<[I64, I32, F32], [0]>:$start,
+                       TensorRankOf<[I64, I32, F32], [0]>:$limit,
+                       TensorRankOf<[I64, I32, F32], [0]>:$delta);
+  let results = (outs TensorRankOf<[I64, I32, F32], [1]>:$result);
+  let assemblyFormat = [{
+    $start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Kestrel_TopKOp : Kestrel_Op<"top_k", [Pure, Kestrel_InferTypes]> {
+  let summary = "the k largest (or smallest) entries along one axis";
+  let description = Kestrel_Doc<[{
+    Returns the `k` largest entries along `axis` (the smallest with
+    `largest = false`) and their indices, in descending (ascending) order.
+    Ties keep the lower index first, as ONNX `TopK` specifies.
+  }], "%w, %i = kestrel.top_k %logits {axis = 1 : i64, k = 2 : i64} : "
+      "(tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi64>)">.text;
+  let arguments = (ins Kestrel_NumericTensor:$input, I64Attr:$k,
+                       I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs Kestrel_NumericTensor:$values,
+                      TensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -144,14 +144,173 @@ func.func @slice_full(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // CHECK-LABEL: func.func @constants_and_weights(
 // CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<1.000000e+00> : tensor<4xf32>
 // CHECK-NEXT: %[[W:.+]] = kestrel.weight "w" : tensor<4xf32>
-// CHECK-NEXT: kestrel.add %[[C]], %[[C]]
-// CHECK-NEXT: kestrel.add %[[W]], %[[W]]
-func.func @constants_and_weights() -> (tensor<4xf32>, tensor<4xf32>) {
+// CHECK-NEXT: kestrel.add %{{.+}}, %[[C]]
+// CHECK-NEXT: kestrel.add %[[W]], %[[C]]
+func.func @constants_and_weights(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %c0 = kestrel.constant dense<1.0> : tensor<4xf32>
   %c1 = kestrel.constant dense<1.0> : tensor<4xf32>
   %w = kestrel.weight "w" : tensor<4xf32>
   %unused = kestrel.weight "unused" : tensor<4xf32>
-  %0 = kestrel.add %c0, %c1 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %1 = kestrel.add %w, %w : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %0 = kestrel.add %x, %c0 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %1 = kestrel.add %w, %c1 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Shape arithmetic on constants folds, with broadcasting, for ints and floats.
+// CHECK-LABEL: func.func @binary_constants(
+// CHECK-DAG: kestrel.constant dense<[7, 9]> : tensor<2xi64>
+// CHECK-DAG: kestrel.constant dense<[2, -2]> : tensor<2xi64>
+// CHECK-DAG: kestrel.constant dense<[false, true]> : tensor<2xi1>
+// CHECK-DAG: kestrel.constant dense<[1.250000e-01, 2.500000e-01]> : tensor<2xf32>
+// CHECK-NOT: kestrel.add
+// CHECK-NOT: kestrel.div
+func.func @binary_constants() -> (tensor<2xi64>, tensor<2xi64>, tensor<2xi1>, tensor<2xf32>) {
+  %a = kestrel.constant dense<[3, 5]> : tensor<2xi64>
+  %b = kestrel.constant dense<4> : tensor<i64>
+  %m = kestrel.constant dense<[5, -5]> : tensor<2xi64>
+  %two = kestrel.constant dense<2> : tensor<i64>
+  %0 = kestrel.add %a, %b : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  // Integer division truncates toward zero.
+  %1 = kestrel.div %m, %two : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  %2 = kestrel.greater %a, %b : (tensor<2xi64>, tensor<i64>) -> tensor<2xi1>
+  %f = kestrel.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %g = kestrel.constant dense<8.0> : tensor<f32>
+  %3 = kestrel.div %f, %g : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  return %0, %1, %2, %3 : tensor<2xi64>, tensor<2xi64>, tensor<2xi1>, tensor<2xf32>
+}
+
+// -----
+
+// Division by zero is left for run time.
+// CHECK-LABEL: func.func @div_by_zero_kept(
+// CHECK: kestrel.div
+func.func @div_by_zero_kept() -> tensor<i64> {
+  %a = kestrel.constant dense<3> : tensor<i64>
+  %z = kestrel.constant dense<0> : tensor<i64>
+  %0 = kestrel.div %a, %z : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+// The exporters' Shape -> Gather -> Concat -> Reshape chain: static entries
+// fold, so the reshape's shape operand disappears; a dynamic entry stays.
+// CHECK-LABEL: func.func @shape_chain(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x16x64xf32>
+// CHECK: %[[S:.+]] = kestrel.shape_of %[[X]]
+// CHECK: %[[B:.+]] = kestrel.gather %[[S]]
+// CHECK: %[[R:.+]] = kestrel.reshape %[[X]] : (tensor<?x16x64xf32>) -> tensor<?x16x4x16xf32>
+// CHECK: return %[[R]], %[[B]]
+func.func @shape_chain(%x: tensor<?x16x64xf32>) -> (tensor<?x16x4x16xf32>, tensor<1xi64>) {
+  %s = kestrel.shape_of %x : (tensor<?x16x64xf32>) -> tensor<3xi64>
+  %i0 = kestrel.constant dense<[0]> : tensor<1xi64>
+  %i1 = kestrel.constant dense<[1]> : tensor<1xi64>
+  %b = kestrel.gather %s, %i0 {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %t = kestrel.gather %s, %i1 {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %h = kestrel.constant dense<[4, 16]> : tensor<2xi64>
+  %n = kestrel.constant dense<[-1]> : tensor<1xi64>
+  %shape = kestrel.concat %n, %t, %h {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %r = kestrel.reshape %x, %shape : (tensor<?x16x64xf32>, tensor<4xi64>) -> tensor<?x16x4x16xf32>
+  return %r, %b : tensor<?x16x4x16xf32>, tensor<1xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @shape_of_static(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<[2, 3]> : tensor<2xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @shape_of_static(%x: tensor<2x3xf32>) -> tensor<2xi64> {
+  %0 = kestrel.shape_of %x : (tensor<2x3xf32>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @where_constants(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<[1, 20, 3]> : tensor<3xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @where_constants() -> tensor<3xi64> {
+  %c = kestrel.constant dense<[true, false, true]> : tensor<3xi1>
+  %x = kestrel.constant dense<[1, 2, 3]> : tensor<3xi64>
+  %y = kestrel.constant dense<20> : tensor<i64>
+  %0 = kestrel.where %c, %x, %y : (tensor<3xi1>, tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// A splat condition selects one side even when it is not constant.
+// CHECK-LABEL: func.func @where_splat_condition(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<4xf32>
+// CHECK-NEXT: return %[[X]]
+func.func @where_splat_condition(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %c = kestrel.constant dense<true> : tensor<4xi1>
+  %0 = kestrel.where %c, %x, %y : (tensor<4xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gather_constant(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<{{\[}}[3, 1], [6, 4]]> : tensor<2x2xi32>
+// CHECK-NEXT: return %[[C]]
+func.func @gather_constant() -> tensor<2x2xi32> {
+  %t = kestrel.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+  %i = kestrel.constant dense<[-1, 0]> : tensor<2xi64>
+  %0 = kestrel.gather %t, %i {axis = 1 : i64} : (tensor<2x3xi32>, tensor<2xi64>) -> tensor<2x2xi32>
+  return %0 : tensor<2x2xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cast_constants(
+// CHECK-DAG: kestrel.constant dense<[1.000000e+00, -2.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: kestrel.constant dense<[2, -1]> : tensor<2xi32>
+// CHECK-DAG: kestrel.constant dense<[true, false]> : tensor<2xi1>
+func.func @cast_constants() -> (tensor<2xf32>, tensor<2xi32>, tensor<2xi1>) {
+  %i = kestrel.constant dense<[1, -2]> : tensor<2xi64>
+  %f = kestrel.constant dense<[2.7, -1.5]> : tensor<2xf32>
+  %z = kestrel.constant dense<[0.5, 0.0]> : tensor<2xf32>
+  %0 = kestrel.cast %i : (tensor<2xi64>) -> tensor<2xf32>
+  %1 = kestrel.cast %f : (tensor<2xf32>) -> tensor<2xi32>
+  %2 = kestrel.cast %z : (tensor<2xf32>) -> tensor<2xi1>
+  return %0, %1, %2 : tensor<2xf32>, tensor<2xi32>, tensor<2xi1>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @concat_constants(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<{{\[}}[1, 2, 5], [3, 4, 6]]> : tensor<2x3xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @concat_constants() -> tensor<2x3xi64> {
+  %a = kestrel.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %b = kestrel.constant dense<[[5], [6]]> : tensor<2x1xi64>
+  %0 = kestrel.concat %a, %b {axis = 1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @slice_constant(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<[5, 3, 1]> : tensor<3xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @slice_constant() -> tensor<3xi64> {
+  %a = kestrel.constant dense<[0, 1, 2, 3, 4, 5]> : tensor<6xi64>
+  %0 = kestrel.slice %a {starts = array<i64: -1>, ends = array<i64: -9223372036854775808>, steps = array<i64: -2>} : (tensor<6xi64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @range_constant(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<[0, 3, 6]> : tensor<3xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @range_constant() -> tensor<3xi64> {
+  %s = kestrel.constant dense<0> : tensor<i64>
+  %l = kestrel.constant dense<8> : tensor<i64>
+  %d = kestrel.constant dense<3> : tensor<i64>
+  %0 = kestrel.range %s, %l, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
 }

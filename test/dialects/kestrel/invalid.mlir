@@ -375,8 +375,40 @@ func.func @expand_element_type(%a: tensor<1x3xf32>) {
 // -----
 
 func.func @expand_shape_length(%a: tensor<1x3xf32>, %s: tensor<3xi64>) {
-  // expected-error @+1 {{'kestrel.expand' op shape operand has 3 entries but the result has rank 2}}
+  // expected-error @+1 {{'kestrel.expand' op result rank 2 differs from the broadcast rank of the input and the shape operand (3)}}
   %0 = kestrel.expand %a, %s : (tensor<1x3xf32>, tensor<3xi64>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @top_k_too_many(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.top_k' op k = 9 must be in [1, 8] (the size of axis 1)}}
+  %0:2 = kestrel.top_k %a {axis = 1 : i64, k = 9 : i64} : (tensor<4x8xf32>) -> (tensor<4x9xf32>, tensor<4x9xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_axis(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.top_k' op axis 2 is out of range for a rank-2 input (expected [0, 2))}}
+  %0:2 = kestrel.top_k %a {axis = 2 : i64, k = 1 : i64} : (tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<4x1xi64>)
+  return
+}
+
+// -----
+
+func.func @range_not_scalar(%a: tensor<2xi64>, %b: tensor<i64>) {
+  // expected-error @+1 {{'kestrel.range' op operand #0 must be 0D tensor of 64-bit signless integer or 32-bit signless integer or 32-bit float values, but got 'tensor<2xi64>'}}
+  %0 = kestrel.range %a, %b, %b : (tensor<2xi64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @shape_of_result(%a: tensor<4x?xf32>) {
+  // expected-error @+1 {{'kestrel.shape_of' op result type(s) 'tensor<3xi64>' are incompatible with the inferred type(s) 'tensor<2xi64>'}}
+  %0 = kestrel.shape_of %a : (tensor<4x?xf32>) -> tensor<3xi64>
   return
 }
 

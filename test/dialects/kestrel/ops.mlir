@@ -430,3 +430,17 @@ func.func @fused_elementwise(%x: tensor<?x4096xf32>, %b: tensor<4096xf32>) -> (t
   } -> tensor<?x4096xf32>, tensor<?x4096xbf16>
   return %0#0, %0#1 : tensor<?x4096xf32>, tensor<?x4096xbf16>
 }
+
+// CHECK-LABEL: func.func @shape_ops(
+// CHECK: kestrel.shape_of %{{.+}} : (tensor<?x?x4096xf32>) -> tensor<3xi64>
+// CHECK: kestrel.range %{{.+}}, %{{.+}}, %{{.+}} : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+// CHECK: kestrel.top_k %{{.+}} {axis = 1 : i64, k = 2 : i64} : (tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi64>)
+// CHECK: kestrel.top_k %{{.+}} {axis = 0 : i64, k = 1 : i64, largest = false} : (tensor<?x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xi64>)
+func.func @shape_ops(%x: tensor<?x?x4096xf32>, %s: tensor<i64>, %l: tensor<i64>, %logits: tensor<?x8xf32>)
+    -> (tensor<3xi64>, tensor<?xi64>, tensor<?x2xf32>, tensor<?x2xi64>, tensor<1x8xf32>) {
+  %0 = kestrel.shape_of %x : (tensor<?x?x4096xf32>) -> tensor<3xi64>
+  %1 = kestrel.range %s, %l, %s : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %w, %i = kestrel.top_k %logits {axis = 1 : i64, k = 2 : i64} : (tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi64>)
+  %m:2 = kestrel.top_k %logits {axis = 0 : i64, k = 1 : i64, largest = false} : (tensor<?x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xi64>)
+  return %0, %1, %w, %i, %m#0 : tensor<3xi64>, tensor<?xi64>, tensor<?x2xf32>, tensor<?x2xi64>, tensor<1x8xf32>
+}
