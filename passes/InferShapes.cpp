@@ -57,9 +57,15 @@ LogicalResult inferResultTypes(Operation *op, SmallVectorImpl<Type> &types) {
     if (!reshape.getShape() ||
         !matchPattern(reshape.getShape(), m_Constant(&shape)))
       return failure();
+    // ONNX Reshape semantics: 0 copies the input dim, -1 is inferred.
+    auto input = llvm::cast<RankedTensorType>(reshape.getInput().getType());
     SmallVector<int64_t> dims;
-    for (const APInt &d : shape.getValues<APInt>())
-      dims.push_back(d.getSExtValue());
+    for (auto [i, d] : llvm::enumerate(shape.getValues<APInt>())) {
+      int64_t entry = d.getSExtValue();
+      if (entry == 0 && static_cast<int64_t>(i) < input.getRank())
+        entry = input.getDimSize(i);
+      dims.push_back(entry < 0 ? ShapedType::kDynamic : entry);
+    }
     types.push_back(
         RankedTensorType::get(dims, getElementTypeOrSelf(reshape.getType())));
     return success();

@@ -25,15 +25,19 @@ func.func @keeps_declared(%a: tensor<?x16xf32>, %b: tensor<16x?xf32>) -> tensor<
 
 // -----
 
-// cast keeps its operand's shape; reshape takes a constant shape operand.
+// cast keeps its operand's shape; reshape takes a constant shape operand,
+// read with ONNX semantics (0 copies the input dim, -1 stays unknown).
 // CHECK-LABEL: func.func @cast_and_reshape(
 // CHECK: kestrel.cast %{{.+}} : (tensor<2x6xf32>) -> tensor<2x6xbf16>
 // CHECK: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<2x6xbf16>, tensor<2xi64>) -> tensor<3x4xbf16>
-func.func @cast_and_reshape(%a: tensor<2x6xf32>) -> tensor<?x?xbf16> {
+// CHECK: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+func.func @cast_and_reshape(%a: tensor<2x6xf32>, %b: tensor<?x?x64xf32>) -> (tensor<?x?xbf16>, tensor<?x?x?x?xf32>) {
   %s = kestrel.constant dense<[3, 4]> : tensor<2xi64>
   %0 = kestrel.cast %a : (tensor<2x6xf32>) -> tensor<?x?xbf16>
   %1 = kestrel.reshape %0, %s : (tensor<?x?xbf16>, tensor<2xi64>) -> tensor<?x?xbf16>
-  return %1 : tensor<?x?xbf16>
+  %t = kestrel.constant dense<[0, -1, 4, 16]> : tensor<4xi64>
+  %2 = kestrel.reshape %b, %t : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  return %1, %2 : tensor<?x?xbf16>, tensor<?x?x?x?xf32>
 }
 
 // -----

@@ -1,0 +1,71 @@
+//===- GraphImporter.h - State of one ONNX graph import ---------*- C++ -*-===//
+//
+// Internal to the importer: the value map, the declared types and the op
+// registry that NodeContext works against.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_FRONTENDS_ONNX_GRAPHIMPORTER_H
+#define KESTREL_FRONTENDS_ONNX_GRAPHIMPORTER_H
+
+#include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace kestrel::onnx_frontend {
+
+/// The MLIR element type of an ONNX TensorProto data type, or null when
+/// Kestrel does not support it.
+mlir::Type convertElementType(mlir::MLIRContext *context, int32_t onnxType);
+/// The ONNX name of a TensorProto data type ("FLOAT", "DOUBLE", ...).
+std::string onnxTypeName(int32_t onnxType);
+
+class GraphImporter {
+public:
+  GraphImporter(mlir::MLIRContext &context, onnx::ModelProto &model,
+                llvm::StringRef path);
+
+  mlir::OwningOpRef<mlir::ModuleOp> run();
+
+  mlir::MLIRContext &context;
+  mlir::OpBuilder builder;
+  llvm::StringMap<mlir::Value> values;
+
+  /// The type ONNX declares for `name` (graph input/output or value_info),
+  /// or null when it declares no ranked tensor type.
+  mlir::RankedTensorType declaredType(llvm::StringRef name) const;
+
+  /// The importer of (domain, op) at `opset`, or null.
+  const OpEntry *lookup(llvm::StringRef domain, llvm::StringRef opType) const;
+
+  /// Tensor data (inline, typed fields or external) as a dense attribute;
+  /// emits an error at `loc` and fails when it is malformed.
+  mlir::FailureOr<mlir::DenseElementsAttr>
+  decodeTensor(const onnx::TensorProto &tensor, mlir::Location loc);
+  /// A tensor literal as a kestrel.constant (small) or kestrel.weight.
+  mlir::FailureOr<mlir::Value> importTensor(const onnx::TensorProto &tensor,
+                                            llvm::StringRef name,
+                                            mlir::Location loc);
+
+  mlir::Location fileLoc() const;
+  mlir::Location nodeLoc(const onnx::NodeProto &node, int index) const;
+
+private:
+  mlir::RankedTensorType convertType(const onnx::TypeProto &type) const;
+  mlir::LogicalResult checkOpsSupported();
+  mlir::FailureOr<std::vector<const onnx::NodeProto *>> sortNodes();
+
+  onnx::ModelProto &model;
+  std::string path, dir;
+  llvm::StringMap<const onnx::TypeProto *> declared;
+  llvm::StringMap<int64_t> opsets;
+  llvm::StringMap<OpEntry> registry;
+  llvm::DenseMap<const onnx::NodeProto *, int> nodeIndex;
+};
+
+} // namespace kestrel::onnx_frontend
+
+#endif // KESTREL_FRONTENDS_ONNX_GRAPHIMPORTER_H

@@ -1,0 +1,348 @@
+//===- NodeContext.cpp - What an ONNX op importer sees of its node --------===//
+
+#include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/GraphImporter.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace kestrel::onnx_frontend {
+
+NodeContext::NodeContext(GraphImporter &graph, const onnx::NodeProto &node,
+                         int64_t opset, Location loc)
+    : graph_(graph), node_(node), opset_(opset), loc_(loc) {}
+
+OpBuilder &NodeContext::builder() { return graph_.builder; }
+MLIRContext *NodeContext::context() { return &graph_.context; }
+
+InFlightDiagnostic NodeContext::error() {
+  InFlightDiagnostic diag = emitError(loc_);
+  diag << node_.op_type() << ": ";
+  return diag;
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs
+//===----------------------------------------------------------------------===//
+
+bool NodeContext::hasInput(unsigned i) const {
+  return static_cast<int>(i) < node_.input_size() && !node_.input(i).empty();
+}
+
+Value NodeContext::input(unsigned i) const {
+  return hasInput(i) ? graph_.values.lookup(node_.input(i)) : Value();
+}
+
+FailureOr<Value> NodeContext::requiredInput(unsigned i) {
+  if (Value v = input(i))
+    return v;
+  return error() << "input " << i << " is required";
+}
+
+RankedTensorType NodeContext::inputType(unsigned i) const {
+  Value v = input(i);
+  return v ? cast<RankedTensorType>(v.getType()) : nullptr;
+}
+
+DenseElementsAttr NodeContext::constantInput(unsigned i) const {
+  DenseElementsAttr attr;
+  Value v = input(i);
+  if (v && matchPattern(v, m_Constant(&attr)))
+    return attr;
+  return nullptr;
+}
+
+FailureOr<SmallVector<int64_t>> NodeContext::constantInts(unsigned i,
+                                                          StringRef what) {
+  if (!hasInput(i))
+    return error() << what << " (input " << i << ") is required";
+  DenseElementsAttr attr = constantInput(i);
+  if (!attr || !isa<IntegerType>(attr.getElementType()))
+    return error() << what << " (input " << i << ", '" << node_.input(i)
+                   << "') must be a constant integer tensor; computing it at "
+                      "run time is not supported";
+  SmallVector<int64_t> out;
+  for (const APInt &v : attr.getValues<APInt>())
+    out.push_back(v.getSExtValue());
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
+  for (const auto &a : node_.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+bool NodeContext::hasAttr(StringRef name) const { return attr(name); }
+
+static const char *attrTypeName(int type) {
+  switch (type) {
+  case onnx::AttributeProto::FLOAT:
+    return "float";
+  case onnx::AttributeProto::INT:
+    return "int";
+  case onnx::AttributeProto::STRING:
+    return "string";
+  case onnx::AttributeProto::TENSOR:
+    return "tensor";
+  case onnx::AttributeProto::GRAPH:
+    return "graph";
+  case onnx::AttributeProto::FLOATS:
+    return "floats";
+  case onnx::AttributeProto::INTS:
+    return "ints";
+  case onnx::AttributeProto::STRINGS:
+    return "strings";
+  default:
+    return "other";
+  }
+}
+
+#define KESTREL_ATTR_GETTER(NAME, RET, ONNX_TYPE, EXPR)                        \
+  FailureOr<RET> NodeContext::NAME(StringRef name, std::optional<RET> dflt) {  \
+    const onnx::AttributeProto *a = attr(name);                                \
+    if (!a) {                                                                  \
+      if (dflt)                                                                \
+        return *dflt;                                                          \
+      return error() << "attribute '" << name << "' is required";              \
+    }                                                                          \
+    if (a->type() != onnx::AttributeProto::ONNX_TYPE)                          \
+      return error() << "attribute '" << name << "' must be of type "          \
+                     << attrTypeName(onnx::AttributeProto::ONNX_TYPE)          \
+                     << ", got " << attrTypeName(a->type());                   \
+    return EXPR;                                                               \
+  }
+KESTREL_ATTR_GETTER(intAttr, int64_t, INT, a->i())
+KESTREL_ATTR_GETTER(floatAttr, float, FLOAT, a->f())
+KESTREL_ATTR_GETTER(stringAttr, std::string, STRING, a->s())
+KESTREL_ATTR_GETTER(intsAttr, SmallVector<int64_t>, INTS,
+                    SmallVector<int64_t>(a->ints().begin(), a->ints().end()))
+#undef KESTREL_ATTR_GETTER
+
+FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
+                                              StringRef what) {
+  if (axis < -rank || axis >= rank)
+    return error() << what << " " << axis << " is out of range for rank "
+                   << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// Outputs
+//===----------------------------------------------------------------------===//
+
+bool NodeContext::wantsOutput(unsigned i) const {
+  return static_cast<int>(i) < node_.output_size() && !node_.output(i).empty();
+}
+
+LogicalResult NodeContext::setOutput(unsigned i, Value value) {
+  if (!wantsOutput(i))
+    return success();
+  const std::string &name = node_.output(i);
+  auto type = cast<RankedTensorType>(value.getType());
+  if (RankedTensorType declared = graph_.declaredType(name)) {
+    RankedTensorType joined = joinTensorTypes(type, declared);
+    if (!joined)
+      return error() << "ONNX declares output '" << name << "' as " << declared
+                     << ", but the node computes " << type
+                     << " (inconsistent shapes or types)";
+    // Take static sizes ONNX knows and the shape rules do not.
+    if (joined != type && value.getDefiningOp() &&
+        isa<KestrelDialect>(value.getDefiningOp()->getDialect()) &&
+        !isa<ConstantOp, WeightOp>(value.getDefiningOp()))
+      value.setType(joined);
+  }
+  graph_.values[name] = value;
+  return success();
+}
+
+LogicalResult NodeContext::rejectOutputsFrom(unsigned first, StringRef why) {
+  for (unsigned i = first; i < numOutputs(); ++i)
+    if (wantsOutput(i))
+      return error() << "output " << i << " ('" << node_.output(i)
+                     << "') is not supported: " << why;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Op creation
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>> NodeContext::finish(Operation *op) {
+  builder().insert(op);
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<OpFoldResult> folded;
+  if (succeeded(op->fold(folded)) && !folded.empty()) {
+    SmallVector<Value> results;
+    for (auto [result, f] : llvm::zip_equal(op->getResults(), folded)) {
+      if (auto v = dyn_cast<Value>(f)) {
+        results.push_back(v);
+        continue;
+      }
+      auto attr = dyn_cast<DenseElementsAttr>(cast<Attribute>(f));
+      if (!attr || attr.getType() != result.getType()) {
+        results.push_back(result);
+        continue;
+      }
+      results.push_back(constant(attr));
+    }
+    bool replaced =
+        llvm::all_of(llvm::zip_equal(op->getResults(), results),
+                     [](auto p) { return std::get<0>(p) != std::get<1>(p); });
+    if (replaced) {
+      op->erase();
+      return results;
+    }
+  }
+  return SmallVector<Value>(op->getResults());
+}
+
+FailureOr<SmallVector<Value>>
+NodeContext::createInferred(StringRef opName, ValueRange operands,
+                            ArrayRef<NamedAttribute> attrs,
+                            unsigned numResults) {
+  OperationState state(loc_, opName);
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  state.addTypes(SmallVector<Type>(numResults, NoneType::get(context())));
+  Operation *op = Operation::create(state);
+  auto infer = dyn_cast<InferTypeOpInterface>(op);
+  SmallVector<Type> types;
+  if (!infer ||
+      failed(infer.inferReturnTypes(
+          context(), loc_, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types)) ||
+      types.size() != numResults) {
+    op->destroy();
+    return failure();
+  }
+  for (auto [result, type] : llvm::zip_equal(op->getResults(), types))
+    result.setType(type);
+  return finish(op);
+}
+
+FailureOr<SmallVector<Value>>
+NodeContext::createTyped(StringRef opName, TypeRange resultTypes,
+                         ValueRange operands, ArrayRef<NamedAttribute> attrs) {
+  OperationState state(loc_, opName);
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  state.addTypes(resultTypes);
+  return finish(Operation::create(state));
+}
+
+FailureOr<DenseElementsAttr>
+NodeContext::decodeTensor(const onnx::TensorProto &tensor) {
+  return graph_.decodeTensor(tensor, loc_);
+}
+
+FailureOr<Value> NodeContext::importTensor(const onnx::TensorProto &tensor,
+                                           StringRef name) {
+  return graph_.importTensor(tensor, name, loc_);
+}
+
+Value NodeContext::constant(DenseElementsAttr value) {
+  return ConstantOp::create(builder(), loc_, value).getResult();
+}
+
+Value NodeContext::constantI64(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    builder().getI64Type());
+  return constant(DenseElementsAttr::get(type, values));
+}
+
+Value NodeContext::scalar(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  if (auto f = dyn_cast<FloatType>(elementType)) {
+    APFloat v(value);
+    bool lost = false;
+    v.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    return constant(DenseElementsAttr::get(type, v));
+  }
+  return constant(DenseElementsAttr::get(
+      type, APInt(elementType.getIntOrFloatBitWidth(),
+                  static_cast<int64_t>(value), /*isSigned=*/true)));
+}
+
+FailureOr<Value> NodeContext::reshapeTo(Value value, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return createWithType<ReshapeOp>(type.clone(shape), value);
+}
+
+FailureOr<Value> NodeContext::castTo(Value value, Type element) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == element)
+    return value;
+  return createWithType<CastOp>(type.clone(element), value);
+}
+
+FailureOr<Value> NodeContext::transpose(Value value, ArrayRef<int64_t> perm) {
+  return create<TransposeOp>(value, {namedI64Array("permutation", perm)});
+}
+
+FailureOr<Value> NodeContext::reshapeMapped(Value value, ArrayRef<int64_t> dims,
+                                            ArrayRef<int64_t> source) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (auto [d, s] : llvm::zip_equal(dims, source))
+    shape.push_back(s >= 0 ? type.getDimSize(s) : d);
+  if (llvm::count(shape, ShapedType::kDynamic) <= 1)
+    return reshapeTo(value, shape);
+  FailureOr<Value> shapeOf = create<ShapeOfOp>(value);
+  if (failed(shapeOf))
+    return failure();
+  SmallVector<Value> parts;
+  for (auto [d, s] : llvm::zip_equal(dims, source)) {
+    if (s < 0) {
+      parts.push_back(constantI64({d}));
+      continue;
+    }
+    FailureOr<Value> dim =
+        create<GatherOp>({*shapeOf, constantI64({s})}, {namedI64("axis", 0)});
+    if (failed(dim))
+      return failure();
+    parts.push_back(*dim);
+  }
+  FailureOr<Value> shapeValue = create<ConcatOp>(parts, {namedI64("axis", 0)});
+  if (failed(shapeValue))
+    return failure();
+  return createWithType<ReshapeOp>(type.clone(shape), {value, *shapeValue});
+}
+
+FailureOr<Value> NodeContext::unsqueeze(Value value, ArrayRef<int64_t> axes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank() + axes.size();
+  SmallVector<int64_t> dims, source;
+  int64_t next = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool inserted = llvm::is_contained(axes, d);
+    dims.push_back(1);
+    source.push_back(inserted ? -1 : next++);
+  }
+  return reshapeMapped(value, dims, source);
+}
+
+NamedAttribute NodeContext::namedI64(StringRef name, int64_t v) {
+  return builder().getNamedAttr(name, builder().getI64IntegerAttr(v));
+}
+NamedAttribute NodeContext::namedBool(StringRef name, bool v) {
+  return builder().getNamedAttr(name, builder().getBoolAttr(v));
+}
+NamedAttribute NodeContext::namedF32(StringRef name, float v) {
+  return builder().getNamedAttr(name, builder().getF32FloatAttr(v));
+}
+NamedAttribute NodeContext::namedI64Array(StringRef name, ArrayRef<int64_t> v) {
+  return builder().getNamedAttr(name, builder().getDenseI64ArrayAttr(v));
+}
+
+} // namespace kestrel::onnx_frontend

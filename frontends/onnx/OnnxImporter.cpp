@@ -1,0 +1,535 @@
+//===- OnnxImporter.cpp - ONNX to kestrel dialect importer ----------------===//
+//
+// Loads the model, checks that every node has an importer, orders the nodes
+// (rejecting cycles and undefined values), and imports the graph into
+// func.func @main: inputs become arguments (symbolic dims stay dynamic, their
+// names kept in `kestrel.dim_names`), initializers and Constant nodes become
+// kestrel.constant (small) or kestrel.weight (model data) ops, and each node
+// goes through its op importer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace kestrel::onnx_frontend {
+
+static StringRef canonicalDomain(StringRef domain) {
+  return domain == "ai.onnx" ? StringRef() : domain;
+}
+
+Type convertElementType(MLIRContext *context, int32_t onnxType) {
+  Builder b(context);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case 17: /* FLOAT8E4M3FN (newer than libonnx 1.12's enum) */
+    return b.getType<Float8E4M3FNType>();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return nullptr;
+  }
+}
+
+std::string onnxTypeName(int32_t onnxType) {
+  switch (onnxType) {
+  case 17:
+    return "FLOAT8E4M3FN";
+  case 18:
+    return "FLOAT8E4M3FNUZ";
+  case 19:
+    return "FLOAT8E5M2";
+  case 20:
+    return "FLOAT8E5M2FNUZ";
+  case 21:
+    return "UINT4";
+  case 22:
+    return "INT4";
+  case 23:
+    return "FLOAT4E2M1";
+  default:
+    break;
+  }
+  if (onnx::TensorProto_DataType_IsValid(onnxType))
+    return onnx::TensorProto_DataType_Name(
+        static_cast<onnx::TensorProto_DataType>(onnxType));
+  return "data type " + std::to_string(onnxType);
+}
+
+std::vector<OpCount> collectOpStats(const onnx::ModelProto &model) {
+  std::map<std::string, int64_t> opsets;
+  for (const auto &o : model.opset_import())
+    opsets[canonicalDomain(o.domain()).str()] = o.version();
+  std::map<std::tuple<std::string, std::string, int64_t>, int64_t> counts;
+  for (const auto &node : model.graph().node()) {
+    std::string domain = canonicalDomain(node.domain()).str();
+    auto it = opsets.find(domain);
+    counts[{domain, node.op_type(), it == opsets.end() ? 0 : it->second}]++;
+  }
+  std::vector<OpCount> rows;
+  for (const auto &[key, count] : counts)
+    rows.push_back(
+        {std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+  return rows;
+}
+
+static std::vector<OpEntry> allOps() {
+  std::vector<OpEntry> ops;
+  registerMathOps(ops);
+  registerNNOps(ops);
+  registerTensorOps(ops);
+  registerAttentionOps(ops);
+  registerContribOps(ops);
+  return ops;
+}
+
+std::vector<SupportedOp> supportedOps() {
+  std::vector<SupportedOp> rows;
+  for (const OpEntry &e : allOps())
+    rows.push_back({e.domain, e.opType, e.minOpset, e.notes});
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return std::tie(a.domain, a.opType) < std::tie(b.domain, b.opType);
+  });
+  return rows;
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+GraphImporter::GraphImporter(MLIRContext &context, onnx::ModelProto &model,
+                             StringRef path)
+    : context(context), builder(&context), model(model), path(path.str()),
+      dir(llvm::sys::path::parent_path(path).str()) {
+  for (const auto &o : model.opset_import())
+    opsets[canonicalDomain(o.domain())] = o.version();
+  const onnx::GraphProto &g = model.graph();
+  for (const auto &v : g.input())
+    declared[v.name()] = &v.type();
+  for (const auto &v : g.value_info())
+    declared[v.name()] = &v.type();
+  for (const auto &v : g.output())
+    declared[v.name()] = &v.type();
+  for (const OpEntry &e : allOps())
+    registry[(Twine(e.domain) + "|" + e.opType).str()] = e;
+}
+
+const OpEntry *GraphImporter::lookup(StringRef domain, StringRef opType) const {
+  auto it =
+      registry.find((Twine(canonicalDomain(domain)) + "|" + opType).str());
+  return it == registry.end() ? nullptr : &it->second;
+}
+
+Location GraphImporter::fileLoc() const {
+  return FileLineColLoc::get(&context, path, 0, 0);
+}
+
+Location GraphImporter::nodeLoc(const onnx::NodeProto &node, int index) const {
+  std::string name = node.name().empty()
+                         ? (Twine(node.op_type()) + "#" + Twine(index)).str()
+                         : node.name();
+  return NameLoc::get(StringAttr::get(&context, name), fileLoc());
+}
+
+RankedTensorType GraphImporter::convertType(const onnx::TypeProto &type) const {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+    return nullptr;
+  Type element = convertElementType(&context, type.tensor_type().elem_type());
+  if (!element)
+    return nullptr;
+  SmallVector<int64_t> shape;
+  for (const auto &d : type.tensor_type().shape().dim())
+    shape.push_back(d.has_dim_value() && d.dim_value() >= 0
+                        ? d.dim_value()
+                        : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, element);
+}
+
+RankedTensorType GraphImporter::declaredType(StringRef name) const {
+  auto it = declared.find(name);
+  return it == declared.end() ? nullptr : convertType(*it->second);
+}
+
+FailureOr<DenseElementsAttr>
+GraphImporter::decodeTensor(const onnx::TensorProto &tensor, Location loc) {
+  Type element = convertElementType(&context, tensor.data_type());
+  if (!element)
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' has element type "
+                          << onnxTypeName(tensor.data_type())
+                          << ", which Kestrel does not support";
+  SmallVector<int64_t> shape;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0)
+      return emitError(loc) << "tensor '" << tensor.name()
+                            << "' has a negative dimension " << d;
+    shape.push_back(d);
+  }
+  auto type = RankedTensorType::get(shape, element);
+  int64_t count = type.getNumElements();
+  if (tensor.has_segment())
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' is segmented, which Kestrel does not support";
+
+  std::string external;
+  const std::string *raw = nullptr;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string error;
+    if (!readExternalData(tensor, dir, external, error))
+      return emitError(loc) << error;
+    raw = &external;
+  } else if (tensor.has_raw_data()) {
+    raw = &tensor.raw_data();
+  }
+
+  unsigned bits = element.getIntOrFloatBitWidth();
+  if (raw) {
+    int64_t bytesPer = element.isInteger(1) ? 1 : bits / 8;
+    if (static_cast<int64_t>(raw->size()) != count * bytesPer)
+      return emitError(loc) << "tensor '" << tensor.name() << "' holds "
+                            << raw->size() << " bytes, but its shape and type "
+                            << "need " << count * bytesPer;
+    if (element.isInteger(1)) {
+      SmallVector<bool> values;
+      for (char c : *raw)
+        values.push_back(c != 0);
+      return DenseElementsAttr::get(type, ArrayRef<bool>(values));
+    }
+    return DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(raw->data(), raw->size()));
+  }
+
+  auto sizeError = [&](int64_t have) {
+    return emitError(loc) << "tensor '" << tensor.name() << "' holds " << have
+                          << " values, but its shape needs " << count;
+  };
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT: {
+    if (tensor.float_data_size() != count)
+      return sizeError(tensor.float_data_size());
+    SmallVector<float> v(tensor.float_data().begin(),
+                         tensor.float_data().end());
+    return DenseElementsAttr::get(type, ArrayRef<float>(v));
+  }
+  case onnx::TensorProto::INT64: {
+    if (tensor.int64_data_size() != count)
+      return sizeError(tensor.int64_data_size());
+    SmallVector<int64_t> v(tensor.int64_data().begin(),
+                           tensor.int64_data().end());
+    return DenseElementsAttr::get(type, ArrayRef<int64_t>(v));
+  }
+  default: {
+    // INT32, BOOL and the 16/8-bit floats keep their values (or bit
+    // patterns) in int32_data.
+    if (tensor.int32_data_size() != count)
+      return sizeError(tensor.int32_data_size());
+    if (element.isInteger(1)) {
+      SmallVector<bool> v;
+      for (int32_t x : tensor.int32_data())
+        v.push_back(x != 0);
+      return DenseElementsAttr::get(type, ArrayRef<bool>(v));
+    }
+    SmallVector<APInt> v;
+    for (int32_t x : tensor.int32_data())
+      v.push_back(APInt(bits, static_cast<uint64_t>(x), /*isSigned=*/true,
+                        /*implicitTrunc=*/true));
+    if (isa<FloatType>(element)) {
+      SmallVector<APFloat> f;
+      for (const APInt &x : v)
+        f.push_back(APFloat(cast<FloatType>(element).getFloatSemantics(), x));
+      return DenseElementsAttr::get(type, f);
+    }
+    return DenseElementsAttr::get(type, v);
+  }
+  }
+}
+
+/// Tensors with at most this many elements (or integer tensors up to the
+/// inline-literal limit) become constants the importer can fold through;
+/// everything else is model data, imported as a kestrel.weight.
+static bool isSmallLiteral(Type element, int64_t count) {
+  return count <= 16 || (isa<IntegerType>(element) && count <= (1 << 16));
+}
+
+FailureOr<Value> GraphImporter::importTensor(const onnx::TensorProto &tensor,
+                                             StringRef name, Location loc) {
+  FailureOr<DenseElementsAttr> data = decodeTensor(tensor, loc);
+  if (failed(data))
+    return failure();
+  if (isSmallLiteral(data->getElementType(), data->getNumElements()))
+    return ConstantOp::create(builder, loc, *data).getResult();
+  return WeightOp::create(builder, loc, data->getType(), name).getResult();
+}
+
+LogicalResult GraphImporter::checkOpsSupported() {
+  auto it = opsets.find("");
+  if (it == opsets.end())
+    return emitError(fileLoc()) << "the model imports no default-domain opset";
+  if (it->second < kMinOnnxOpset || it->second > kMaxOnnxOpset)
+    return emitError(fileLoc())
+           << "the model uses ONNX opset " << it->second
+           << "; Kestrel imports opsets " << kMinOnnxOpset << " to "
+           << kMaxOnnxOpset << " (re-export with a supported opset)";
+  struct Unsupported {
+    int64_t count = 0;
+    std::string firstNode;
+  };
+  std::map<std::tuple<std::string, std::string, int64_t>, Unsupported> missing;
+  for (const auto &[i, node] : llvm::enumerate(model.graph().node())) {
+    StringRef domain = canonicalDomain(node.domain());
+    auto opset = opsets.find(domain);
+    if (lookup(domain, node.op_type()) && opset != opsets.end())
+      continue;
+    Unsupported &u = missing[{domain.str(), node.op_type(),
+                              opset == opsets.end() ? 0 : opset->second}];
+    if (u.count++ == 0)
+      u.firstNode = node.name().empty()
+                        ? (Twine(node.op_type()) + "#" + Twine(i)).str()
+                        : node.name();
+  }
+  if (missing.empty())
+    return success();
+  InFlightDiagnostic diag = emitError(fileLoc());
+  diag << missing.size() << " unsupported op type(s):";
+  for (const auto &[key, u] : missing) {
+    const auto &[domain, op, opset] = key;
+    diag << "\n  " << (domain.empty() ? "ai.onnx" : domain) << " " << op
+         << " (opset " << opset << "): " << u.count << " node(s), first '"
+         << u.firstNode << "'";
+  }
+  return failure();
+}
+
+FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
+  const onnx::GraphProto &g = model.graph();
+  llvm::StringSet<> defined;
+  for (const auto &v : g.input())
+    defined.insert(v.name());
+  for (const auto &t : g.initializer())
+    defined.insert(t.name());
+  // Kahn's algorithm over value names; ONNX requires topological order, but
+  // files in the wild (and malformed ones) do not always have it.
+  std::vector<const onnx::NodeProto *> order;
+  std::vector<const onnx::NodeProto *> pending;
+  for (const auto &[i, node] : llvm::enumerate(g.node())) {
+    pending.push_back(&node);
+    nodeIndex[&node] = i;
+  }
+  llvm::StringSet<> produced;
+  for (const auto &node : g.node())
+    for (const auto &out : node.output())
+      if (!out.empty() && !produced.insert(out).second)
+        return emitError(fileLoc())
+               << "value '" << out << "' is produced by more than one node";
+  while (!pending.empty()) {
+    std::vector<const onnx::NodeProto *> next;
+    for (const onnx::NodeProto *node : pending) {
+      bool ready = llvm::all_of(node->input(), [&](const std::string &in) {
+        return in.empty() || defined.contains(in);
+      });
+      if (!ready) {
+        next.push_back(node);
+        continue;
+      }
+      order.push_back(node);
+      for (const auto &out : node->output())
+        defined.insert(out);
+    }
+    if (next.size() == pending.size()) {
+      const onnx::NodeProto *node = next.front();
+      int index = nodeIndex.lookup(node);
+      for (const auto &in : node->input())
+        if (!in.empty() && !defined.contains(in))
+          return emitError(nodeLoc(*node, index))
+                 << node->op_type() << ": input '" << in << "' is "
+                 << (produced.contains(in)
+                         ? "produced only inside a cycle of the graph"
+                         : "not defined by any node, graph input or "
+                           "initializer");
+    }
+    pending = std::move(next);
+  }
+  return order;
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  context.loadDialect<KestrelDialect, func::FuncDialect>();
+  if (failed(checkOpsSupported()))
+    return nullptr;
+  FailureOr<std::vector<const onnx::NodeProto *>> order = sortNodes();
+  if (failed(order))
+    return nullptr;
+
+  const onnx::GraphProto &g = model.graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
+  (*module)->setAttr("kestrel.source", builder.getStringAttr(path));
+
+  // Graph inputs that are not initializers become function arguments.
+  llvm::StringSet<> initializerNames;
+  for (const auto &t : g.initializer())
+    initializerNames.insert(t.name());
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<std::string> argNames;
+  for (const auto &input : g.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    const onnx::TypeProto &t = input.type();
+    if (!t.has_tensor_type()) {
+      emitError(fileLoc()) << "graph input '" << input.name()
+                           << "' is not a tensor";
+      return nullptr;
+    }
+    Type element = convertElementType(&context, t.tensor_type().elem_type());
+    if (!element) {
+      emitError(fileLoc()) << "graph input '" << input.name()
+                           << "' has element type "
+                           << onnxTypeName(t.tensor_type().elem_type())
+                           << ", which Kestrel does not support";
+      return nullptr;
+    }
+    if (!t.tensor_type().has_shape()) {
+      emitError(fileLoc()) << "graph input '" << input.name()
+                           << "' has no shape (its rank must be known)";
+      return nullptr;
+    }
+    SmallVector<int64_t> shape;
+    SmallVector<Attribute> dimNames;
+    bool named = false;
+    for (const auto &d : t.tensor_type().shape().dim()) {
+      shape.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
+      dimNames.push_back(builder.getStringAttr(d.dim_param()));
+      named |= !d.dim_param().empty();
+    }
+    argTypes.push_back(RankedTensorType::get(shape, element));
+    SmallVector<NamedAttribute> attrs = {builder.getNamedAttr(
+        "kestrel.name", builder.getStringAttr(input.name()))};
+    if (named)
+      attrs.push_back(builder.getNamedAttr("kestrel.dim_names",
+                                           builder.getArrayAttr(dimNames)));
+    argAttrs.push_back(builder.getDictionaryAttr(attrs));
+    argNames.push_back(input.name());
+  }
+
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc(), "main",
+                                   builder.getFunctionType(argTypes, {}));
+  func.setAllArgAttrs(argAttrs);
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [name, arg] : llvm::zip_equal(argNames, entry->getArguments()))
+    values[name] = arg;
+
+  for (const auto &t : g.initializer()) {
+    if (t.name().empty()) {
+      emitError(fileLoc()) << "an initializer has no name";
+      return nullptr;
+    }
+    FailureOr<Value> value = importTensor(
+        t, t.name(), NameLoc::get(builder.getStringAttr(t.name()), fileLoc()));
+    if (failed(value))
+      return nullptr;
+    values[t.name()] = *value;
+  }
+
+  for (const onnx::NodeProto *node : *order) {
+    int index = nodeIndex.lookup(node);
+    StringRef domain = canonicalDomain(node->domain());
+    const OpEntry *entry = lookup(domain, node->op_type());
+    int64_t opset = opsets.lookup(domain);
+    Location loc = nodeLoc(*node, index);
+    if (opset < entry->minOpset) {
+      emitError(loc) << node->op_type() << ": opset " << opset
+                     << " is older than the first supported version ("
+                     << entry->minOpset << ")";
+      return nullptr;
+    }
+    NodeContext ctx(*this, *node, opset, loc);
+    if (failed(entry->fn(ctx)))
+      return nullptr;
+    for (auto [i, out] : llvm::enumerate(node->output()))
+      if (!out.empty() && !values.count(out)) {
+        emitError(loc) << node->op_type() << ": output " << i << " ('" << out
+                       << "') is not supported by the importer";
+        return nullptr;
+      }
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Attribute> outputNames;
+  for (const auto &out : g.output()) {
+    Value v = values.lookup(out.name());
+    if (!v) {
+      emitError(fileLoc()) << "graph output '" << out.name()
+                           << "' is not produced by any node";
+      return nullptr;
+    }
+    results.push_back(v);
+    outputNames.push_back(builder.getStringAttr(out.name()));
+  }
+  func::ReturnOp::create(builder, fileLoc(), results);
+  func.setType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, name] : llvm::enumerate(outputNames))
+    func.setResultAttr(i, "kestrel.name", name);
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
+                                      onnx::ModelProto &model, StringRef path,
+                                      const ImportOptions &options) {
+  int64_t opset = 0;
+  for (const auto &o : model.opset_import())
+    if (canonicalDomain(o.domain()).empty())
+      opset = o.version();
+  // libonnx knows the schemas up to its own newest opset; past that the
+  // dialect's shape rules do all the work.
+  if (options.onnxShapeInference && opset <= onnxLibraryMaxOpset()) {
+    std::string error;
+    if (!inferOnnxShapes(model, error)) {
+      emitError(FileLineColLoc::get(&context, path, 0, 0))
+          << "ONNX shape inference found the graph inconsistent: " << error;
+      return nullptr;
+    }
+  }
+  return GraphImporter(context, model, path).run();
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
+                                     const ImportOptions &options) {
+  onnx::ModelProto model;
+  std::string error;
+  if (!loadModel(path.str(), model, error)) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0)) << error;
+    return nullptr;
+  }
+  return importOnnxModel(context, model, path, options);
+}
+
+} // namespace kestrel::onnx_frontend

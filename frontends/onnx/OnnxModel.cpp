@@ -1,0 +1,125 @@
+//===- OnnxModel.cpp - Loading ONNX protobufs without exceptions ----------===//
+//
+// Built with exceptions on: protobuf and libonnx report some failures by
+// throwing, and nothing may escape into the exception-free importer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxModel.h"
+
+#include "onnx/defs/schema.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace kestrel::onnx_frontend {
+
+int64_t onnxLibraryMaxOpset() {
+  return onnx::OpSchemaRegistry::DomainToVersionRange::Instance()
+      .Map()
+      .at(onnx::ONNX_DOMAIN)
+      .second;
+}
+
+bool loadModel(const std::string &path, onnx::ModelProto &model,
+               std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open the file";
+    return false;
+  }
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (bytes.empty()) {
+    error = "the file is empty";
+    return false;
+  }
+  try {
+    if (!model.ParseFromString(bytes)) {
+      error = "not an ONNX model (the protobuf does not parse; the file is "
+              "truncated or of another format)";
+      return false;
+    }
+  } catch (const std::exception &e) {
+    error = std::string("not an ONNX model: ") + e.what();
+    return false;
+  }
+  if (!model.has_graph() || model.opset_import_size() == 0) {
+    error = "not an ONNX model (no graph or no opset import)";
+    return false;
+  }
+  return true;
+}
+
+bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
+  try {
+    onnx::ShapeInferenceOptions options{/*check_type=*/false,
+                                        /*error_mode=*/0,
+                                        /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception &e) {
+    error = e.what();
+    return false;
+  }
+  return true;
+}
+
+bool readExternalData(const onnx::TensorProto &tensor,
+                      const std::string &modelDir, std::string &bytes,
+                      std::string &error) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  try {
+    for (const auto &entry : tensor.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::stoll(entry.value());
+      else if (entry.key() == "length")
+        length = std::stoll(entry.value());
+    }
+  } catch (const std::exception &) {
+    error = "external data of '" + tensor.name() +
+            "' has a non-numeric offset or length";
+    return false;
+  }
+  if (location.empty()) {
+    error = "external data of '" + tensor.name() + "' has no location";
+    return false;
+  }
+  if (location.find("..") != std::string::npos || location.front() == '/') {
+    error = "external data location '" + location + "' of '" + tensor.name() +
+            "' leaves the model's directory";
+    return false;
+  }
+  std::string path = modelDir.empty() ? location : modelDir + "/" + location;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    error = "external data file '" + path + "' of '" + tensor.name() +
+            "' cannot be opened";
+    return false;
+  }
+  int64_t size = in.tellg();
+  if (length < 0)
+    length = size - offset;
+  if (offset < 0 || length < 0 || offset + length > size) {
+    std::ostringstream os;
+    os << "external data file '" << path << "' holds " << size
+       << " bytes, but '" << tensor.name() << "' needs bytes [" << offset
+       << ", " << offset + length << ")";
+    error = os.str();
+    return false;
+  }
+  bytes.resize(length);
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  if (!in) {
+    error = "reading external data file '" + path + "' failed";
+    return false;
+  }
+  return true;
+}
+
+} // namespace kestrel::onnx_frontend

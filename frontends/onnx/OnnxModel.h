@@ -1,0 +1,41 @@
+//===- OnnxModel.h - Loading ONNX protobufs without exceptions -*- C++ -*-===//
+//
+// The only code that touches libonnx/protobuf APIs that may throw. It is
+// built as its own library with exceptions on; everything it reports comes
+// back as an error string, so the (exception-free) importer never sees one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_FRONTENDS_ONNX_ONNXMODEL_H
+#define KESTREL_FRONTENDS_ONNX_ONNXMODEL_H
+
+#include "onnx/onnx_pb.h"
+
+#include <cstdint>
+#include <string>
+
+namespace kestrel::onnx_frontend {
+
+/// The newest default-domain opset whose schemas libonnx's shape inference
+/// knows (Debian's libonnx 1.12).
+int64_t onnxLibraryMaxOpset();
+
+/// Reads and parses `path`. Fails on a missing or empty file, a file that
+/// is not a ModelProto, or one without a graph.
+bool loadModel(const std::string &path, onnx::ModelProto &model,
+               std::string &error);
+
+/// Runs ONNX shape inference in place (non-strict: unknown ops are skipped),
+/// filling value_info. Fails when ONNX finds the graph inconsistent.
+bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
+
+/// The bytes of a tensor stored in an external data file: `location`
+/// relative to `modelDir`, `offset` and `length` from the tensor's
+/// external_data entries. Fails when the file is missing or too short.
+bool readExternalData(const onnx::TensorProto &tensor,
+                      const std::string &modelDir, std::string &bytes,
+                      std::string &error);
+
+} // namespace kestrel::onnx_frontend
+
+#endif // KESTREL_FRONTENDS_ONNX_ONNXMODEL_H

@@ -1,0 +1,394 @@
+//===- ContribOps.cpp - Import onnxruntime's com.microsoft LLM ops --------===//
+//
+// MultiHeadAttention, GroupQueryAttention, RotaryEmbedding, the fused norms
+// (SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization,
+// SkipLayerNormalization) and the GELU variants (Gelu, FastGelu, BiasGelu)
+// that onnxruntime's transformer optimizer and model builder write.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/ops/AttentionHelpers.h"
+
+using namespace mlir;
+
+namespace kestrel::onnx_frontend {
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+/// A scalar i64 holding dimension `dim` of `value` (constant when static).
+FailureOr<Value> dimOf(NodeContext &ctx, Value value, int64_t dim) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Type i64 = ctx.builder().getI64Type();
+  if (!type.isDynamicDim(dim))
+    return ctx.scalar(i64, type.getDimSize(dim));
+  FailureOr<Value> shape = ctx.create<ShapeOfOp>(value);
+  if (failed(shape))
+    return failure();
+  return ctx.create<GatherOp>({*shape, ctx.scalar(i64, dim)},
+                              {ctx.namedI64("axis", 0)});
+}
+
+/// x + bias[offset : offset + size] along the last dim (QKV bias slices).
+FailureOr<Value> addBiasSlice(NodeContext &ctx, Value x, Value bias,
+                              int64_t offset, int64_t size) {
+  FailureOr<Value> slice =
+      ctx.create<SliceOp>(bias, {ctx.namedI64Array("starts", {offset}),
+                                 ctx.namedI64Array("ends", {offset + size}),
+                                 ctx.namedI64Array("steps", {1})});
+  if (failed(slice))
+    return failure();
+  return ctx.create<AddOp>({x, *slice});
+}
+
+LogicalResult importMultiHeadAttention(NodeContext &ctx) {
+  FailureOr<int64_t> heads = ctx.intAttr("num_heads", std::nullopt);
+  FailureOr<int64_t> unidirectional = ctx.intAttr("unidirectional", 0);
+  FailureOr<Value> q = ctx.requiredInput(0), k = ctx.requiredInput(1),
+                   v = ctx.requiredInput(2);
+  if (failed(heads) || failed(unidirectional) || failed(q) || failed(k) ||
+      failed(v) ||
+      failed(ctx.rejectOutputsFrom(3, "the qk output is not supported")))
+    return failure();
+  for (unsigned i : {8u, 9u, 10u})
+    if (ctx.hasInput(i))
+      return ctx.error() << "input " << i
+                         << " (past sequence length / cache indirection) is "
+                            "not supported";
+  std::optional<float> scale;
+  if (ctx.hasAttr("scale")) {
+    FailureOr<float> s = ctx.floatAttr("scale", std::nullopt);
+    if (failed(s))
+      return failure();
+    if (*s != 0.0f)
+      scale = *s;
+  }
+  if (ctx.inputType(0).getRank() != 3)
+    return ctx.error() << "packed query/key/value layouts are not supported; "
+                          "query must be [batch, seq, hidden]";
+  int64_t hiddenQ = ctx.inputType(0).getDimSize(2);
+  if (Value bias = ctx.input(3)) {
+    int64_t hiddenK = ctx.inputType(1).getDimSize(2);
+    int64_t hiddenV = ctx.inputType(2).getDimSize(2);
+    if (ctx.inputType(1).getRank() != 3 || hiddenQ == kDyn || hiddenK == kDyn ||
+        hiddenV == kDyn)
+      return ctx.error() << "bias needs 3-D key and value with static sizes";
+    if (failed(q = addBiasSlice(ctx, *q, bias, 0, hiddenQ)) ||
+        failed(k = addBiasSlice(ctx, *k, bias, hiddenQ, hiddenK)) ||
+        failed(v = addBiasSlice(ctx, *v, bias, hiddenQ + hiddenK, hiddenV)))
+      return failure();
+  }
+  if (failed(q = splitHeads(ctx, *q, *heads, "query")))
+    return failure();
+  // Key and value come as [B, L, hidden] or already split as [B, N, L, H].
+  if (ctx.inputType(1).getRank() == 3 &&
+      (failed(k = splitHeads(ctx, *k, *heads, "key")) ||
+       failed(v = splitHeads(ctx, *v, *heads, "value"))))
+    return failure();
+  Value pastK = ctx.input(6), pastV = ctx.input(7);
+  int64_t pastLen = 0;
+  if (pastK || pastV) {
+    if (!pastK || !pastV)
+      return ctx.error() << "past_key and past_value must come together";
+    pastLen = cast<RankedTensorType>(pastK.getType()).getDimSize(2);
+    if (failed(
+            k = ctx.create<ConcatOp>({pastK, *k}, {ctx.namedI64("axis", 2)})) ||
+        failed(
+            v = ctx.create<ConcatOp>({pastV, *v}, {ctx.namedI64("axis", 2)})))
+      return failure();
+  }
+  Value mask;
+  if (Value padding = ctx.input(4)) {
+    auto pt = cast<RankedTensorType>(padding.getType());
+    if (pt.getRank() != 2)
+      return ctx.error() << "key_padding_mask must be [batch, total_seq]; "
+                            "other layouts are not supported";
+    // 1 keeps a key, 0 masks it out.
+    FailureOr<Value> keep =
+        ctx.create<NotEqualOp>({padding, ctx.scalar(pt.getElementType(), 0)});
+    if (failed(keep) || failed(keep = ctx.unsqueeze(*keep, {1, 2})))
+      return failure();
+    mask = *keep;
+  }
+  if (Value bias = ctx.input(5)) {
+    if (mask) {
+      Type element = cast<RankedTensorType>(bias.getType()).getElementType();
+      FailureOr<Value> masked = ctx.create<WhereOp>(
+          {mask, bias,
+           ctx.scalar(element, -std::numeric_limits<double>::infinity())});
+      if (failed(masked))
+        return failure();
+      mask = *masked;
+    } else {
+      mask = bias;
+    }
+  }
+  if (*unidirectional && pastLen == kDyn)
+    return ctx.error() << "unidirectional attention over a past of dynamic "
+                          "length is not supported";
+  FailureOr<Value> y = buildAttention(ctx, *q, *k, *v, mask,
+                                      *unidirectional ? pastLen : -1, scale);
+  if (failed(y) || failed(y = mergeHeads(ctx, *y)))
+    return failure();
+  return success(succeeded(ctx.setOutput(0, *y)) &&
+                 succeeded(ctx.setOutput(1, *k)) &&
+                 succeeded(ctx.setOutput(2, *v)));
+}
+
+LogicalResult importGroupQueryAttention(NodeContext &ctx) {
+  FailureOr<int64_t> heads = ctx.intAttr("num_heads", std::nullopt);
+  FailureOr<int64_t> kvHeads = ctx.intAttr("kv_num_heads", std::nullopt);
+  FailureOr<int64_t> window = ctx.intAttr("local_window_size", -1);
+  FailureOr<int64_t> doRotary = ctx.intAttr("do_rotary", 0);
+  FailureOr<int64_t> interleaved = ctx.intAttr("rotary_interleaved", 0);
+  FailureOr<float> softcap = ctx.floatAttr("softcap", 0.0f);
+  FailureOr<int64_t> smooth = ctx.intAttr("smooth_softmax", 0);
+  FailureOr<Value> q = ctx.requiredInput(0);
+  if (failed(heads) || failed(kvHeads) || failed(window) || failed(doRotary) ||
+      failed(interleaved) || failed(softcap) || failed(smooth) || failed(q))
+    return failure();
+  if (*window != -1 || *softcap != 0.0f || *smooth)
+    return ctx.error() << "local_window_size, softcap and smooth_softmax are "
+                          "not supported";
+  for (unsigned i : {9u, 10u, 11u})
+    if (ctx.hasInput(i))
+      return ctx.error() << "input " << i
+                         << " (position_ids, attention_bias, head_sink) is "
+                            "not supported";
+  std::optional<float> scale;
+  if (ctx.hasAttr("scale")) {
+    FailureOr<float> s = ctx.floatAttr("scale", std::nullopt);
+    if (failed(s))
+      return failure();
+    if (*s != 0.0f)
+      scale = *s;
+  }
+  Value k = ctx.input(1), v = ctx.input(2);
+  if (!k) {
+    // Packed QKV: [B, S, (N + 2 * Nkv) * H].
+    int64_t hidden = ctx.inputType(0).getDimSize(2);
+    int64_t total = *heads + 2 * *kvHeads;
+    if (hidden == kDyn || hidden % total != 0)
+      return ctx.error() << "packed QKV hidden size is not a static multiple "
+                            "of the head counts";
+    int64_t h = hidden / total;
+    auto parts = ctx.createInferred(
+        SplitOp::getOperationName(), *q,
+        {ctx.namedI64("axis", 2),
+         ctx.namedI64Array("sizes", {*heads * h, *kvHeads * h, *kvHeads * h})},
+        3);
+    if (failed(parts))
+      return failure();
+    q = (*parts)[0];
+    k = (*parts)[1];
+    v = (*parts)[2];
+  }
+  FailureOr<Value> qh = splitHeads(ctx, *q, *heads, "query");
+  FailureOr<Value> kh = splitHeads(ctx, k, *kvHeads, "key");
+  FailureOr<Value> vh = splitHeads(ctx, v, *kvHeads, "value");
+  if (failed(qh) || failed(kh) || failed(vh))
+    return failure();
+  FailureOr<Value> seqlens = ctx.requiredInput(5);
+  if (failed(seqlens))
+    return failure();
+  Type i64 = ctx.builder().getI64Type();
+  FailureOr<Value> lens = ctx.castTo(*seqlens, i64); // total length - 1
+  if (failed(lens))
+    return failure();
+  if (*doRotary) {
+    // New token s of batch b sits at position seqlens_k[b] + 1 - S + s.
+    FailureOr<Value> cosCache = ctx.requiredInput(7);
+    FailureOr<Value> sinCache = ctx.requiredInput(8);
+    FailureOr<Value> s = dimOf(ctx, *qh, 2);
+    if (failed(cosCache) || failed(sinCache) || failed(s))
+      return failure();
+    int64_t sq = cast<RankedTensorType>(qh->getType()).getDimSize(2);
+    FailureOr<Value> start = ctx.create<AddOp>({*lens, ctx.scalar(i64, 1)});
+    if (failed(start) || failed(start = ctx.create<SubOp>({*start, *s})) ||
+        failed(start = ctx.unsqueeze(*start, {1})))
+      return failure();
+    FailureOr<Value> steps = ctx.createWithType<RangeOp>(
+        RankedTensorType::get({sq}, i64),
+        {ctx.scalar(i64, 0), *s, ctx.scalar(i64, 1)});
+    if (failed(steps) || failed(steps = ctx.unsqueeze(*steps, {0})))
+      return failure();
+    FailureOr<Value> positions = ctx.create<AddOp>({*start, *steps});
+    if (failed(positions) ||
+        failed(qh = rotaryFromCache(ctx, *qh, *cosCache, *sinCache, *positions,
+                                    *interleaved, 0)) ||
+        failed(kh = rotaryFromCache(ctx, *kh, *cosCache, *sinCache, *positions,
+                                    *interleaved, 0)))
+      return failure();
+  }
+  Value pastK = ctx.input(3), pastV = ctx.input(4);
+  if (pastK || pastV) {
+    if (!pastK || !pastV)
+      return ctx.error() << "past_key and past_value must come together";
+    if (failed(kh = ctx.create<ConcatOp>({pastK, *kh},
+                                         {ctx.namedI64("axis", 2)})) ||
+        failed(
+            vh = ctx.create<ConcatOp>({pastV, *vh}, {ctx.namedI64("axis", 2)})))
+      return failure();
+  }
+  // Keys past each sequence's length (seqlens_k + 1) are padding.
+  FailureOr<Value> total = dimOf(ctx, *kh, 2);
+  if (failed(total))
+    return failure();
+  int64_t skv = cast<RankedTensorType>(kh->getType()).getDimSize(2);
+  FailureOr<Value> keys = ctx.createWithType<RangeOp>(
+      RankedTensorType::get({skv}, i64),
+      {ctx.scalar(i64, 0), *total, ctx.scalar(i64, 1)});
+  FailureOr<Value> bound = ctx.unsqueeze(*lens, {1, 2, 3});
+  if (failed(keys) || failed(bound))
+    return failure();
+  FailureOr<Value> keep = ctx.create<LessEqualOp>({*keys, *bound});
+  if (failed(keep))
+    return failure();
+  // GQA is causal with the diagonal aligned to the last key, which is the
+  // alignment kestrel.attention's causal flag has.
+  SmallVector<NamedAttribute> attrs = {ctx.namedI64("num_heads", *heads),
+                                       ctx.namedI64("num_kv_heads", *kvHeads),
+                                       ctx.namedBool("causal", true)};
+  if (scale)
+    attrs.push_back(ctx.namedF32("scale", *scale));
+  FailureOr<Value> y = ctx.create<AttentionOp>({*qh, *kh, *vh, *keep}, attrs);
+  if (failed(y) || failed(y = mergeHeads(ctx, *y)))
+    return failure();
+  return success(succeeded(ctx.setOutput(0, *y)) &&
+                 succeeded(ctx.setOutput(1, *kh)) &&
+                 succeeded(ctx.setOutput(2, *vh)));
+}
+
+LogicalResult importContribRotary(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0), positions = ctx.requiredInput(1),
+                   cos = ctx.requiredInput(2), sin = ctx.requiredInput(3);
+  FailureOr<int64_t> interleaved = ctx.intAttr("interleaved", 0);
+  FailureOr<int64_t> heads = ctx.intAttr("num_heads", 0);
+  FailureOr<int64_t> rotaryDim = ctx.intAttr("rotary_embedding_dim", 0);
+  FailureOr<int64_t> packedBatching = ctx.intAttr("is_packed_batching", 0);
+  FailureOr<float> scale = ctx.floatAttr("scale", 1.0f);
+  if (failed(x) || failed(positions) || failed(cos) || failed(sin) ||
+      failed(interleaved) || failed(heads) || failed(rotaryDim) ||
+      failed(packedBatching) || failed(scale))
+    return failure();
+  if (*packedBatching || *scale != 1.0f)
+    return ctx.error() << "is_packed_batching and scale are not supported";
+  RankedTensorType in = ctx.inputType(0);
+  bool packed = in.getRank() == 3;
+  if (packed) {
+    int64_t numHeads = *heads;
+    if (numHeads == 0) {
+      // Without num_heads the head size is twice the cache width.
+      int64_t half = ctx.inputType(2).getDimSize(1);
+      if (half == kDyn || in.getDimSize(2) == kDyn || *rotaryDim != 0)
+        return ctx.error() << "num_heads is required for this input";
+      numHeads = in.getDimSize(2) / (2 * half);
+    }
+    if (failed(x = splitHeads(ctx, *x, numHeads, "input")))
+      return failure();
+  } else if (in.getRank() != 4) {
+    return ctx.error() << "input must be [batch, seq, hidden] or [batch, "
+                          "heads, seq, head_size]";
+  }
+  FailureOr<Value> y = rotaryFromCache(ctx, *x, *cos, *sin, *positions,
+                                       *interleaved, *rotaryDim);
+  if (failed(y))
+    return failure();
+  if (packed && failed(y = mergeHeads(ctx, *y)))
+    return failure();
+  return ctx.setOutput(0, *y);
+}
+
+/// Skip(Simplified)LayerNormalization: s = input + skip (+ bias), then the
+/// norm of s; output 3 is s itself.
+LogicalResult importSkipNorm(NodeContext &ctx, bool rms) {
+  FailureOr<Value> x = ctx.requiredInput(0), skip = ctx.requiredInput(1),
+                   gamma = ctx.requiredInput(2);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-12f);
+  if (failed(x) || failed(skip) || failed(gamma) || failed(epsilon))
+    return failure();
+  if (ctx.wantsOutput(1) || ctx.wantsOutput(2))
+    return ctx.error() << "mean and inverse standard deviation outputs are "
+                          "not supported";
+  unsigned biasIndex = rms ? 3 : 4;
+  FailureOr<Value> sum = ctx.create<AddOp>({*x, *skip});
+  if (failed(sum))
+    return failure();
+  if (Value bias = ctx.input(biasIndex))
+    if (failed(sum = ctx.create<AddOp>({*sum, bias})))
+      return failure();
+  int64_t axis = ctx.inputType(0).getRank() - 1;
+  SmallVector<Value> operands = {*sum, *gamma};
+  if (!rms)
+    if (Value beta = ctx.input(3))
+      operands.push_back(beta);
+  SmallVector<NamedAttribute> attrs = {ctx.namedI64("axis", axis),
+                                       ctx.namedF32("epsilon", *epsilon)};
+  FailureOr<Value> y = rms ? ctx.create<RmsNormOp>(operands, attrs)
+                           : ctx.create<LayerNormOp>(operands, attrs);
+  if (failed(y))
+    return failure();
+  return success(succeeded(ctx.setOutput(0, *y)) &&
+                 succeeded(ctx.setOutput(3, *sum)));
+}
+
+LogicalResult importSkipLayerNorm(NodeContext &ctx) {
+  return importSkipNorm(ctx, false);
+}
+LogicalResult importSkipSimplifiedLayerNorm(NodeContext &ctx) {
+  return importSkipNorm(ctx, true);
+}
+
+LogicalResult importSimplifiedLayerNorm(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0), scale = ctx.requiredInput(1);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(scale) || failed(axis) || failed(epsilon) ||
+      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())) ||
+      failed(ctx.rejectOutputsFrom(1, "the inverse standard deviation output "
+                                      "is training-only")))
+    return failure();
+  FailureOr<Value> y =
+      ctx.create<RmsNormOp>({*x, *scale}, {ctx.namedI64("axis", *axis),
+                                           ctx.namedF32("epsilon", *epsilon)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+/// Gelu(x + bias): FastGelu is the tanh form, BiasGelu and Gelu the exact.
+template <bool approximate> LogicalResult importBiasGelu(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (Value bias = ctx.input(1))
+    if (failed(x = ctx.create<AddOp>({*x, bias})))
+      return failure();
+  FailureOr<Value> y =
+      ctx.create<GeluOp>(*x, {ctx.namedBool("approximate", approximate)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+} // namespace
+
+void registerContribOps(std::vector<OpEntry> &ops) {
+  auto add = [&](const char *op, ImportFn fn, const char *notes = "") {
+    ops.push_back({"com.microsoft", op, 1, fn, notes});
+  };
+  add("MultiHeadAttention", importMultiHeadAttention,
+      "3-D query; key_padding_mask [batch, total_seq] as a hard mask");
+  add("GroupQueryAttention", importGroupQueryAttention,
+      "past buffers hold exactly the valid past tokens; no local window, "
+      "softcap or smooth softmax");
+  add("RotaryEmbedding", importContribRotary, "position ids as [batch, seq]");
+  add("SkipLayerNormalization", importSkipLayerNorm);
+  add("SkipSimplifiedLayerNormalization", importSkipSimplifiedLayerNorm);
+  add("SimplifiedLayerNormalization", importSimplifiedLayerNorm);
+  add("FastGelu", importBiasGelu<true>);
+  add("BiasGelu", importBiasGelu<false>);
+  add("Gelu", importBiasGelu<false>);
+  // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain.
+  ops.push_back({"", "SimplifiedLayerNormalization", 1,
+                 importSimplifiedLayerNorm, "onnxruntime contrib op"});
+}
+
+} // namespace kestrel::onnx_frontend

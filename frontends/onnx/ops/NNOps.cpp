@@ -1,0 +1,444 @@
+//===- NNOps.cpp - Import ONNX matmuls, normalizations and reductions -----===//
+//
+// MatMul, Gemm, Einsum, Softmax/LogSoftmax, LayerNormalization,
+// RMSNormalization, the reductions and TopK.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/NodeContext.h"
+
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+
+namespace kestrel::onnx_frontend {
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+/// Reshape where the result may have several dynamic dims: leading `keep`
+/// dims are copied (ONNX reshape 0) and the rest is `tail` (one entry may be
+/// dynamic, passed as -1).
+FailureOr<Value> reshapeKeepingLeading(NodeContext &ctx, Value value,
+                                       int64_t keep, ArrayRef<int64_t> tail) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape().take_front(keep));
+  llvm::append_range(shape, tail);
+  if (llvm::count(shape, kDyn) <= 1)
+    return ctx.reshapeTo(value, shape);
+  if (llvm::count(tail, kDyn) > 1)
+    return ctx.error() << "reshaping to " << formatShape(shape)
+                       << " needs more than one dimension computed at run "
+                          "time, which is not supported";
+  SmallVector<int64_t> entries(keep, 0);
+  for (int64_t d : tail)
+    entries.push_back(d == kDyn ? -1 : d);
+  return ctx.createWithType<ReshapeOp>(type.clone(shape),
+                                       {value, ctx.constantI64(entries)});
+}
+
+LogicalResult importMatMul(NodeContext &ctx) {
+  FailureOr<Value> a = ctx.requiredInput(0), b = ctx.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  auto at = cast<RankedTensorType>(a->getType());
+  auto bt = cast<RankedTensorType>(b->getType());
+  if (at.getRank() == 0 || bt.getRank() == 0)
+    return ctx.error() << "operands must have rank 1 or more";
+  // NumPy matmul: a 1-D lhs is a row, a 1-D rhs a column, both dropped after.
+  bool rowVector = at.getRank() == 1, colVector = bt.getRank() == 1;
+  if (rowVector && failed(a = ctx.reshapeTo(*a, {1, at.getDimSize(0)})))
+    return failure();
+  if (colVector && failed(b = ctx.reshapeTo(*b, {bt.getDimSize(0), 1})))
+    return failure();
+  FailureOr<Value> y = ctx.create<MatmulOp>({*a, *b});
+  if (failed(y))
+    return failure();
+  if (rowVector || colVector) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(y->getType()).getShape();
+    SmallVector<int64_t> out(shape.drop_back(2));
+    if (!rowVector)
+      out.push_back(shape[shape.size() - 2]);
+    if (!colVector)
+      out.push_back(shape.back());
+    if (failed(y = reshapeKeepingLeading(ctx, *y, 0, out)))
+      return failure();
+  }
+  return ctx.setOutput(0, *y);
+}
+
+LogicalResult importGemm(NodeContext &ctx) {
+  FailureOr<float> alpha = ctx.floatAttr("alpha", 1.0f);
+  FailureOr<float> beta = ctx.floatAttr("beta", 1.0f);
+  FailureOr<int64_t> transA = ctx.intAttr("transA", 0);
+  FailureOr<int64_t> transB = ctx.intAttr("transB", 0);
+  FailureOr<Value> a = ctx.requiredInput(0), b = ctx.requiredInput(1);
+  if (failed(alpha) || failed(beta) || failed(transA) || failed(transB) ||
+      failed(a) || failed(b))
+    return failure();
+  if (ctx.inputType(0).getRank() != 2 || ctx.inputType(1).getRank() != 2)
+    return ctx.error() << "A and B must be matrices (rank 2)";
+  FailureOr<Value> y =
+      ctx.create<MatmulOp>({*a, *b}, {ctx.namedBool("transpose_a", *transA),
+                                      ctx.namedBool("transpose_b", *transB)});
+  if (failed(y))
+    return failure();
+  Type element = ctx.inputType(0).getElementType();
+  if (*alpha != 1.0f &&
+      failed(y = ctx.create<MulOp>({*y, ctx.scalar(element, *alpha)})))
+    return failure();
+  if (Value c = ctx.input(2)) {
+    if (*beta != 1.0f) {
+      FailureOr<Value> scaled =
+          ctx.create<MulOp>({c, ctx.scalar(element, *beta)});
+      if (failed(scaled))
+        return failure();
+      c = *scaled;
+    }
+    if (failed(y = ctx.create<AddOp>({*y, c})))
+      return failure();
+  }
+  return ctx.setOutput(0, *y);
+}
+
+//===----------------------------------------------------------------------===//
+// Einsum
+//===----------------------------------------------------------------------===//
+
+/// Parses one operand's labels, expanding "..." to `rank - labels` fresh
+/// labels (digits, shared by all operands and right-aligned).
+FailureOr<std::string> expandEllipsis(NodeContext &ctx, StringRef term,
+                                      int64_t rank, int64_t &ellipsisRank) {
+  size_t dots = term.find("...");
+  std::string labels = term.str();
+  if (dots == StringRef::npos) {
+    if (static_cast<int64_t>(labels.size()) != rank)
+      return ctx.error() << "equation term '" << term << "' has "
+                         << labels.size() << " labels for a rank-" << rank
+                         << " operand";
+    return labels;
+  }
+  int64_t n = rank - static_cast<int64_t>(term.size() - 3);
+  if (n < 0 || n > 9)
+    return ctx.error() << "equation term '" << term
+                       << "' does not match a rank-" << rank << " operand";
+  ellipsisRank = std::max(ellipsisRank, n);
+  std::string fresh;
+  for (int64_t i = 0; i < n; ++i)
+    fresh.push_back('0' + (9 - n + 1 + i)); // right-aligned digits
+  labels.replace(dots, 3, fresh);
+  return labels;
+}
+
+LogicalResult importEinsum(NodeContext &ctx) {
+  FailureOr<std::string> eq = ctx.stringAttr("equation", std::nullopt);
+  if (failed(eq))
+    return failure();
+  std::string equation;
+  for (char c : *eq)
+    if (c != ' ')
+      equation.push_back(c);
+  StringRef lhs = equation, rhs;
+  size_t arrow = equation.find("->");
+  bool implicitOutput = arrow == std::string::npos;
+  if (!implicitOutput) {
+    lhs = StringRef(equation).take_front(arrow);
+    rhs = StringRef(equation).drop_front(arrow + 2);
+  }
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != ctx.numInputs() || terms.size() > 2)
+    return ctx.error() << "equation '" << *eq << "' with " << ctx.numInputs()
+                       << " operand(s): only one- and two-operand "
+                          "contractions are supported";
+  int64_t ellipsisRank = 0;
+  SmallVector<std::string> labels;
+  SmallVector<Value> operands;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    FailureOr<Value> v = ctx.requiredInput(i);
+    if (failed(v))
+      return failure();
+    FailureOr<std::string> l =
+        expandEllipsis(ctx, term, ctx.inputType(i).getRank(), ellipsisRank);
+    if (failed(l))
+      return failure();
+    if (llvm::SmallSetVector<char, 16>(l->begin(), l->end()).size() !=
+        l->size())
+      return ctx.error() << "repeated labels within one operand (diagonals, "
+                            "traces) in '"
+                         << *eq << "' are not supported";
+    labels.push_back(*l);
+    operands.push_back(*v);
+  }
+  std::string out;
+  if (implicitOutput) {
+    // Labels that appear once, alphabetically (ellipsis dims first).
+    std::string all = llvm::join(labels, "");
+    for (char c = '0'; c <= 'z'; ++c)
+      if (llvm::count(all, c) == 1)
+        out.push_back(c);
+  } else {
+    int64_t unused = 0;
+    int64_t outRank = rhs.size() - (rhs.contains("...") ? 3 : 0) + ellipsisRank;
+    FailureOr<std::string> o = expandEllipsis(ctx, rhs, outRank, unused);
+    if (failed(o))
+      return failure();
+    out = *o;
+  }
+
+  // Sum out labels that appear in one operand only and not in the output.
+  auto inLabels = [&](char c, unsigned k) {
+    return k < labels.size() && labels[k].find(c) != std::string::npos;
+  };
+  for (unsigned k = 0; k < labels.size(); ++k) {
+    SmallVector<int64_t> axes;
+    std::string kept;
+    for (auto [d, c] : llvm::enumerate(labels[k])) {
+      bool elsewhere = inLabels(c, 1 - k) || out.find(c) != std::string::npos;
+      if (elsewhere)
+        kept.push_back(c);
+      else
+        axes.push_back(d);
+    }
+    if (axes.empty())
+      continue;
+    FailureOr<Value> r = ctx.create<ReduceSumOp>(
+        operands[k],
+        {ctx.namedI64Array("axes", axes), ctx.namedBool("keepdims", false)});
+    if (failed(r))
+      return failure();
+    operands[k] = *r;
+    labels[k] = kept;
+  }
+  for (char c : out)
+    if (!inLabels(c, 0) && !inLabels(c, 1))
+      return ctx.error() << "output label '" << c << "' of '" << *eq
+                         << "' appears in no operand";
+
+  auto permuteTo = [&](Value v, StringRef from,
+                       StringRef to) -> FailureOr<Value> {
+    SmallVector<int64_t> perm;
+    for (char c : to)
+      perm.push_back(from.find(c));
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      return v;
+    return ctx.transpose(v, perm);
+  };
+
+  if (labels.size() == 1) {
+    FailureOr<Value> y = permuteTo(operands[0], labels[0], out);
+    return failed(y) ? failure() : ctx.setOutput(0, *y);
+  }
+
+  std::string batch, contracted, freeA, freeB;
+  for (char c : out)
+    if (inLabels(c, 0) && inLabels(c, 1))
+      batch.push_back(c);
+  for (char c : labels[0]) {
+    if (batch.find(c) != std::string::npos)
+      continue;
+    (inLabels(c, 1) ? contracted : freeA).push_back(c);
+  }
+  for (char c : labels[1])
+    if (!inLabels(c, 0))
+      freeB.push_back(c);
+
+  auto dimsOf = [&](unsigned k, StringRef group) {
+    SmallVector<int64_t> dims;
+    auto type = cast<RankedTensorType>(operands[k].getType());
+    for (char c : group)
+      dims.push_back(type.getDimSize(labels[k].find(c)));
+    return dims;
+  };
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (d == kDyn)
+        return kDyn;
+      p *= d;
+    }
+    return p;
+  };
+  SmallVector<int64_t> dimsFreeA = dimsOf(0, freeA),
+                       dimsFreeB = dimsOf(1, freeB),
+                       dimsK = dimsOf(0, contracted);
+  FailureOr<Value> a =
+      permuteTo(operands[0], labels[0], batch + freeA + contracted);
+  FailureOr<Value> b =
+      permuteTo(operands[1], labels[1], batch + contracted + freeB);
+  if (failed(a) || failed(b))
+    return failure();
+  int64_t nb = batch.size();
+  if (failed(a = reshapeKeepingLeading(ctx, *a, nb,
+                                       {product(dimsFreeA), product(dimsK)})) ||
+      failed(b = reshapeKeepingLeading(ctx, *b, nb,
+                                       {product(dimsK), product(dimsFreeB)})))
+    return failure();
+  FailureOr<Value> y = ctx.create<MatmulOp>({*a, *b});
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> split(dimsFreeA);
+  llvm::append_range(split, dimsFreeB);
+  if (failed(y = reshapeKeepingLeading(ctx, *y, nb, split)) ||
+      failed(y = permuteTo(*y, batch + freeA + freeB, out)))
+    return failure();
+  return ctx.setOutput(0, *y);
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and normalizations
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy> LogicalResult importSoftmax(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
+  if (failed(x) || failed(axis) ||
+      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
+    return failure();
+  FailureOr<Value> y = ctx.create<OpTy>(*x, {ctx.namedI64("axis", *axis)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+/// A norm parameter broadcast (ONNX allows it) to the normalized shape.
+FailureOr<Value> normParameter(NodeContext &ctx, unsigned i,
+                               ArrayRef<int64_t> normalized) {
+  Value p = ctx.input(i);
+  auto type = cast<RankedTensorType>(p.getType());
+  if (type.getShape() == normalized || !ShapedType::isStaticShape(normalized) ||
+      type.getRank() > static_cast<int64_t>(normalized.size()))
+    return p;
+  return ctx.createWithType<ExpandOp>(type.clone(normalized), p);
+}
+
+LogicalResult importNorm(NodeContext &ctx, bool rms) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(axis) || failed(epsilon) ||
+      failed(ctx.requiredInput(1)) ||
+      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())) ||
+      failed(ctx.rejectOutputsFrom(1, "mean and inverse standard deviation "
+                                      "outputs are training-only")))
+    return failure();
+  ArrayRef<int64_t> normalized = ctx.inputType(0).getShape().drop_front(*axis);
+  FailureOr<Value> scale = normParameter(ctx, 1, normalized);
+  if (failed(scale))
+    return failure();
+  SmallVector<Value> operands = {*x, *scale};
+  if (!rms && ctx.hasInput(2)) {
+    FailureOr<Value> bias = normParameter(ctx, 2, normalized);
+    if (failed(bias))
+      return failure();
+    operands.push_back(*bias);
+  }
+  SmallVector<NamedAttribute> attrs = {ctx.namedI64("axis", *axis),
+                                       ctx.namedF32("epsilon", *epsilon)};
+  FailureOr<Value> y = rms ? ctx.create<RmsNormOp>(operands, attrs)
+                           : ctx.create<LayerNormOp>(operands, attrs);
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+LogicalResult importLayerNorm(NodeContext &ctx) {
+  return importNorm(ctx, false);
+}
+LogicalResult importRmsNorm(NodeContext &ctx) { return importNorm(ctx, true); }
+
+//===----------------------------------------------------------------------===//
+// Reductions and TopK
+//===----------------------------------------------------------------------===//
+
+/// `axesFromInputSince`: the opset from which axes come as input 1.
+template <typename OpTy, int64_t axesFromInputSince>
+LogicalResult importReduce(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> keepdims = ctx.intAttr("keepdims", 1);
+  FailureOr<int64_t> noop = ctx.intAttr("noop_with_empty_axes", 0);
+  if (failed(x) || failed(keepdims) || failed(noop))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  SmallVector<int64_t> axes;
+  if (ctx.opset() >= axesFromInputSince) {
+    if (ctx.hasInput(1)) {
+      FailureOr<SmallVector<int64_t>> a = ctx.constantInts(1, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+  } else {
+    FailureOr<SmallVector<int64_t>> a =
+        ctx.intsAttr("axes", SmallVector<int64_t>());
+    if (failed(a))
+      return failure();
+    axes = *a;
+  }
+  if (axes.empty()) {
+    if (*noop)
+      return ctx.setOutput(0, *x);
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  for (int64_t &a : axes) {
+    FailureOr<int64_t> n = ctx.normalizeAxis(a, rank, "reduction axis");
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  if (rank == 0)
+    return ctx.setOutput(0, *x);
+  FailureOr<Value> y =
+      ctx.create<OpTy>(*x, {ctx.namedI64Array("axes", axes),
+                            ctx.namedBool("keepdims", *keepdims)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+LogicalResult importTopK(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
+  FailureOr<int64_t> largest = ctx.intAttr("largest", 1);
+  FailureOr<int64_t> sorted = ctx.intAttr("sorted", 1);
+  FailureOr<SmallVector<int64_t>> k = ctx.constantInts(1, "K");
+  if (failed(x) || failed(axis) || failed(largest) || failed(sorted) ||
+      failed(k) ||
+      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
+    return failure();
+  if (k->size() != 1)
+    return ctx.error() << "K must hold one value, got " << k->size();
+  // sorted = 0 allows any order; the sorted order is one of them.
+  auto results = ctx.createInferred(TopKOp::getOperationName(), *x,
+                                    {ctx.namedI64("k", k->front()),
+                                     ctx.namedI64("axis", *axis),
+                                     ctx.namedBool("largest", *largest)},
+                                    /*numResults=*/2);
+  if (failed(results))
+    return failure();
+  return success(succeeded(ctx.setOutput(0, (*results)[0])) &&
+                 succeeded(ctx.setOutput(1, (*results)[1])));
+}
+
+} // namespace
+
+void registerNNOps(std::vector<OpEntry> &ops) {
+  auto add = [&](const char *op, ImportFn fn, int64_t since = 13,
+                 const char *notes = "") {
+    ops.push_back({"", op, since, fn, notes});
+  };
+  add("MatMul", importMatMul, 13, "NumPy semantics, 1-D operands included");
+  add("Gemm", importGemm);
+  add("Einsum", importEinsum, 13,
+      "one or two operands; no repeated labels within an operand");
+  add("Softmax", importSoftmax<SoftmaxOp>, 13, "opset 13 semantics (one axis)");
+  add("LogSoftmax", importSoftmax<LogSoftmaxOp>, 13,
+      "opset 13 semantics (one axis)");
+  add("LayerNormalization", importLayerNorm, 17,
+      "Mean/InvStdDev outputs unsupported");
+  add("RMSNormalization", importRmsNorm, 23);
+  add("ReduceSum", importReduce<ReduceSumOp, 13>, 13, "constant axes");
+  add("ReduceMean", importReduce<ReduceMeanOp, 18>, 13, "constant axes");
+  add("ReduceMax", importReduce<ReduceMaxOp, 18>, 13, "constant axes");
+  add("ReduceMin", importReduce<ReduceMinOp, 18>, 13, "constant axes");
+  add("TopK", importTopK, 11, "constant K");
+}
+
+} // namespace kestrel::onnx_frontend
