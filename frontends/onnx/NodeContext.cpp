@@ -298,6 +298,18 @@ FailureOr<Value> NodeContext::reshapeMapped(Value value, ArrayRef<int64_t> dims,
     shape.push_back(s >= 0 ? type.getDimSize(s) : d);
   if (llvm::count(shape, ShapedType::kDynamic) <= 1)
     return reshapeTo(value, shape);
+  // Dynamic dims that keep their index are copied by a 0 entry (ONNX
+  // Reshape semantics): the shape operand is then a constant.
+  bool inPlace = true;
+  SmallVector<int64_t> entries;
+  for (auto [i, d, s] : llvm::enumerate(dims, source)) {
+    bool dynamic = s >= 0 && type.isDynamicDim(s);
+    inPlace &= !dynamic || s == static_cast<int64_t>(i);
+    entries.push_back(dynamic ? 0 : shape[i]);
+  }
+  if (inPlace)
+    return createWithType<ReshapeOp>(type.clone(shape),
+                                     {value, constantI64(entries)});
   FailureOr<Value> shapeOf = create<ShapeOfOp>(value);
   if (failed(shapeOf))
     return failure();

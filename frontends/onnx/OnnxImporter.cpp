@@ -445,8 +445,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       emitError(fileLoc()) << "an initializer has no name";
       return nullptr;
     }
-    FailureOr<Value> value = importTensor(
-        t, t.name(), NameLoc::get(builder.getStringAttr(t.name()), fileLoc()));
+    FailureOr<Value> value = importTensor(t, t.name(), fileLoc());
     if (failed(value))
       return nullptr;
     values[t.name()] = *value;

@@ -17,27 +17,6 @@ namespace {
 
 constexpr int64_t kDyn = ShapedType::kDynamic;
 
-/// Reshape where the result may have several dynamic dims: leading `keep`
-/// dims are copied (ONNX reshape 0) and the rest is `tail` (one entry may be
-/// dynamic, passed as -1).
-FailureOr<Value> reshapeKeepingLeading(NodeContext &ctx, Value value,
-                                       int64_t keep, ArrayRef<int64_t> tail) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> shape(type.getShape().take_front(keep));
-  llvm::append_range(shape, tail);
-  if (llvm::count(shape, kDyn) <= 1)
-    return ctx.reshapeTo(value, shape);
-  if (llvm::count(tail, kDyn) > 1)
-    return ctx.error() << "reshaping to " << formatShape(shape)
-                       << " needs more than one dimension computed at run "
-                          "time, which is not supported";
-  SmallVector<int64_t> entries(keep, 0);
-  for (int64_t d : tail)
-    entries.push_back(d == kDyn ? -1 : d);
-  return ctx.createWithType<ReshapeOp>(type.clone(shape),
-                                       {value, ctx.constantI64(entries)});
-}
-
 LogicalResult importMatMul(NodeContext &ctx) {
   FailureOr<Value> a = ctx.requiredInput(0), b = ctx.requiredInput(1);
   if (failed(a) || failed(b))
@@ -56,13 +35,14 @@ LogicalResult importMatMul(NodeContext &ctx) {
   if (failed(y))
     return failure();
   if (rowVector || colVector) {
-    ArrayRef<int64_t> shape = cast<RankedTensorType>(y->getType()).getShape();
-    SmallVector<int64_t> out(shape.drop_back(2));
-    if (!rowVector)
-      out.push_back(shape[shape.size() - 2]);
-    if (!colVector)
-      out.push_back(shape.back());
-    if (failed(y = reshapeKeepingLeading(ctx, *y, 0, out)))
+    // Drop the inserted row/column dim; every other dim keeps its size.
+    int64_t rank = cast<RankedTensorType>(y->getType()).getRank();
+    SmallVector<int64_t> source;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!(rowVector && d == rank - 2) && !(colVector && d == rank - 1))
+        source.push_back(d);
+    SmallVector<int64_t> dims(source.size(), kDyn);
+    if (failed(y = ctx.reshapeMapped(*y, dims, source)))
       return failure();
   }
   return ctx.setOutput(0, *y);
@@ -244,44 +224,87 @@ LogicalResult importEinsum(NodeContext &ctx) {
     if (!inLabels(c, 0))
       freeB.push_back(c);
 
-  auto dimsOf = [&](unsigned k, StringRef group) {
-    SmallVector<int64_t> dims;
-    auto type = cast<RankedTensorType>(operands[k].getType());
-    for (char c : group)
-      dims.push_back(type.getDimSize(labels[k].find(c)));
-    return dims;
-  };
-  auto product = [](ArrayRef<int64_t> dims) {
-    int64_t p = 1;
-    for (int64_t d : dims) {
-      if (d == kDyn)
-        return kDyn;
-      p *= d;
+  // Collapses `groups` of a tensor laid out as [batch..., groups...] to one
+  // dim each: a single label keeps its dim, an empty group becomes 1, and
+  // several labels multiply (their sizes must then be static).
+  auto collapse = [&](Value v, ArrayRef<StringRef> groups,
+                      StringRef layout) -> FailureOr<Value> {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> dims, source;
+    for (int64_t d = 0; d < static_cast<int64_t>(batch.size()); ++d) {
+      dims.push_back(kDyn);
+      source.push_back(d);
     }
-    return p;
+    bool identity = true;
+    for (StringRef group : groups) {
+      if (group.size() == 1) {
+        dims.push_back(kDyn);
+        source.push_back(layout.find(group[0]));
+        continue;
+      }
+      identity = false;
+      int64_t product = 1;
+      for (char c : group) {
+        int64_t size = type.getDimSize(layout.find(c));
+        if (size == kDyn)
+          return ctx.error() << "labels '" << group
+                             << "' multiply dynamic sizes, which is not "
+                                "supported";
+        product *= size;
+      }
+      dims.push_back(product);
+      source.push_back(-1);
+    }
+    if (identity)
+      return v;
+    return ctx.reshapeMapped(v, dims, source);
   };
-  SmallVector<int64_t> dimsFreeA = dimsOf(0, freeA),
-                       dimsFreeB = dimsOf(1, freeB),
-                       dimsK = dimsOf(0, contracted);
-  FailureOr<Value> a =
-      permuteTo(operands[0], labels[0], batch + freeA + contracted);
-  FailureOr<Value> b =
-      permuteTo(operands[1], labels[1], batch + contracted + freeB);
-  if (failed(a) || failed(b))
-    return failure();
-  int64_t nb = batch.size();
-  if (failed(a = reshapeKeepingLeading(ctx, *a, nb,
-                                       {product(dimsFreeA), product(dimsK)})) ||
-      failed(b = reshapeKeepingLeading(ctx, *b, nb,
-                                       {product(dimsK), product(dimsFreeB)})))
+  std::string layoutA = batch + freeA + contracted;
+  std::string layoutB = batch + contracted + freeB;
+  FailureOr<Value> a = permuteTo(operands[0], labels[0], layoutA);
+  FailureOr<Value> b = permuteTo(operands[1], labels[1], layoutB);
+  if (failed(a) || failed(b) ||
+      failed(a = collapse(*a, {freeA, contracted}, layoutA)) ||
+      failed(b = collapse(*b, {contracted, freeB}, layoutB)))
     return failure();
   FailureOr<Value> y = ctx.create<MatmulOp>({*a, *b});
   if (failed(y))
     return failure();
-  SmallVector<int64_t> split(dimsFreeA);
-  llvm::append_range(split, dimsFreeB);
-  if (failed(y = reshapeKeepingLeading(ctx, *y, nb, split)) ||
-      failed(y = permuteTo(*y, batch + freeA + freeB, out)))
+  // Split [batch..., M, N] back into the free dims, which take their sizes
+  // from the operands.
+  int64_t nb = batch.size();
+  if (freeA.size() != 1 || freeB.size() != 1) {
+    auto at = cast<RankedTensorType>(operands[0].getType());
+    auto bt = cast<RankedTensorType>(operands[1].getType());
+    SmallVector<int64_t> dims, source;
+    for (int64_t d = 0; d < nb; ++d) {
+      dims.push_back(kDyn);
+      source.push_back(d);
+    }
+    auto addGroup = [&](StringRef group, RankedTensorType t, StringRef labelsOf,
+                        int64_t resultDim) -> LogicalResult {
+      if (group.size() == 1) {
+        dims.push_back(kDyn);
+        source.push_back(resultDim);
+        return success();
+      }
+      for (char c : group) {
+        int64_t size = t.getDimSize(labelsOf.find(c));
+        if (size == kDyn)
+          return ctx.error() << "labels '" << group
+                             << "' split into dynamic sizes, which is not "
+                                "supported";
+        dims.push_back(size);
+        source.push_back(-1);
+      }
+      return success();
+    };
+    if (failed(addGroup(freeA, at, labels[0], nb)) ||
+        failed(addGroup(freeB, bt, labels[1], nb + 1)) ||
+        failed(y = ctx.reshapeMapped(*y, dims, source)))
+      return failure();
+  }
+  if (failed(y = permuteTo(*y, batch + freeA + freeB, out)))
     return failure();
   return ctx.setOutput(0, *y);
 }

@@ -1,0 +1,489 @@
+"""Small ONNX graphs for the frontend lit tests, built with onnx.helper.
+
+Usage: models.py NAME OUT.onnx  -- writes model NAME (see MODELS) to OUT.onnx
+(and any external data file beside it). Malformed models are written as
+bytes on purpose; every other model passes onnx.checker unless noted.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+F, I64, I32, B = T.FLOAT, T.INT64, T.INT32, T.BOOL
+RNG = np.random.default_rng(0)
+
+
+def vi(name, elem, shape):
+    return h.make_tensor_value_info(name, elem, shape)
+
+
+def init(name, array):
+    return nh.from_array(np.asarray(array), name)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=17, extra_opsets=(),
+          value_info=()):
+    g = h.make_graph(nodes, "g", inputs, outputs, list(inits),
+                     value_info=list(value_info))
+    ops = [h.make_opsetid("", opset)] + [h.make_opsetid(d, v)
+                                         for d, v in extra_opsets]
+    m = h.make_model(g, opset_imports=ops)
+    m.ir_version = 8 if opset <= 17 else 10
+    return m
+
+
+def n(op, ins, outs, name=None, domain=None, **attrs):
+    return h.make_node(op, ins, outs, name=name or outs[0], domain=domain,
+                       **attrs)
+
+
+def w(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+MODELS = {}
+
+
+def register(fn):
+    MODELS[fn.__name__] = fn
+    return fn
+
+
+# --- math --------------------------------------------------------------------
+
+@register
+def elementwise():
+    x, y = vi("x", F, ["batch", 8]), vi("y", F, [8])
+    nodes = [n("Add", ["x", "y"], ["a"]), n("Sub", ["a", "y"], ["s"]),
+             n("Mul", ["s", "x"], ["m"]), n("Div", ["m", "y"], ["d"]),
+             n("Pow", ["d", "two"], ["p"]), n("Sqrt", ["p"], ["q"]),
+             n("Reciprocal", ["q"], ["r"]), n("Neg", ["r"], ["ng"]),
+             n("Exp", ["ng"], ["e"]), n("Log", ["e"], ["l"]),
+             n("Erf", ["l"], ["er"]), n("Tanh", ["er"], ["t"]),
+             n("Sigmoid", ["t"], ["sg"]), n("Relu", ["sg"], ["re"]),
+             n("Sin", ["re"], ["si"]), n("Cos", ["si"], ["co"]),
+             n("Max", ["co", "x", "y"], ["mx"]), n("Min", ["mx", "x"], ["mn"]),
+             n("Clip", ["mn", "lo", "hi"], ["out"])]
+    return model(nodes, [x, y], [vi("out", F, None)],
+                 [init("two", np.array(2, np.int64)),
+                  init("lo", np.array(-1, np.float32)),
+                  init("hi", np.array(1, np.float32))])
+
+
+@register
+def logic():
+    x, y = vi("x", F, ["batch", 4]), vi("y", F, [4])
+    nodes = [n("Less", ["x", "y"], ["lt"]), n("Greater", ["x", "y"], ["gt"]),
+             n("Equal", ["x", "y"], ["eq"]), n("Not", ["eq"], ["ne"]),
+             n("And", ["lt", "ne"], ["and"]), n("Or", ["and", "gt"], ["or"]),
+             n("Where", ["or", "x", "y"], ["out"]),
+             n("Cast", ["or"], ["as_int"], to=I32)]
+    return model(nodes, [x, y], [vi("out", F, None), vi("as_int", I32, None)])
+
+
+@register
+def gelu20():
+    x = vi("x", F, ["n", 16])
+    nodes = [n("Gelu", ["x"], ["g"]),
+             n("Gelu", ["g"], ["out"], approximate="tanh")]
+    return model(nodes, [x], [vi("out", F, None)], opset=20)
+
+
+# --- nn ----------------------------------------------------------------------
+
+@register
+def matmuls():
+    x = vi("x", F, ["batch", "seq", 32])
+    v = vi("v", F, [32])
+    nodes = [n("MatMul", ["x", "w"], ["mm"]),
+             n("MatMul", ["v", "w"], ["vec_mat"]),
+             n("MatMul", ["x", "v"], ["mat_vec"]),
+             n("Gemm", ["a", "b", "c"], ["gemm"], alpha=0.5, beta=2.0,
+               transB=1)]
+    return model(nodes, [x, v], [vi("mm", F, None), vi("vec_mat", F, None),
+                                 vi("mat_vec", F, None), vi("gemm", F, None)],
+                 [init("w", w(32, 16)), init("a", w(4, 32)),
+                  init("b", w(16, 32)), init("c", w(16))])
+
+
+@register
+def einsum():
+    a, b = vi("a", F, [2, 3, 5]), vi("b", F, [2, 5, 7])
+    u, v = vi("u", F, [3]), vi("v", F, [4])
+    q, k = vi("q", F, ["b", 4, "s", 8]), vi("k", F, ["b", 4, "t", 8])
+    nodes = [n("Einsum", ["a", "b"], ["bmm"], equation="bij,bjk->bik"),
+             n("Einsum", ["u", "v"], ["outer"], equation="i,j->ij"),
+             n("Einsum", ["q", "k"], ["scores"], equation="bhqd,bhkd->bhqk"),
+             n("Einsum", ["a"], ["tr"], equation="bij->bji")]
+    return model(nodes, [a, b, u, v, q, k],
+                 [vi("bmm", F, None), vi("outer", F, None),
+                  vi("scores", F, None), vi("tr", F, None)])
+
+
+@register
+def norms():
+    x = vi("x", F, ["batch", "seq", 64])
+    nodes = [n("LayerNormalization", ["x", "g", "b"], ["ln"], axis=-1,
+               epsilon=1e-5),
+             n("Softmax", ["ln"], ["sm"], axis=-1),
+             n("LogSoftmax", ["sm"], ["out"], axis=1)]
+    return model(nodes, [x], [vi("out", F, None)],
+                 [init("g", w(64)), init("b", w(64))])
+
+
+@register
+def rmsnorm23():
+    x = vi("x", F, ["batch", "seq", 64])
+    nodes = [n("RMSNormalization", ["x", "g"], ["out"], epsilon=1e-6)]
+    return model(nodes, [x], [vi("out", F, None)], [init("g", w(64))],
+                 opset=23)
+
+
+@register
+def reductions():
+    x = vi("x", F, ["batch", 6, 8])
+    nodes = [n("ReduceMean", ["x"], ["mean"], axes=[-1]),
+             n("ReduceMax", ["x"], ["max"], axes=[1, 2], keepdims=0),
+             n("ReduceSum", ["x", "axes"], ["sum"]),
+             n("ReduceSum", ["x"], ["all"], keepdims=0)]
+    return model(nodes, [x], [vi("mean", F, None), vi("max", F, None),
+                              vi("sum", F, None), vi("all", F, None)],
+                 [init("axes", np.array([-2], np.int64))])
+
+
+@register
+def reductions18():
+    x = vi("x", F, ["batch", 6, 8])
+    nodes = [n("ReduceMean", ["x", "axes"], ["mean"]),
+             n("ReduceMax", ["x", "axes"], ["max"], keepdims=0)]
+    return model(nodes, [x], [vi("mean", F, None), vi("max", F, None)],
+                 [init("axes", np.array([-1], np.int64))], opset=18)
+
+
+@register
+def topk():
+    x = vi("x", F, ["tokens", 8])
+    nodes = [n("TopK", ["x", "k"], ["values", "indices"], axis=-1)]
+    return model(nodes, [x], [vi("values", F, None), vi("indices", I64, None)],
+                 [init("k", np.array([2], np.int64))])
+
+
+# --- tensor ------------------------------------------------------------------
+
+@register
+def shape_chain_static():
+    """The exporters' Shape -> Gather -> Unsqueeze -> Concat -> Reshape."""
+    x = vi("x", F, [2, 5, 64])
+    nodes = [n("Shape", ["x"], ["s"]),
+             n("Gather", ["s", "i0"], ["b"], axis=0),
+             n("Gather", ["s", "i1"], ["t"], axis=0),
+             n("Unsqueeze", ["b", "ax0"], ["bu"]),
+             n("Unsqueeze", ["t", "ax0"], ["tu"]),
+             n("Concat", ["bu", "tu", "heads"], ["shape"], axis=0),
+             n("Reshape", ["x", "shape"], ["out"])]
+    return model(nodes, [x], [vi("out", F, None)],
+                 [init("i0", np.array(0, np.int64)),
+                  init("i1", np.array(1, np.int64)),
+                  init("ax0", np.array([0], np.int64)),
+                  init("heads", np.array([4, 16], np.int64))])
+
+
+@register
+def shape_chain_dynamic():
+    m = shape_chain_static()
+    m.graph.input[0].CopyFrom(vi("x", F, ["batch", "seq", 64]))
+    return m
+
+
+@register
+def data_movement():
+    x = vi("x", F, ["batch", 4, 6])
+    nodes = [n("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+             n("Unsqueeze", ["t", "ax"], ["u"]),
+             n("Squeeze", ["u", "ax"], ["sq"]),
+             n("Split", ["sq", "split"], ["p0", "p1"], axis=1),
+             n("Concat", ["p1", "p0"], ["c"], axis=-2),
+             n("Slice", ["c", "starts", "ends", "axes", "steps"], ["sl"]),
+             n("Flatten", ["x"], ["fl"], axis=1),
+             n("Expand", ["one", "eshape"], ["ex"]),
+             n("Gather", ["table", "ids"], ["emb"], axis=0)]
+    ids = vi("ids", I64, ["batch", "seq"])
+    return model(nodes, [x, ids],
+                 [vi("sl", F, None), vi("fl", F, None), vi("ex", F, None),
+                  vi("emb", F, None)],
+                 [init("ax", np.array([1], np.int64)),
+                  init("split", np.array([2, 4], np.int64)),
+                  init("starts", np.array([0, -1], np.int64)),
+                  init("ends", np.array([5, -100], np.int64)),
+                  init("axes", np.array([1, 2], np.int64)),
+                  init("steps", np.array([2, -1], np.int64)),
+                  init("one", np.ones((1, 3), np.float32)),
+                  init("eshape", np.array([2, 1, 3], np.int64)),
+                  init("table", w(100, 8))])
+
+
+@register
+def constants():
+    x = vi("x", F, [2, 3])
+    t = h.make_tensor("v", F, [3], [1.0, 2.0, 3.0])
+    nodes = [n("Constant", [], ["c"], value=t),
+             n("Constant", [], ["ci"], value_ints=[2, 3]),
+             n("ConstantOfShape", ["ci"], ["zeros"],
+               value=h.make_tensor("z", F, [1], [0.5])),
+             n("Add", ["x", "c"], ["a"]), n("Add", ["a", "zeros"], ["b"]),
+             n("Range", ["r0", "r1", "r2"], ["range"]),
+             n("Trilu", ["b"], ["out"], upper=0)]
+    return model(nodes, [x], [vi("out", F, None), vi("range", I64, None)],
+                 [init("r0", np.array(0, np.int64)),
+                  init("r1", np.array(7, np.int64)),
+                  init("r2", np.array(2, np.int64))])
+
+
+@register
+def causal_mask_dynamic():
+    """A causal mask built from the run-time sequence length."""
+    x = vi("x", F, ["batch", "seq", "seq"])
+    nodes = [n("Shape", ["x"], ["s"]),
+             n("Gather", ["s", "i2"], ["len"], axis=0),
+             n("Range", ["zero", "len", "one"], ["pos"]),
+             n("Trilu", ["x"], ["lower"], upper=0),
+             n("Cast", ["pos"], ["posf"], to=F),
+             n("Unsqueeze", ["posf", "ax0"], ["row"]),
+             n("Add", ["lower", "row"], ["out"])]
+    return model(nodes, [x], [vi("out", F, None)],
+                 [init("i2", np.array(2, np.int64)),
+                  init("zero", np.array(0, np.int64)),
+                  init("one", np.array(1, np.int64)),
+                  init("ax0", np.array([0], np.int64))])
+
+
+# --- attention ---------------------------------------------------------------
+
+@register
+def attention23():
+    q = vi("q", F, ["batch", "seq", 64])
+    k = vi("k", F, ["batch", "seq", 32])
+    nodes = [n("Attention", ["q", "k", "k"], ["y"], is_causal=1,
+               q_num_heads=4, kv_num_heads=2)]
+    return model(nodes, [q, k], [vi("y", F, None)], opset=23)
+
+
+@register
+def attention23_static_past():
+    q = vi("q", F, [1, 4, 3, 16])
+    k = vi("k", F, [1, 2, 3, 16])
+    pk = vi("pk", F, [1, 2, 5, 16])
+    nodes = [n("Attention", ["q", "k", "k", "", "pk", "pk"],
+               ["y", "present_k", "present_v"], is_causal=1)]
+    return model(nodes, [q, k, pk], [vi("y", F, None),
+                                     vi("present_k", F, None),
+                                     vi("present_v", F, None)], opset=23)
+
+
+@register
+def rotary23():
+    x = vi("x", F, ["batch", 4, "seq", 16])
+    pos = vi("pos", I64, ["batch", "seq"])
+    nodes = [n("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"])]
+    return model(nodes, [x, pos], [vi("y", F, None)],
+                 [init("cos", w(32, 8)), init("sin", w(32, 8))], opset=23)
+
+
+# --- com.microsoft -----------------------------------------------------------
+
+MS = [("com.microsoft", 1)]
+
+
+@register
+def contrib_norms():
+    x, s = vi("x", F, ["batch", "seq", 32]), vi("s", F, ["batch", "seq", 32])
+    nodes = [n("SkipSimplifiedLayerNormalization", ["x", "s", "g"],
+               ["y", "", "", "sum"], domain="com.microsoft", epsilon=1e-6),
+             n("SkipLayerNormalization", ["y", "sum", "g", "b", "b"],
+               ["z"], domain="com.microsoft"),
+             n("SimplifiedLayerNormalization", ["z", "g"], ["r"],
+               epsilon=1e-6),
+             n("FastGelu", ["r", "b"], ["out"], domain="com.microsoft")]
+    return model(nodes, [x, s], [vi("out", F, None), vi("sum", F, None)],
+                 [init("g", w(32)), init("b", w(32))], extra_opsets=MS)
+
+
+@register
+def contrib_mha():
+    q = vi("q", F, ["batch", "seq", 64])
+    mask = vi("mask", I32, ["batch", "seq"])
+    nodes = [n("MultiHeadAttention", ["q", "q", "q", "bias", "mask"], ["y"],
+               domain="com.microsoft", num_heads=4)]
+    return model(nodes, [q, mask], [vi("y", F, None)],
+                 [init("bias", w(192))], extra_opsets=MS)
+
+
+@register
+def contrib_gqa():
+    q = vi("q", F, ["batch", "seq", 64])
+    k = vi("k", F, ["batch", "seq", 32])
+    pk = vi("pk", F, ["batch", 2, "past", 16])
+    lens = vi("seqlens_k", I32, ["batch"])
+    total = vi("total", I32, [])
+    nodes = [n("GroupQueryAttention",
+               ["q", "k", "k", "pk", "pk", "seqlens_k", "total"],
+               ["y", "present_k", "present_v"], domain="com.microsoft",
+               num_heads=4, kv_num_heads=2)]
+    return model(nodes, [q, k, pk, lens, total],
+                 [vi("y", F, None), vi("present_k", F, None),
+                  vi("present_v", F, None)], extra_opsets=MS)
+
+
+@register
+def contrib_rotary():
+    x = vi("x", F, ["batch", "seq", 64])
+    pos = vi("pos", I64, ["batch", "seq"])
+    nodes = [n("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"],
+               domain="com.microsoft", num_heads=4)]
+    return model(nodes, [x, pos], [vi("y", F, None)],
+                 [init("cos", w(32, 8)), init("sin", w(32, 8))],
+                 extra_opsets=MS)
+
+
+# --- external data -----------------------------------------------------------
+
+@register
+def external_data():
+    x = vi("x", F, ["batch", 64])
+    m = model([n("MatMul", ["x", "w"], ["y"])], [x], [vi("y", F, None)],
+              [init("w", w(64, 64))])
+    return m, "external"
+
+
+# --- malformed and unsupported models ----------------------------------------
+
+@register
+def unsupported_ops():
+    x = vi("x", F, [4, 4])
+    nodes = [n("LpPool", ["x"], ["a"], name="pool0"),
+             n("LpPool", ["a"], ["b"], name="pool1"),
+             n("Hardmax", ["b"], ["c"], name="hm"),
+             n("Frobnicate", ["c"], ["y"], name="frob", domain="com.acme")]
+    return model(nodes, [x], [vi("y", F, None)],
+                 extra_opsets=[("com.acme", 1)])
+
+
+@register
+def old_opset():
+    x = vi("x", F, [4])
+    return model([n("Relu", ["x"], ["y"])], [x], [vi("y", F, None)], opset=11)
+
+
+@register
+def missing_input():
+    x = vi("x", F, [4])
+    return model([n("Add", ["x", "ghost"], ["y"], name="adder")], [x],
+                 [vi("y", F, None)])
+
+
+@register
+def cycle():
+    x = vi("x", F, [4])
+    nodes = [n("Add", ["x", "b"], ["a"], name="first"),
+             n("Relu", ["a"], ["b"], name="second"),
+             n("Identity", ["a"], ["y"], name="out")]
+    return model(nodes, [x], [vi("y", F, None)])
+
+
+@register
+def wrong_attr_type():
+    x = vi("x", F, [2, 3])
+    return model([n("Softmax", ["x"], ["y"], name="sm", axis=1.5)], [x],
+                 [vi("y", F, None)])
+
+
+@register
+def inconsistent_shapes():
+    a, b = vi("a", F, [2, 3]), vi("b", F, [4, 5])
+    return model([n("MatMul", ["a", "b"], ["y"], name="mm")], [a, b],
+                 [vi("y", F, None)])
+
+
+@register
+def unsupported_dtype():
+    x = vi("x", T.DOUBLE, [4])
+    return model([n("Relu", ["x"], ["y"])], [x], [vi("y", T.DOUBLE, None)])
+
+
+@register
+def missing_external_data():
+    m, _ = external_data()
+    return m, "external-missing"
+
+
+@register
+def short_initializer():
+    x = vi("x", F, [4])
+    t = T(name="w", data_type=F, dims=[4])
+    t.float_data.extend([1.0, 2.0])  # the shape needs 4 values
+    return model([n("Add", ["x", "w"], ["y"])], [x], [vi("y", F, None)], [t])
+
+
+@register
+def truncated_raw_data():
+    x = vi("x", F, [4])
+    t = T(name="w", data_type=F, dims=[4], raw_data=b"\0" * 10)
+    return model([n("Add", ["x", "w"], ["y"])], [x], [vi("y", F, None)], [t])
+
+
+@register
+def declared_shape_mismatch():
+    """value_info says [2, 2]; Relu of a [2, 3] input computes [2, 3]."""
+    x = vi("x", F, [2, 3])
+    return model([n("Relu", ["x"], ["r"], name="relu"),
+                  n("Identity", ["r"], ["y"])], [x], [vi("y", F, None)],
+                 value_info=[vi("r", F, [2, 2])])
+
+
+@register
+def unsupported_cast():
+    x = vi("x", F, [4])
+    return model([n("Cast", ["x"], ["y"], name="to_u8", to=T.UINT8)], [x],
+                 [vi("y", T.UINT8, None)])
+
+
+@register
+def dynamic_axes():
+    x, a = vi("x", F, [2, 3]), vi("axes", I64, [1])
+    return model([n("ReduceSum", ["x", "axes"], ["y"], name="rs")], [x, a],
+                 [vi("y", F, None)])
+
+
+def write(name, out):
+    built = MODELS[name]()
+    mode = None
+    if isinstance(built, tuple):
+        built, mode = built
+    if mode in ("external", "external-missing"):
+        location = os.path.basename(out) + ".data"
+        onnx.save_model(built, out, save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=location,
+                        size_threshold=0)
+        if mode == "external-missing":
+            os.remove(os.path.join(os.path.dirname(out) or ".", location))
+        return
+    onnx.save_model(built, out)
+
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    if name == "not_onnx":
+        with open(out, "w") as f:
+            f.write("this is a text file, not a protobuf\n")
+    elif name == "empty":
+        open(out, "wb").close()
+    elif name == "truncated":
+        write("matmuls", out)
+        data = open(out, "rb").read()
+        open(out, "wb").write(data[: len(data) // 2])
+    else:
+        write(name, out)

@@ -1,0 +1,32 @@
+// ONNX opset-23 Attention and RotaryEmbedding.
+// RUN: %onnx_model attention23 %t.attn.onnx
+// RUN: kestrelc %t.attn.onnx | FileCheck %s --check-prefix=ATTN
+// RUN: %onnx_model attention23_static_past %t.past.onnx
+// RUN: kestrelc %t.past.onnx | FileCheck %s --check-prefix=PAST
+// RUN: %onnx_model rotary23 %t.rope.onnx
+// RUN: kestrelc %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+
+// 3-D Q/K/V are split into heads; with dynamic lengths ONNX's causal rule
+// (key j <= query i) becomes an explicit mask.
+// ATTN: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+// ATTN: %[[Q:.+]] = kestrel.transpose %{{.+}} {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+// ATTN: %[[K:.+]] = kestrel.transpose %{{.+}} {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x2x16xf32>) -> tensor<?x2x?x16xf32>
+// ATTN: %[[KEEP:.+]] = kestrel.less_equal
+// ATTN: %[[O:.+]] = kestrel.attention %[[Q]], %[[K]], %[[K]], %[[KEEP]] {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+// ATTN: kestrel.transpose %[[O]]
+// ATTN: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+
+// With a static past, the causal offset (past length) matches the flag's
+// bottom-right alignment; present = concat(past, new).
+// PAST: %[[KV:.+]] = kestrel.concat %{{.+}}, %{{.+}} {axis = 2 : i64} : (tensor<1x2x5x16xf32>, tensor<1x2x3x16xf32>) -> tensor<1x2x8x16xf32>
+// PAST: kestrel.attention %{{.+}}, %[[KV]], %[[KV]] {causal = true, num_heads = 4 : i64, num_kv_heads = 2 : i64}
+// PAST: return %{{.+}}, %[[KV]], %[[KV]]
+
+// The caches are gathered at the position ids and broadcast over heads.
+// ROPE-DAG: %[[COS:.+]] = kestrel.weight "cos" : tensor<32x8xf32>
+// ROPE-DAG: %[[SIN:.+]] = kestrel.weight "sin" : tensor<32x8xf32>
+// ROPE: %[[C:.+]] = kestrel.gather %[[COS]], %{{.+}} {axis = 0 : i64} : (tensor<32x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+// ROPE: %[[S:.+]] = kestrel.gather %[[SIN]]
+// ROPE: %[[C4:.+]] = kestrel.reshape %[[C]], %{{.+}} : (tensor<?x?x8xf32>, tensor<4xi64>) -> tensor<?x1x?x8xf32>
+// ROPE: %[[S4:.+]] = kestrel.reshape %[[S]]
+// ROPE: kestrel.rope %{{.+}}, %[[C4]], %[[S4]] : (tensor<?x4x?x16xf32>, tensor<?x1x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x4x?x16xf32>

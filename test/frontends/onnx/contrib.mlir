@@ -1,0 +1,40 @@
+// onnxruntime's com.microsoft LLM ops.
+// RUN: %onnx_model contrib_norms %t.norms.onnx
+// RUN: kestrelc %t.norms.onnx | FileCheck %s --check-prefix=NORMS
+// RUN: %onnx_model contrib_mha %t.mha.onnx
+// RUN: kestrelc %t.mha.onnx | FileCheck %s --check-prefix=MHA
+// RUN: %onnx_model contrib_gqa %t.gqa.onnx
+// RUN: kestrelc %t.gqa.onnx | FileCheck %s --check-prefix=GQA
+// RUN: %onnx_model contrib_rotary %t.rope.onnx
+// RUN: kestrelc %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+
+// Skip norms add the residual first; output 3 is the sum.
+// NORMS: %[[SUM:.+]] = kestrel.add %{{.+}}, %{{.+}} : (tensor<?x?x32xf32>, tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+// NORMS: %[[Y:.+]] = kestrel.rms_norm %[[SUM]], %{{.+}} {axis = 2 : i64, epsilon = 9.99999997E-7 : f32}
+// NORMS: %[[S2:.+]] = kestrel.add %[[Y]], %[[SUM]]
+// NORMS: %[[S3:.+]] = kestrel.add %[[S2]], %{{.+}}
+// NORMS: %[[Z:.+]] = kestrel.layer_norm %[[S3]], %{{.+}}, %{{.+}} {axis = 2 : i64
+// NORMS: %[[R:.+]] = kestrel.rms_norm %[[Z]]
+// FastGelu is the tanh GELU of x + bias.
+// NORMS: %[[B:.+]] = kestrel.add %[[R]], %{{.+}}
+// NORMS: %[[G:.+]] = kestrel.gelu %[[B]] {approximate = true}
+// NORMS: return %[[G]], %[[SUM]]
+
+// Q/K/V biases are slices of one [3 * hidden] vector; the padding mask keeps
+// keys where it is non-zero.
+// MHA: kestrel.slice %{{.+}} {ends = array<i64: 64>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<192xf32>) -> tensor<64xf32>
+// MHA: kestrel.slice %{{.+}} {ends = array<i64: 128>, starts = array<i64: 64>
+// MHA: kestrel.slice %{{.+}} {ends = array<i64: 192>, starts = array<i64: 128>
+// MHA: %[[KEEP:.+]] = kestrel.not_equal %{{.+}}, %{{.+}} : (tensor<?x?xi32>, tensor<i32>) -> tensor<?x?xi1>
+// MHA: %[[MASK:.+]] = kestrel.reshape %[[KEEP]], %{{.+}} : (tensor<?x?xi1>, tensor<4xi64>) -> tensor<?x1x1x?xi1>
+// MHA: kestrel.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[MASK]] {num_heads = 4 : i64, num_kv_heads = 4 : i64}
+
+// GroupQueryAttention is causal (bottom-right, past included) with a padding mask from
+// seqlens_k; present = concat(past, new).
+// GQA: %[[KV:.+]] = kestrel.concat %{{.+}}, %{{.+}} {axis = 2 : i64} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+// GQA: %[[KEEP:.+]] = kestrel.less_equal
+// GQA: kestrel.attention %{{.+}}, %[[KV]], %[[KV]], %[[KEEP]] {causal = true, num_heads = 4 : i64, num_kv_heads = 2 : i64}
+// GQA: return %{{.+}}, %[[KV]], %[[KV]]
+
+// ROPE: kestrel.rope %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x4x?x16xf32>, tensor<?x1x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x4x?x16xf32>
+// ROPE: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
