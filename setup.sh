@@ -8,6 +8,7 @@ root="$(cd "$(dirname "$0")" && pwd)"
 cd "$root"
 
 scripts/install-deps.sh
+scripts/setup-venv.sh
 scripts/build.sh
 build="${BUILD_DIR:-$root/build}"
 

@@ -285,11 +285,28 @@ LogicalResult GraphImporter::checkOpsSupported() {
   auto it = opsets.find("");
   if (it == opsets.end())
     return emitError(fileLoc()) << "the model imports no default-domain opset";
-  if (it->second < kMinOnnxOpset || it->second > kMaxOnnxOpset)
+  if (it->second > kMaxOnnxOpset)
     return emitError(fileLoc())
            << "the model uses ONNX opset " << it->second
            << "; Kestrel imports opsets " << kMinOnnxOpset << " to "
            << kMaxOnnxOpset << " (re-export with a supported opset)";
+  if (it->second < kMinOnnxOpset) {
+    // An older model imports when none of its ops changed meaning between
+    // its opset and the oldest one Kestrel implements (the same schema).
+    for (const auto &[i, node] : llvm::enumerate(model.graph().node())) {
+      if (!canonicalDomain(node.domain()).empty())
+        continue;
+      int64_t then = schemaSinceVersion("", node.op_type(), it->second);
+      int64_t now = schemaSinceVersion("", node.op_type(), kMinOnnxOpset);
+      if (then < 0 || then != now)
+        return emitError(nodeLoc(node, i))
+               << node.op_type() << ": the model uses ONNX opset " << it->second
+               << ", where this op has older semantics than "
+               << "Kestrel implements (opset " << kMinOnnxOpset
+               << " and newer); re-export with a newer opset";
+    }
+    it->second = kMinOnnxOpset;
+  }
   struct Unsupported {
     int64_t count = 0;
     std::string firstNode;
@@ -397,7 +414,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     const onnx::TypeProto &t = input.type();
     if (!t.has_tensor_type()) {
       emitError(fileLoc()) << "graph input '" << input.name()
-                           << "' is not a tensor";
+                           << "' is not a tensor (sequences, maps and "
+                              "optionals are not supported by Kestrel)";
       return nullptr;
     }
     Type element = convertElementType(&context, t.tensor_type().elem_type());

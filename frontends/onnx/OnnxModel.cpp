@@ -22,6 +22,17 @@ int64_t onnxLibraryMaxOpset() {
       .second;
 }
 
+int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
+                           int64_t opset) {
+  try {
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset), domain);
+    return schema ? schema->SinceVersion() : -1;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
 bool loadModel(const std::string &path, onnx::ModelProto &model,
                std::string &error) {
   std::ifstream in(path, std::ios::binary);
@@ -47,6 +58,25 @@ bool loadModel(const std::string &path, onnx::ModelProto &model,
   }
   if (!model.has_graph() || model.opset_import_size() == 0) {
     error = "not an ONNX model (no graph or no opset import)";
+    return false;
+  }
+  return true;
+}
+
+bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
+                std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  try {
+    if (!tensor.ParseFromIstream(&in)) {
+      error = "'" + path + "' is not a serialized TensorProto";
+      return false;
+    }
+  } catch (const std::exception &e) {
+    error = "'" + path + "': " + e.what();
     return false;
   }
   return true;

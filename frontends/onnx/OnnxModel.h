@@ -20,10 +20,19 @@ namespace kestrel::onnx_frontend {
 /// knows (Debian's libonnx 1.12).
 int64_t onnxLibraryMaxOpset();
 
+/// The opset in which the schema that (domain, op) has at `opset` was
+/// introduced, or -1 when libonnx does not know the op.
+int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
+                           int64_t opset);
+
 /// Reads and parses `path`. Fails on a missing or empty file, a file that
 /// is not a ModelProto, or one without a graph.
 bool loadModel(const std::string &path, onnx::ModelProto &model,
                std::string &error);
+
+/// Reads a serialized TensorProto (the backend tests' input_N.pb files).
+bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
+                std::string &error);
 
 /// Runs ONNX shape inference in place (non-strict: unknown ops are skipped),
 /// filling value_info. Fails when ONNX finds the graph inconsistent.

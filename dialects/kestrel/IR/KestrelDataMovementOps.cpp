@@ -211,9 +211,9 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                        input.getRank())))
     return failure();
   ArrayRef<int64_t> sizes = adaptor.getSizes();
-  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s <= 0; }))
+  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s < 0; }))
     return inferError(location, getOperationName())
-           << "sizes must be non-empty and positive, got "
+           << "sizes must be non-empty and non-negative, got "
            << formatShape(sizes);
   int64_t total = 0;
   for (int64_t s : sizes)

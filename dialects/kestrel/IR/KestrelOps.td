@@ -240,7 +240,8 @@ def Kestrel_LogSoftmaxOp : Kestrel_SoftmaxBase<"log_softmax",
   let summary = "log-softmax along one axis";
 }
 
-class Kestrel_ReduceOp<string mnemonic, string semantics>
+class Kestrel_ReduceOp<string mnemonic, string semantics,
+                       Type tensorTy = Kestrel_NumericTensor>
     : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes]> {
   let summary = semantics;
   let description = Kestrel_Doc<semantics # [{
@@ -250,10 +251,10 @@ class Kestrel_ReduceOp<string mnemonic, string semantics>
     they are dropped.
   }], "%m = kestrel." # mnemonic # " %x {axes = array<i64: 2>} : "
       "(tensor<?x?x4096xf32>) -> tensor<?x?x1xf32>">.text;
-  let arguments = (ins Kestrel_NumericTensor:$input,
+  let arguments = (ins tensorTy:$input,
                        DenseI64ArrayAttr:$axes,
                        DefaultValuedAttr<BoolAttr, "true">:$keepdims);
-  let results = (outs Kestrel_NumericTensor:$result);
+  let results = (outs tensorTy:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
@@ -261,10 +262,10 @@ def Kestrel_ReduceSumOp
     : Kestrel_ReduceOp<"reduce_sum", "Sum over the given axes.">;
 def Kestrel_ReduceMeanOp
     : Kestrel_ReduceOp<"reduce_mean", "Arithmetic mean over the given axes.">;
-def Kestrel_ReduceMaxOp
-    : Kestrel_ReduceOp<"reduce_max", "Maximum over the given axes.">;
-def Kestrel_ReduceMinOp
-    : Kestrel_ReduceOp<"reduce_min", "Minimum over the given axes.">;
+def Kestrel_ReduceMaxOp : Kestrel_ReduceOp<"reduce_max",
+    "Maximum over the given axes (logical or for `i1`).", Kestrel_Tensor>;
+def Kestrel_ReduceMinOp : Kestrel_ReduceOp<"reduce_min",
+    "Minimum over the given axes (logical and for `i1`).", Kestrel_Tensor>;
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -327,7 +328,7 @@ def Kestrel_SplitOp : Kestrel_Op<"split", [Pure, Kestrel_InferTypes]> {
   let summary = "split a tensor into pieces along one axis";
   let description = Kestrel_Doc<[{
     Result `i` holds `sizes[i]` consecutive slices of `axis`. The sizes are
-    positive, one per result, and add up to the input's `axis` dimension when
+    non-negative, one per result, and add up to the input's `axis` dimension when
     that is static.
   }], "%q, %k, %v = kestrel.split %qkv {axis = 2 : i64, sizes = array<i64: "
       "4096, 1024, 1024>} : (tensor<?x?x6144xf32>) -> (tensor<?x?x4096xf32>, "
@@ -422,10 +423,10 @@ def Kestrel_RangeOp : Kestrel_Op<"range", [Pure, Kestrel_InferTypes,
     rank-0 tensors of one element type. Folds when all three are constants.
   }], "%pos = kestrel.range %zero, %n, %one : (tensor<i64>, tensor<i64>, "
       "tensor<i64>) -> tensor<?xi64>">.text;
-  let arguments = (ins TensorRankOf<[I64, I32, F32], [0]>:$start,
-                       TensorRankOf<[I64, I32, F32], [0]>:$limit,
-                       TensorRankOf<[I64, I32, F32], [0]>:$delta);
-  let results = (outs TensorRankOf<[I64, I32, F32], [1]>:$result);
+  let arguments = (ins TensorRankOf<[I64, I32, F32, F16, BF16], [0]>:$start,
+                       TensorRankOf<[I64, I32, F32, F16, BF16], [0]>:$limit,
+                       TensorRankOf<[I64, I32, F32, F16, BF16], [0]>:$delta);
+  let results = (outs TensorRankOf<[I64, I32, F32, F16, BF16], [1]>:$result);
   let assemblyFormat = [{
     $start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)
   }];

@@ -269,8 +269,9 @@ LogicalResult importRotaryEmbedding(NodeContext &ctx) {
 } // namespace
 
 void registerAttentionOps(std::vector<OpEntry> &ops) {
-  ops.push_back({"", "Attention", 23, importAttention,
-                 "no softcap, qk_matmul_output or nonpad_kv_seqlen"});
+  ops.push_back(
+      {"", "Attention", 23, importAttention,
+       "no softcap, sliding windows, qk_matmul_output or nonpad_kv_seqlen"});
   ops.push_back({"", "RotaryEmbedding", 23, importRotaryEmbedding,
                  "position ids as [batch, seq]"});
 }

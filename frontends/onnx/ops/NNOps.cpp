@@ -334,6 +334,37 @@ FailureOr<Value> normParameter(NodeContext &ctx, unsigned i,
   return ctx.createWithType<ExpandOp>(type.clone(normalized), p);
 }
 
+/// LayerNormalization's optional Mean and InvStdDev outputs (kept dims, f32
+/// statistics as ONNX's stash_type = 1 asks).
+LogicalResult layerNormStatistics(NodeContext &ctx, Value x, int64_t axis,
+                                  float epsilon) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(axis, rank));
+  Type f32 = ctx.builder().getF32Type();
+  FailureOr<Value> xf = ctx.castTo(x, f32);
+  if (failed(xf))
+    return failure();
+  NamedAttribute axesAttr = ctx.namedI64Array("axes", axes);
+  FailureOr<Value> mean = ctx.create<ReduceMeanOp>(*xf, {axesAttr});
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = ctx.create<SubOp>({*xf, *mean});
+  FailureOr<Value> square =
+      failed(centered) ? centered : ctx.create<MulOp>({*centered, *centered});
+  FailureOr<Value> variance =
+      failed(square) ? square : ctx.create<ReduceMeanOp>(*square, {axesAttr});
+  FailureOr<Value> shifted =
+      failed(variance)
+          ? variance
+          : ctx.create<AddOp>({*variance, ctx.scalar(f32, epsilon)});
+  FailureOr<Value> inv =
+      failed(shifted) ? shifted : ctx.create<RsqrtOp>(*shifted);
+  if (failed(inv))
+    return failure();
+  return success(succeeded(ctx.setOutput(1, *mean)) &&
+                 succeeded(ctx.setOutput(2, *inv)));
+}
+
 LogicalResult importNorm(NodeContext &ctx, bool rms) {
   FailureOr<Value> x = ctx.requiredInput(0);
   FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
@@ -341,8 +372,12 @@ LogicalResult importNorm(NodeContext &ctx, bool rms) {
   if (failed(x) || failed(axis) || failed(epsilon) ||
       failed(ctx.requiredInput(1)) ||
       failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())) ||
-      failed(ctx.rejectOutputsFrom(1, "mean and inverse standard deviation "
-                                      "outputs are training-only")))
+      (rms && failed(ctx.rejectOutputsFrom(1, "RMSNormalization has one "
+                                              "output"))) ||
+      failed(ctx.rejectOutputsFrom(3, "LayerNormalization has three outputs")))
+    return failure();
+  if (!rms && (ctx.wantsOutput(1) || ctx.wantsOutput(2)) &&
+      failed(layerNormStatistics(ctx, *x, *axis, *epsilon)))
     return failure();
   ArrayRef<int64_t> normalized = ctx.inputType(0).getShape().drop_front(*axis);
   FailureOr<Value> scale = normParameter(ctx, 1, normalized);
@@ -455,7 +490,7 @@ void registerNNOps(std::vector<OpEntry> &ops) {
   add("LogSoftmax", importSoftmax<LogSoftmaxOp>, 13,
       "opset 13 semantics (one axis)");
   add("LayerNormalization", importLayerNorm, 17,
-      "Mean/InvStdDev outputs unsupported");
+      "Mean/InvStdDev outputs in f32");
   add("RMSNormalization", importRmsNorm, 23);
   add("ReduceSum", importReduce<ReduceSumOp, 13>, 13, "constant axes");
   add("ReduceMean", importReduce<ReduceMeanOp, 18>, 13, "constant axes");

@@ -19,7 +19,7 @@
 // UNSUP-NEXT: com.acme Frobnicate (opset 1): 1 node(s), first 'frob'
 // RUN: %onnx_model old_opset %t.old.onnx
 // RUN: not kestrelc %t.old.onnx 2>&1 | FileCheck %s --check-prefix=OLD
-// OLD: error: the model uses ONNX opset 11; Kestrel imports opsets 13 to 28
+// OLD: error: node 'y': Relu: the model uses ONNX opset 11, where this op has older semantics than Kestrel implements (opset 13 and newer); re-export with a newer opset
 // RUN: %onnx_model missing_input %t.undef.onnx
 // RUN: not kestrelc %t.undef.onnx 2>&1 | FileCheck %s --check-prefix=UNDEF
 // UNDEF: error: node 'adder': Add: input 'ghost' is not defined by any node, graph input or initializer

@@ -1,0 +1,237 @@
+//===- kestrel-onnx-conformance.cpp - ONNX node tests through Kestrel -----===//
+//
+// Runs the ONNX backend node tests (model.onnx + test_data_set_N folders)
+// through the importer: every test whose ops Kestrel supports must import
+// and verify. Integer graph inputs (shapes, axes, indices bounds, K, ...)
+// that ONNX's tests feed at run time are frozen to their test-data values
+// with --freeze-int-inputs, since Kestrel needs such operands at compile
+// time. Tests with unsupported ops or element types are counted apart.
+// The numeric check of the same tests runs on the CPU backend.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/kestrel/IR/KestrelDialect.h"
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/OnnxModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <map>
+#include <set>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace of = kestrel::onnx_frontend;
+
+namespace {
+
+cl::OptionCategory category("kestrel-onnx-conformance options");
+cl::list<std::string> testRoots(cl::Positional, cl::OneOrMore,
+                                cl::desc("<node test folder>..."),
+                                cl::cat(category));
+cl::opt<bool> freezeIntInputs(
+    "freeze-int-inputs",
+    cl::desc("Turn integer graph inputs into initializers holding their "
+             "test_data_set_0 values"),
+    cl::cat(category));
+cl::opt<std::string> expectedFailures(
+    "expected-failures",
+    cl::desc("File listing tests allowed to fail (one name per line, '#' "
+             "comments); others fail the run, as does a listed test that "
+             "passes"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"),
+                      cl::cat(category));
+
+enum class Outcome { Passed, UnsupportedOp, UnsupportedType, Failed, OldOpset };
+
+struct Result {
+  std::string name;
+  Outcome outcome;
+  std::string detail;
+  std::set<std::string> ops;
+};
+
+std::string opKey(const onnx::NodeProto &node) {
+  std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  return domain.empty() ? node.op_type() : domain + "." + node.op_type();
+}
+
+bool freezeInputs(onnx::ModelProto &model, StringRef dir, std::string &error) {
+  onnx::GraphProto *g = model.mutable_graph();
+  std::set<std::string> initialized;
+  for (const auto &t : g->initializer())
+    initialized.insert(t.name());
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
+  for (int i = 0; i < g->input_size(); ++i) {
+    const onnx::ValueInfoProto &in = g->input(i);
+    int32_t type = in.type().tensor_type().elem_type();
+    bool integer =
+        type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32;
+    if (!integer || initialized.count(in.name())) {
+      *kept.Add() = in;
+      continue;
+    }
+    std::string path =
+        (dir + "/test_data_set_0/input_" + std::to_string(i) + ".pb").str();
+    onnx::TensorProto tensor;
+    if (!llvm::sys::fs::exists(path) || !of::loadTensor(path, tensor, error)) {
+      *kept.Add() = in;
+      continue;
+    }
+    tensor.set_name(in.name());
+    *g->add_initializer() = tensor;
+  }
+  g->mutable_input()->Swap(&kept);
+  return true;
+}
+
+Result runTest(StringRef dir, const llvm::StringSet<> &supported) {
+  Result r{llvm::sys::path::filename(dir).str(), Outcome::Passed, "", {}};
+  onnx::ModelProto model;
+  std::string error;
+  std::string path = (dir + "/model.onnx").str();
+  if (!of::loadModel(path, model, error)) {
+    r.outcome = Outcome::Failed;
+    r.detail = error;
+    return r;
+  }
+  std::vector<std::string> missing;
+  for (const auto &node : model.graph().node()) {
+    r.ops.insert(opKey(node));
+    if (!supported.contains(opKey(node)))
+      missing.push_back(opKey(node));
+  }
+  if (!missing.empty()) {
+    r.outcome = Outcome::UnsupportedOp;
+    r.detail = missing.front();
+    return r;
+  }
+  if (freezeIntInputs && !freezeInputs(model, dir, error)) {
+    r.outcome = Outcome::Failed;
+    r.detail = error;
+    return r;
+  }
+  MLIRContext context;
+  context.loadDialect<kestrel::KestrelDialect, func::FuncDialect>();
+  context.printOpOnDiagnostic(false);
+  std::string first;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (first.empty() && diag.getSeverity() == DiagnosticSeverity::Error) {
+      first = diag.str();
+      if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+        first = "node '" + name.getName().str() + "': " + first;
+    }
+    return success();
+  });
+  OwningOpRef<ModuleOp> module =
+      of::importOnnxModel(context, model, path, of::ImportOptions());
+  if (module)
+    return r;
+  r.detail = first;
+  if (StringRef(first).contains("has older semantics than Kestrel")) {
+    r.outcome = Outcome::OldOpset;
+    return r;
+  }
+  bool dtype = StringRef(first).contains("which Kestrel does not support") ||
+               StringRef(first).contains("not supported by Kestrel");
+  r.outcome = dtype ? Outcome::UnsupportedType : Outcome::Failed;
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Run ONNX node tests through the importer\n");
+
+  llvm::StringSet<> supported;
+  for (const of::SupportedOp &op : of::supportedOps())
+    supported.insert(op.domain.empty() ? op.opType
+                                       : op.domain + "." + op.opType);
+
+  std::set<std::string> allowed;
+  if (!expectedFailures.empty()) {
+    auto buffer = llvm::MemoryBuffer::getFile(expectedFailures);
+    if (!buffer) {
+      llvm::errs() << expectedFailures << ": error: cannot read the file\n";
+      return 1;
+    }
+    SmallVector<StringRef> lines;
+    (*buffer)->getBuffer().split(lines, '\n');
+    for (StringRef line : lines) {
+      line = line.split('#').first.trim();
+      if (!line.empty())
+        allowed.insert(line.str());
+    }
+  }
+
+  std::vector<Result> results;
+  for (const std::string &root : testRoots) {
+    std::error_code ec;
+    std::vector<std::string> dirs;
+    for (llvm::sys::fs::directory_iterator it(root, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (llvm::sys::fs::exists(it->path() + "/model.onnx"))
+        dirs.push_back(it->path());
+    if (ec || dirs.empty()) {
+      llvm::errs() << root << ": error: no node tests found\n";
+      return 1;
+    }
+    std::sort(dirs.begin(), dirs.end());
+    for (const std::string &dir : dirs)
+      results.push_back(runTest(dir, supported));
+  }
+
+  std::map<std::string, std::pair<int, int>> perOp; // passed, imported
+  int counts[5] = {0, 0, 0, 0, 0};
+  int unexpected = 0, unexpectedFailures = 0;
+  for (const Result &r : results) {
+    ++counts[static_cast<int>(r.outcome)];
+    if (r.outcome == Outcome::Passed || r.outcome == Outcome::Failed)
+      for (const std::string &op : r.ops) {
+        perOp[op].second++;
+        perOp[op].first += r.outcome == Outcome::Passed;
+      }
+    bool listed = allowed.count(r.name);
+    if (r.outcome == Outcome::Failed && !listed) {
+      ++unexpected;
+      ++unexpectedFailures;
+      llvm::outs() << "FAIL " << r.name << ": " << r.detail << "\n";
+    } else if (r.outcome == Outcome::Passed && listed) {
+      ++unexpected;
+      llvm::outs() << "UNEXPECTED PASS " << r.name
+                   << " (remove it from the expected failures)\n";
+    } else if (verbose || (r.outcome == Outcome::Failed && listed)) {
+      const char *tag[] = {"PASS", "UNSUPPORTED-OP", "UNSUPPORTED-TYPE",
+                           "XFAIL", "OLD-OPSET"};
+      llvm::outs() << tag[static_cast<int>(r.outcome)] << " " << r.name
+                   << (r.detail.empty() ? "" : ": " + r.detail) << "\n";
+    }
+  }
+  llvm::outs() << "\nper supported op (tests imported / tests using it):\n";
+  for (const auto &[op, c] : perOp)
+    llvm::outs() << llvm::formatv("  {0,-36} {1,4} / {2,4}\n", op, c.first,
+                                  c.second);
+  llvm::outs() << llvm::formatv(
+      "\n{0} node tests: {1} imported, {2} failed ({5} expected), {3} skipped "
+      "(unsupported op), {4} skipped (unsupported element type), {6} skipped "
+      "(op semantics older than opset {7})\n",
+      results.size(), counts[0], counts[3], counts[1], counts[2],
+      counts[3] - (unexpectedFailures), counts[4], of::kMinOnnxOpset);
+  return unexpected == 0 ? 0 : 1;
+}
