@@ -62,7 +62,8 @@ LogicalResult inferResultTypes(Operation *op, SmallVectorImpl<Type> &types) {
     SmallVector<int64_t> dims;
     for (auto [i, d] : llvm::enumerate(shape.getValues<APInt>())) {
       int64_t entry = d.getSExtValue();
-      if (entry == 0 && static_cast<int64_t>(i) < input.getRank())
+      if (entry == 0 && !reshape.getAllowZero() &&
+          static_cast<int64_t>(i) < input.getRank())
         entry = input.getDimSize(i);
       dims.push_back(entry < 0 ? ShapedType::kDynamic : entry);
     }

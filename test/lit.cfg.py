@@ -11,7 +11,7 @@ config.name = "Kestrel"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
-                   "Inputs"]
+                   "Inputs", "fixtures", "generated"]
 
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kestrel_obj_root, "test")
@@ -38,3 +38,7 @@ llvm_config.add_tool_substitutions(["kestrel-opt", "kestrelc"], tool_dirs)
 
 if config.kestrel_cuda_backend:
     config.available_features.add("cuda")
+
+if os.path.exists(os.path.join(config.kestrel_src_root, "test", "models",
+                               "generated", "all-MiniLM-L6-v2", "model.onnx")):
+    config.available_features.add("minilm")

@@ -26,7 +26,7 @@ std::string onnxTypeName(int32_t onnxType);
 class GraphImporter {
 public:
   GraphImporter(mlir::MLIRContext &context, onnx::ModelProto &model,
-                llvm::StringRef path);
+                llvm::StringRef path, const ImportOptions &options);
 
   mlir::OwningOpRef<mlir::ModuleOp> run();
 
@@ -59,6 +59,7 @@ private:
   mlir::FailureOr<std::vector<const onnx::NodeProto *>> sortNodes();
 
   onnx::ModelProto &model;
+  const ImportOptions &options;
   std::string path, dir;
   llvm::StringMap<const onnx::TypeProto *> declared;
   llvm::StringMap<int64_t> opsets;

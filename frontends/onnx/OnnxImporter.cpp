@@ -118,9 +118,9 @@ std::vector<SupportedOp> supportedOps() {
 //===----------------------------------------------------------------------===//
 
 GraphImporter::GraphImporter(MLIRContext &context, onnx::ModelProto &model,
-                             StringRef path)
-    : context(context), builder(&context), model(model), path(path.str()),
-      dir(llvm::sys::path::parent_path(path).str()) {
+                             StringRef path, const ImportOptions &options)
+    : context(context), builder(&context), model(model), options(options),
+      path(path.str()), dir(llvm::sys::path::parent_path(path).str()) {
   for (const auto &o : model.opset_import())
     opsets[canonicalDomain(o.domain())] = o.version();
   const onnx::GraphProto &g = model.graph();
@@ -439,6 +439,21 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       dimNames.push_back(builder.getStringAttr(d.dim_param()));
       named |= !d.dim_param().empty();
     }
+    auto fixed = options.inputShapes.find(input.name());
+    if (fixed != options.inputShapes.end()) {
+      const std::vector<int64_t> &dims = fixed->second;
+      bool fits = dims.size() == shape.size();
+      for (size_t d = 0; fits && d < dims.size(); ++d)
+        fits = ShapedType::isDynamic(shape[d]) || shape[d] == dims[d];
+      if (!fits) {
+        emitError(fileLoc())
+            << "input shape " << formatShape(dims) << " given for '"
+            << input.name() << "' does not fit its declared shape "
+            << formatShape(shape);
+        return nullptr;
+      }
+      shape.assign(dims.begin(), dims.end());
+    }
     argTypes.push_back(RankedTensorType::get(shape, element));
     SmallVector<NamedAttribute> attrs = {builder.getNamedAttr(
         "kestrel.name", builder.getStringAttr(input.name()))};
@@ -448,6 +463,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     argAttrs.push_back(builder.getDictionaryAttr(attrs));
     argNames.push_back(input.name());
   }
+
+  for (const auto &[name, dims] : options.inputShapes)
+    if (!llvm::is_contained(argNames, name)) {
+      emitError(fileLoc()) << "input shape given for '" << name
+                           << "', which is not a graph input";
+      return nullptr;
+    }
 
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, fileLoc(), "main",
@@ -535,7 +557,7 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
       return nullptr;
     }
   }
-  return GraphImporter(context, model, path).run();
+  return GraphImporter(context, model, path, options).run();
 }
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,

@@ -12,6 +12,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ constexpr int64_t kMaxOnnxOpset = 28;
 struct ImportOptions {
   /// Run libonnx's shape inference first (only when it knows the opset).
   bool onnxShapeInference = true;
+  /// Static shapes for graph inputs (by name), replacing their dynamic dims;
+  /// a static dim must match the one the model declares.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
 };
 
 /// One row of the op histogram.

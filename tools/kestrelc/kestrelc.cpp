@@ -56,6 +56,10 @@ cl::opt<bool> printOnnxSupport(
     cl::desc("Print the supported ONNX ops as Markdown (docs/onnx-support.md) "
              "and exit"),
     cl::cat(category));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Fix a graph input's shape, e.g. input_ids=2x16 (repeatable)"),
+    cl::value_desc("name=DxDx..."), cl::cat(category));
 cl::opt<bool> noOnnxShapeInference(
     "no-onnx-shape-inference",
     cl::desc("Skip libonnx's shape inference before importing"),
@@ -181,6 +185,29 @@ int main(int argc, char **argv) {
 
   kestrel::onnx_frontend::ImportOptions options;
   options.onnxShapeInference = !noOnnxShapeInference;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = StringRef(spec).split('=');
+    std::vector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    bool ok = !name.empty() && !dims.empty();
+    for (StringRef part : parts) {
+      int64_t d;
+      ok &= !part.getAsInteger(10, d) && d >= 0;
+      shape.push_back(ok ? d : 0);
+    }
+    if (dims == "scalar") {
+      shape.clear();
+      ok = true;
+    }
+    if (!ok) {
+      llvm::errs() << "kestrelc: error: --input-shape expects NAME=DxDx... "
+                      "(or NAME=scalar), got '"
+                   << spec << "'\n";
+      return 1;
+    }
+    options.inputShapes[name.str()] = shape;
+  }
   OwningOpRef<ModuleOp> module =
       kestrel::onnx_frontend::importOnnxFile(context, inputPath, options);
   if (!module)

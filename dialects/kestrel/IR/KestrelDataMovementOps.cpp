@@ -86,7 +86,8 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     for (auto [i, v] : llvm::enumerate(shape.getValues<APInt>())) {
       int64_t entry = v.getSExtValue();
       int64_t dim = result.getDimSize(i);
-      if (entry == 0 && static_cast<int64_t>(i) < input.getRank())
+      if (entry == 0 && !getAllowZero() &&
+          static_cast<int64_t>(i) < input.getRank())
         entry = input.getDimSize(i);
       if (entry == -1 || ShapedType::isDynamic(entry))
         continue;
@@ -326,6 +327,25 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(result, out);
 }
 
+LogicalResult DynamicSliceOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (failed(verifySameElementType(*this, input, result)))
+    return failure();
+  if (result.getRank() != input.getRank())
+    return emitOpError("result rank ")
+           << result.getRank() << " differs from the input rank "
+           << input.getRank();
+  for (Value bound : {getStarts(), getEnds(), getSteps()}) {
+    auto type = cast<RankedTensorType>(bound.getType());
+    if (type.getDimSize(0) != input.getRank())
+      return emitOpError("starts, ends and steps need one entry per input "
+                         "dimension (")
+             << input.getRank() << "), got " << formatShape(type.getShape());
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // GatherOp
 //===----------------------------------------------------------------------===//
@@ -343,6 +363,45 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape(input.getShape().take_front(axis));
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, input.getShape().drop_front(axis + 1));
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (failed(checkAxis(location, getOperationName(), "axis", adaptor.getAxis(),
+                       input.getRank())))
+    return failure();
+  if (indices.getRank() != input.getRank())
+    return inferError(location, getOperationName())
+           << "indices have rank " << indices.getRank()
+           << ", expected the input's rank " << input.getRank();
+  types.push_back(
+      RankedTensorType::get(indices.getShape(), input.getElementType()));
+  return success();
+}
+
+LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> location,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t batch = adaptor.getBatchDims();
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return inferError(location, getOperationName())
+           << "indices need a static last dimension";
+  int64_t k = indices.getShape().back();
+  if (batch < 0 || batch >= std::min(input.getRank(), indices.getRank()) ||
+      batch + k > input.getRank())
+    return inferError(location, getOperationName())
+           << "batch_dims = " << batch << " with index depth " << k
+           << " does not fit a rank-" << input.getRank() << " input";
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, input.getShape().drop_front(batch + k));
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
 }

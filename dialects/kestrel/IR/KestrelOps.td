@@ -279,14 +279,15 @@ def Kestrel_ReshapeOp : Kestrel_Op<"reshape", [Pure]> {
     operand the result has at most one dynamic dimension, computed from the
     element count. With it, `shape` is a 1-D `i64` tensor whose length is the
     result rank, read at run time with ONNX `Reshape` semantics: an entry of
-    `0` copies the input dimension at the same index and one entry may be
-    `-1`, computed from the element count; the others are the result
-    dimensions.
+    `0` copies the input dimension at the same index (a zero-size dimension
+    with `allow_zero`, ONNX's `allowzero = 1`) and one entry may be `-1`,
+    computed from the element count; the others are the result dimensions.
   }], [{%y = kestrel.reshape %x : (tensor<?x?x4096xf32>) -> tensor<?x32x128xf32>
 %z = kestrel.reshape %x, %s : (tensor<?x?x4096xf32>, tensor<4xi64>) ->
     tensor<?x?x32x128xf32>}]>.text;
   let arguments = (ins Kestrel_Tensor:$input,
-                       Optional<Kestrel_ShapeTensor>:$shape);
+                       Optional<Kestrel_ShapeTensor>:$shape,
+                       DefaultValuedAttr<BoolAttr, "false">:$allow_zero);
   let results = (outs Kestrel_Tensor:$result);
   let assemblyFormat = [{
     $input (`,` $shape^)? attr-dict `:` functional-type(operands, results)
@@ -361,6 +362,26 @@ def Kestrel_SliceOp : Kestrel_Op<"slice", [Pure, Kestrel_InferTypes]> {
   let hasFolder = 1;
 }
 
+def Kestrel_DynamicSliceOp : Kestrel_Op<"dynamic_slice", [Pure]> {
+  let summary = "strided slice with bounds computed at run time";
+  let description = Kestrel_Doc<[{
+    `kestrel.slice` with `starts`, `ends` and `steps` as 1-D `i64` tensors
+    of one entry per input dimension, read at run time with the same ONNX
+    semantics (negative bounds count from the end, bounds are clamped, steps
+    are never zero). Result dimensions the bounds do not fix are dynamic.
+  }], "%m = kestrel.dynamic_slice %mask, %s, %e, %st : (tensor<1x1x128x128xi1>"
+      ", tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<1x1x?x?xi1>">
+      .text;
+  let arguments = (ins Kestrel_Tensor:$input, Kestrel_ShapeTensor:$starts,
+                       Kestrel_ShapeTensor:$ends, Kestrel_ShapeTensor:$steps);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $starts `,` $ends `,` $steps attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kestrel_GatherOp : Kestrel_Op<"gather", [Pure, Kestrel_InferTypes]> {
   let summary = "gather slices along one axis by index";
   let description = Kestrel_Doc<[{
@@ -378,6 +399,39 @@ def Kestrel_GatherOp : Kestrel_Op<"gather", [Pure, Kestrel_InferTypes]> {
   let assemblyFormat =
       "$input `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+}
+
+def Kestrel_GatherElementsOp : Kestrel_Op<"gather_elements",
+                                          [Pure, Kestrel_InferTypes]> {
+  let summary = "gather single elements along one axis";
+  let description = Kestrel_Doc<[{
+    `result[i_0, ..., i_k, ...] = input[i_0, ..., indices[i_0, ..., i_k, ...],
+    ...]` with the index replacing position `axis` (ONNX `GatherElements`).
+    `input` and `indices` have the same rank; the result has the indices'
+    shape. Negative indices count from the end of `axis`.
+  }], "%r = kestrel.gather_elements %x, %i {axis = 1 : i64} : "
+      "(tensor<?x8xf32>, tensor<?x2xi64>) -> tensor<?x2xf32>">.text;
+  let arguments = (ins Kestrel_Tensor:$input, Kestrel_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_GatherNdOp : Kestrel_Op<"gather_nd", [Pure, Kestrel_InferTypes]> {
+  let summary = "gather slices by multi-dimensional indices";
+  let description = Kestrel_Doc<[{
+    ONNX `GatherND`: the last dimension of `indices` (static, `k`) indexes
+    the `k` dimensions of `input` after its first `batch_dims`; the result
+    is `indices.shape[:-1] + input.shape[batch_dims + k:]`. Negative indices
+    count from the end.
+  }], "%r = kestrel.gather_nd %w, %i : (tensor<4x64x32xf32>, tensor<?x1xi64>) "
+      "-> tensor<?x64x32xf32>">.text;
+  let arguments = (ins Kestrel_Tensor:$input, Kestrel_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
 def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {

@@ -55,6 +55,15 @@ LogicalResult importPow(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// IsNaN(x) is x != x.
+LogicalResult importIsNaN(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = ctx.create<NotEqualOp>({*x, *x});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 LogicalResult importIdentity(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   return failed(x) ? failure() : ctx.setOutput(0, *x);
@@ -163,6 +172,7 @@ void registerMathOps(std::vector<OpEntry> &ops) {
       "i64, i32, bool");
   add("Clip", importClip);
   add("Identity", importIdentity, 13, "tensors only");
+  add("IsNaN", importIsNaN, 13, "as x != x");
 }
 
 } // namespace kestrel::onnx_frontend

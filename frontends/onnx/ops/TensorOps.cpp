@@ -64,17 +64,18 @@ LogicalResult importReshape(NodeContext &ctx) {
       return failed(y) ? failure() : ctx.setOutput(0, *y);
     }
   }
-  if (*allowzero)
-    return ctx.error() << "allowzero = 1 with a shape computed at run time "
-                          "is not supported";
   SmallVector<int64_t> dims(shapeType.getDimSize(0), kDyn);
   if (DenseElementsAttr c = ctx.constantInput(1))
     for (auto [i, v] : llvm::enumerate(c.getValues<APInt>())) {
       int64_t e = v.getSExtValue();
-      dims[i] = e > 0 ? e : (e == 0 ? in.getDimSize(i) : kDyn);
+      dims[i] =
+          e > 0 ? e : (e == 0 ? (*allowzero ? 0 : in.getDimSize(i)) : kDyn);
     }
+  SmallVector<NamedAttribute> attrs;
+  if (*allowzero)
+    attrs.push_back(ctx.namedBool("allow_zero", true));
   FailureOr<Value> y =
-      ctx.createWithType<ReshapeOp>(in.clone(dims), {*x, *shape});
+      ctx.createWithType<ReshapeOp>(in.clone(dims), {*x, *shape}, attrs);
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
@@ -159,11 +160,94 @@ LogicalResult importSplit(NodeContext &ctx) {
   return success();
 }
 
+/// One entry of a 1-D i64 vector built at run time: a constant, or entry
+/// `index` of the 1-D integer tensor `from`.
+struct VectorEntry {
+  int64_t constant = 0;
+  Value from;
+  int64_t index = 0;
+};
+
+/// Concatenates `entries` into a 1-D i64 tensor (folds when all constant).
+FailureOr<Value> buildVector(NodeContext &ctx, ArrayRef<VectorEntry> entries) {
+  SmallVector<Value> parts;
+  SmallVector<int64_t> run;
+  auto flush = [&] {
+    if (!run.empty())
+      parts.push_back(ctx.constantI64(run));
+    run.clear();
+  };
+  for (const VectorEntry &e : entries) {
+    if (!e.from) {
+      run.push_back(e.constant);
+      continue;
+    }
+    flush();
+    FailureOr<Value> from = ctx.castTo(e.from, ctx.builder().getI64Type());
+    FailureOr<Value> one =
+        failed(from) ? from
+                     : ctx.create<SliceOp>(
+                           *from, {ctx.namedI64Array("starts", {e.index}),
+                                   ctx.namedI64Array("ends", {e.index + 1}),
+                                   ctx.namedI64Array("steps", {1})});
+    if (failed(one))
+      return failure();
+    parts.push_back(*one);
+  }
+  flush();
+  if (parts.size() == 1)
+    return parts.front();
+  return ctx.create<ConcatOp>(parts, {ctx.namedI64("axis", 0)});
+}
+
+/// Slice whose starts/ends/steps are computed at run time (constant axes).
+LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
+  RankedTensorType in = ctx.inputType(0);
+  int64_t rank = in.getRank();
+  int64_t count =
+      ctx.inputType(1).getRank() == 1 ? ctx.inputType(1).getDimSize(0) : kDyn;
+  if (count == kDyn)
+    return ctx.error() << "starts must be a 1-D tensor of static length";
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, count));
+  if (ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> a = ctx.constantInts(3, "axes");
+    if (failed(a))
+      return failure();
+    axes = *a;
+  }
+  SmallVector<VectorEntry> starts(rank), ends(rank), steps(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    ends[d].constant = std::numeric_limits<int64_t>::max();
+    steps[d].constant = 1;
+  }
+  SmallVector<int64_t> shape(in.getShape());
+  for (auto [j, axis] : llvm::enumerate(axes)) {
+    FailureOr<int64_t> a = ctx.normalizeAxis(axis, rank, "slice axis");
+    if (failed(a))
+      return failure();
+    starts[*a] = {0, ctx.input(1), static_cast<int64_t>(j)};
+    ends[*a] = {0, ctx.input(2), static_cast<int64_t>(j)};
+    if (ctx.hasInput(4))
+      steps[*a] = {0, ctx.input(4), static_cast<int64_t>(j)};
+    shape[*a] = kDyn;
+  }
+  FailureOr<Value> s = buildVector(ctx, starts), e = buildVector(ctx, ends),
+                   st = buildVector(ctx, steps);
+  if (failed(s) || failed(e) || failed(st))
+    return failure();
+  FailureOr<Value> y =
+      ctx.createWithType<DynamicSliceOp>(in.clone(shape), {x, *s, *e, *st});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 LogicalResult importSlice(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   if (failed(x))
     return failure();
   int64_t rank = ctx.inputType(0).getRank();
+  if (!ctx.constantInput(1) || !ctx.constantInput(2) ||
+      (ctx.hasInput(4) && !ctx.constantInput(4)))
+    return importDynamicSlice(ctx, *x);
   FailureOr<SmallVector<int64_t>> starts = ctx.constantInts(1, "starts");
   FailureOr<SmallVector<int64_t>> ends = ctx.constantInts(2, "ends");
   if (failed(starts) || failed(ends))
@@ -213,6 +297,155 @@ LogicalResult importGather(NodeContext &ctx) {
     return failure();
   FailureOr<Value> y =
       ctx.create<GatherOp>({*x, *idx}, {ctx.namedI64("axis", *axis)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+LogicalResult importGatherElements(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0), idx = ctx.requiredInput(1);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
+  if (failed(x) || failed(idx) || failed(axis) ||
+      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
+    return failure();
+  FailureOr<Value> y =
+      ctx.create<GatherElementsOp>({*x, *idx}, {ctx.namedI64("axis", *axis)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+LogicalResult importGatherND(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0), idx = ctx.requiredInput(1);
+  FailureOr<int64_t> batch = ctx.intAttr("batch_dims", 0);
+  if (failed(x) || failed(idx) || failed(batch))
+    return failure();
+  FailureOr<Value> y =
+      ctx.create<GatherNdOp>({*x, *idx}, {ctx.namedI64("batch_dims", *batch)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+/// Tile(x, repeats) = reshape(expand(x as [1, d0, 1, d1, ...] to
+/// [r0, d0, r1, d1, ...]), [r0 * d0, r1 * d1, ...]).
+LogicalResult importTile(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  if (failed(x) || failed(ctx.requiredInput(1)))
+    return failure();
+  RankedTensorType in = ctx.inputType(0);
+  int64_t rank = in.getRank();
+  if (!ctx.constantInput(1)) {
+    // Repeats known at run time only: expand [1, d0, 1, d1, ...] by
+    // [r0, 1, r1, 1, ...], then reshape to shape_of(x) * repeats.
+    SmallVector<int64_t> dims, source;
+    SmallVector<VectorEntry> grow;
+    for (int64_t d = 0; d < rank; ++d) {
+      dims.append({1, kDyn});
+      source.append({-1, d});
+      grow.push_back({0, ctx.input(1), d});
+      grow.push_back({1, Value(), 0});
+    }
+    FailureOr<Value> spread = ctx.reshapeMapped(*x, dims, source);
+    FailureOr<Value> growShape = buildVector(ctx, grow);
+    if (failed(spread) || failed(growShape))
+      return failure();
+    FailureOr<Value> grown = ctx.createWithType<ExpandOp>(
+        in.clone(SmallVector<int64_t>(2 * rank, kDyn)), {*spread, *growShape});
+    FailureOr<Value> shape = ctx.create<ShapeOfOp>(*x);
+    FailureOr<Value> repeats =
+        ctx.castTo(ctx.input(1), ctx.builder().getI64Type());
+    if (failed(grown) || failed(shape) || failed(repeats) ||
+        failed(shape = ctx.create<MulOp>({*shape, *repeats})))
+      return failure();
+    FailureOr<Value> y = ctx.createWithType<ReshapeOp>(
+        in.clone(SmallVector<int64_t>(rank, kDyn)), {*grown, *shape});
+    return failed(y) ? failure() : ctx.setOutput(0, *y);
+  }
+  FailureOr<SmallVector<int64_t>> repeats = ctx.constantInts(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  if (static_cast<int64_t>(repeats->size()) != rank)
+    return ctx.error() << "repeats has " << repeats->size()
+                       << " entries for a rank-" << rank << " input";
+  if (llvm::all_of(*repeats, [](int64_t r) { return r == 1; }))
+    return ctx.setOutput(0, *x);
+  SmallVector<int64_t> dims, source, expanded, tiled, interleavedRepeats;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t r = (*repeats)[d], size = in.getDimSize(d);
+    if (r < 0)
+      return ctx.error() << "repeats must be non-negative";
+    dims.append({1, kDyn});
+    source.append({-1, d});
+    expanded.append({r, size});
+    interleavedRepeats.append({r, 1});
+    tiled.push_back(size == kDyn ? kDyn : size * r);
+  }
+  FailureOr<Value> spread = ctx.reshapeMapped(*x, dims, source);
+  if (failed(spread))
+    return failure();
+  FailureOr<Value> grown =
+      ShapedType::isStaticShape(expanded)
+          ? ctx.createWithType<ExpandOp>(in.clone(expanded), *spread)
+          : ctx.createWithType<ExpandOp>(
+                in.clone(expanded),
+                {*spread, ctx.constantI64(interleavedRepeats)});
+  if (failed(grown))
+    return failure();
+  FailureOr<Value> y;
+  if (llvm::count(tiled, kDyn) <= 1) {
+    y = ctx.reshapeTo(*grown, tiled);
+  } else {
+    // The tiled sizes at run time: shape_of(x) * repeats.
+    FailureOr<Value> shape = ctx.create<ShapeOfOp>(*x);
+    if (failed(shape) ||
+        failed(shape = ctx.create<MulOp>({*shape, ctx.constantI64(*repeats)})))
+      return failure();
+    y = ctx.createWithType<ReshapeOp>(in.clone(tiled), {*grown, *shape});
+  }
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+/// OneHot(indices, depth, [off, on]) along `axis`: where(indices (wrapped
+/// when negative) == range(depth), on, off).
+LogicalResult importOneHot(NodeContext &ctx) {
+  FailureOr<Value> indices = ctx.requiredInput(0);
+  FailureOr<SmallVector<int64_t>> depthValues = ctx.constantInts(1, "depth");
+  FailureOr<Value> values = ctx.requiredInput(2);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
+  if (failed(indices) || failed(depthValues) || failed(values) || failed(axis))
+    return failure();
+  if (depthValues->size() != 1 || depthValues->front() <= 0)
+    return ctx.error() << "depth must be one positive value";
+  int64_t depth = depthValues->front();
+  int64_t rank = ctx.inputType(0).getRank() + 1;
+  if (failed(axis = ctx.normalizeAxis(*axis, rank)))
+    return failure();
+  Type i64 = ctx.builder().getI64Type();
+  FailureOr<Value> idx = ctx.castTo(*indices, i64);
+  if (failed(idx))
+    return failure();
+  FailureOr<Value> negative = ctx.create<LessOp>({*idx, ctx.scalar(i64, 0)});
+  FailureOr<Value> wrapped =
+      failed(negative) ? negative
+                       : ctx.create<AddOp>({*idx, ctx.scalar(i64, depth)});
+  if (failed(wrapped) ||
+      failed(idx = ctx.create<WhereOp>({*negative, *wrapped, *idx})) ||
+      failed(idx = ctx.unsqueeze(*idx, {*axis})))
+    return failure();
+  SmallVector<int64_t> classes(depth);
+  for (int64_t i = 0; i < depth; ++i)
+    classes[i] = i;
+  SmallVector<int64_t> classShape(rank, 1);
+  classShape[*axis] = depth;
+  Value range = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get(classShape, i64), ArrayRef<int64_t>(classes)));
+  FailureOr<Value> hit = ctx.create<EqualOp>({*idx, range});
+  Type element = cast<RankedTensorType>(values->getType()).getElementType();
+  auto scalarType = RankedTensorType::get({}, element);
+  auto pick = [&](int64_t i) -> FailureOr<Value> {
+    return ctx.create<GatherOp>({*values, ctx.scalar(i64, i)},
+                                {ctx.namedI64("axis", 0)});
+  };
+  FailureOr<Value> off = pick(0), on = pick(1);
+  (void)scalarType;
+  if (failed(hit) || failed(off) || failed(on))
+    return failure();
+  FailureOr<Value> y = ctx.create<WhereOp>({*hit, *on, *off});
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
@@ -294,12 +527,35 @@ LogicalResult importFlatten(NodeContext &ctx) {
     return p;
   };
   SmallVector<int64_t> shape = {product(0, a), product(a, rank)};
-  if (llvm::count(shape, kDyn) > 1)
-    return ctx.error() << "flattening " << formatShape(in.getShape())
-                       << " at axis " << a
-                       << " needs both sizes at run time, which is not "
-                          "supported";
-  FailureOr<Value> y = ctx.reshapeTo(*x, shape);
+  if (llvm::count(shape, kDyn) <= 1) {
+    FailureOr<Value> y = ctx.reshapeTo(*x, shape);
+    return failed(y) ? failure() : ctx.setOutput(0, *y);
+  }
+  // Both sizes dynamic: the inner one is the product of the trailing dims
+  // at run time, the outer one is inferred (-1).
+  Type i64 = ctx.builder().getI64Type();
+  FailureOr<Value> dims = ctx.create<ShapeOfOp>(*x);
+  if (failed(dims))
+    return failure();
+  Value inner = ctx.constantI64({1});
+  for (int64_t d = a; d < rank; ++d) {
+    FailureOr<Value> dim =
+        ctx.create<SliceOp>(*dims, {ctx.namedI64Array("starts", {d}),
+                                    ctx.namedI64Array("ends", {d + 1}),
+                                    ctx.namedI64Array("steps", {1})});
+    FailureOr<Value> next =
+        failed(dim) ? dim : ctx.create<MulOp>({inner, *dim});
+    if (failed(next))
+      return failure();
+    inner = *next;
+  }
+  (void)i64;
+  FailureOr<Value> target = ctx.create<ConcatOp>({ctx.constantI64({-1}), inner},
+                                                 {ctx.namedI64("axis", 0)});
+  FailureOr<Value> y =
+      failed(target)
+          ? target
+          : ctx.createWithType<ReshapeOp>(in.clone(shape), {*x, *target});
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
@@ -532,12 +788,16 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
                  const char *notes = "") {
     ops.push_back({"", op, since, fn, notes});
   };
-  add("Reshape", importReshape, 13, "allowzero = 1 needs a constant shape");
+  add("Reshape", importReshape);
   add("Transpose", importTranspose);
   add("Concat", importConcat);
   add("Split", importSplit, 13, "constant split sizes");
-  add("Slice", importSlice, 13, "constant starts, ends, axes and steps");
+  add("Slice", importSlice, 13, "constant axes");
   add("Gather", importGather);
+  add("GatherElements", importGatherElements);
+  add("GatherND", importGatherND);
+  add("Tile", importTile);
+  add("OneHot", importOneHot, 11, "constant depth");
   add("Unsqueeze", importUnsqueeze, 13, "constant axes");
   add("Squeeze", importSqueeze, 13, "constant axes");
   add("Expand", importExpand);
