@@ -26,6 +26,8 @@ for case in node.collect_testcases(None):
         for kind, values, infos in (("input", inputs, case.model.graph.input),
                                     ("output", outputs, case.model.graph.output)):
             for j, value in enumerate(values):
+                if isinstance(value, (np.generic, int, float, bool)):
+                    value = np.asarray(value)  # numpy scalars are rank-0
                 if not isinstance(value, np.ndarray):
                     continue  # sequences, maps, optionals: not tensors
                 t = numpy_helper.from_array(value, infos[j].name)

@@ -17,7 +17,7 @@ case "$1" in
     fi
     data="$build/test/conformance/onnx-node-tests"
     stamp="$data/.generated-by"
-    version="$("$python" -c 'import onnx; print(onnx.__version__)')"
+    version="$("$python" -c 'import onnx; print(onnx.__version__)') $(sha256sum "$here/gen_node_tests.py" | cut -c1-16)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$version" ]; then
       rm -rf "$data"
       "$python" "$here/gen_node_tests.py" "$data"

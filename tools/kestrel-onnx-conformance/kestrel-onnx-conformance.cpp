@@ -2,10 +2,10 @@
 //
 // Runs the ONNX backend node tests (model.onnx + test_data_set_N folders)
 // through the importer: every test whose ops Kestrel supports must import
-// and verify. Integer graph inputs (shapes, axes, indices bounds, K, ...)
-// that ONNX's tests feed at run time are frozen to their test-data values
-// with --freeze-int-inputs, since Kestrel needs such operands at compile
-// time. Tests with unsupported ops or element types are counted apart.
+// and verify. Integer and one-element graph inputs (shapes, axes, K, depth,
+// ...) that ONNX's tests feed at run time are frozen to their test-data
+// values with --freeze-int-inputs, since Kestrel needs such operands at
+// compile time. Tests with unsupported ops or element types are counted apart.
 // The numeric check of the same tests runs on the CPU backend.
 //
 //===----------------------------------------------------------------------===//
@@ -43,8 +43,8 @@ cl::list<std::string> testRoots(cl::Positional, cl::OneOrMore,
                                 cl::cat(category));
 cl::opt<bool> freezeIntInputs(
     "freeze-int-inputs",
-    cl::desc("Turn integer graph inputs into initializers holding their "
-             "test_data_set_0 values"),
+    cl::desc("Turn integer and one-element graph inputs into initializers "
+             "holding their test_data_set_0 values"),
     cl::cat(category));
 cl::opt<std::string> expectedFailures(
     "expected-failures",
@@ -77,10 +77,15 @@ bool freezeInputs(onnx::ModelProto &model, StringRef dir, std::string &error) {
   google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
   for (int i = 0; i < g->input_size(); ++i) {
     const onnx::ValueInfoProto &in = g->input(i);
+    // Integer inputs (shapes, axes, indices bounds) and one-element inputs
+    // (OneHot's depth, Range bounds) are compile-time operands for Kestrel.
     int32_t type = in.type().tensor_type().elem_type();
     bool integer =
         type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32;
-    if (!integer || initialized.count(in.name())) {
+    bool scalar = in.type().tensor_type().has_shape();
+    for (const auto &d : in.type().tensor_type().shape().dim())
+      scalar &= d.has_dim_value() && d.dim_value() == 1;
+    if (!(integer || scalar) || initialized.count(in.name())) {
       *kept.Add() = in;
       continue;
     }

@@ -404,14 +404,23 @@ LogicalResult importTile(NodeContext &ctx) {
 /// when negative) == range(depth), on, off).
 LogicalResult importOneHot(NodeContext &ctx) {
   FailureOr<Value> indices = ctx.requiredInput(0);
-  FailureOr<SmallVector<int64_t>> depthValues = ctx.constantInts(1, "depth");
   FailureOr<Value> values = ctx.requiredInput(2);
   FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
-  if (failed(indices) || failed(depthValues) || failed(values) || failed(axis))
+  if (failed(indices) || failed(values) || failed(axis))
     return failure();
-  if (depthValues->size() != 1 || depthValues->front() <= 0)
-    return ctx.error() << "depth must be one positive value";
-  int64_t depth = depthValues->front();
+  // depth may have any numeric type; it fixes the output shape, so it must
+  // be a constant.
+  DenseElementsAttr depthAttr = ctx.constantInput(1);
+  if (!depthAttr || depthAttr.getNumElements() != 1)
+    return ctx.error() << "depth (input 1) must be a constant holding one "
+                          "value";
+  int64_t depth =
+      isa<FloatType>(depthAttr.getElementType())
+          ? static_cast<int64_t>(
+                (*depthAttr.getValues<APFloat>().begin()).convertToDouble())
+          : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  if (depth <= 0)
+    return ctx.error() << "depth must be positive, got " << depth;
   int64_t rank = ctx.inputType(0).getRank() + 1;
   if (failed(axis = ctx.normalizeAxis(*axis, rank)))
     return failure();

@@ -342,6 +342,54 @@ func.func @gather_float_indices(%a: tensor<4x6xf32>, %i: tensor<2xf32>) {
 
 // -----
 
+func.func @gather_elements_rank(%a: tensor<4x6xf32>, %i: tensor<2xi64>) {
+  // expected-error @+1 {{'kestrel.gather_elements' op indices have rank 1, expected the input's rank 2}}
+  %0 = kestrel.gather_elements %a, %i {axis = 0 : i64} : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_depth(%a: tensor<4x6xf32>, %i: tensor<2x3xi64>) {
+  // expected-error @+1 {{'kestrel.gather_nd' op batch_dims = 0 with index depth 3 does not fit a rank-2 input}}
+  %0 = kestrel.gather_nd %a, %i : (tensor<4x6xf32>, tensor<2x3xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_dynamic_depth(%a: tensor<4x6xf32>, %i: tensor<2x?xi64>) {
+  // expected-error @+1 {{'kestrel.gather_nd' op indices need a static last dimension}}
+  %0 = kestrel.gather_nd %a, %i : (tensor<4x6xf32>, tensor<2x?xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_slice_rank(%a: tensor<4x6xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{'kestrel.dynamic_slice' op result rank 1 differs from the input rank 2}}
+  %0 = kestrel.dynamic_slice %a, %s, %s, %s : (tensor<4x6xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_slice_bounds(%a: tensor<4x6xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{'kestrel.dynamic_slice' op starts, ends and steps need one entry per input dimension (2), got [3]}}
+  %0 = kestrel.dynamic_slice %a, %s, %s, %s : (tensor<4x6xf32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_slice_element(%a: tensor<4x6xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{'kestrel.dynamic_slice' op result element type 'f16' differs from the input element type 'f32'}}
+  %0 = kestrel.dynamic_slice %a, %s, %s, %s : (tensor<4x6xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?xf16>
+  return
+}
+
+// -----
+
 func.func @expand_rank(%a: tensor<2x3xf32>) {
   // expected-error @+1 {{'kestrel.expand' op result rank 1 is lower than the input rank 2}}
   %0 = kestrel.expand %a : (tensor<2x3xf32>) -> tensor<6xf32>

@@ -444,3 +444,25 @@ func.func @shape_ops(%x: tensor<?x?x4096xf32>, %s: tensor<i64>, %l: tensor<i64>,
   %m:2 = kestrel.top_k %logits {axis = 0 : i64, k = 1 : i64, largest = false} : (tensor<?x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xi64>)
   return %0, %1, %w, %i, %m#0 : tensor<3xi64>, tensor<?xi64>, tensor<?x2xf32>, tensor<?x2xi64>, tensor<1x8xf32>
 }
+
+// CHECK-LABEL: func.func @gathers(
+// CHECK: kestrel.gather_elements %{{.+}}, %{{.+}} {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x2xi64>) -> tensor<?x2xf32>
+// CHECK: kestrel.gather_nd %{{.+}}, %{{.+}} : (tensor<4x64x32xf32>, tensor<?x1xi64>) -> tensor<?x64x32xf32>
+// CHECK: kestrel.gather_nd %{{.+}}, %{{.+}} {batch_dims = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x1xi32>) -> tensor<2x5x4xf32>
+func.func @gathers(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %w: tensor<4x64x32xf32>, %e: tensor<?x1xi64>,
+                   %b: tensor<2x3x4xf32>, %j: tensor<2x5x1xi32>) -> (tensor<?x2xf32>, tensor<?x64x32xf32>, tensor<2x5x4xf32>) {
+  %0 = kestrel.gather_elements %x, %i {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x2xi64>) -> tensor<?x2xf32>
+  %1 = kestrel.gather_nd %w, %e : (tensor<4x64x32xf32>, tensor<?x1xi64>) -> tensor<?x64x32xf32>
+  %2 = kestrel.gather_nd %b, %j {batch_dims = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x1xi32>) -> tensor<2x5x4xf32>
+  return %0, %1, %2 : tensor<?x2xf32>, tensor<?x64x32xf32>, tensor<2x5x4xf32>
+}
+
+// CHECK-LABEL: func.func @dynamic_slice_and_allow_zero(
+// CHECK: kestrel.dynamic_slice %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x1x128x128xi1>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<1x1x?x?xi1>
+// CHECK: kestrel.reshape %{{.+}}, %{{.+}} {allow_zero = true} : (tensor<?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+func.func @dynamic_slice_and_allow_zero(%m: tensor<1x1x128x128xi1>, %s: tensor<4xi64>, %x: tensor<?x?xf32>, %shape: tensor<3xi64>)
+    -> (tensor<1x1x?x?xi1>, tensor<?x?x?xf32>) {
+  %0 = kestrel.dynamic_slice %m, %s, %s, %s : (tensor<1x1x128x128xi1>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<1x1x?x?xi1>
+  %1 = kestrel.reshape %x, %shape {allow_zero = true} : (tensor<?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  return %0, %1 : tensor<1x1x?x?xi1>, tensor<?x?x?xf32>
+}

@@ -51,3 +51,31 @@
 // MASK: kestrel.range %{{.+}}, %[[N]], %{{.+}} : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
 // MASK: kestrel.less_equal
 // MASK: kestrel.where
+
+// RUN: %onnx_model gathers_and_tiles %t.gt.onnx
+// RUN: kestrelc %t.gt.onnx | FileCheck %s --check-prefix=GT
+// GT: kestrel.gather_elements %{{.+}}, %{{.+}} {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x2xi64>) -> tensor<?x2xf32>
+// GT: kestrel.gather_nd %{{.+}}, %{{.+}} : (tensor<4x3xf32>, tensor<?x1xi64>) -> tensor<?x3xf32>
+// Tile is reshape -> expand -> reshape; constant repeats keep static sizes.
+// GT: %[[SPREAD:.+]] = kestrel.reshape %{{.+}} : (tensor<?x8xf32>) -> tensor<1x?x1x8xf32>
+// GT: %[[GROWN:.+]] = kestrel.expand %[[SPREAD]], %{{.+}} : (tensor<1x?x1x8xf32>, tensor<4xi64>) -> tensor<2x?x1x8xf32>
+// GT: kestrel.reshape %[[GROWN]] : (tensor<2x?x1x8xf32>) -> tensor<?x8xf32>
+// Run-time repeats: the sizes are shape_of(x) * repeats.
+// GT: %[[S:.+]] = kestrel.shape_of
+// GT: %[[N:.+]] = kestrel.mul %[[S]], %{{.+}} : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+// GT: kestrel.reshape %{{.+}}, %[[N]] : (tensor<?x?x?x?xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+// OneHot wraps negative classes and compares with the class range.
+// GT: kestrel.less
+// GT: kestrel.where
+// GT: kestrel.equal %{{.+}}, %{{.+}} : (tensor<?x1xi64>, tensor<1x5xi64>) -> tensor<?x5xi1>
+// GT: kestrel.where %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x5xi1>, tensor<f32>, tensor<f32>) -> tensor<?x5xf32>
+// IsNaN is x != x.
+// GT: kestrel.not_equal %[[X:.+]], %[[X]] : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xi1>
+
+// RUN: %onnx_model dynamic_slice %t.ds.onnx
+// RUN: kestrelc %t.ds.onnx | FileCheck %s --check-prefix=DSLICE
+// Bounds from the run-time sequence length: a dynamic_slice over the
+// constant mask; Flatten of two dynamic sizes multiplies them at run time.
+// DSLICE: %[[ENDS:.+]] = kestrel.concat %{{.+}}, %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4xi64>
+// DSLICE: kestrel.dynamic_slice %{{.+}}, %{{.+}}, %[[ENDS]], %{{.+}} : (tensor<1x1x16x16xf32>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<1x1x?x?xf32>
+// DSLICE: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>

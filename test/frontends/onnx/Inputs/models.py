@@ -261,6 +261,46 @@ def causal_mask_dynamic():
                   init("ax0", np.array([0], np.int64))])
 
 
+@register
+def gathers_and_tiles():
+    x = vi("x", F, ["batch", 8])
+    idx = vi("idx", I64, ["batch", 2])
+    nd = vi("nd", I64, ["n", 1])
+    reps = vi("reps", I64, [2])
+    cls = vi("cls", I64, ["batch"])
+    nodes = [n("GatherElements", ["x", "idx"], ["ge"], axis=1),
+             n("GatherND", ["table", "nd"], ["gnd"]),
+             n("Tile", ["x", "two_one"], ["tile"]),
+             n("Tile", ["x", "reps"], ["tile_dyn"]),
+             n("OneHot", ["cls", "depth", "onoff"], ["onehot"], axis=-1),
+             n("IsNaN", ["x"], ["nan"])]
+    return model(nodes, [x, idx, nd, reps, cls],
+                 [vi("ge", F, None), vi("gnd", F, None), vi("tile", F, None),
+                  vi("tile_dyn", F, None), vi("onehot", F, None),
+                  vi("nan", B, None)],
+                 [init("table", w(4, 3)),
+                  init("two_one", np.array([2, 1], np.int64)),
+                  init("depth", np.array([5], np.int64)),
+                  init("onoff", np.array([0.0, 1.0], np.float32))])
+
+
+@register
+def dynamic_slice():
+    """The causal-mask slice exporters write: x[:, :, :seq, :seq]."""
+    mask = vi("mask", F, [1, 1, 16, 16])
+    x = vi("x", F, ["batch", "seq", 4])
+    nodes = [n("Shape", ["x"], ["s"]),
+             n("Slice", ["s", "one", "two"], ["seq"]),
+             n("Concat", ["seq", "seq"], ["ends"], axis=0),
+             n("Slice", ["mask", "zeros", "ends", "axes23"], ["y"]),
+             n("Flatten", ["x"], ["flat"], axis=1)]
+    return model(nodes, [mask, x], [vi("y", F, None), vi("flat", F, None)],
+                 [init("one", np.array([1], np.int64)),
+                  init("two", np.array([2], np.int64)),
+                  init("zeros", np.array([0, 0], np.int64)),
+                  init("axes23", np.array([2, 3], np.int64))])
+
+
 # --- attention ---------------------------------------------------------------
 
 @register
