@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 checkout to the main job: installs the
-# Debian packages, configures and builds Kestrel, then runs the bundled
-# example (a Llama-style decoder layer) through kestrel-opt's shape
-# refinement and cleanup pipeline.
+# Debian packages and the Python venv, configures and builds Kestrel, then
+# imports the bundled example model (a tiny Llama exported from
+# transformers) with kestrelc and shows what it became. (Compiling it to a
+# library and running it comes with the CPU backend.)
 set -euo pipefail
 root="$(cd "$(dirname "$0")" && pwd)"
 cd "$root"
@@ -12,6 +13,12 @@ scripts/setup-venv.sh
 scripts/build.sh
 build="${BUILD_DIR:-$root/build}"
 
-echo "== main job: kestrel-opt examples/llama-block.mlir --kestrel-infer-shapes --canonicalize --cse"
+model=test/models/fixtures/llama-opset17/model.onnx
+echo "== main job: import the bundled tiny Llama ($model) with kestrelc"
+"$build/bin/kestrelc" "$model" --onnx-op-stats
+"$build/bin/kestrelc" "$model" --input-shape input_ids=1x16 -o "$build/llama-tiny.mlir"
+echo "== imported (static 1x16 input), shape-refined and cleaned up: $build/llama-tiny.mlir"
+grep -o '= kestrel\.[a-z_]*' "$build/llama-tiny.mlir" | sed 's/= //' | sort | uniq -c | sort -rn
+echo "== the same pipeline on examples/llama-block.mlir with kestrel-opt"
 "$build/bin/kestrel-opt" examples/llama-block.mlir \
-  --kestrel-infer-shapes --canonicalize --cse
+  --kestrel-infer-shapes --canonicalize --cse | head -n 12

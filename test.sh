@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds Kestrel and runs the whole test suite (lit + GoogleTest, one CTest
-# run). Installs missing Debian packages first, so it also works on a fresh
-# checkout.
+# Builds Kestrel (and kestrelc with ASan + UBSan in build-asan) and runs the
+# whole test suite in one CTest run: lit, GoogleTest, the ONNX node-test
+# conformance runs and the malformed-input tests under the sanitizers.
+# Installs missing Debian packages and the Python venv first, so it also
+# works on a fresh checkout.
 set -euo pipefail
 root="$(cd "$(dirname "$0")" && pwd)"
 cd "$root"
@@ -9,6 +11,10 @@ cd "$root"
 scripts/install-deps.sh
 scripts/setup-venv.sh
 scripts/build.sh
+# kestrelc again with ASan + UBSan, for the malformed-input tests.
+BUILD_DIR="$root/build-asan" \
+  KESTREL_CMAKE_ARGS="-DKESTREL_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS_RELEASE=-O1" \
+  scripts/build.sh kestrelc
 build="${BUILD_DIR:-$root/build}"
 cd "$build"
 ctest --output-on-failure "$@"

@@ -33,7 +33,10 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
-tool_dirs = [config.kestrel_tools_dir, config.llvm_tools_dir]
+# `lit --param kestrel_tools_dir=DIR` runs the tests against other builds of
+# the tools (the sanitizer build in build-asan).
+tool_dirs = [lit_config.params.get("kestrel_tools_dir", config.kestrel_tools_dir),
+             config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["kestrel-opt", "kestrelc"], tool_dirs)
 
 if config.kestrel_cuda_backend:
