@@ -126,6 +126,20 @@ KESTREL_ATTR_GETTER(intsAttr, SmallVector<int64_t>, INTS,
                     SmallVector<int64_t>(a->ints().begin(), a->ints().end()))
 #undef KESTREL_ATTR_GETTER
 
+LogicalResult NodeContext::optionalFloatAttr(StringRef name,
+                                             std::optional<float> &out,
+                                             std::optional<float> ignoreValue) {
+  out.reset();
+  if (!hasAttr(name))
+    return success();
+  FailureOr<float> value = floatAttr(name, std::nullopt);
+  if (failed(value))
+    return failure();
+  if (!ignoreValue || *value != *ignoreValue)
+    out = *value;
+  return success();
+}
+
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
                                               StringRef what) {
   if (axis < -rank || axis >= rank)
@@ -272,6 +286,17 @@ Value NodeContext::scalar(Type elementType, double value) {
   return constant(DenseElementsAttr::get(
       type, APInt(elementType.getIntOrFloatBitWidth(),
                   static_cast<int64_t>(value), /*isSigned=*/true)));
+}
+
+FailureOr<Value> NodeContext::dimScalar(Value value, int64_t dim) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Type i64 = builder().getI64Type();
+  if (!type.isDynamicDim(dim))
+    return scalar(i64, type.getDimSize(dim));
+  FailureOr<Value> shape = create<ShapeOfOp>(value);
+  if (failed(shape))
+    return failure();
+  return create<GatherOp>({*shape, scalar(i64, dim)}, {namedI64("axis", 0)});
 }
 
 FailureOr<Value> NodeContext::reshapeTo(Value value, ArrayRef<int64_t> shape) {

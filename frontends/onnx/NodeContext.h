@@ -74,6 +74,11 @@ public:
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   intsAttr(llvm::StringRef name,
            std::optional<llvm::SmallVector<int64_t>> dflt);
+  /// A float attribute that may be absent: `out` is empty when it is absent
+  /// or equals `ignoreValue`.
+  mlir::LogicalResult
+  optionalFloatAttr(llvm::StringRef name, std::optional<float> &out,
+                    std::optional<float> ignoreValue = std::nullopt);
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
 
   /// `axis` in [-rank, rank) normalized to [0, rank); an error otherwise.
@@ -139,6 +144,10 @@ public:
   mlir::Value constantI64(llvm::ArrayRef<int64_t> values);
   /// A rank-0 constant of `elementType` holding `value`.
   mlir::Value scalar(mlir::Type elementType, double value);
+
+  /// Dimension `dim` of `value` as a rank-0 i64 tensor: a constant when
+  /// static, shape_of + gather otherwise.
+  mlir::FailureOr<mlir::Value> dimScalar(mlir::Value value, int64_t dim);
 
   /// Helpers used by many importers.
   mlir::FailureOr<mlir::Value> reshapeTo(mlir::Value value,

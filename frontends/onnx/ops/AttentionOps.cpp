@@ -49,23 +49,13 @@ static FailureOr<Value> causalKeepMask(NodeContext &ctx, Value q, Value k,
                                        int64_t offset) {
   Type i64 = ctx.builder().getI64Type();
   auto range = [&](Value v) -> FailureOr<Value> {
-    auto type = cast<RankedTensorType>(v.getType());
-    Value n;
-    if (!type.isDynamicDim(2)) {
-      n = ctx.scalar(i64, type.getDimSize(2));
-    } else {
-      FailureOr<Value> shape = ctx.create<ShapeOfOp>(v);
-      if (failed(shape))
-        return failure();
-      FailureOr<Value> g = ctx.create<GatherOp>({*shape, ctx.scalar(i64, 2)},
-                                                {ctx.namedI64("axis", 0)});
-      if (failed(g))
-        return failure();
-      n = *g;
-    }
+    FailureOr<Value> n = ctx.dimScalar(v, 2);
+    if (failed(n))
+      return failure();
     return ctx.createWithType<RangeOp>(
-        RankedTensorType::get({type.getDimSize(2)}, i64),
-        {ctx.scalar(i64, 0), n, ctx.scalar(i64, 1)});
+        RankedTensorType::get(
+            {cast<RankedTensorType>(v.getType()).getDimSize(2)}, i64),
+        {ctx.scalar(i64, 0), *n, ctx.scalar(i64, 1)});
   };
   FailureOr<Value> rows = range(q), cols = range(k);
   if (failed(rows) || failed(cols))
@@ -211,12 +201,8 @@ LogicalResult importAttention(NodeContext &ctx) {
     if (ctx.hasAttr(name))
       return ctx.error() << "attribute '" << name << "' is not supported";
   std::optional<float> scale;
-  if (ctx.hasAttr("scale")) {
-    FailureOr<float> s = ctx.floatAttr("scale", std::nullopt);
-    if (failed(s))
-      return failure();
-    scale = *s;
-  }
+  if (failed(ctx.optionalFloatAttr("scale", scale)))
+    return failure();
   bool packed = ctx.inputType(0).getRank() == 3;
   if (packed && (failed(q = splitHeads(ctx, *q, *qHeads, "Q")) ||
                  failed(k = splitHeads(ctx, *k, *kvHeads, "K")) ||

@@ -17,19 +17,6 @@ namespace {
 
 constexpr int64_t kDyn = ShapedType::kDynamic;
 
-/// A scalar i64 holding dimension `dim` of `value` (constant when static).
-FailureOr<Value> dimOf(NodeContext &ctx, Value value, int64_t dim) {
-  auto type = cast<RankedTensorType>(value.getType());
-  Type i64 = ctx.builder().getI64Type();
-  if (!type.isDynamicDim(dim))
-    return ctx.scalar(i64, type.getDimSize(dim));
-  FailureOr<Value> shape = ctx.create<ShapeOfOp>(value);
-  if (failed(shape))
-    return failure();
-  return ctx.create<GatherOp>({*shape, ctx.scalar(i64, dim)},
-                              {ctx.namedI64("axis", 0)});
-}
-
 /// x + bias[offset : offset + size] along the last dim (QKV bias slices).
 FailureOr<Value> addBiasSlice(NodeContext &ctx, Value x, Value bias,
                               int64_t offset, int64_t size) {
@@ -56,14 +43,10 @@ LogicalResult importMultiHeadAttention(NodeContext &ctx) {
       return ctx.error() << "input " << i
                          << " (past sequence length / cache indirection) is "
                             "not supported";
+  // scale = 0 means the default 1 / sqrt(head_size).
   std::optional<float> scale;
-  if (ctx.hasAttr("scale")) {
-    FailureOr<float> s = ctx.floatAttr("scale", std::nullopt);
-    if (failed(s))
-      return failure();
-    if (*s != 0.0f)
-      scale = *s;
-  }
+  if (failed(ctx.optionalFloatAttr("scale", scale, 0.0f)))
+    return failure();
   if (ctx.inputType(0).getRank() != 3)
     return ctx.error() << "packed query/key/value layouts are not supported; "
                           "query must be [batch, seq, hidden]";
@@ -156,14 +139,10 @@ LogicalResult importGroupQueryAttention(NodeContext &ctx) {
       return ctx.error() << "input " << i
                          << " (position_ids, attention_bias, head_sink) is "
                             "not supported";
+  // scale = 0 means the default 1 / sqrt(head_size).
   std::optional<float> scale;
-  if (ctx.hasAttr("scale")) {
-    FailureOr<float> s = ctx.floatAttr("scale", std::nullopt);
-    if (failed(s))
-      return failure();
-    if (*s != 0.0f)
-      scale = *s;
-  }
+  if (failed(ctx.optionalFloatAttr("scale", scale, 0.0f)))
+    return failure();
   Value k = ctx.input(1), v = ctx.input(2);
   if (!k) {
     // Packed QKV: [B, S, (N + 2 * Nkv) * H].
@@ -200,7 +179,7 @@ LogicalResult importGroupQueryAttention(NodeContext &ctx) {
     // New token s of batch b sits at position seqlens_k[b] + 1 - S + s.
     FailureOr<Value> cosCache = ctx.requiredInput(7);
     FailureOr<Value> sinCache = ctx.requiredInput(8);
-    FailureOr<Value> s = dimOf(ctx, *qh, 2);
+    FailureOr<Value> s = ctx.dimScalar(*qh, 2);
     if (failed(cosCache) || failed(sinCache) || failed(s))
       return failure();
     int64_t sq = cast<RankedTensorType>(qh->getType()).getDimSize(2);
@@ -232,7 +211,7 @@ LogicalResult importGroupQueryAttention(NodeContext &ctx) {
       return failure();
   }
   // Keys past each sequence's length (seqlens_k + 1) are padding.
-  FailureOr<Value> total = dimOf(ctx, *kh, 2);
+  FailureOr<Value> total = ctx.dimScalar(*kh, 2);
   if (failed(total))
     return failure();
   int64_t skv = cast<RankedTensorType>(kh->getType()).getDimSize(2);

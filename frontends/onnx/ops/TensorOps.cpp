@@ -289,25 +289,15 @@ LogicalResult importSlice(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
-LogicalResult importGather(NodeContext &ctx) {
+/// Gather and GatherElements: two operands and an axis.
+template <typename OpTy> LogicalResult importAxisGather(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0), idx = ctx.requiredInput(1);
   FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
   if (failed(x) || failed(idx) || failed(axis) ||
       failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
     return failure();
   FailureOr<Value> y =
-      ctx.create<GatherOp>({*x, *idx}, {ctx.namedI64("axis", *axis)});
-  return failed(y) ? failure() : ctx.setOutput(0, *y);
-}
-
-LogicalResult importGatherElements(NodeContext &ctx) {
-  FailureOr<Value> x = ctx.requiredInput(0), idx = ctx.requiredInput(1);
-  FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
-  if (failed(x) || failed(idx) || failed(axis) ||
-      failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
-    return failure();
-  FailureOr<Value> y =
-      ctx.create<GatherElementsOp>({*x, *idx}, {ctx.namedI64("axis", *axis)});
+      ctx.create<OpTy>({*x, *idx}, {ctx.namedI64("axis", *axis)});
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
@@ -444,14 +434,11 @@ LogicalResult importOneHot(NodeContext &ctx) {
   Value range = ctx.constant(DenseElementsAttr::get(
       RankedTensorType::get(classShape, i64), ArrayRef<int64_t>(classes)));
   FailureOr<Value> hit = ctx.create<EqualOp>({*idx, range});
-  Type element = cast<RankedTensorType>(values->getType()).getElementType();
-  auto scalarType = RankedTensorType::get({}, element);
   auto pick = [&](int64_t i) -> FailureOr<Value> {
     return ctx.create<GatherOp>({*values, ctx.scalar(i64, i)},
                                 {ctx.namedI64("axis", 0)});
   };
   FailureOr<Value> off = pick(0), on = pick(1);
-  (void)scalarType;
   if (failed(hit) || failed(off) || failed(on))
     return failure();
   FailureOr<Value> y = ctx.create<WhereOp>({*hit, *on, *off});
@@ -542,7 +529,6 @@ LogicalResult importFlatten(NodeContext &ctx) {
   }
   // Both sizes dynamic: the inner one is the product of the trailing dims
   // at run time, the outer one is inferred (-1).
-  Type i64 = ctx.builder().getI64Type();
   FailureOr<Value> dims = ctx.create<ShapeOfOp>(*x);
   if (failed(dims))
     return failure();
@@ -558,7 +544,6 @@ LogicalResult importFlatten(NodeContext &ctx) {
       return failure();
     inner = *next;
   }
-  (void)i64;
   FailureOr<Value> target = ctx.create<ConcatOp>({ctx.constantI64({-1}), inner},
                                                  {ctx.namedI64("axis", 0)});
   FailureOr<Value> y =
@@ -730,21 +715,6 @@ LogicalResult importRange(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
-/// A scalar i64 tensor holding dimension `dim` of `value`.
-FailureOr<Value> dimScalar(NodeContext &ctx, Value value, int64_t dim) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (!type.isDynamicDim(dim))
-    return ctx.constant(DenseElementsAttr::get(
-        RankedTensorType::get({}, ctx.builder().getI64Type()),
-        type.getDimSize(dim)));
-  FailureOr<Value> shape = ctx.create<ShapeOfOp>(value);
-  if (failed(shape))
-    return failure();
-  Value index = ctx.constant(DenseElementsAttr::get(
-      RankedTensorType::get({}, ctx.builder().getI64Type()), dim));
-  return ctx.create<GatherOp>({*shape, index}, {ctx.namedI64("axis", 0)});
-}
-
 LogicalResult importTrilu(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   FailureOr<int64_t> upper = ctx.intAttr("upper", 1);
@@ -765,7 +735,7 @@ LogicalResult importTrilu(NodeContext &ctx) {
   // keep(i, j) = upper ? j - i >= k : j - i <= k, built from two ranges so
   // it also works for dynamic sizes (and folds for static ones).
   auto range = [&](int64_t dim) -> FailureOr<Value> {
-    FailureOr<Value> n = dimScalar(ctx, *x, dim);
+    FailureOr<Value> n = ctx.dimScalar(*x, dim);
     if (failed(n))
       return failure();
     int64_t size = in.getDimSize(dim);
@@ -802,8 +772,8 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("Concat", importConcat);
   add("Split", importSplit, 13, "constant split sizes");
   add("Slice", importSlice, 13, "constant axes");
-  add("Gather", importGather);
-  add("GatherElements", importGatherElements);
+  add("Gather", importAxisGather<GatherOp>);
+  add("GatherElements", importAxisGather<GatherElementsOp>);
   add("GatherND", importGatherND);
   add("Tile", importTile);
   add("OneHot", importOneHot, 11, "constant depth");
