@@ -123,13 +123,6 @@ GraphImporter::GraphImporter(MLIRContext &context, onnx::ModelProto &model,
       path(path.str()), dir(llvm::sys::path::parent_path(path).str()) {
   for (const auto &o : model.opset_import())
     opsets[canonicalDomain(o.domain())] = o.version();
-  const onnx::GraphProto &g = model.graph();
-  for (const auto &v : g.input())
-    declared[v.name()] = &v.type();
-  for (const auto &v : g.value_info())
-    declared[v.name()] = &v.type();
-  for (const auto &v : g.output())
-    declared[v.name()] = &v.type();
   for (const OpEntry &e : allOps())
     registry[(Twine(e.domain) + "|" + e.opType).str()] = e;
 }
@@ -348,6 +341,7 @@ FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
   // files in the wild (and malformed ones) do not always have it.
   std::vector<const onnx::NodeProto *> order;
   std::vector<const onnx::NodeProto *> pending;
+  nodeIndex.clear();
   for (const auto &[i, node] : llvm::enumerate(g.node())) {
     pending.push_back(&node);
     nodeIndex[&node] = i;
@@ -397,7 +391,40 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (failed(order))
     return nullptr;
 
+  // libonnx's shape inference wants a well-formed, topologically sorted
+  // graph (it crashes on undefined inputs), so it runs only now, on the
+  // sorted graph, and only for the opsets whose schemas it knows.
+  if (options.onnxShapeInference) {
+    int64_t opset = 0;
+    for (const auto &o : model.opset_import())
+      if (canonicalDomain(o.domain()).empty())
+        opset = o.version();
+    if (opset <= onnxLibraryMaxOpset()) {
+      if (!llvm::equal(*order,
+                       llvm::make_pointer_range(model.graph().node()))) {
+        google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+        for (const onnx::NodeProto *node : *order)
+          *sorted.Add() = *node;
+        model.mutable_graph()->mutable_node()->Swap(&sorted);
+        if (failed(order = sortNodes()))
+          return nullptr;
+      }
+      std::string error;
+      if (!inferOnnxShapes(model, error)) {
+        emitError(fileLoc())
+            << "ONNX shape inference found the graph inconsistent: " << error;
+        return nullptr;
+      }
+    }
+  }
+
   const onnx::GraphProto &g = model.graph();
+  for (const auto &v : g.input())
+    declared[v.name()] = &v.type();
+  for (const auto &v : g.value_info())
+    declared[v.name()] = &v.type();
+  for (const auto &v : g.output())
+    declared[v.name()] = &v.type();
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   (*module)->setAttr("kestrel.source", builder.getStringAttr(path));
 
@@ -543,20 +570,6 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
                                       onnx::ModelProto &model, StringRef path,
                                       const ImportOptions &options) {
-  int64_t opset = 0;
-  for (const auto &o : model.opset_import())
-    if (canonicalDomain(o.domain()).empty())
-      opset = o.version();
-  // libonnx knows the schemas up to its own newest opset; past that the
-  // dialect's shape rules do all the work.
-  if (options.onnxShapeInference && opset <= onnxLibraryMaxOpset()) {
-    std::string error;
-    if (!inferOnnxShapes(model, error)) {
-      emitError(FileLineColLoc::get(&context, path, 0, 0))
-          << "ONNX shape inference found the graph inconsistent: " << error;
-      return nullptr;
-    }
-  }
   return GraphImporter(context, model, path, options).run();
 }
 

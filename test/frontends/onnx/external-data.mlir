@@ -13,3 +13,8 @@
 // STATS-NEXT: com.microsoft    SkipLayerNormalization                   1       1
 // STATS-NEXT: com.microsoft    SkipSimplifiedLayerNormalization         1       1
 // STATS-NEXT: total                                                             4
+
+// RUN: %onnx_model unsorted %t.unsorted.onnx
+// RUN: kestrelc %t.unsorted.onnx | FileCheck %s --check-prefix=UNSORTED
+// UNSORTED: %[[A:.+]] = kestrel.neg %{{.+}} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// UNSORTED: kestrel.relu %[[A]] : (tensor<2x3xf32>) -> tensor<2x3xf32>

@@ -389,6 +389,15 @@ def contrib_rotary():
                  extra_opsets=MS)
 
 
+@register
+def unsorted():
+    """Nodes out of topological order (ONNX requires the order, files in
+    the wild do not always have it): imported in dependency order."""
+    x = vi("x", F, [2, 3])
+    nodes = [n("Relu", ["a"], ["y"]), n("Neg", ["x"], ["a"])]
+    return model(nodes, [x], [vi("y", F, None)])
+
+
 # --- external data -----------------------------------------------------------
 
 @register
