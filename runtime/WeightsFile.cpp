@@ -1,0 +1,327 @@
+//===- WeightsFile.cpp - The .kweights format: writer and mmap reader -----===//
+
+#include "runtime/WeightsFile.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kestrel::runtime {
+
+namespace {
+
+/// The 64-byte file header (little-endian on disk; Kestrel targets
+/// little-endian hosts only).
+struct Header {
+  char magic[8];
+  uint32_t version;
+  uint32_t tensorCount;
+  uint64_t modelHash;
+  uint64_t indexOffset;
+  uint64_t indexBytes;
+  uint64_t dataOffset;
+  uint64_t dataBytes;
+  uint64_t checksum; ///< checksum64 of the index, then of the data, combined
+};
+static_assert(sizeof(Header) == 64, "the header is 64 bytes");
+
+/// The fixed part of one index entry; `rank` int64 dims and `nameBytes`
+/// name bytes follow, padded to 8 bytes.
+struct IndexEntry {
+  uint32_t nameBytes;
+  uint32_t type;
+  uint32_t rank;
+  uint32_t reserved;
+  uint64_t offset; ///< from the start of the data section
+  uint64_t bytes;
+};
+static_assert(sizeof(IndexEntry) == 32, "index entries start with 32 bytes");
+
+constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ull;
+constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4Full;
+constexpr uint64_t kPrime3 = 0x165667B19E3779F9ull;
+
+uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+uint64_t combine(uint64_t a, uint64_t b) {
+  return rotl(a ^ (b * kPrime2), 27) * kPrime1 + kPrime3;
+}
+
+bool dimsElementCount(const std::vector<int64_t> &dims, uint64_t &count) {
+  count = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d != 0 && count > UINT64_MAX / static_cast<uint64_t>(d)))
+      return false;
+    count *= static_cast<uint64_t>(d);
+  }
+  return true;
+}
+
+} // namespace
+
+size_t elementSize(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return 4;
+  case ElementType::F16:
+    return 2;
+  case ElementType::BF16:
+    return 2;
+  case ElementType::F8E4M3FN:
+    return 1;
+  case ElementType::I64:
+    return 8;
+  case ElementType::I32:
+    return 4;
+  case ElementType::I1:
+    return 1;
+  }
+  return 0;
+}
+
+const char *elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::F16:
+    return "f16";
+  case ElementType::BF16:
+    return "bf16";
+  case ElementType::F8E4M3FN:
+    return "f8E4M3FN";
+  case ElementType::I64:
+    return "i64";
+  case ElementType::I32:
+    return "i32";
+  case ElementType::I1:
+    return "i1";
+  }
+  return "unknown";
+}
+
+uint64_t checksum64(const void *data, size_t size) {
+  const auto *p = static_cast<const uint8_t *>(data);
+  uint64_t lane[4] = {kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1};
+  size_t i = 0;
+  for (; i + 32 <= size; i += 32)
+    for (int k = 0; k < 4; ++k) {
+      uint64_t v;
+      std::memcpy(&v, p + i + 8 * k, 8);
+      lane[k] = rotl(lane[k] + v * kPrime2, 31) * kPrime1;
+    }
+  uint64_t h = rotl(lane[0], 1) + rotl(lane[1], 7) + rotl(lane[2], 12) +
+               rotl(lane[3], 18) + size;
+  for (; i < size; ++i)
+    h = rotl(h ^ (p[i] * kPrime3), 11) * kPrime1;
+  h ^= h >> 33;
+  h *= kPrime2;
+  h ^= h >> 29;
+  h *= kPrime3;
+  h ^= h >> 32;
+  return h;
+}
+
+//===----------------------------------------------------------------------===//
+// WeightsWriter
+//===----------------------------------------------------------------------===//
+
+bool WeightsWriter::add(const std::string &name, ElementType type,
+                        const std::vector<int64_t> &dims, const void *data,
+                        size_t bytes, std::string &error) {
+  if (name.empty()) {
+    error = "a weight needs a name";
+    return false;
+  }
+  if (byName.count(name)) {
+    error = "weight '" + name + "' is added twice";
+    return false;
+  }
+  uint64_t count = 0;
+  if (elementSize(type) == 0 || !dimsElementCount(dims, count) ||
+      count * elementSize(type) != bytes) {
+    error = "weight '" + name + "': " + std::to_string(bytes) +
+            " bytes do not match its shape and element type";
+    return false;
+  }
+  const auto *p = static_cast<const uint8_t *>(data);
+  byName[name] = tensors.size();
+  tensors.push_back({name, type, dims, std::vector<uint8_t>(p, p + bytes)});
+  return true;
+}
+
+bool WeightsWriter::write(const std::string &path, uint64_t modelHash,
+                          std::string &error) const {
+  std::vector<uint8_t> index;
+  uint64_t dataBytes = 0;
+  std::vector<uint64_t> offsets;
+  for (const Tensor &t : tensors) {
+    dataBytes = alignUp(dataBytes, kWeightsAlignment);
+    offsets.push_back(dataBytes);
+    IndexEntry entry{static_cast<uint32_t>(t.name.size()),
+                     static_cast<uint32_t>(t.type),
+                     static_cast<uint32_t>(t.dims.size()),
+                     0,
+                     dataBytes,
+                     t.data.size()};
+    const auto *e = reinterpret_cast<const uint8_t *>(&entry);
+    index.insert(index.end(), e, e + sizeof(entry));
+    const auto *d = reinterpret_cast<const uint8_t *>(t.dims.data());
+    index.insert(index.end(), d, d + 8 * t.dims.size());
+    index.insert(index.end(), t.name.begin(), t.name.end());
+    index.resize(alignUp(index.size(), 8), 0);
+    dataBytes += t.data.size();
+  }
+  std::vector<uint8_t> data(dataBytes, 0);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!tensors[i].data.empty())
+      std::memcpy(data.data() + offsets[i], tensors[i].data.data(),
+                  tensors[i].data.size());
+
+  Header header{};
+  std::memcpy(header.magic, kWeightsMagic, sizeof(header.magic));
+  header.version = kWeightsFormatVersion;
+  header.tensorCount = static_cast<uint32_t>(tensors.size());
+  header.modelHash = modelHash;
+  header.indexOffset = sizeof(Header);
+  header.indexBytes = index.size();
+  header.dataOffset = alignUp(sizeof(Header) + index.size(), kWeightsAlignment);
+  header.dataBytes = dataBytes;
+  header.checksum = combine(checksum64(index.data(), index.size()),
+                            checksum64(data.data(), data.size()));
+
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f) {
+    error = "cannot create '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  std::vector<uint8_t> padding(
+      header.dataOffset - sizeof(Header) - index.size(), 0);
+  bool ok =
+      std::fwrite(&header, sizeof(header), 1, f) == 1 &&
+      (index.empty() || std::fwrite(index.data(), index.size(), 1, f) == 1) &&
+      (padding.empty() ||
+       std::fwrite(padding.data(), padding.size(), 1, f) == 1) &&
+      (data.empty() || std::fwrite(data.data(), data.size(), 1, f) == 1);
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    error = "writing '" + path + "' failed: " + std::strerror(errno);
+  return ok;
+}
+
+//===----------------------------------------------------------------------===//
+// WeightsFile
+//===----------------------------------------------------------------------===//
+
+WeightsFile::~WeightsFile() {
+  if (mapping)
+    munmap(mapping, mappingSize);
+}
+
+std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
+                                               uint64_t expectedModelHash,
+                                               const Options &options,
+                                               std::string &error) {
+  auto fail = [&](const std::string &why) {
+    error = "weights file '" + path + "': " + why;
+    return nullptr;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::string("cannot open: ") + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    return fail(std::string("cannot stat: ") + std::strerror(errno));
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  if (size < sizeof(Header)) {
+    ::close(fd);
+    return fail("truncated: " + std::to_string(size) +
+                " bytes, shorter than the 64-byte header");
+  }
+  void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED)
+    return fail(std::string("cannot map: ") + std::strerror(errno));
+  std::unique_ptr<WeightsFile> file(new WeightsFile());
+  file->mapping = map;
+  file->mappingSize = size;
+  const auto *base = static_cast<const uint8_t *>(map);
+
+  Header header;
+  std::memcpy(&header, base, sizeof(header));
+  if (std::memcmp(header.magic, kWeightsMagic, sizeof(header.magic)) != 0)
+    return fail("not a Kestrel weights file (bad magic)");
+  if (header.version != kWeightsFormatVersion)
+    return fail("format version " + std::to_string(header.version) +
+                ", this runtime reads version " +
+                std::to_string(kWeightsFormatVersion));
+  if (header.modelHash != expectedModelHash)
+    return fail("belongs to another model (model hash " +
+                std::to_string(header.modelHash) + ", expected " +
+                std::to_string(expectedModelHash) + ")");
+  if (header.indexOffset != sizeof(Header) ||
+      header.indexBytes > size - sizeof(Header) ||
+      header.dataOffset % kWeightsAlignment != 0 ||
+      header.dataOffset < header.indexOffset + header.indexBytes ||
+      header.dataOffset > size || header.dataBytes > size - header.dataOffset)
+    return fail("truncated or corrupt: the header describes " +
+                std::to_string(header.dataOffset + header.dataBytes) +
+                " bytes, the file holds " + std::to_string(size));
+  const uint8_t *index = base + header.indexOffset;
+  const uint8_t *data = base + header.dataOffset;
+  if (options.verifyChecksum &&
+      combine(checksum64(index, header.indexBytes),
+              checksum64(data, header.dataBytes)) != header.checksum)
+    return fail("checksum mismatch: the file is corrupt");
+
+  uint64_t at = 0;
+  file->views.reserve(header.tensorCount);
+  for (uint32_t i = 0; i < header.tensorCount; ++i) {
+    IndexEntry entry;
+    if (header.indexBytes - at < sizeof(entry))
+      return fail("index entry " + std::to_string(i) + " is truncated");
+    std::memcpy(&entry, index + at, sizeof(entry));
+    uint64_t need = sizeof(entry) + 8ull * entry.rank + entry.nameBytes;
+    if (entry.rank > 64 || header.indexBytes - at < need)
+      return fail("index entry " + std::to_string(i) + " is truncated");
+    std::vector<int64_t> dims(entry.rank);
+    if (entry.rank)
+      std::memcpy(dims.data(), index + at + sizeof(entry), 8 * entry.rank);
+    std::string_view name(reinterpret_cast<const char *>(
+                              index + at + sizeof(entry) + 8 * entry.rank),
+                          entry.nameBytes);
+    auto type = static_cast<ElementType>(entry.type);
+    uint64_t count = 0;
+    if (elementSize(type) == 0 || !dimsElementCount(dims, count) ||
+        count * elementSize(type) != entry.bytes)
+      return fail("tensor '" + std::string(name) +
+                  "' has an unknown type or a size that does not match its "
+                  "shape");
+    if (entry.offset % kWeightsAlignment != 0 ||
+        entry.offset > header.dataBytes ||
+        entry.bytes > header.dataBytes - entry.offset)
+      return fail("tensor '" + std::string(name) +
+                  "' lies outside the data section");
+    if (!file->byName.emplace(name, file->views.size()).second)
+      return fail("tensor '" + std::string(name) + "' appears twice");
+    file->views.push_back(
+        {name, type, std::move(dims), data + entry.offset, entry.bytes});
+    at += alignUp(need, 8);
+  }
+  file->hash = header.modelHash;
+  return file;
+}
+
+const WeightView *WeightsFile::find(std::string_view name) const {
+  auto it = byName.find(name);
+  return it == byName.end() ? nullptr : &views[it->second];
+}
+
+} // namespace kestrel::runtime
