@@ -12,6 +12,8 @@ packages=(
   # Frontend and tests.
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  # CPU backend: OpenBLAS as a GEMM peer in benchmarks (and a candidate kernel).
+  libopenblas-dev
 )
 
 missing=()

@@ -1,0 +1,194 @@
+//===- Gemm.h - Blocked f32 matrix multiplication for the CPU backend -*- C++
+//-*-===//
+//
+// C = A·B (+ C) with the Goto/BLIS structure: B is packed into KC×NR column
+// panels and A into MR×KC row panels that fit the caches, and an MR×NR
+// register-tile micro-kernel (written so the compiler keeps the tile in
+// vector registers and vectorizes along NR) does the arithmetic. Header-only:
+// emitted model code includes it and is compiled with -O3 -march=<target>.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_CODEGEN_CPU_KERNELS_GEMM_H
+#define KESTREL_CODEGEN_CPU_KERNELS_GEMM_H
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+namespace kestrel::cpu {
+
+/// Runs `body(i)` for every i in [0, n), possibly on several threads; the
+/// calls must be independent.
+using ParallelFor =
+    std::function<void(int64_t n, const std::function<void(int64_t)> &body)>;
+
+inline void runSerially(int64_t n, const std::function<void(int64_t)> &body) {
+  for (int64_t i = 0; i < n; ++i)
+    body(i);
+}
+
+/// Matrix operand: element (i, j) is data[i * rowStride + j * colStride].
+/// A transposed row-major matrix is the same data with the strides swapped.
+struct MatrixRef {
+  const float *data;
+  int64_t rowStride;
+  int64_t colStride;
+  float at(int64_t i, int64_t j) const {
+    return data[i * rowStride + j * colStride];
+  }
+};
+
+namespace gemm_detail {
+
+// Register tile and cache blocking. MR x NR accumulators (8 x 32 floats:
+// 16 AVX-512 or 32 AVX2 registers' worth, vectorized along NR); KC x NR
+// panels of B stay in L1, MC x KC blocks of A in L2.
+constexpr int64_t kMR = 8;
+constexpr int64_t kNR = 32;
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 128;
+constexpr int64_t kNC = 1024;
+
+/// Copies B[k0:k0+kc, j0:j0+nc] as ceil(nc/NR) panels of kc x NR (zero
+/// padded at the right edge).
+inline void packB(const MatrixRef &b, int64_t k0, int64_t kc, int64_t j0,
+                  int64_t nc, float *out) {
+  for (int64_t jp = 0; jp < nc; jp += kNR) {
+    int64_t w = std::min(kNR, nc - jp);
+    for (int64_t k = 0; k < kc; ++k) {
+      float *row = out + k * kNR;
+      for (int64_t j = 0; j < w; ++j)
+        row[j] = b.at(k0 + k, j0 + jp + j);
+      for (int64_t j = w; j < kNR; ++j)
+        row[j] = 0.0f;
+    }
+    out += kc * kNR;
+  }
+}
+
+/// Copies A[i0:i0+mc, k0:k0+kc] as ceil(mc/MR) panels of kc x MR (zero
+/// padded at the bottom edge).
+inline void packA(const MatrixRef &a, int64_t i0, int64_t mc, int64_t k0,
+                  int64_t kc, float *out) {
+  for (int64_t ip = 0; ip < mc; ip += kMR) {
+    int64_t h = std::min(kMR, mc - ip);
+    for (int64_t k = 0; k < kc; ++k) {
+      float *col = out + k * kMR;
+      for (int64_t i = 0; i < h; ++i)
+        col[i] = a.at(i0 + ip + i, k0 + k);
+      for (int64_t i = h; i < kMR; ++i)
+        col[i] = 0.0f;
+    }
+    out += kc * kMR;
+  }
+}
+
+/// acc = Ap(kc x MR)^T · Bp(kc x NR); then C[:h, :w] = acc (+ C when
+/// `accumulate`).
+inline void microKernel(int64_t kc, const float *__restrict ap,
+                        const float *__restrict bp, float *c, int64_t ldc,
+                        int64_t h, int64_t w, bool accumulate) {
+  float acc[kMR][kNR] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *a = ap + k * kMR;
+    const float *b = bp + k * kNR;
+#pragma GCC unroll 8
+    for (int64_t i = 0; i < kMR; ++i) {
+      float ai = a[i];
+#pragma GCC ivdep
+      for (int64_t j = 0; j < kNR; ++j)
+        acc[i][j] += ai * b[j];
+    }
+  }
+  for (int64_t i = 0; i < h; ++i) {
+    float *row = c + i * ldc;
+    if (accumulate)
+      for (int64_t j = 0; j < w; ++j)
+        row[j] += acc[i][j];
+    else
+      for (int64_t j = 0; j < w; ++j)
+        row[j] = acc[i][j];
+  }
+}
+
+/// Few rows and B contiguous along K (nn.Linear weights, B = Wᵀ): packing
+/// B would cost more than the multiply, so each output is a dot product
+/// streaming a row of W; memory-bound, like decoding.
+inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
+                          float *c, int64_t ldc, bool accumulate, int64_t j0,
+                          int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const float *w = b.data + j * b.colStride;
+    for (int64_t i = 0; i < M; ++i) {
+      const float *x = a.data + i * a.rowStride;
+      // Sixteen partial sums break the dependency chain and vectorize.
+      float partial[16] = {};
+      int64_t k = 0;
+      for (; k + 16 <= K; k += 16)
+#pragma GCC ivdep
+        for (int64_t l = 0; l < 16; ++l)
+          partial[l] += x[k + l] * w[k + l];
+      float sum = 0;
+      for (int64_t l = 0; l < 16; ++l)
+        sum += partial[l];
+      for (; k < K; ++k)
+        sum += x[k] * w[k];
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
+    }
+  }
+}
+
+} // namespace gemm_detail
+
+/// C[M x N] (row-major, leading dimension ldc) = A[M x K] · B[K x N], plus
+/// the old C when `accumulate`. Work is split over column blocks of C (and
+/// row blocks when there are few columns); each block sums K in the same
+/// order, so the result does not depend on how `parallel` schedules it.
+inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
+                    float *c, int64_t ldc, bool accumulate,
+                    const ParallelFor &parallel = runSerially) {
+  using namespace gemm_detail;
+  if (M <= 0 || N <= 0)
+    return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i)
+        std::memset(c + i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  if (M <= 4 && b.rowStride == 1 && a.colStride == 1) {
+    constexpr int64_t kColumns = 256;
+    parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
+      skinnyRowsDot(M, K, a, b, c, ldc, accumulate, task * kColumns,
+                    std::min(N, (task + 1) * kColumns));
+    });
+    return;
+  }
+  int64_t nBlocks = (N + kNC - 1) / kNC;
+  int64_t mBlocks = (M + kMC - 1) / kMC;
+  parallel(nBlocks * mBlocks, [&](int64_t task) {
+    int64_t j0 = (task % nBlocks) * kNC, i0 = (task / nBlocks) * kMC;
+    int64_t nc = std::min(kNC, N - j0), mc = std::min(kMC, M - i0);
+    std::vector<float> bPack(((nc + kNR - 1) / kNR) * kNR * kKC);
+    std::vector<float> aPack(((mc + kMR - 1) / kMR) * kMR * kKC);
+    for (int64_t k0 = 0; k0 < K; k0 += kKC) {
+      int64_t kc = std::min(kKC, K - k0);
+      bool acc = accumulate || k0 > 0;
+      packB(b, k0, kc, j0, nc, bPack.data());
+      packA(a, i0, mc, k0, kc, aPack.data());
+      for (int64_t jp = 0; jp < nc; jp += kNR)
+        for (int64_t ip = 0; ip < mc; ip += kMR)
+          microKernel(kc, aPack.data() + (ip / kMR) * kc * kMR,
+                      bPack.data() + (jp / kNR) * kc * kNR,
+                      c + (i0 + ip) * ldc + j0 + jp, ldc,
+                      std::min(kMR, mc - ip), std::min(kNR, nc - jp), acc);
+    }
+  });
+}
+
+} // namespace kestrel::cpu
+
+#endif // KESTREL_CODEGEN_CPU_KERNELS_GEMM_H
