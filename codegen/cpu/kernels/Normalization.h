@@ -1,0 +1,118 @@
+//===- Normalization.h - Softmax, RMSNorm, LayerNorm, rotary (CPU backend) -*-
+//C++ -*-===//
+//
+// Row-wise kernels over the trailing `cols` elements of `rows` rows, the
+// layout kestrel.softmax (axis = last), kestrel.rms_norm and
+// kestrel.layer_norm (normalized dims = trailing) and kestrel.rope
+// (head dim = last) have after codegen flattens the leading dims. Statistics
+// accumulate in f32; each row is one task.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_CODEGEN_CPU_KERNELS_NORMALIZATION_H
+#define KESTREL_CODEGEN_CPU_KERNELS_NORMALIZATION_H
+
+#include "codegen/cpu/kernels/Gemm.h"
+
+#include <cmath>
+#include <limits>
+
+namespace kestrel::cpu {
+
+/// y = softmax(x) (or log_softmax) along each row.
+inline void softmaxRowsF32(int64_t rows, int64_t cols, const float *x, float *y,
+                           bool logSoftmax = false,
+                           const ParallelFor &parallel = runSerially) {
+  parallel(rows, [&](int64_t r) {
+    const float *in = x + r * cols;
+    float *out = y + r * cols;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < cols; ++j)
+      mx = std::max(mx, in[j]);
+    float sum = 0.0f;
+    for (int64_t j = 0; j < cols; ++j) {
+      float e = std::exp(in[j] - mx);
+      sum += e;
+      if (!logSoftmax)
+        out[j] = e;
+    }
+    if (logSoftmax) {
+      float shift = mx + std::log(sum);
+      for (int64_t j = 0; j < cols; ++j)
+        out[j] = in[j] - shift;
+    } else {
+      float inv = 1.0f / sum;
+      for (int64_t j = 0; j < cols; ++j)
+        out[j] *= inv;
+    }
+  });
+}
+
+/// y = x / sqrt(mean(x²) + eps) * weight, per row of `cols`.
+inline void rmsNormRowsF32(int64_t rows, int64_t cols, const float *x,
+                           const float *weight, float epsilon, float *y,
+                           const ParallelFor &parallel = runSerially) {
+  parallel(rows, [&](int64_t r) {
+    const float *in = x + r * cols;
+    float *out = y + r * cols;
+    float squares = 0.0f;
+    for (int64_t j = 0; j < cols; ++j)
+      squares += in[j] * in[j];
+    float inv = 1.0f / std::sqrt(squares / cols + epsilon);
+    for (int64_t j = 0; j < cols; ++j)
+      out[j] = in[j] * inv * weight[j];
+  });
+}
+
+/// y = (x - mean) / sqrt(var + eps) * scale + bias (bias optional), per row;
+/// the variance is the biased one, from a second pass over the centered row.
+inline void layerNormRowsF32(int64_t rows, int64_t cols, const float *x,
+                             const float *scale, const float *bias,
+                             float epsilon, float *y,
+                             const ParallelFor &parallel = runSerially) {
+  parallel(rows, [&](int64_t r) {
+    const float *in = x + r * cols;
+    float *out = y + r * cols;
+    float sum = 0.0f;
+    for (int64_t j = 0; j < cols; ++j)
+      sum += in[j];
+    float mean = sum / cols;
+    float squares = 0.0f;
+    for (int64_t j = 0; j < cols; ++j)
+      squares += (in[j] - mean) * (in[j] - mean);
+    float inv = 1.0f / std::sqrt(squares / cols + epsilon);
+    for (int64_t j = 0; j < cols; ++j)
+      out[j] = (in[j] - mean) * inv * scale[j] + (bias ? bias[j] : 0.0f);
+  });
+}
+
+/// Rotary embedding of each row of `headDim` elements: row r uses the
+/// `rotaryDim / 2` cos/sin values at cos + tableRow(r) * rotaryDim / 2.
+/// Pairs are (i, i + rotaryDim/2) (rotate-half) or (2i, 2i+1)
+/// (interleaved); dims past rotaryDim pass through.
+template <typename TableRow>
+void ropeRowsF32(int64_t rows, int64_t headDim, int64_t rotaryDim,
+                 bool interleaved, const float *x, const float *cos,
+                 const float *sin, TableRow tableRow, float *y,
+                 const ParallelFor &parallel = runSerially) {
+  int64_t half = rotaryDim / 2;
+  parallel(rows, [&](int64_t r) {
+    const float *in = x + r * headDim;
+    float *out = y + r * headDim;
+    const float *c = cos + tableRow(r) * half;
+    const float *s = sin + tableRow(r) * half;
+    for (int64_t i = 0; i < half; ++i) {
+      int64_t a = interleaved ? 2 * i : i;
+      int64_t b = interleaved ? 2 * i + 1 : i + half;
+      float xa = in[a], xb = in[b];
+      out[a] = xa * c[i] - xb * s[i];
+      out[b] = xb * c[i] + xa * s[i];
+    }
+    for (int64_t i = rotaryDim; i < headDim; ++i)
+      out[i] = in[i];
+  });
+}
+
+} // namespace kestrel::cpu
+
+#endif // KESTREL_CODEGEN_CPU_KERNELS_NORMALIZATION_H
