@@ -94,6 +94,20 @@ TEST_P(AttentionTest, MatchesDoubleReference) {
   EXPECT_LE(std::sqrt(num / den), 1e-5);
 }
 
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << "B" << c.batch << " H" << c.heads << "/" << c.kvHeads << " Sq" << c.sq
+      << " Skv" << c.skv;
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case> &info) {
+  const Case &c = info.param;
+  const char *mask[] = {"", "_keep", "_bias"};
+  return "b" + std::to_string(c.batch) + "_h" + std::to_string(c.heads) +
+         "_kv" + std::to_string(c.kvHeads) + "_q" + std::to_string(c.sq) +
+         "_k" + std::to_string(c.skv) + (c.causal ? "_causal" : "") +
+         mask[static_cast<int>(c.mask)];
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AttentionTest,
     ::testing::Values(
@@ -107,7 +121,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{1, 2, 1, 17, 117, 8, 12, true, MaskKind::Keep},
         // Padding masks, boolean and additive, head dim != value dim.
         Case{3, 2, 2, 9, 66, 24, 8, false, MaskKind::Keep},
-        Case{3, 2, 2, 9, 66, 24, 8, false, MaskKind::Bias}));
+        Case{3, 2, 2, 9, 66, 24, 8, false, MaskKind::Bias}),
+    caseName);
 
 TEST(Attention, FullyMaskedRowIsZero) {
   AttentionShape shape{1, 1, 1, 1, 3, 2, 2, 1.0f, false};

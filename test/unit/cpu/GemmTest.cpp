@@ -74,6 +74,17 @@ TEST_P(GemmTest, MatchesDoubleReference) {
   EXPECT_EQ(serial, threaded) << "the schedule changed the result";
 }
 
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.m << "x" << c.n << "x" << c.k;
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case> &info) {
+  const Case &c = info.param;
+  return std::to_string(c.m) + "x" + std::to_string(c.n) + "x" +
+         std::to_string(c.k) + (c.transA ? "_tA" : "") +
+         (c.transB ? "_tB" : "") + (c.accumulate ? "_acc" : "");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, GemmTest,
     ::testing::Values(Case{1, 1, 1, false, false, false},
@@ -86,7 +97,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{3, 2000, 17, false, false, false},
                       // Few rows with W^T operands take the dot-product path.
                       Case{1, 700, 333, false, true, false},
-                      Case{4, 300, 1024, false, true, true}));
+                      Case{4, 300, 1024, false, true, true}),
+    caseName);
 
 TEST(Gemm, EmptyKZeroesOrKeepsC) {
   std::vector<float> c = {1, 2, 3, 4};
