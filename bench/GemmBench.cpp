@@ -1,13 +1,14 @@
 //===- GemmBench.cpp - Kestrel's CPU GEMM against OpenBLAS and a naive loop
 //===//
 //
-// Single-threaded f32 C = A·B (row-major, B transposed as in nn.Linear
-// weights) at prefill- and decode-like shapes. Compiled with -O3
+// f32 C = A·B (row-major, B transposed as in nn.Linear weights) at prefill-
+// and decode-like shapes, on one thread and on both cores. Compiled with -O3
 // -march=native like emitted model code. Results in docs/benchmarks.md.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/kernels/Gemm.h"
+#include "runtime/ThreadPool.h"
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -42,6 +43,35 @@ void BM_Kestrel(benchmark::State &state) {
   for (auto _ : state) {
     gemmF32(m, n, k, {o.a.data(), k, 1}, {o.b.data(), 1, k}, o.c.data(), n,
             false);
+    benchmark::DoNotOptimize(o.c.data());
+  }
+  setCounters(state, m, n, k);
+}
+
+/// Both cores: Kestrel through the runtime's thread pool.
+void BM_Kestrel2Threads(benchmark::State &state) {
+  int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  Operands o(m, n, k);
+  kestrel::runtime::ThreadPool pool(2);
+  ParallelFor parallel = [&](int64_t count,
+                             const std::function<void(int64_t)> &body) {
+    pool.parallelFor(count, body);
+  };
+  for (auto _ : state) {
+    gemmF32(m, n, k, {o.a.data(), k, 1}, {o.b.data(), 1, k}, o.c.data(), n,
+            false, parallel);
+    benchmark::DoNotOptimize(o.c.data());
+  }
+  setCounters(state, m, n, k);
+}
+
+void BM_OpenBLAS2Threads(benchmark::State &state) {
+  int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  Operands o(m, n, k);
+  openblas_set_num_threads(2);
+  for (auto _ : state) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
+                o.a.data(), k, o.b.data(), k, 0.0f, o.c.data(), n);
     benchmark::DoNotOptimize(o.c.data());
   }
   setCounters(state, m, n, k);
@@ -82,6 +112,12 @@ void BM_NaiveLoop(benchmark::State &state) {
   Args({512, 1024, 1024})->Args({64, 4096, 4096})->Args({1, 11008, 4096})
 BENCHMARK(BM_Kestrel)->SHAPES->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_OpenBLAS)->SHAPES->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Kestrel2Threads)
+    ->SHAPES->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_OpenBLAS2Threads)
+    ->SHAPES->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_NaiveLoop)->Args({512, 1024, 1024})->Unit(benchmark::kMillisecond);
 
 } // namespace
