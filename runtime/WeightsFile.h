@@ -1,5 +1,4 @@
-//===- WeightsFile.h - The .kweights format: writer and mmap reader -*- C++
-//-*-===//
+//===- WeightsFile.h - The .kweights format ---------------------*- C++ -*-===//
 //
 // A compiled model's parameters live in NAME.kweights (docs/weights-format.md):
 // a fixed header, an index of named tensors and 64-byte aligned data, all

@@ -1,5 +1,4 @@
-//===- NodeContext.h - What an ONNX op importer sees of its node -*- C++
-//-*-===//
+//===- NodeContext.h - An ONNX op importer's view of its node ---*- C++ -*-===//
 //
 // Each ONNX op is imported by one function taking a NodeContext: typed
 // access to the node's inputs, constant inputs and attributes (with errors

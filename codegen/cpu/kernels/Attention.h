@@ -1,5 +1,4 @@
-//===- Attention.h - Tiled attention with online softmax (CPU backend) -*- C++
-//-*-===//
+//===- Attention.h - Tiled attention with online softmax --------*- C++ -*-===//
 //
 // kestrel.attention on [B, H, S, D] f32 tensors, FlashAttention-style: each
 // task takes a block of query rows of one head, walks the keys in blocks,

@@ -1,5 +1,4 @@
-//===- Gemm.h - Blocked f32 matrix multiplication for the CPU backend -*- C++
-//-*-===//
+//===- Gemm.h - Blocked f32 GEMM for the CPU backend ------------*- C++ -*-===//
 //
 // C = A·B (+ C) with the Goto/BLIS structure: B is packed into KC×NR column
 // panels and A into MR×KC row panels that fit the caches, and an MR×NR

@@ -1,5 +1,4 @@
-//===- Normalization.h - Softmax, RMSNorm, LayerNorm, rotary (CPU backend) -*-
-//C++ -*-===//
+//===- Normalization.h - Softmax, norms and rotary kernels ------*- C++ -*-===//
 //
 // Row-wise kernels over the trailing `cols` elements of `rows` rows, the
 // layout kestrel.softmax (axis = last), kestrel.rms_norm and

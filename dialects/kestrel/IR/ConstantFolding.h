@@ -1,5 +1,4 @@
-//===- ConstantFolding.h - Folding kestrel ops on small constants -*- C++
-//-*-===//
+//===- ConstantFolding.h - Folding ops on small constants -------*- C++ -*-===//
 //
 // Evaluation of kestrel ops whose operands are small dense constants: the
 // shape arithmetic exporters write (Shape -> Gather -> Concat -> Reshape,

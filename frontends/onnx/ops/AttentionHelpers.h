@@ -1,5 +1,4 @@
-//===- AttentionHelpers.h - Shared pieces of the attention importers -*- C++
-//-*-===//
+//===- AttentionHelpers.h - Shared attention import pieces ------*- C++ -*-===//
 //
 // Head splitting/merging, causal masks and rotary embedding from cos/sin
 // caches, shared by the ONNX (opset 23) and com.microsoft attention ops.

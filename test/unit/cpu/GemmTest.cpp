@@ -2,6 +2,8 @@
 
 #include "codegen/cpu/kernels/Gemm.h"
 
+#include "test/unit/cpu/RelativeError.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +11,7 @@
 #include <thread>
 
 using namespace kestrel::cpu;
+using kestrel::test::relativeL2;
 
 namespace {
 
@@ -16,16 +19,6 @@ struct Case {
   int64_t m, n, k;
   bool transA, transB, accumulate;
 };
-
-double relativeL2(const std::vector<float> &got,
-                  const std::vector<double> &want) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    num += (got[i] - want[i]) * (got[i] - want[i]);
-    den += want[i] * want[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
-}
 
 /// Threads that take tasks round-robin: results must not depend on it.
 void runOnThreads(int64_t n, const std::function<void(int64_t)> &body) {

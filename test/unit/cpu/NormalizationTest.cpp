@@ -2,11 +2,14 @@
 
 #include "codegen/cpu/kernels/Normalization.h"
 
+#include "test/unit/cpu/RelativeError.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 using namespace kestrel::cpu;
+using kestrel::test::relativeL2;
 
 namespace {
 
@@ -17,16 +20,6 @@ std::vector<float> randomVector(int64_t n, unsigned seed, float mean = 0) {
   for (float &x : v)
     x = d(rng);
   return v;
-}
-
-double relativeL2(const std::vector<float> &got,
-                  const std::vector<double> &want) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    num += (got[i] - want[i]) * (got[i] - want[i]);
-    den += want[i] * want[i];
-  }
-  return std::sqrt(num / den);
 }
 
 TEST(Normalization, SoftmaxAndLogSoftmax) {
