@@ -41,4 +41,36 @@ def InferShapes : Pass<"kestrel-infer-shapes", "mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Phase 3: buffers
+//===----------------------------------------------------------------------===//
+
+def PlanMemory : Pass<"kestrel-plan-memory", "mlir::func::FuncOp"> {
+  let summary = "Assign every intermediate tensor an offset in one arena";
+  let description = [{
+    Liveness-based planning of a function with static shapes: every result
+    of a kestrel op other than `constant` and `weight` is an intermediate
+    with a lifetime from its definition to its last use (the end of the
+    function for returned values). Intermediates are placed largest first
+    at the lowest 64-byte aligned offset that no intermediate with an
+    overlapping lifetime occupies, so buffers whose lifetimes are disjoint
+    share memory.
+
+    Each planned op gets `kestrel.arena_offsets` (one byte offset per
+    result); the function gets `kestrel.arena_bytes` (the peak) and
+    `kestrel.intermediate_bytes` (the sum of all intermediates, what
+    allocating each separately would take). A function with a dynamic
+    intermediate shape is an error: plan after fixing input shapes.
+
+    Example:
+
+    ```mlir
+    %0 = kestrel.exp %x : (tensor<256xf32>) -> tensor<256xf32>  // [0, 1024)
+    %1 = kestrel.neg %0 : (tensor<256xf32>) -> tensor<256xf32>  // [1024, 2048)
+    %2 = kestrel.sqrt %1 : (tensor<256xf32>) -> tensor<256xf32> // reuses [0, 1024)
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
+
 #endif // KESTREL_PASSES_TD
