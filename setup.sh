@@ -21,4 +21,7 @@ echo "== imported (static 1x16 input), shape-refined and cleaned up: $build/llam
 grep -o '= kestrel\.[a-z_]*' "$build/llama-tiny.mlir" | sed 's/= //' | sort | uniq -c | sort -rn
 echo "== the same pipeline on examples/llama-block.mlir with kestrel-opt"
 "$build/bin/kestrel-opt" examples/llama-block.mlir \
-  --kestrel-infer-shapes --canonicalize --cse | head -n 12
+  --kestrel-infer-shapes --canonicalize --cse -o "$build/llama-block.mlir"
+# (No pipe into head: with pipefail its early exit would fail the script.)
+head -n 12 "$build/llama-block.mlir"
+echo "== main job done"
