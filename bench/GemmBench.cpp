@@ -37,22 +37,11 @@ void setCounters(benchmark::State &state, int64_t m, int64_t n, int64_t k) {
       benchmark::Counter::kIs1000);
 }
 
+/// Kestrel's kernel on range(3) threads (the runtime's thread pool).
 void BM_Kestrel(benchmark::State &state) {
   int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   Operands o(m, n, k);
-  for (auto _ : state) {
-    gemmF32(m, n, k, {o.a.data(), k, 1}, {o.b.data(), 1, k}, o.c.data(), n,
-            false);
-    benchmark::DoNotOptimize(o.c.data());
-  }
-  setCounters(state, m, n, k);
-}
-
-/// Both cores: Kestrel through the runtime's thread pool.
-void BM_Kestrel2Threads(benchmark::State &state) {
-  int64_t m = state.range(0), n = state.range(1), k = state.range(2);
-  Operands o(m, n, k);
-  kestrel::runtime::ThreadPool pool(2);
+  kestrel::runtime::ThreadPool pool(static_cast<int>(state.range(3)));
   ParallelFor parallel = [&](int64_t count,
                              const std::function<void(int64_t)> &body) {
     pool.parallelFor(count, body);
@@ -65,22 +54,11 @@ void BM_Kestrel2Threads(benchmark::State &state) {
   setCounters(state, m, n, k);
 }
 
-void BM_OpenBLAS2Threads(benchmark::State &state) {
-  int64_t m = state.range(0), n = state.range(1), k = state.range(2);
-  Operands o(m, n, k);
-  openblas_set_num_threads(2);
-  for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
-                o.a.data(), k, o.b.data(), k, 0.0f, o.c.data(), n);
-    benchmark::DoNotOptimize(o.c.data());
-  }
-  setCounters(state, m, n, k);
-}
-
+/// OpenBLAS's cblas_sgemm on range(3) threads.
 void BM_OpenBLAS(benchmark::State &state) {
   int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   Operands o(m, n, k);
-  openblas_set_num_threads(1);
+  openblas_set_num_threads(static_cast<int>(state.range(3)));
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
                 o.a.data(), k, o.b.data(), k, 0.0f, o.c.data(), n);
@@ -105,19 +83,15 @@ void BM_NaiveLoop(benchmark::State &state) {
   setCounters(state, m, n, k);
 }
 
-// (M, N, K): a 512-token prefill through a 1024 -> 1024 projection, a
-// 4096 -> 4096 projection for 64 tokens, and decode (M = 1) through
-// 4096 -> 11008.
+// (M, N, K, threads): a 512-token prefill through a 1024 -> 1024
+// projection, a 4096 -> 4096 projection for 64 tokens, and decode (M = 1)
+// through 4096 -> 11008; on one thread and on both cores.
 #define SHAPES                                                                 \
-  Args({512, 1024, 1024})->Args({64, 4096, 4096})->Args({1, 11008, 4096})
-BENCHMARK(BM_Kestrel)->SHAPES->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_OpenBLAS)->SHAPES->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Kestrel2Threads)
-    ->SHAPES->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK(BM_OpenBLAS2Threads)
-    ->SHAPES->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+  ArgsProduct({{512}, {1024}, {1024}, {1, 2}})                                 \
+      ->ArgsProduct({{64}, {4096}, {4096}, {1, 2}})                            \
+      ->ArgsProduct({{1}, {11008}, {4096}, {1, 2}})
+BENCHMARK(BM_Kestrel)->SHAPES->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OpenBLAS)->SHAPES->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_NaiveLoop)->Args({512, 1024, 1024})->Unit(benchmark::kMillisecond);
 
 } // namespace

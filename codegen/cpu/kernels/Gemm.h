@@ -51,37 +51,22 @@ constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 128;
 constexpr int64_t kNC = 1024;
 
-/// Copies B[k0:k0+kc, j0:j0+nc] as ceil(nc/NR) panels of kc x NR (zero
-/// padded at the right edge).
-inline void packB(const MatrixRef &b, int64_t k0, int64_t kc, int64_t j0,
-                  int64_t nc, float *out) {
-  for (int64_t jp = 0; jp < nc; jp += kNR) {
-    int64_t w = std::min(kNR, nc - jp);
-    for (int64_t k = 0; k < kc; ++k) {
-      float *row = out + k * kNR;
-      for (int64_t j = 0; j < w; ++j)
-        row[j] = b.at(k0 + k, j0 + jp + j);
-      for (int64_t j = w; j < kNR; ++j)
-        row[j] = 0.0f;
+/// Copies m[r0:r0+rows, c0:c0+cols] as ceil(cols/Width) panels of
+/// rows x Width, zero padded at the edge. B is packed as is (Width = NR), A
+/// through its transposed view (Width = MR).
+template <int64_t Width>
+inline void packPanels(const MatrixRef &m, int64_t r0, int64_t rows, int64_t c0,
+                       int64_t cols, float *out) {
+  for (int64_t cp = 0; cp < cols; cp += Width) {
+    int64_t w = std::min(Width, cols - cp);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *line = out + r * Width;
+      for (int64_t c = 0; c < w; ++c)
+        line[c] = m.at(r0 + r, c0 + cp + c);
+      for (int64_t c = w; c < Width; ++c)
+        line[c] = 0.0f;
     }
-    out += kc * kNR;
-  }
-}
-
-/// Copies A[i0:i0+mc, k0:k0+kc] as ceil(mc/MR) panels of kc x MR (zero
-/// padded at the bottom edge).
-inline void packA(const MatrixRef &a, int64_t i0, int64_t mc, int64_t k0,
-                  int64_t kc, float *out) {
-  for (int64_t ip = 0; ip < mc; ip += kMR) {
-    int64_t h = std::min(kMR, mc - ip);
-    for (int64_t k = 0; k < kc; ++k) {
-      float *col = out + k * kMR;
-      for (int64_t i = 0; i < h; ++i)
-        col[i] = a.at(i0 + ip + i, k0 + k);
-      for (int64_t i = h; i < kMR; ++i)
-        col[i] = 0.0f;
-    }
-    out += kc * kMR;
+    out += rows * Width;
   }
 }
 
@@ -176,8 +161,9 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     for (int64_t k0 = 0; k0 < K; k0 += kKC) {
       int64_t kc = std::min(kKC, K - k0);
       bool acc = accumulate || k0 > 0;
-      packB(b, k0, kc, j0, nc, bPack.data());
-      packA(a, i0, mc, k0, kc, aPack.data());
+      packPanels<kNR>(b, k0, kc, j0, nc, bPack.data());
+      packPanels<kMR>({a.data, a.colStride, a.rowStride}, k0, kc, i0, mc,
+                      aPack.data());
       for (int64_t jp = 0; jp < nc; jp += kNR)
         for (int64_t ip = 0; ip < mc; ip += kMR)
           microKernel(kc, aPack.data() + (ip / kMR) * kc * kMR,
