@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 checkout to the main job: installs the
 # Debian packages and the Python venv, configures and builds Kestrel, then
-# imports the bundled example model (a tiny Llama exported from
-# transformers) with kestrelc and shows what it became. (Compiling it to a
-# library and running it comes with the CPU backend.)
+# compiles the bundled example model (a tiny Llama exported from
+# transformers) with kestrelc into a library for the CPU backend, builds the
+# example C application (examples/tiny_llama_app.c) against it and runs it,
+# and checks the compiled model against its PyTorch reference with
+# kestrel-run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")" && pwd)"
 cd "$root"
@@ -12,16 +14,15 @@ scripts/install-deps.sh
 scripts/setup-venv.sh
 scripts/build.sh
 build="${BUILD_DIR:-$root/build}"
+out="$build/examples/tiny_llama"
 
-model=test/models/fixtures/llama-opset17/model.onnx
-echo "== main job: import the bundled tiny Llama ($model) with kestrelc"
-"$build/bin/kestrelc" "$model" --onnx-op-stats
-"$build/bin/kestrelc" "$model" --input-shape input_ids=1x16 -o "$build/llama-tiny.mlir"
-echo "== imported (static 1x16 input), shape-refined and cleaned up: $build/llama-tiny.mlir"
-grep -o '= kestrel\.[a-z_]*' "$build/llama-tiny.mlir" | sed 's/= //' | sort | uniq -c | sort -rn
-echo "== the same pipeline on examples/llama-block.mlir with kestrel-opt"
-"$build/bin/kestrel-opt" examples/llama-block.mlir \
-  --kestrel-infer-shapes --canonicalize --cse -o "$build/llama-block.mlir"
-# (No pipe into head: with pipefail its early exit would fail the script.)
-head -n 12 "$build/llama-block.mlir"
+fixture=test/models/fixtures/llama-opset17
+echo "== main job: compile $fixture/model.onnx and run it in examples/tiny_llama_app.c"
+examples/build-and-run.sh "$build" "$out"
+echo "== the same library through kestrel-run, against the PyTorch reference"
+for shape in 1x8 2x5; do
+  "$build/bin/kestrel-run" "$out" \
+    --input "input_ids=$fixture/data/$shape/input_ids.npy" \
+    --expect "output=$fixture/data/$shape/output.npy" --bench 20
+done
 echo "== main job done"

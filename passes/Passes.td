@@ -48,26 +48,32 @@ def InferShapes : Pass<"kestrel-infer-shapes", "mlir::ModuleOp"> {
 def PlanMemory : Pass<"kestrel-plan-memory", "mlir::func::FuncOp"> {
   let summary = "Assign every intermediate tensor an offset in one arena";
   let description = [{
-    Liveness-based planning of a function with static shapes: every result
-    of a kestrel op other than `constant` and `weight` is an intermediate
-    with a lifetime from its definition to its last use (the end of the
-    function for returned values). Intermediates are placed largest first
-    at the lowest 64-byte aligned offset that no intermediate with an
-    overlapping lifetime occupies, so buffers whose lifetimes are disjoint
-    share memory.
+    Liveness-based memory planning (the BufferPlan analysis, which the CPU
+    code generator uses too). Values live in one of: bound inputs, the
+    weights file, constants, output buffers (returned values are written
+    in place), host buffers (values whose data decides shapes, computed
+    before the run), aliases (a `kestrel.reshape` shares its operand's
+    data) and the arena. An arena value lives from its definition to its
+    last use, uses through aliases included. Arena values are placed
+    largest first at the lowest 64-byte aligned offset that no value with
+    an overlapping lifetime occupies, so values whose lifetimes are
+    disjoint share memory.
 
-    Each planned op gets `kestrel.arena_offsets` (one byte offset per
-    result); the function gets `kestrel.arena_bytes` (the peak) and
-    `kestrel.intermediate_bytes` (the sum of all intermediates, what
-    allocating each separately would take). A function with a dynamic
-    intermediate shape is an error: plan after fixing input shapes.
+    With static shapes every op with arena results gets
+    `kestrel.arena_offsets` (one byte offset per result, -1 for results
+    that live elsewhere) and the function gets `kestrel.arena_bytes` (the
+    peak) and `kestrel.intermediate_bytes` (the sum of all arena values,
+    what allocating each separately would take). With symbolic dims the
+    function gets `kestrel.arena_planning = "runtime"`: the runtime runs the
+    same placement on the actual sizes when a session first sees a set of
+    input shapes (and again when they change).
 
     Example:
-
     ```mlir
     %0 = kestrel.exp %x : (tensor<256xf32>) -> tensor<256xf32>  // [0, 1024)
     %1 = kestrel.neg %0 : (tensor<256xf32>) -> tensor<256xf32>  // [1024, 2048)
     %2 = kestrel.sqrt %1 : (tensor<256xf32>) -> tensor<256xf32> // reuses [0, 1024)
+    %3 = kestrel.abs %2 : (tensor<256xf32>) -> tensor<256xf32>  // the output
     ```
   }];
   let dependentDialects = ["::kestrel::KestrelDialect"];

@@ -270,6 +270,8 @@ FailureOr<Value> GraphImporter::importTensor(const onnx::TensorProto &tensor,
     return failure();
   if (isSmallLiteral(data->getElementType(), data->getNumElements()))
     return ConstantOp::create(builder, loc, *data).getResult();
+  if (options.onWeight)
+    options.onWeight(name, *data);
   return WeightOp::create(builder, loc, data->getType(), name).getResult();
 }
 

@@ -8,10 +8,12 @@
 #ifndef KESTREL_FRONTENDS_ONNX_ONNXIMPORTER_H
 #define KESTREL_FRONTENDS_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +34,10 @@ struct ImportOptions {
   /// Static shapes for graph inputs (by name), replacing their dynamic dims;
   /// a static dim must match the one the model declares.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Called with the data of every tensor imported as a kestrel.weight (by
+  /// the weight's name), e.g. to write the weights file.
+  std::function<void(llvm::StringRef name, mlir::DenseElementsAttr data)>
+      onWeight;
 };
 
 /// One row of the op histogram.

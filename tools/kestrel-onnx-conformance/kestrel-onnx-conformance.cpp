@@ -10,13 +10,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/CpuEmitter.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
+#include "passes/Pipeline.h"
+#include "runtime/WeightsFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -52,6 +56,13 @@ cl::opt<std::string> expectedFailures(
              "comments); others fail the run, as does a listed test that "
              "passes"),
     cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> emitCpuDir(
+    "emit-cpu",
+    cl::desc("Also compile every imported test for the CPU backend: writes "
+             "DIR/NAME.cpp, DIR/NAME.kweights and DIR/manifest.json (test "
+             "folder, model name, the test-data index of each model input) "
+             "for test/conformance/run_node_cpu.py"),
+    cl::value_desc("dir"), cl::cat(category));
 cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"),
                       cl::cat(category));
 
@@ -62,7 +73,93 @@ struct Result {
   Outcome outcome;
   std::string detail;
   std::set<std::string> ops;
+  /// --emit-cpu: the emitted model's name, its inputs' test-data indices,
+  /// or why it could not be compiled.
+  std::string cpuName;
+  std::vector<int> cpuInputs;
+  std::string cpuError;
 };
+
+/// A C identifier for a test's emitted model.
+std::string cName(StringRef test) {
+  std::string name = "t_";
+  for (char c : test)
+    name += llvm::isAlnum(c) ? c : '_';
+  return name;
+}
+
+/// Compiles an imported test for the CPU backend into --emit-cpu's folder.
+void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
+                const std::map<std::string, DenseElementsAttr> &weights,
+                const std::vector<std::string> &originalInputs,
+                std::string &firstError, Result &r) {
+  PassManager pm(module.getContext());
+  kestrel::buildCompilePipeline(pm);
+  if (failed(pm.run(module))) {
+    r.cpuError = "pipeline: " + firstError;
+    return;
+  }
+  std::string source, header;
+  llvm::raw_string_ostream sourceOs(source), headerOs(header);
+  kestrel::codegen::CpuEmitOptions options;
+  options.name = cName(r.name);
+  options.source = r.name;
+  std::string ir;
+  llvm::raw_string_ostream irOs(ir);
+  module.print(irOs);
+  options.modelHash = kestrel::runtime::checksum64(ir.data(), ir.size());
+  auto emitted =
+      kestrel::codegen::emitCpuModel(module, options, sourceOs, headerOs);
+  if (failed(emitted)) {
+    r.cpuError = "codegen: " + firstError;
+    return;
+  }
+  kestrel::runtime::WeightsWriter writer;
+  std::string error;
+  for (const std::string &name : emitted->weights) {
+    auto it = weights.find(name);
+    if (it == weights.end()) {
+      r.cpuError = "no data for weight '" + name + "'";
+      return;
+    }
+    auto type = cast<RankedTensorType>(it->second.getType());
+    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(it->second);
+    Type e = type.getElementType();
+    auto et = e.isF32()    ? kestrel::runtime::ElementType::F32
+              : e.isF16()  ? kestrel::runtime::ElementType::F16
+              : e.isBF16() ? kestrel::runtime::ElementType::BF16
+              : isa<Float8E4M3FNType>(e)
+                  ? kestrel::runtime::ElementType::F8E4M3FN
+              : e.isInteger(64) ? kestrel::runtime::ElementType::I64
+              : e.isInteger(32) ? kestrel::runtime::ElementType::I32
+                                : kestrel::runtime::ElementType::I1;
+    if (!writer.add(name, et, type.getShape().vec(), bytes.data(), bytes.size(),
+                    error)) {
+      r.cpuError = error;
+      return;
+    }
+  }
+  std::string base = emitCpuDir + "/" + options.name;
+  if (!writer.write(base + ".kweights", options.modelHash, error)) {
+    r.cpuError = error;
+    return;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream out(base + ".cpp", ec);
+  if (ec) {
+    r.cpuError = "cannot write " + base + ".cpp: " + ec.message();
+    return;
+  }
+  out << source;
+  r.cpuName = options.name;
+  // Each model input's position among the original graph inputs (frozen
+  // ones are gone), so the harness feeds the right input_N.pb.
+  for (const auto &in : model.graph().input()) {
+    auto pos =
+        std::find(originalInputs.begin(), originalInputs.end(), in.name());
+    r.cpuInputs.push_back(pos - originalInputs.begin());
+  }
+}
 
 std::string opKey(const onnx::NodeProto &node) {
   std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
@@ -124,6 +221,9 @@ Result runTest(StringRef dir, const llvm::StringSet<> &supported) {
     r.detail = missing.front();
     return r;
   }
+  std::vector<std::string> originalInputs;
+  for (const auto &in : model.graph().input())
+    originalInputs.push_back(in.name());
   if (freezeIntInputs && !freezeInputs(model, dir, error)) {
     r.outcome = Outcome::Failed;
     r.detail = error;
@@ -141,10 +241,19 @@ Result runTest(StringRef dir, const llvm::StringSet<> &supported) {
     }
     return success();
   });
+  of::ImportOptions importOptions;
+  std::map<std::string, DenseElementsAttr> weights;
+  if (!emitCpuDir.empty())
+    importOptions.onWeight = [&](StringRef name, DenseElementsAttr data) {
+      weights[name.str()] = data;
+    };
   OwningOpRef<ModuleOp> module =
-      of::importOnnxModel(context, model, path, of::ImportOptions());
-  if (module)
+      of::importOnnxModel(context, model, path, importOptions);
+  if (module) {
+    if (!emitCpuDir.empty())
+      emitForCpu(*module, model, weights, originalInputs, first, r);
     return r;
+  }
   r.detail = first;
   if (StringRef(first).contains("has older semantics than Kestrel")) {
     r.outcome = Outcome::OldOpset;
@@ -185,7 +294,14 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (!emitCpuDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(emitCpuDir)) {
+      llvm::errs() << emitCpuDir << ": error: " << ec.message() << "\n";
+      return 1;
+    }
+
   std::vector<Result> results;
+  std::vector<std::string> resultDirs;
   for (const std::string &root : testRoots) {
     std::error_code ec;
     std::vector<std::string> dirs;
@@ -198,8 +314,43 @@ int main(int argc, char **argv) {
       return 1;
     }
     std::sort(dirs.begin(), dirs.end());
-    for (const std::string &dir : dirs)
+    for (const std::string &dir : dirs) {
       results.push_back(runTest(dir, supported));
+      resultDirs.push_back(dir);
+    }
+  }
+
+  if (!emitCpuDir.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream manifest(emitCpuDir + "/manifest.json", ec);
+    if (ec) {
+      llvm::errs() << emitCpuDir << ": error: " << ec.message() << "\n";
+      return 1;
+    }
+    auto quote = [](StringRef s) {
+      std::string out = "\"";
+      for (char c : s) {
+        if (c == '"' || c == '\\')
+          out += '\\';
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+      }
+      return out + "\"";
+    };
+    manifest << "[\n";
+    bool firstEntry = true;
+    for (auto [r, dir] : llvm::zip(results, resultDirs)) {
+      if (r.outcome != Outcome::Passed)
+        continue;
+      manifest << (firstEntry ? "" : ",\n") << "  {\"test\": " << quote(r.name)
+               << ", \"dir\": " << quote(dir) << ", \"name\": "
+               << (r.cpuName.empty() ? "null" : quote(r.cpuName))
+               << ", \"inputs\": [";
+      for (auto [i, index] : llvm::enumerate(r.cpuInputs))
+        manifest << (i ? ", " : "") << index;
+      manifest << "], \"error\": " << quote(r.cpuError) << "}";
+      firstEntry = false;
+    }
+    manifest << "\n]\n";
   }
 
   std::map<std::string, std::pair<int, int>> perOp; // passed, imported

@@ -1,14 +1,19 @@
 //===- kestrelc.cpp - The Kestrel compile CLI -----------------------------===//
 //
+// kestrelc MODEL.onnx -o OUTDIR [--emit=lib|source] [--name NAME]
+//     compile to OUTDIR/libNAME.so + NAME.h + NAME.kweights (CPU target)
 // kestrelc MODEL.onnx --emit=mlir [-o FILE]   import (and clean up) a model
 // kestrelc MODEL.onnx --onnx-op-stats          the model's op histogram
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/CpuEmitter.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
 #include "passes/Passes.h"
+#include "passes/Pipeline.h"
+#include "runtime/WeightsFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -16,37 +21,74 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "onnx/onnx_pb.h"
 
+#include <chrono>
+#include <map>
+
 using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Import, Mlir };
+enum class Emit { Import, Mlir, Source, Lib };
+enum class Target { Cpu, Cuda };
 
 cl::OptionCategory category("kestrelc options");
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
                                cl::cat(category));
-cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::cat(category));
-cl::opt<Emit>
-    emit("emit", cl::desc("What to produce"), cl::init(Emit::Mlir),
-         cl::values(clEnumValN(Emit::Import, "import",
-                               "the kestrel module exactly as imported"),
-                    clEnumValN(Emit::Mlir, "mlir",
-                               "the kestrel module after shape refinement and "
-                               "cleanup (default)")),
-         cl::cat(category));
+cl::opt<std::string>
+    outputPath("o",
+               cl::desc("Output directory (--emit=lib|source) or file "
+                        "(--emit=mlir|import; '-' for stdout, the default)"),
+               cl::value_desc("path"), cl::cat(category));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::Lib),
+    cl::values(
+        clEnumValN(Emit::Import, "import",
+                   "the kestrel module exactly as imported"),
+        clEnumValN(Emit::Mlir, "mlir",
+                   "the kestrel module after the compile pipeline"),
+        clEnumValN(Emit::Source, "source",
+                   "OUTDIR/NAME.cpp, NAME.h and NAME.kweights (no C++ "
+                   "compile)"),
+        clEnumValN(Emit::Lib, "lib",
+                   "OUTDIR/libNAME.so, NAME.h and NAME.kweights (default)")),
+    cl::cat(category));
+cl::opt<Target>
+    target("target", cl::desc("Backend"), cl::init(Target::Cpu),
+           cl::values(clEnumValN(Target::Cpu, "cpu",
+                                 "portable C++ on the host CPU (default)"),
+                      clEnumValN(Target::Cuda, "cuda",
+                                 "CUDA (not available in this version)")),
+           cl::cat(category));
+cl::opt<std::string>
+    modelName("name",
+              cl::desc("The model's name in the emitted files and symbols (a C "
+                       "identifier; default: from the model file name)"),
+              cl::value_desc("NAME"), cl::cat(category));
+cl::list<std::string> dimRanges(
+    "dim-range",
+    cl::desc("Range of a symbolic input dim, e.g. seq=1:2048 (repeatable; "
+             "default 1:2147483647); inputs outside it are rejected at run "
+             "time"),
+    cl::value_desc("name=min:max"), cl::cat(category));
+cl::opt<std::string> cxxCompiler(
+    "cxx",
+    cl::desc("C++ compiler for --emit=lib (default: $KESTREL_CXX, else the "
+             "compiler Kestrel was built with)"),
+    cl::value_desc("path"), cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
                       cl::desc("Print the model's op histogram (domain, op, "
                                "opset, count) and exit"),
@@ -155,14 +197,125 @@ int printOpStats() {
   return 0;
 }
 
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string humanBytes(uint64_t bytes) {
+  if (bytes >= (uint64_t(1) << 20))
+    return llvm::formatv("{0:F2} MiB", bytes / double(1 << 20)).str();
+  if (bytes >= 1024)
+    return llvm::formatv("{0:F1} KiB", bytes / 1024.0).str();
+  return llvm::formatv("{0} bytes", bytes).str();
+}
+
+/// A C identifier from the model file's stem ("my-model.v2" -> "my_model_v2").
+std::string defaultModelName(StringRef path) {
+  std::string name = llvm::sys::path::stem(path).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c) && c != '_')
+      c = '_';
+  if (name.empty() || llvm::isDigit(name[0]))
+    name = "model_" + name;
+  return name;
+}
+
+bool isCIdentifier(StringRef name) {
+  if (name.empty() || llvm::isDigit(name[0]))
+    return false;
+  return llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+bool writeFile(const std::string &path, StringRef contents) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (!ec) {
+    os << contents;
+    os.close();
+    ec = os.error();
+  }
+  if (ec) {
+    llvm::errs() << "kestrelc: error: cannot write " << path << ": "
+                 << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// Compiles the emitted source into libNAME.so with the system C++ compiler.
+bool compileLibrary(const std::string &source, const std::string &library,
+                    int64_t lines) {
+  std::string cxx = cxxCompiler;
+  if (cxx.empty())
+    if (const char *env = std::getenv("KESTREL_CXX"))
+      cxx = env;
+  if (cxx.empty())
+    cxx = KESTREL_CXX_COMPILER;
+  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(cxx);
+  if (!program) {
+    llvm::errs() << "kestrelc: error: C++ compiler '" << cxx
+                 << "' not found (set --cxx or KESTREL_CXX)\n";
+    return false;
+  }
+  std::vector<std::string> args = {
+      *program,
+      "-std=c++17",
+      "-O2",
+      "-fPIC",
+      "-shared",
+      "-fvisibility=hidden",
+      "-I" KESTREL_SOURCE_DIR,
+      "-I" KESTREL_SOURCE_DIR "/runtime/include",
+      source,
+      "-o",
+      library,
+      "-Wl,--whole-archive",
+      KESTREL_RUNTIME_ARCHIVE,
+      "-Wl,--no-whole-archive",
+      "-lpthread",
+      "-ldl",
+      "-Wl,-z,defs",
+  };
+  llvm::errs() << "kestrelc: compiling " << llvm::sys::path::filename(library)
+               << " (" << lines << " lines of C++) with "
+               << llvm::sys::path::filename(*program) << " -O2 ...\n";
+  SmallVector<StringRef> argRefs(args.begin(), args.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(*program, argRefs, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0) {
+    llvm::errs() << "kestrelc: error: the C++ compiler failed ("
+                 << (error.empty() ? "exit " + std::to_string(rc) : error)
+                 << ") on " << source << "\n";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  // LLVM owns an option called "stats" (its statistics, empty in release
+  // builds); kestrelc takes it over for its own compile report.
+  auto &registered = cl::getRegisteredOptions();
+  auto statsIt = registered.find("stats");
+  if (statsIt != registered.end()) {
+    statsIt->second->setDescription(
+        "Print compile times, the memory plan (peak arena bytes against the "
+        "sum of all intermediates) and the output sizes");
+    statsIt->second->addCategory(category);
+    statsIt->second->setHiddenFlag(cl::NotHidden);
+  }
   cl::ParseCommandLineOptions(
       argc, argv,
-      "kestrelc: the Kestrel compiler (ONNX in, kestrel dialect out)\n");
+      "kestrelc: the Kestrel compiler (ONNX in; a library, its header and "
+      "its weights out)\n");
+  bool printStats = llvm::AreStatisticsEnabled();
 
   if (printOnnxSupport) {
     printSupportTable();
@@ -174,6 +327,42 @@ int main(int argc, char **argv) {
   }
   if (opStats)
     return printOpStats();
+  if (target == Target::Cuda) {
+    llvm::errs() << "kestrelc: error: --target=cuda is not available in this "
+                    "version; use --target=cpu\n";
+    return 1;
+  }
+  bool toLibrary = emit == Emit::Lib || emit == Emit::Source;
+  if (toLibrary && outputPath.empty()) {
+    llvm::errs() << "kestrelc: error: --emit="
+                 << (emit == Emit::Lib ? "lib" : "source")
+                 << " needs an output directory: -o OUTDIR\n";
+    return 1;
+  }
+  std::string name =
+      modelName.empty() ? defaultModelName(inputPath) : modelName.getValue();
+  if (!isCIdentifier(name)) {
+    llvm::errs() << "kestrelc: error: --name '" << name
+                 << "' is not a C identifier (letters, digits and '_', not "
+                    "starting with a digit)\n";
+    return 1;
+  }
+  kestrel::codegen::CpuEmitOptions emitOptions;
+  emitOptions.name = name;
+  emitOptions.source = llvm::sys::path::filename(inputPath).str();
+  for (const std::string &spec : dimRanges) {
+    auto [dim, range] = StringRef(spec).split('=');
+    auto [lo, hi] = range.split(':');
+    int64_t min, max;
+    if (dim.empty() || lo.getAsInteger(10, min) || hi.getAsInteger(10, max) ||
+        min < 0 || max < min) {
+      llvm::errs() << "kestrelc: error: --dim-range expects NAME=MIN:MAX with "
+                      "0 <= MIN <= MAX, got '"
+                   << spec << "'\n";
+      return 1;
+    }
+    emitOptions.dimRanges[dim.str()] = {min, max};
+  }
 
   MLIRContext context;
   context.loadDialect<kestrel::KestrelDialect, func::FuncDialect>();
@@ -208,29 +397,172 @@ int main(int argc, char **argv) {
     }
     options.inputShapes[name.str()] = shape;
   }
+  std::map<std::string, DenseElementsAttr> weightData;
+  if (toLibrary)
+    options.onWeight = [&](StringRef name, DenseElementsAttr data) {
+      weightData[name.str()] = data;
+    };
+
+  Clock::time_point start = Clock::now();
   OwningOpRef<ModuleOp> module =
       kestrel::onnx_frontend::importOnnxFile(context, inputPath, options);
   if (!module)
     return 1;
+  double importSeconds = secondsSince(start);
 
-  if (emit == Emit::Mlir) {
+  Clock::time_point passStart = Clock::now();
+  if (emit != Emit::Import) {
     PassManager pm(&context);
-    pm.addPass(kestrel::createInferShapes());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    pm.addPass(kestrel::createInferShapes());
+    kestrel::buildCompilePipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
   }
+  double passSeconds = secondsSince(passStart);
 
-  std::string error;
-  auto output = openOutputFile(outputPath, &error);
-  if (!output) {
-    llvm::errs() << outputPath << ": error: " << error << "\n";
+  if (!toLibrary) {
+    std::string error;
+    auto output = openOutputFile(
+        outputPath.empty() ? std::string("-") : outputPath.getValue(), &error);
+    if (!output) {
+      llvm::errs() << outputPath << ": error: " << error << "\n";
+      return 1;
+    }
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+    return 0;
+  }
+
+  // Code generation. The model hash covers the compiled IR and the
+  // weights' bytes, so a weights file fits only its own library.
+  Clock::time_point codegenStart = Clock::now();
+  std::string irText;
+  {
+    llvm::raw_string_ostream os(irText);
+    module->print(os, OpPrintingFlags().elideLargeElementsAttrs(0));
+  }
+  std::string source, header;
+  llvm::raw_string_ostream sourceOs(source), headerOs(header);
+  uint64_t hash = kestrel::runtime::checksum64(irText.data(), irText.size());
+  for (const auto &[weight, data] : weightData) {
+    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(data);
+    hash = hash * 0x9E3779B97F4A7C15ull ^
+           kestrel::runtime::checksum64(bytes.data(), bytes.size());
+  }
+  emitOptions.modelHash = hash;
+  FailureOr<kestrel::codegen::CpuEmitResult> emitted =
+      kestrel::codegen::emitCpuModel(*module, emitOptions, sourceOs, headerOs);
+  if (failed(emitted))
+    return 1;
+
+  kestrel::runtime::WeightsWriter writer;
+  uint64_t weightBytes = 0;
+  for (const std::string &weight : emitted->weights) {
+    auto it = weightData.find(weight);
+    if (it == weightData.end()) {
+      llvm::errs() << "kestrelc: error: no data for weight '" << weight
+                   << "'\n";
+      return 1;
+    }
+    auto type = cast<RankedTensorType>(it->second.getType());
+    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(it->second);
+    Type element = type.getElementType();
+    kestrel::runtime::ElementType et =
+        element.isF32()    ? kestrel::runtime::ElementType::F32
+        : element.isF16()  ? kestrel::runtime::ElementType::F16
+        : element.isBF16() ? kestrel::runtime::ElementType::BF16
+        : isa<Float8E4M3FNType>(element)
+            ? kestrel::runtime::ElementType::F8E4M3FN
+        : element.isInteger(64) ? kestrel::runtime::ElementType::I64
+        : element.isInteger(32) ? kestrel::runtime::ElementType::I32
+                                : kestrel::runtime::ElementType::I1;
+    std::string error;
+    if (!writer.add(weight, et, type.getShape().vec(), bytes.data(),
+                    bytes.size(), error)) {
+      llvm::errs() << "kestrelc: error: " << error << "\n";
+      return 1;
+    }
+    weightBytes += bytes.size();
+  }
+  double codegenSeconds = secondsSince(codegenStart);
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputPath)) {
+    llvm::errs() << "kestrelc: error: cannot create " << outputPath << ": "
+                 << ec.message() << "\n";
     return 1;
   }
-  module->print(output->os());
-  output->os() << "\n";
-  output->keep();
+  std::string base = outputPath + "/" + name;
+  std::string error;
+  if (!writer.write(base + ".kweights", hash, error)) {
+    llvm::errs() << "kestrelc: error: " << error << "\n";
+    return 1;
+  }
+  std::string runtimeHeaderDir = outputPath + "/kestrel";
+  llvm::sys::fs::create_directories(runtimeHeaderDir);
+  if (std::error_code ec = llvm::sys::fs::copy_file(
+          KESTREL_SOURCE_DIR "/runtime/include/kestrel/runtime.h",
+          runtimeHeaderDir + "/runtime.h")) {
+    llvm::errs() << "kestrelc: error: cannot copy kestrel/runtime.h into "
+                 << outputPath << ": " << ec.message() << "\n";
+    return 1;
+  }
+  if (!writeFile(base + ".cpp", source) || !writeFile(base + ".h", header))
+    return 1;
+  double frontSeconds = secondsSince(start);
+
+  double cxxSeconds = 0;
+  std::string library = outputPath + "/lib" + name + ".so";
+  if (emit == Emit::Lib) {
+    Clock::time_point cxxStart = Clock::now();
+    if (!compileLibrary(base + ".cpp", library,
+                        std::count(source.begin(), source.end(), '\n')))
+      return 1;
+    cxxSeconds = secondsSince(cxxStart);
+  }
+
+  if (printStats) {
+    const kestrel::BufferPlan &plan = emitted->plan;
+    std::map<std::string, int64_t> byStorage;
+    for (const kestrel::ValuePlan &p : plan.values)
+      ++byStorage[kestrel::storageName(p.storage)];
+    llvm::raw_ostream &os = llvm::outs();
+    os << "kestrelc: model '" << name << "' from " << inputPath << "\n";
+    os << llvm::formatv("  time: import {0:F3} s, passes {1:F3} s, codegen "
+                        "{2:F3} s; total excluding the C++ compiler {3:F3} s\n",
+                        importSeconds, passSeconds, codegenSeconds,
+                        frontSeconds);
+    if (emit == Emit::Lib)
+      os << llvm::formatv("  time: C++ compiler {0:F2} s\n", cxxSeconds);
+    os << "  kernel calls: " << emitted->numKernelCalls << "; values:";
+    for (const auto &[storage, count] : byStorage)
+      os << " " << storage << " " << count;
+    os << "\n";
+    if (plan.isStatic)
+      os << "  memory: arena " << plan.arenaBytes << " bytes (peak) vs "
+         << plan.intermediateBytes << " bytes for all " << plan.numArena
+         << " intermediates apart ("
+         << llvm::formatv("{0:F1}",
+                          plan.intermediateBytes
+                              ? 100.0 * plan.arenaBytes / plan.intermediateBytes
+                              : 0.0)
+         << "%)\n";
+    else
+      os << "  memory: " << plan.numArena
+         << " intermediates with symbolic shapes; the arena is planned at "
+            "run time from the bound input shapes (same algorithm), and "
+            "re-planned when they change\n";
+    uint64_t libSize = 0;
+    if (emit == Emit::Lib)
+      llvm::sys::fs::file_size(library, libSize);
+    uint64_t weightsSize = 0;
+    llvm::sys::fs::file_size(base + ".kweights", weightsSize);
+    if (emit == Emit::Lib)
+      os << "  library: lib" << name << ".so " << humanBytes(libSize) << "; ";
+    else
+      os << "  ";
+    os << "weights: " << name << ".kweights " << humanBytes(weightsSize) << " ("
+       << emitted->weights.size() << " tensors, " << humanBytes(weightBytes)
+       << " of data)\n";
+  }
   return 0;
 }

@@ -11,23 +11,14 @@
 #ifndef KESTREL_CODEGEN_CPU_KERNELS_GEMM_H
 #define KESTREL_CODEGEN_CPU_KERNELS_GEMM_H
 
+#include "codegen/cpu/kernels/ParallelFor.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <vector>
 
 namespace kestrel::cpu {
-
-/// Runs `body(i)` for every i in [0, n), possibly on several threads; the
-/// calls must be independent.
-using ParallelFor =
-    std::function<void(int64_t n, const std::function<void(int64_t)> &body)>;
-
-inline void runSerially(int64_t n, const std::function<void(int64_t)> &body) {
-  for (int64_t i = 0; i < n; ++i)
-    body(i);
-}
 
 /// Matrix operand: element (i, j) is data[i * rowStride + j * colStride].
 /// A transposed row-major matrix is the same data with the strides swapped.

@@ -387,10 +387,18 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   if (n > kMaxFoldedElements || resultType.isDynamicDim(0) ||
       resultType.getDimSize(0) != n)
     return {};
-  SmallVector<float> out;
-  for (int64_t i = 0; i < n; ++i)
-    out.push_back(static_cast<float>(s + i * d));
-  return DenseElementsAttr::get(resultType, ArrayRef<float>(out));
+  // Each value rounded (to nearest even) into the element type: f16 and
+  // bf16 ranges are not f32 bits.
+  const llvm::fltSemantics &semantics =
+      cast<FloatType>(element).getFloatSemantics();
+  SmallVector<APFloat> out;
+  for (int64_t i = 0; i < n; ++i) {
+    APFloat value(static_cast<double>(static_cast<float>(s + i * d)));
+    bool lost;
+    value.convert(semantics, APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(value);
+  }
+  return DenseElementsAttr::get(resultType, out);
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {

@@ -71,9 +71,20 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == result &&
       (!getShape() || result.hasStaticShape()))
     return getInput();
+  // reshape(reshape(x)) reads x directly, unless this reshape's shape
+  // copies input dims (ONNX's 0 entries), which would then be x's dims.
   if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
-    getInputMutable().assign(producer.getInput());
-    return getResult();
+    bool copiesDims = false;
+    if (getShape() && !getAllowZero()) {
+      auto shape = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getShape());
+      copiesDims =
+          !shape || llvm::any_of(shape.getValues<APInt>(),
+                                 [](const APInt &v) { return v.isZero(); });
+    }
+    if (!copiesDims) {
+      getInputMutable().assign(producer.getInput());
+      return getResult();
+    }
   }
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
     if (result.hasStaticShape())

@@ -13,6 +13,20 @@ func.func @reshape_of_reshape(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
 
 // -----
 
+// A shape operand whose 0 entries copy the intermediate's dims keeps the
+// reshape chain: folded, they would copy x's dims instead.
+// CHECK-LABEL: func.func @reshape_of_reshape_copying_dims(
+// CHECK: %[[A:.+]] = kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x2x64xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+// CHECK: kestrel.reshape %[[A]], %{{.+}} : (tensor<?x?xf32>, tensor<3xi64>) -> tensor<?x?x1xf32>
+func.func @reshape_of_reshape_copying_dims(%x: tensor<?x?x2x64xf32>, %s1: tensor<2xi64>) -> tensor<?x?x1xf32> {
+  %s = kestrel.constant dense<[0, 0, 1]> : tensor<3xi64>
+  %0 = kestrel.reshape %x, %s1 : (tensor<?x?x2x64xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %1 = kestrel.reshape %0, %s : (tensor<?x?xf32>, tensor<3xi64>) -> tensor<?x?x1xf32>
+  return %1 : tensor<?x?x1xf32>
+}
+
+// -----
+
 // A reshape back to the input's type disappears with the one before it.
 // CHECK-LABEL: func.func @reshape_round_trip(
 // CHECK-SAME: %[[X:.+]]: tensor<?x4096xf32>
@@ -313,4 +327,18 @@ func.func @range_constant() -> tensor<3xi64> {
   %d = kestrel.constant dense<3> : tensor<i64>
   %0 = kestrel.range %s, %l, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
   return %0 : tensor<3xi64>
+}
+
+// -----
+
+// Float ranges fold in the element type (here f16: 1, 3 exactly).
+// CHECK-LABEL: func.func @range_constant_f16(
+// CHECK-NEXT: %[[C:.+]] = kestrel.constant dense<[1.000000e+00, 3.000000e+00]> : tensor<2xf16>
+// CHECK-NEXT: return %[[C]]
+func.func @range_constant_f16() -> tensor<2xf16> {
+  %s = kestrel.constant dense<1.0> : tensor<f16>
+  %l = kestrel.constant dense<5.0> : tensor<f16>
+  %d = kestrel.constant dense<2.0> : tensor<f16>
+  %0 = kestrel.range %s, %l, %d : (tensor<f16>, tensor<f16>, tensor<f16>) -> tensor<2xf16>
+  return %0 : tensor<2xf16>
 }

@@ -1,10 +1,10 @@
 // ONNX opset-23 Attention and RotaryEmbedding.
 // RUN: %onnx_model attention23 %t.attn.onnx
-// RUN: kestrelc %t.attn.onnx | FileCheck %s --check-prefix=ATTN
+// RUN: kestrelc --emit=mlir %t.attn.onnx | FileCheck %s --check-prefix=ATTN
 // RUN: %onnx_model attention23_static_past %t.past.onnx
-// RUN: kestrelc %t.past.onnx | FileCheck %s --check-prefix=PAST
+// RUN: kestrelc --emit=mlir %t.past.onnx | FileCheck %s --check-prefix=PAST
 // RUN: %onnx_model rotary23 %t.rope.onnx
-// RUN: kestrelc %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+// RUN: kestrelc --emit=mlir %t.rope.onnx | FileCheck %s --check-prefix=ROPE
 
 // 3-D Q/K/V are split into heads; with dynamic lengths ONNX's causal rule
 // (key j <= query i) becomes an explicit mask.

@@ -43,7 +43,7 @@ with tempfile.TemporaryDirectory() as tmp:
         kind, data = mutate(rng.choice(models))
         with open(path, "wb") as f:
             f.write(data)
-        run = subprocess.run([kestrelc, path, "-o", os.devnull],
+        run = subprocess.run([kestrelc, path, "--emit=mlir", "-o", os.devnull],
                              capture_output=True, timeout=120)
         run.stderr = run.stderr.decode("utf-8", errors="replace")
         bad = run.returncode not in (0, 1) or "Sanitizer" in run.stderr or \

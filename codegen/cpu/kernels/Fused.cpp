@@ -1,0 +1,275 @@
+//===- Fused.cpp - rms_norm, layer_norm, rope and attention ---------------===//
+//
+// Thin wrappers that check the operands and run the f32 row kernels of
+// Normalization.h and the tiled attentionF32 of Attention.h. Non-f32 data
+// goes through f32 staging: parameters (weights, tables, masks) once, the
+// activations chunk by chunk of rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/kernels/Attention.h"
+#include "codegen/cpu/kernels/ElementTypes.h"
+#include "codegen/cpu/kernels/Normalization.h"
+
+namespace kestrel::cpu {
+
+using namespace detail;
+
+namespace {
+
+bool checkFloat(Context &ctx, const char *op, const char *name,
+                const Tensor &t) {
+  if (!checkTensor(ctx, op, name, t))
+    return false;
+  if (!isFloat(t.dtype))
+    return ctx.fail(std::string(op) + ": " + name +
+                    " must be a float tensor, got " + dtypeName(t.dtype));
+  return true;
+}
+
+/// body(rows, in, y) over chunks of `cols`-element rows of x, with f32
+/// pointers into x and out (or, for other dtypes, into an f32 staging copy
+/// of the chunk that is converted back afterwards; `in` may equal `y`).
+/// `first` is the chunk's first row.
+template <typename Body>
+void rowsInF32(Context &ctx, const Tensor &x, Tensor &out, int64_t rows,
+               int64_t cols, Body &&body) {
+  bool f32 = x.dtype == DType::F32;
+  parallelRange(ctx, rows, kGrain / std::max<int64_t>(cols, 1),
+                [&](int64_t r0, int64_t r1) {
+                  int64_t count = (r1 - r0) * cols;
+                  if (f32) {
+                    body(r0, r1 - r0, x.as<const float>() + r0 * cols,
+                         out.as<float>() + r0 * cols);
+                    return;
+                  }
+                  std::vector<float> staging(static_cast<size_t>(count));
+                  convertToF32(x.dtype, elementAt(x, r0 * cols), staging.data(),
+                               count);
+                  body(r0, r1 - r0, staging.data(), staging.data());
+                  convertFromF32(out.dtype, staging.data(),
+                                 elementAt(out, r0 * cols), count);
+                });
+}
+
+/// Checks a norm's parameter shape (the dims [axis, rank) of x).
+bool checkNormParam(Context &ctx, const char *op, const char *name,
+                    const Tensor &param, const Shape &x, int64_t axis) {
+  if (!checkFloat(ctx, op, name, param))
+    return false;
+  bool ok = param.shape.rank == x.rank - axis;
+  for (int d = 0; ok && d < param.shape.rank; ++d)
+    ok = param.shape[d] == x[int(axis) + d];
+  if (!ok) {
+    Shape normalized;
+    for (int d = int(axis); d < x.rank; ++d)
+      normalized[normalized.rank++] = x[d];
+    return ctx.fail(std::string(op) + ": " + name + " has shape " +
+                    param.shape.str() + ", expected the normalized shape " +
+                    normalized.str());
+  }
+  return true;
+}
+
+bool checkNorm(Context &ctx, const char *op, const Tensor &x, int64_t axis,
+               float epsilon, const Tensor &out) {
+  if (!checkFloat(ctx, op, "x", x) || !checkAxis(ctx, op, axis, x.shape.rank) ||
+      !checkOut(ctx, op, out, x.shape, x.dtype))
+    return false;
+  if (!(epsilon >= 0.0f))
+    return ctx.fail(std::string(op) + ": epsilon must be non-negative, got " +
+                    std::to_string(epsilon));
+  return true;
+}
+
+} // namespace
+
+bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
+             float epsilon, Tensor &out) {
+  if (!checkNorm(ctx, "rms_norm", x, axis, epsilon, out) ||
+      !checkNormParam(ctx, "rms_norm", "weight", weight, x.shape, axis))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = weight.numel(), rows = x.numel() / cols;
+  std::vector<float> weightF32;
+  const float *w = asF32(weight, weightF32);
+  rowsInF32(ctx, x, out, rows, cols,
+            [&](int64_t, int64_t n, const float *in, float *y) {
+              rmsNormRowsF32(n, cols, in, w, epsilon, y, runSerially);
+            });
+  return true;
+}
+
+bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
+               const Tensor *bias, int64_t axis, float epsilon, Tensor &out) {
+  if (!checkNorm(ctx, "layer_norm", x, axis, epsilon, out) ||
+      !checkNormParam(ctx, "layer_norm", "scale", scale, x.shape, axis) ||
+      (bias &&
+       !checkNormParam(ctx, "layer_norm", "bias", *bias, x.shape, axis)))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = scale.numel(), rows = x.numel() / cols;
+  std::vector<float> scaleF32, biasF32;
+  const float *g = asF32(scale, scaleF32);
+  const float *b = bias ? asF32(*bias, biasF32) : nullptr;
+  rowsInF32(ctx, x, out, rows, cols,
+            [&](int64_t, int64_t n, const float *in, float *y) {
+              layerNormRowsF32(n, cols, in, g, b, epsilon, y, runSerially);
+            });
+  return true;
+}
+
+bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
+          bool interleaved, int64_t rotaryDim, Tensor &out) {
+  if (!checkFloat(ctx, "rope", "x", x) ||
+      !checkFloat(ctx, "rope", "cos", cos) ||
+      !checkFloat(ctx, "rope", "sin", sin) ||
+      !checkOut(ctx, "rope", out, x.shape, x.dtype))
+    return false;
+  int rank = x.shape.rank;
+  if (rank < 2)
+    return ctx.fail("rope: x must have rank 2 or more ([..., seq, head_dim]), "
+                    "got " +
+                    x.shape.str());
+  if (cos.shape != sin.shape)
+    return ctx.fail("rope: cos and sin have different shapes " +
+                    cos.shape.str() + " and " + sin.shape.str());
+  int64_t headDim = x.shape[rank - 1];
+  if (rotaryDim <= 0)
+    rotaryDim = headDim;
+  if (rotaryDim % 2 != 0 || rotaryDim > headDim)
+    return ctx.fail("rope: rotary_dim " + str(rotaryDim) +
+                    " must be even and in (0, head_dim = " + str(headDim) +
+                    "]");
+  int tableRank = cos.shape.rank;
+  if (tableRank < 1 || tableRank > rank)
+    return ctx.fail("rope: cos and sin must have rank 1 to " + str(rank) +
+                    ", got " + cos.shape.str());
+  if (cos.shape[tableRank - 1] != rotaryDim / 2)
+    return ctx.fail("rope: cos and sin have " + str(cos.shape[tableRank - 1]) +
+                    " entries in their last dimension, expected rotary_dim / "
+                    "2 = " +
+                    str(rotaryDim / 2));
+  // Leading table dims broadcast against x's leading dims (right-aligned).
+  int offset = rank - tableRank;
+  for (int i = 0; i + 1 < tableRank; ++i)
+    if (cos.shape[i] != 1 && cos.shape[i] != x.shape[offset + i])
+      return ctx.fail("rope: cos and sin shape " + cos.shape.str() +
+                      " does not broadcast to the leading dims of x " +
+                      x.shape.str());
+  if (x.numel() == 0)
+    return true;
+  int64_t rows = x.numel() / headDim;
+  // tableRows[r]: the cos/sin row of x's row r.
+  std::vector<int64_t> tableRows(static_cast<size_t>(rows));
+  {
+    int64_t index[kMaxRank] = {}, strides[kMaxRank] = {}, stride = 1;
+    for (int i = tableRank - 2; i >= 0; --i) {
+      strides[offset + i] = cos.shape[i] == 1 ? 0 : stride;
+      stride *= cos.shape[i];
+    }
+    int64_t at = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      tableRows[size_t(r)] = at;
+      for (int d = rank - 2; d >= 0; --d) {
+        at += strides[d];
+        if (++index[d] < x.shape[d])
+          break;
+        at -= strides[d] * x.shape[d];
+        index[d] = 0;
+      }
+    }
+  }
+  std::vector<float> cosF32, sinF32;
+  const float *c = asF32(cos, cosF32), *s = asF32(sin, sinF32);
+  rowsInF32(ctx, x, out, rows, headDim,
+            [&](int64_t r0, int64_t n, const float *in, float *y) {
+              ropeRowsF32(
+                  n, headDim, rotaryDim, interleaved, in, c, s,
+                  [&](int64_t r) { return tableRows[size_t(r0 + r)]; }, y,
+                  runSerially);
+            });
+  return true;
+}
+
+bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
+               const Tensor *mask, float scale, bool causal, int64_t numHeads,
+               int64_t numKvHeads, Tensor &out) {
+  if (!checkFloat(ctx, "attention", "query", q) ||
+      !checkFloat(ctx, "attention", "key", k) ||
+      !checkFloat(ctx, "attention", "value", v))
+    return false;
+  if (q.shape.rank != 4 || k.shape.rank != 4 || v.shape.rank != 4)
+    return ctx.fail("attention: query, key and value must have rank 4 "
+                    "([batch, heads, seq, head_dim]), got " +
+                    q.shape.str() + ", " + k.shape.str() + " and " +
+                    v.shape.str());
+  if (k.dtype != q.dtype || v.dtype != q.dtype)
+    return ctx.fail(std::string("attention: query, key and value must share "
+                                "one dtype, got ") +
+                    dtypeName(q.dtype) + ", " + dtypeName(k.dtype) + " and " +
+                    dtypeName(v.dtype));
+  if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
+    return ctx.fail("attention: num_heads (" + str(numHeads) +
+                    ") must be a positive multiple of num_kv_heads (" +
+                    str(numKvHeads) + ")");
+  int64_t B = q.shape[0], Sq = q.shape[2], D = q.shape[3];
+  int64_t Skv = k.shape[2], Dv = v.shape[3];
+  bool ok = q.shape[1] == numHeads && k.shape[1] == numKvHeads &&
+            v.shape[1] == numKvHeads && k.shape[0] == B && v.shape[0] == B &&
+            k.shape[3] == D && v.shape[2] == Skv;
+  if (!ok)
+    return ctx.fail("attention: shapes query " + q.shape.str() + ", key " +
+                    k.shape.str() + ", value " + v.shape.str() +
+                    " do not fit num_heads = " + str(numHeads) +
+                    ", num_kv_heads = " + str(numKvHeads));
+  Shape scores{B, numHeads, Sq, Skv};
+  if (!checkOut(ctx, "attention", out, Shape{B, numHeads, Sq, Dv}, q.dtype))
+    return false;
+  AttentionMask maskRef;
+  std::vector<float> maskF32;
+  if (mask) {
+    if (!checkTensor(ctx, "attention", "mask", *mask))
+      return false;
+    if (mask->dtype != DType::I1 && !isFloat(mask->dtype))
+      return ctx.fail(std::string("attention: mask must be i1 or float, "
+                                  "got ") +
+                      dtypeName(mask->dtype));
+    if (!checkBroadcastsTo(ctx, "attention", "mask", mask->shape, scores))
+      return false;
+    int64_t stride = 1;
+    for (int i = mask->shape.rank - 1; i >= 0; --i) {
+      maskRef.strides[4 - mask->shape.rank + i] =
+          mask->shape[i] == 1 ? 0 : stride;
+      stride *= mask->shape[i];
+    }
+    if (mask->dtype == DType::I1)
+      maskRef.keep = mask->as<const uint8_t>();
+    else
+      maskRef.bias = asF32(*mask, maskF32);
+  }
+  if (!std::isfinite(scale))
+    return ctx.fail("attention: scale must be finite, got " +
+                    std::to_string(scale));
+  if (scale <= 0.0f)
+    scale = D > 0 ? 1.0f / std::sqrt(float(D)) : 1.0f;
+  if (out.numel() == 0)
+    return true;
+  AttentionShape shape{B, numHeads, numKvHeads, Sq, Skv, D, Dv, scale, causal};
+  std::vector<float> qF32, kF32, vF32, outF32;
+  const float *qp = asF32(q, qF32), *kp = asF32(k, kF32), *vp = asF32(v, vF32);
+  float *op = out.as<float>();
+  if (out.dtype != DType::F32) {
+    outF32.resize(size_t(out.numel()));
+    op = outF32.data();
+  }
+  int64_t work = B * numHeads * Sq * Skv * (D + Dv);
+  attentionF32(shape, qp, kp, vp, op, maskRef, parallelFor(ctx, work));
+  if (out.dtype != DType::F32)
+    convertFromF32(out.dtype, op, out.data, out.numel());
+  return true;
+}
+
+} // namespace kestrel::cpu

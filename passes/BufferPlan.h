@@ -1,0 +1,70 @@
+//===- BufferPlan.h - Where every value of a function lives -----*- C++ -*-===//
+//
+// The analysis behind kestrel-plan-memory and the CPU codegen: numbers the
+// values of a single-block function (arguments, then op results in order)
+// and decides where each one's data lives during a run:
+//
+//  - Input, Weight, Constant: bound inputs, the weights file, model tables.
+//  - Host: the values whose *data* decides shapes (the shape operands of
+//    reshape, expand, dynamic_slice and range, and everything they are
+//    computed from except through shape_of) are computed before the run,
+//    while shapes are being worked out, into buffers of their own.
+//  - Output: a returned value, written straight into its output buffer.
+//  - Alias: a reshape result shares its operand's data.
+//  - Arena: every other intermediate, with a lifetime [definition, last use]
+//    (uses through aliases count), placed in one arena by
+//    runtime::planArena: at compile time when every arena value has a
+//    static shape, at run time (from the actual shapes) otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_PASSES_BUFFERPLAN_H
+#define KESTREL_PASSES_BUFFERPLAN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kestrel {
+
+enum class ValueStorage { Input, Weight, Constant, Host, Arena, Output, Alias };
+
+/// "input", "weight", ...
+const char *storageName(ValueStorage storage);
+
+struct ValuePlan {
+  mlir::Value value;
+  ValueStorage storage = ValueStorage::Arena;
+  /// Input: argument number; Output: result number; Alias: the id of the
+  /// value whose data it shares (never itself an alias).
+  int64_t index = -1;
+  int64_t first = 0, last = 0; ///< Arena: op indices, inclusive
+  int64_t bytes = -1;          ///< static size, -1 when dynamic
+  int64_t offset = -1;         ///< Arena with a static plan
+};
+
+struct BufferPlan {
+  std::vector<ValuePlan> values;
+  llvm::DenseMap<mlir::Value, int64_t> ids;
+  /// Every arena value has a static shape and an offset.
+  bool isStatic = false;
+  int64_t arenaBytes = 0;        ///< static plans: the peak
+  int64_t intermediateBytes = 0; ///< static plans: the sum of arena values
+  int64_t numArena = 0;
+
+  int64_t id(mlir::Value v) const { return ids.lookup(v); }
+  const ValuePlan &of(mlir::Value v) const { return values[ids.lookup(v)]; }
+};
+
+/// Bytes of a static tensor type (i1 takes a byte per element).
+int64_t staticTensorBytes(mlir::RankedTensorType type);
+
+/// Plans `func` (a single block ending in func.return). Fails, with an
+/// error on the op, when a value is not a ranked tensor.
+mlir::FailureOr<BufferPlan> planBuffers(mlir::func::FuncOp func);
+
+} // namespace kestrel
+
+#endif // KESTREL_PASSES_BUFFERPLAN_H

@@ -1,0 +1,18 @@
+//===- Pipeline.cpp - The compile pipeline between import and codegen -----===//
+
+#include "passes/Pipeline.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+namespace kestrel {
+
+void buildCompilePipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createInferShapes());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(createInferShapes());
+}
+
+} // namespace kestrel

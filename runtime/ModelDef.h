@@ -1,0 +1,133 @@
+//===- ModelDef.h - What an emitted model hands the runtime -----*- C++ -*-===//
+//
+// The contract between code emitted by codegen/cpu and the runtime: a
+// compiled model is a static kestrel_model_def (tables describing its
+// inputs, outputs, weights, constants and values) plus two straight-line
+// functions. `inferShapes` computes every value's shape from the bound
+// inputs (running the few small ops whose *values* decide shapes, such as
+// shape arithmetic feeding a reshape, into session-owned "host" buffers);
+// the runtime then places the values (arena offsets, output buffers) and
+// `execute` runs the kernels. Internal: applications see only
+// kestrel/runtime.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_RUNTIME_MODELDEF_H
+#define KESTREL_RUNTIME_MODELDEF_H
+
+#include "codegen/cpu/kernels/Kernels.h"
+#include "kestrel/runtime.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kestrel::runtime {
+
+/// Bumped whenever the layout below changes; checked at open.
+constexpr uint32_t kModelAbiVersion = 1;
+
+/// Where a value's data lives during a run.
+enum class Storage : uint8_t {
+  Input,    ///< a bound input (index = input index)
+  Weight,   ///< the weights file (index = weight index)
+  Constant, ///< model constants (index = constant index)
+  Host,     ///< computed by inferShapes into a session buffer
+  Arena,    ///< an intermediate in the session arena
+  Output,   ///< written straight into output buffer `index`
+  Alias,    ///< a view of value `index` (same data, another shape)
+};
+
+struct DimSymbol {
+  const char *name;
+  int64_t min, max;
+};
+
+struct IoDesc {
+  const char *name;
+  cpu::DType dtype;
+  int32_t rank;
+  const int64_t *dims;   ///< -1 for symbolic
+  const int32_t *symbol; ///< DimSymbol index per dim, -1 for static/unnamed
+  int32_t value;         ///< the value it binds (inputs) or reads (outputs)
+};
+
+struct WeightDesc {
+  const char *name;
+  cpu::DType dtype;
+  int32_t rank;
+  const int64_t *dims;
+};
+
+struct ConstantDesc {
+  cpu::DType dtype;
+  int32_t rank;
+  const int64_t *dims;
+  const void *data; ///< all elements, or one element when `splat`
+  bool splat;
+};
+
+struct ValueDesc {
+  Storage storage;
+  cpu::DType dtype;
+  int32_t index;       ///< see Storage
+  int32_t first, last; ///< Arena: lifetime in op indices (inclusive)
+};
+
+class Exec;
+
+} // namespace kestrel::runtime
+
+/// The model definition (the C API's opaque kestrel_model_def).
+struct kestrel_model_def {
+  uint32_t abiVersion;     ///< kestrel::runtime::kModelAbiVersion
+  uint32_t runtimeVersion; ///< KESTREL_RUNTIME_VERSION
+  const char *name;
+  uint64_t modelHash; ///< must match the weights file's
+  int32_t numSymbols;
+  const kestrel::runtime::DimSymbol *symbols;
+  int32_t numInputs;
+  const kestrel::runtime::IoDesc *inputs;
+  int32_t numOutputs;
+  const kestrel::runtime::IoDesc *outputs;
+  int32_t numWeights;
+  const kestrel::runtime::WeightDesc *weights;
+  int32_t numConstants;
+  const kestrel::runtime::ConstantDesc *constants;
+  int32_t numValues;
+  const kestrel::runtime::ValueDesc *values;
+  /// Arena offsets per value planned at compile time (static shapes), or
+  /// null when the arena is planned at run time from the actual shapes.
+  const int64_t *staticOffsets;
+  int64_t staticArenaBytes;
+  bool (*inferShapes)(kestrel::runtime::Exec &);
+  bool (*execute)(kestrel::runtime::Exec &);
+};
+
+namespace kestrel::runtime {
+
+/// The state an emitted function works on: one tensor per value (data,
+/// dtype and shape) and the kernel context. Owned by the session.
+class Exec {
+public:
+  cpu::Context ctx;
+  std::vector<cpu::Tensor> v;
+
+  /// Checks a computed shape against the value's declared dims (-1 for
+  /// dynamic) and stores it.
+  bool setShape(int32_t value, const cpu::Shape &shape,
+                const cpu::Shape &declared);
+  /// Allocates the session buffer of a host value (its shape is set).
+  bool allocHost(int32_t value);
+  /// Checks that value `value` (a 1-D shape operand) has `length` entries.
+  bool checkLength(int32_t value, int64_t length, const char *what);
+
+  /// Prefixes the kernel's message with the failing op; returns false.
+  bool opFailed(const char *op);
+  bool opFailed(const char *op, const char *message);
+
+  std::vector<std::vector<uint8_t>> hostBuffers; ///< per value, Host only
+};
+
+} // namespace kestrel::runtime
+
+#endif // KESTREL_RUNTIME_MODELDEF_H

@@ -1,0 +1,1551 @@
+//===- KernelsTest.cpp - The CPU kernel library against references -------===//
+//
+// Every entry point of codegen/cpu/kernels/Kernels.h against a reference
+// computed here in double (or, for data movement, by index arithmetic), on
+// random inputs: broadcasting, the dtypes each op accepts, the parallel
+// paths (with a three-thread ParallelFor), and the error paths.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/kernels/Kernels.h"
+
+#include "test/unit/cpu/RelativeError.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <thread>
+
+using namespace kestrel::cpu;
+using kestrel::test::relativeL2;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Threads that take tasks round-robin.
+void runOnThreads(int64_t n, const std::function<void(int64_t)> &body) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      for (int64_t i = t; i < n; i += 3)
+        body(i);
+    });
+  for (auto &th : threads)
+    th.join();
+}
+
+Context serialContext() {
+  Context ctx;
+  ctx.parallelFor = runSerially;
+  ctx.numThreads = 1;
+  return ctx;
+}
+
+Context threadedContext() {
+  Context ctx;
+  ctx.parallelFor = runOnThreads;
+  ctx.numThreads = 3;
+  return ctx;
+}
+
+/// A tensor and the bytes it owns.
+struct Buf {
+  DType dtype;
+  Shape shape;
+  std::vector<uint64_t> words; // 8-byte aligned storage
+
+  Buf(DType type, Shape s)
+      : dtype(type), shape(s),
+        words(std::max<size_t>(1, (s.numel() * dtypeSize(type) + 7) / 8)) {}
+  Tensor t() { return Tensor{words.data(), dtype, shape}; }
+  template <typename T> T *as() { return reinterpret_cast<T *>(words.data()); }
+  int64_t numel() const { return shape.numel(); }
+
+  void set(int64_t i, double v) {
+    switch (dtype) {
+    case DType::F32:
+      as<float>()[i] = float(v);
+      break;
+    case DType::F16:
+      as<uint16_t>()[i] = f32ToF16(float(v));
+      break;
+    case DType::BF16:
+      as<uint16_t>()[i] = f32ToBf16(float(v));
+      break;
+    case DType::F8E4M3FN:
+      as<uint8_t>()[i] = f32ToF8e4m3fn(float(v));
+      break;
+    case DType::I64:
+      as<int64_t>()[i] = int64_t(v);
+      break;
+    case DType::I32:
+      as<int32_t>()[i] = int32_t(v);
+      break;
+    case DType::I1:
+      as<uint8_t>()[i] = v != 0;
+      break;
+    }
+  }
+  double get(int64_t i) {
+    switch (dtype) {
+    case DType::F32:
+      return as<float>()[i];
+    case DType::F16:
+      return f16ToF32(as<uint16_t>()[i]);
+    case DType::BF16:
+      return bf16ToF32(as<uint16_t>()[i]);
+    case DType::F8E4M3FN:
+      return f8e4m3fnToF32(as<uint8_t>()[i]);
+    case DType::I64:
+      return double(as<int64_t>()[i]);
+    case DType::I32:
+      return as<int32_t>()[i];
+    case DType::I1:
+      return as<uint8_t>()[i];
+    }
+    return 0;
+  }
+  std::vector<double> values() {
+    std::vector<double> v(static_cast<size_t>(numel()));
+    for (int64_t i = 0; i < numel(); ++i)
+      v[size_t(i)] = get(i);
+    return v;
+  }
+  std::vector<float> floats() {
+    std::vector<float> v(static_cast<size_t>(numel()));
+    for (int64_t i = 0; i < numel(); ++i)
+      v[size_t(i)] = float(get(i));
+    return v;
+  }
+};
+
+bool isFloatType(DType t) {
+  return t == DType::F32 || t == DType::F16 || t == DType::BF16 ||
+         t == DType::F8E4M3FN;
+}
+
+/// Random values (never zero, |x| >= 0.05), rounded to the buffer's dtype;
+/// integers in [lo, hi].
+Buf randomBuf(DType type, Shape shape, unsigned seed, double lo = -2,
+              double hi = 2) {
+  Buf b(type, shape);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    double v = dist(rng);
+    if (isFloatType(type)) {
+      if (std::fabs(v) < 0.05)
+        v = v < 0 ? -0.5 : 0.5;
+    } else if (type == DType::I1) {
+      v = v > (lo + hi) / 2;
+    } else {
+      v = std::round(v);
+    }
+    b.set(i, v);
+  }
+  return b;
+}
+
+Buf filled(DType type, Shape shape, std::vector<double> values) {
+  Buf b(type, shape);
+  for (size_t i = 0; i < values.size() && int64_t(i) < b.numel(); ++i)
+    b.set(int64_t(i), values[i]);
+  return b;
+}
+
+double tolerance(DType t) {
+  switch (t) {
+  case DType::F16:
+    return 2e-3;
+  case DType::BF16:
+    return 1.5e-2;
+  case DType::F8E4M3FN:
+    return 1e-1;
+  default:
+    return 1e-5;
+  }
+}
+
+std::vector<int64_t> unravel(int64_t flat, const Shape &s) {
+  std::vector<int64_t> index(static_cast<size_t>(s.rank));
+  for (int d = s.rank - 1; d >= 0; --d) {
+    index[size_t(d)] = flat % s[d];
+    flat /= s[d];
+  }
+  return index;
+}
+
+int64_t ravel(const std::vector<int64_t> &index, const Shape &s) {
+  int64_t flat = 0;
+  for (int d = 0; d < s.rank; ++d)
+    flat = flat * s[d] + index[size_t(d)];
+  return flat;
+}
+
+/// The element of `in` that broadcasts to element `flat` of `out`.
+int64_t broadcastSource(const Shape &in, const Shape &out, int64_t flat) {
+  std::vector<int64_t> index = unravel(flat, out);
+  std::vector<int64_t> src(static_cast<size_t>(in.rank));
+  for (int d = 0; d < in.rank; ++d)
+    src[size_t(d)] = in[d] == 1 ? 0 : index[size_t(out.rank - in.rank + d)];
+  return ravel(src, in);
+}
+
+#define EXPECT_FAILS_WITH(call, substring)                                     \
+  do {                                                                         \
+    EXPECT_FALSE(call);                                                        \
+    EXPECT_NE(ctx.error.find(substring), std::string::npos) << ctx.error;      \
+  } while (0)
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsConversions, F16RoundTripsEveryValue) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    float f = f16ToF32(uint16_t(h));
+    if (std::isnan(f)) {
+      EXPECT_TRUE(std::isnan(f16ToF32(f32ToF16(f))));
+      continue;
+    }
+    ASSERT_EQ(f32ToF16(f), h) << h;
+  }
+}
+
+TEST(KernelsConversions, F16RoundsToNearestEven) {
+  EXPECT_EQ(f32ToF16(1.0f), 0x3c00);
+  EXPECT_EQ(f32ToF16(1.0f + 0x1p-11f), 0x3c00);     // tie, even stays
+  EXPECT_EQ(f32ToF16(1.0f + 3 * 0x1p-11f), 0x3c02); // tie, odd rounds up
+  EXPECT_EQ(f32ToF16(65504.0f), 0x7bff);
+  EXPECT_EQ(f32ToF16(65519.0f), 0x7bff);
+  EXPECT_EQ(f32ToF16(65520.0f), 0x7c00); // overflow to infinity
+  EXPECT_EQ(f32ToF16(-INFINITY), 0xfc00);
+  EXPECT_EQ(f32ToF16(0x1p-24f), 0x0001); // smallest subnormal
+  EXPECT_EQ(f32ToF16(0x1p-25f), 0x0000); // tie to even (zero)
+  EXPECT_EQ(f32ToF16(3 * 0x1p-25f), 0x0002);
+  EXPECT_EQ(f32ToF16(-0.0f), 0x8000);
+  EXPECT_EQ(f16ToF32(0x0001), 0x1p-24f);
+  EXPECT_EQ(f16ToF32(0x7bff), 65504.0f);
+#ifdef __FLT16_MAX__
+  // Compare with the compiler's own conversion on random magnitudes.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> exponent(-30, 17);
+  std::uniform_real_distribution<float> mantissa(1, 2);
+  for (int i = 0; i < 20000; ++i) {
+    float f = std::ldexp(mantissa(rng), int(exponent(rng))) * (i % 2 ? -1 : 1);
+    _Float16 h = static_cast<_Float16>(f);
+    uint16_t bits;
+    std::memcpy(&bits, &h, 2);
+    ASSERT_EQ(f32ToF16(f), bits) << f;
+  }
+#endif
+}
+
+TEST(KernelsConversions, Bf16RoundTripsAndRounding) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    float f = bf16ToF32(uint16_t(h));
+    if (std::isnan(f)) {
+      EXPECT_TRUE(std::isnan(bf16ToF32(f32ToBf16(f))));
+      continue;
+    }
+    ASSERT_EQ(f32ToBf16(f), h) << h;
+  }
+  EXPECT_EQ(f32ToBf16(1.0f + 0x1p-8f), 0x3f80);     // tie, even stays
+  EXPECT_EQ(f32ToBf16(1.0f + 3 * 0x1p-8f), 0x3f82); // tie, odd rounds up
+  EXPECT_EQ(f32ToBf16(1.0f + 0x1p-8f + 0x1p-20f), 0x3f81);
+  EXPECT_EQ(f32ToBf16(std::numeric_limits<float>::max()), 0x7f80);
+}
+
+TEST(KernelsConversions, F8E4M3FNRoundsAndSaturates) {
+  // Every finite code round-trips.
+  std::vector<float> finite;
+  for (int v = 0; v < 256; ++v) {
+    float f = f8e4m3fnToF32(uint8_t(v));
+    if ((v & 0x7f) == 0x7f) {
+      EXPECT_TRUE(std::isnan(f)) << v;
+      continue;
+    }
+    EXPECT_EQ(f32ToF8e4m3fn(f), v == 0x80 ? 0x80 : v) << v;
+    finite.push_back(f);
+  }
+  EXPECT_EQ(f8e4m3fnToF32(0x7e), 448.0f);
+  EXPECT_EQ(f8e4m3fnToF32(0x01), 0x1p-9f);
+  EXPECT_EQ(f32ToF8e4m3fn(448.0f), 0x7e);
+  EXPECT_EQ(f32ToF8e4m3fn(1000.0f), 0x7e);
+  EXPECT_EQ(f32ToF8e4m3fn(INFINITY), 0x7e);
+  EXPECT_EQ(f32ToF8e4m3fn(-INFINITY), 0xfe);
+  EXPECT_EQ(f32ToF8e4m3fn(NAN) & 0x7f, 0x7f);
+  EXPECT_EQ(f32ToF8e4m3fn(17.0f), 0x58); // tie between 16 and 18 -> 16
+  EXPECT_EQ(f32ToF8e4m3fn(0x1p-10f), 0x00);
+  EXPECT_EQ(f32ToF8e4m3fn(3 * 0x1p-10f), 0x02);
+  // Random values go to the nearest code (ties to the even mantissa).
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-460, 460);
+  for (int i = 0; i < 5000; ++i) {
+    float x = dist(rng) * (i % 3 ? 1.0f : 0.01f);
+    float got = f8e4m3fnToF32(f32ToF8e4m3fn(x));
+    float best = finite[0];
+    for (float c : finite)
+      if (std::fabs(c - x) < std::fabs(best - x))
+        best = c;
+    ASSERT_EQ(std::fabs(got - x), std::fabs(best - x)) << x;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Unary
+//===----------------------------------------------------------------------===//
+
+double unaryReference(UnaryOp op, double x) {
+  switch (op) {
+  case UnaryOp::Neg:
+    return -x;
+  case UnaryOp::Abs:
+    return std::fabs(x);
+  case UnaryOp::Relu:
+    return std::max(x, 0.0);
+  case UnaryOp::Sqrt:
+    return std::sqrt(x);
+  case UnaryOp::Rsqrt:
+    return 1 / std::sqrt(x);
+  case UnaryOp::Reciprocal:
+    return 1 / x;
+  case UnaryOp::Exp:
+    return std::exp(x);
+  case UnaryOp::Log:
+    return std::log(x);
+  case UnaryOp::Erf:
+    return std::erf(x);
+  case UnaryOp::Tanh:
+    return std::tanh(x);
+  case UnaryOp::Sin:
+    return std::sin(x);
+  case UnaryOp::Cos:
+    return std::cos(x);
+  case UnaryOp::Sigmoid:
+    return 1 / (1 + std::exp(-x));
+  case UnaryOp::Silu:
+    return x / (1 + std::exp(-x));
+  case UnaryOp::Gelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case UnaryOp::GeluTanh:
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  case UnaryOp::Not:
+    return x == 0;
+  }
+  return 0;
+}
+
+TEST(KernelsUnary, FloatOpsMatchDoubleReference) {
+  Context ctx = serialContext();
+  const UnaryOp ops[] = {
+      UnaryOp::Neg,     UnaryOp::Abs,        UnaryOp::Relu, UnaryOp::Sqrt,
+      UnaryOp::Rsqrt,   UnaryOp::Reciprocal, UnaryOp::Exp,  UnaryOp::Log,
+      UnaryOp::Erf,     UnaryOp::Tanh,       UnaryOp::Sin,  UnaryOp::Cos,
+      UnaryOp::Sigmoid, UnaryOp::Silu,       UnaryOp::Gelu, UnaryOp::GeluTanh};
+  for (DType type : {DType::F32, DType::F16, DType::BF16}) {
+    for (UnaryOp op : ops) {
+      bool positive =
+          op == UnaryOp::Sqrt || op == UnaryOp::Rsqrt || op == UnaryOp::Log;
+      Buf x = randomBuf(type, {3, 7, 45}, unsigned(op) + 10,
+                        positive ? 0.1 : -3, 3);
+      Buf y(type, x.shape);
+      Tensor xt = x.t(), yt = y.t();
+      ASSERT_TRUE(unary(ctx, op, xt, yt)) << ctx.error;
+      std::vector<double> want;
+      for (double v : x.values())
+        want.push_back(unaryReference(op, v));
+      EXPECT_LE(relativeL2(y.floats(), want), tolerance(type))
+          << unaryOpName(op) << " " << dtypeName(type);
+    }
+  }
+}
+
+TEST(KernelsUnary, Threaded) {
+  Context ctx = threadedContext();
+  for (UnaryOp op : {UnaryOp::Exp, UnaryOp::Neg}) {
+    Buf x = randomBuf(DType::F32, {5, 7000}, 3);
+    Buf y(DType::F32, x.shape);
+    Tensor xt = x.t(), yt = y.t();
+    ASSERT_TRUE(unary(ctx, op, xt, yt)) << ctx.error;
+    std::vector<double> want;
+    for (double v : x.values())
+      want.push_back(unaryReference(op, v));
+    EXPECT_LE(relativeL2(y.floats(), want), 1e-6) << unaryOpName(op);
+  }
+}
+
+TEST(KernelsUnary, IntegerAndBoolOps) {
+  Context ctx = serialContext();
+  const int64_t min64 = std::numeric_limits<int64_t>::min();
+  Buf x(DType::I64, {4});
+  int64_t in[] = {-5, 7, 0, min64};
+  std::memcpy(x.as<int64_t>(), in, sizeof in);
+  Buf y(DType::I64, {4});
+  Tensor xt = x.t(), yt = y.t();
+  ASSERT_TRUE(unary(ctx, UnaryOp::Neg, xt, yt));
+  EXPECT_EQ(y.as<int64_t>()[0], 5);
+  EXPECT_EQ(y.as<int64_t>()[3], min64); // wraps, no UB
+  ASSERT_TRUE(unary(ctx, UnaryOp::Abs, xt, yt));
+  EXPECT_EQ(y.as<int64_t>()[0], 5);
+  ASSERT_TRUE(unary(ctx, UnaryOp::Relu, xt, yt));
+  EXPECT_EQ(y.as<int64_t>()[0], 0);
+  EXPECT_EQ(y.as<int64_t>()[1], 7);
+
+  Buf xi = filled(DType::I32, {3}, {-3, 4, 0});
+  Buf yi(DType::I32, {3});
+  Tensor xit = xi.t(), yit = yi.t();
+  ASSERT_TRUE(unary(ctx, UnaryOp::Abs, xit, yit));
+  EXPECT_EQ(yi.values(), (std::vector<double>{3, 4, 0}));
+
+  Buf b = filled(DType::I1, {3}, {1, 0, 1});
+  Buf nb(DType::I1, {3});
+  Tensor bt = b.t(), nbt = nb.t();
+  ASSERT_TRUE(unary(ctx, UnaryOp::Not, bt, nbt));
+  EXPECT_EQ(nb.values(), (std::vector<double>{0, 1, 0}));
+
+  EXPECT_FAILS_WITH(unary(ctx, UnaryOp::Exp, xt, yt), "needs a float");
+  EXPECT_FAILS_WITH(unary(ctx, UnaryOp::Not, xt, yt), "needs i1");
+  Buf wrong(DType::F32, {4});
+  Tensor wt = wrong.t();
+  EXPECT_FAILS_WITH(unary(ctx, UnaryOp::Neg, xt, wt), "out has dtype f32");
+}
+
+//===----------------------------------------------------------------------===//
+// Binary and where
+//===----------------------------------------------------------------------===//
+
+double binaryReference(BinaryOp op, double a, double b) {
+  switch (op) {
+  case BinaryOp::Add:
+    return a + b;
+  case BinaryOp::Sub:
+    return a - b;
+  case BinaryOp::Mul:
+    return a * b;
+  case BinaryOp::Div:
+    return a / b;
+  case BinaryOp::Pow:
+    return std::pow(a, b);
+  case BinaryOp::Max:
+    return std::max(a, b);
+  case BinaryOp::Min:
+    return std::min(a, b);
+  case BinaryOp::Equal:
+    return a == b;
+  case BinaryOp::NotEqual:
+    return a != b;
+  case BinaryOp::Less:
+    return a < b;
+  case BinaryOp::LessEqual:
+    return a <= b;
+  case BinaryOp::Greater:
+    return a > b;
+  case BinaryOp::GreaterEqual:
+    return a >= b;
+  case BinaryOp::And:
+    return a && b;
+  case BinaryOp::Or:
+    return a || b;
+  case BinaryOp::Xor:
+    return (a != 0) != (b != 0);
+  }
+  return 0;
+}
+
+struct ShapePair {
+  Shape a, b, out;
+};
+
+const ShapePair kBroadcastCases[] = {
+    {{4, 6, 33}, {4, 6, 33}, {4, 6, 33}}, // same shape
+    {{4, 6, 33}, {}, {4, 6, 33}},         // b scalar (rank 0)
+    {{1}, {5, 9}, {5, 9}},                // a scalar
+    {{4, 6, 33}, {33}, {4, 6, 33}},       // row vector
+    {{4, 6, 33}, {6, 1}, {4, 6, 33}},     // column
+    {{4, 1, 33}, {3, 1}, {4, 3, 33}},     // both broadcast
+    {{2, 1, 3, 1, 5}, {4, 1, 6, 1}, {2, 4, 3, 6, 5}},
+};
+
+void checkBinary(Context &ctx, BinaryOp op, DType type, const ShapePair &c,
+                 unsigned seed) {
+  bool positive = op == BinaryOp::Pow;
+  Buf a = randomBuf(type, c.a, seed, positive ? 0.5 : -3, 3);
+  Buf b = randomBuf(type, c.b, seed + 1, positive ? -2 : -3, 3);
+  bool compare = op >= BinaryOp::Equal && op <= BinaryOp::GreaterEqual;
+  if (compare) // some equal pairs
+    for (int64_t i = 0; i < a.numel(); i += 3)
+      a.set(i, b.get(broadcastSource(c.b, c.a, i) % b.numel()));
+  DType outType = compare ? DType::I1 : type;
+  Buf out(outType, c.out);
+  Tensor at = a.t(), bt = b.t(), ot = out.t();
+  ASSERT_TRUE(binary(ctx, op, at, bt, ot)) << ctx.error;
+  std::vector<double> want(static_cast<size_t>(out.numel()));
+  for (int64_t i = 0; i < out.numel(); ++i)
+    want[size_t(i)] = binaryReference(op, a.get(broadcastSource(c.a, c.out, i)),
+                                      b.get(broadcastSource(c.b, c.out, i)));
+  if (compare) {
+    EXPECT_EQ(out.values(), want) << binaryOpName(op);
+    return;
+  }
+  EXPECT_LE(relativeL2(out.floats(), want), tolerance(type))
+      << binaryOpName(op) << " " << dtypeName(type) << " " << c.a.str() << " "
+      << c.b.str();
+}
+
+TEST(KernelsBinary, FloatArithmeticWithBroadcasting) {
+  Context ctx = serialContext();
+  unsigned seed = 1;
+  for (BinaryOp op :
+       {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div,
+        BinaryOp::Pow, BinaryOp::Max, BinaryOp::Min})
+    for (const ShapePair &c : kBroadcastCases)
+      checkBinary(ctx, op, DType::F32, c, seed++);
+  for (DType type : {DType::F16, DType::BF16})
+    for (const ShapePair &c : kBroadcastCases)
+      checkBinary(ctx, BinaryOp::Mul, type, c, seed++);
+}
+
+TEST(KernelsBinary, ComparisonsAndLogic) {
+  Context ctx = serialContext();
+  unsigned seed = 100;
+  for (BinaryOp op :
+       {BinaryOp::Equal, BinaryOp::NotEqual, BinaryOp::Less,
+        BinaryOp::LessEqual, BinaryOp::Greater, BinaryOp::GreaterEqual})
+    for (DType type : {DType::F32, DType::BF16, DType::I64, DType::I32})
+      checkBinary(ctx, op, type, kBroadcastCases[5], seed++);
+  for (BinaryOp op : {BinaryOp::And, BinaryOp::Or, BinaryOp::Xor}) {
+    Buf a = randomBuf(DType::I1, {4, 1, 7}, seed++);
+    Buf b = randomBuf(DType::I1, {3, 1}, seed++);
+    Buf out(DType::I1, {4, 3, 7});
+    Tensor at = a.t(), bt = b.t(), ot = out.t();
+    ASSERT_TRUE(binary(ctx, op, at, bt, ot)) << ctx.error;
+    for (int64_t i = 0; i < out.numel(); ++i)
+      ASSERT_EQ(out.get(i),
+                binaryReference(op,
+                                a.get(broadcastSource(a.shape, out.shape, i)),
+                                b.get(broadcastSource(b.shape, out.shape, i))));
+  }
+}
+
+TEST(KernelsBinary, IntegerArithmetic) {
+  Context ctx = serialContext();
+  for (DType type : {DType::I64, DType::I32}) {
+    Buf a = filled(type, {6}, {7, -7, 7, -7, 2, -3});
+    Buf b = filled(type, {6}, {2, 2, -2, -2, 10, 3});
+    Buf out(type, {6});
+    Tensor at = a.t(), bt = b.t(), ot = out.t();
+    ASSERT_TRUE(binary(ctx, BinaryOp::Div, at, bt, ot)) << ctx.error;
+    EXPECT_EQ(out.values(), (std::vector<double>{3, -3, -3, 3, 0, -1}));
+    ASSERT_TRUE(binary(ctx, BinaryOp::Pow, at, bt, ot)) << ctx.error;
+    EXPECT_EQ(out.values(), (std::vector<double>{49, 49, 0, 0, 1024, -27}));
+    ASSERT_TRUE(binary(ctx, BinaryOp::Sub, at, bt, ot));
+    EXPECT_EQ(out.values(), (std::vector<double>{5, -9, 9, -5, -8, -6}));
+    ASSERT_TRUE(binary(ctx, BinaryOp::Max, at, bt, ot));
+    EXPECT_EQ(out.values(), (std::vector<double>{7, 2, 7, -2, 10, 3}));
+    for (BinaryOp op : {BinaryOp::Add, BinaryOp::Mul, BinaryOp::Min})
+      for (const ShapePair &c : kBroadcastCases)
+        checkBinary(ctx, op, type, c, 7);
+  }
+  // Wrapping instead of UB: MIN / -1 and MAX + 1.
+  const int64_t min64 = std::numeric_limits<int64_t>::min();
+  Buf a(DType::I64, {2}), b(DType::I64, {2}), out(DType::I64, {2});
+  a.as<int64_t>()[0] = min64;
+  a.as<int64_t>()[1] = std::numeric_limits<int64_t>::max();
+  b.as<int64_t>()[0] = -1;
+  b.as<int64_t>()[1] = 1;
+  Tensor at = a.t(), bt = b.t(), ot = out.t();
+  ASSERT_TRUE(binary(ctx, BinaryOp::Div, at, bt, ot));
+  EXPECT_EQ(out.as<int64_t>()[0], min64);
+  ASSERT_TRUE(binary(ctx, BinaryOp::Add, at, bt, ot));
+  EXPECT_EQ(out.as<int64_t>()[1], min64);
+}
+
+TEST(KernelsBinary, Errors) {
+  Context ctx = serialContext();
+  Buf a = randomBuf(DType::F32, {2, 3}, 1), b = randomBuf(DType::F32, {4}, 2);
+  Buf out(DType::F32, {2, 3});
+  Tensor at = a.t(), bt = b.t(), ot = out.t();
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Add, at, bt, ot), "do not broadcast");
+  EXPECT_NE(ctx.error.find("add:"), std::string::npos);
+
+  Buf c = randomBuf(DType::F32, {3}, 3);
+  Buf wrong(DType::F32, {3, 3});
+  Tensor ct = c.t(), wt = wrong.t();
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Add, at, ct, wt),
+                    "out has shape [3, 3], expected [2, 3]");
+
+  Buf i = filled(DType::I64, {2, 2}, {1, 2, 3, 4});
+  Buf z = filled(DType::I64, {2}, {5, 0});
+  Buf io(DType::I64, {2, 2});
+  Tensor it = i.t(), zt = z.t(), iot = io.t();
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Div, it, zt, iot),
+                    "integer division by zero");
+
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Add, at, it, ot),
+                    "operand dtypes differ");
+  Buf bools = filled(DType::I1, {2}, {1, 0});
+  Buf boolOut(DType::I1, {2});
+  Tensor bt1 = bools.t(), bot = boolOut.t();
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Add, bt1, bt1, bot),
+                    "does not support i1");
+  Buf boolOut2(DType::I1, {2, 2});
+  Tensor bo2t = boolOut2.t();
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::And, it, it, bo2t),
+                    "and: does not support i64");
+  Shape s;
+  EXPECT_FAILS_WITH(broadcastShape(ctx, {2, 3}, {2}, s), "do not broadcast");
+  ASSERT_TRUE(broadcastShape(ctx, {2, 1, 3}, {4, 1}, s));
+  EXPECT_EQ(s, (Shape{2, 4, 3}));
+}
+
+TEST(KernelsBinary, ThreadedLargeShapes) {
+  Context ctx = threadedContext();
+  checkBinary(ctx, BinaryOp::Add, DType::F32, {{64, 1024}, {1024}, {64, 1024}},
+              5);
+  checkBinary(ctx, BinaryOp::Mul, DType::F32, {{70000}, {70000}, {70000}}, 6);
+  checkBinary(ctx, BinaryOp::Sub, DType::BF16, {{3, 40000}, {}, {3, 40000}}, 7);
+}
+
+TEST(KernelsWhere, BroadcastsAllThree) {
+  for (bool threaded : {false, true}) {
+    Context ctx = threaded ? threadedContext() : serialContext();
+    int64_t n = threaded ? 9000 : 7;
+    for (DType type : {DType::F32, DType::I64, DType::F16, DType::I1}) {
+      Buf c = randomBuf(DType::I1, {4, 1, n}, 1);
+      Buf a = randomBuf(type, {3, 1}, 2);
+      Buf b = randomBuf(type, {n}, 3);
+      Buf out(type, {4, 3, n});
+      Tensor ct = c.t(), at = a.t(), bt = b.t(), ot = out.t();
+      ASSERT_TRUE(where(ctx, ct, at, bt, ot)) << ctx.error;
+      for (int64_t i = 0; i < out.numel(); ++i) {
+        double want = c.get(broadcastSource(c.shape, out.shape, i))
+                          ? a.get(broadcastSource(a.shape, out.shape, i))
+                          : b.get(broadcastSource(b.shape, out.shape, i));
+        ASSERT_EQ(out.get(i), want) << i;
+      }
+    }
+  }
+  Context ctx = serialContext();
+  Buf c = randomBuf(DType::F32, {2}, 1), a = randomBuf(DType::F32, {2}, 2);
+  Buf out(DType::F32, {2});
+  Tensor ct = c.t(), at = a.t(), ot = out.t();
+  EXPECT_FAILS_WITH(where(ctx, ct, at, at, ot), "condition must be i1");
+}
+
+//===----------------------------------------------------------------------===//
+// Cast and copy
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsCast, FollowsTheCastRules) {
+  Context ctx = serialContext();
+  const float inf = INFINITY;
+  Buf x(DType::F32, {8});
+  float in[] = {2.7f, -2.7f, 0.0f, NAN, inf, -inf, 3e10f, -0.4f};
+  std::memcpy(x.as<float>(), in, sizeof in);
+  Tensor xt = x.t();
+
+  Buf i64(DType::I64, {8});
+  Tensor i64t = i64.t();
+  ASSERT_TRUE(cast(ctx, xt, i64t)) << ctx.error;
+  const int64_t max64 = std::numeric_limits<int64_t>::max();
+  std::vector<int64_t> want64 = {
+      2, -2, 0, 0, max64, std::numeric_limits<int64_t>::min(), 30000001024, 0};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(i64.as<int64_t>()[i], want64[size_t(i)]) << i;
+
+  Buf i32(DType::I32, {8});
+  Tensor i32t = i32.t();
+  ASSERT_TRUE(cast(ctx, xt, i32t));
+  EXPECT_EQ(i32.as<int32_t>()[0], 2);
+  EXPECT_EQ(i32.as<int32_t>()[4], std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(i32.as<int32_t>()[5], std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(i32.as<int32_t>()[6], std::numeric_limits<int32_t>::max());
+
+  Buf b(DType::I1, {8});
+  Tensor bt = b.t();
+  ASSERT_TRUE(cast(ctx, xt, bt));
+  EXPECT_EQ(b.values(), (std::vector<double>{1, 1, 0, 1, 1, 1, 1, 1}));
+  Buf back(DType::F32, {8});
+  Tensor backt = back.t();
+  ASSERT_TRUE(cast(ctx, bt, backt));
+  EXPECT_EQ(back.values(), b.values());
+
+  for (DType to : {DType::F16, DType::BF16, DType::F8E4M3FN}) {
+    Buf r = randomBuf(DType::F32, {100}, 9, -500, 500);
+    Buf y(to, {100});
+    Tensor rt = r.t(), yt = y.t();
+    ASSERT_TRUE(cast(ctx, rt, yt));
+    Buf reference(to, {100});
+    for (int64_t i = 0; i < 100; ++i)
+      reference.set(i, r.get(i)); // the scalar conversions
+    EXPECT_EQ(y.values(), reference.values()) << dtypeName(to);
+    Buf again(DType::F32, {100});
+    Tensor againt = again.t();
+    ASSERT_TRUE(cast(ctx, yt, againt));
+    EXPECT_EQ(again.values(), y.values());
+  }
+
+  Buf big = filled(DType::I64, {3}, {5000000000.0, -1, 16777217});
+  Buf narrow(DType::I32, {3}), wide(DType::F32, {3});
+  Tensor bigt = big.t(), narrowt = narrow.t(), widet = wide.t();
+  ASSERT_TRUE(cast(ctx, bigt, narrowt));
+  EXPECT_EQ(narrow.as<int32_t>()[0], int32_t(5000000000 - 4294967296));
+  EXPECT_EQ(narrow.as<int32_t>()[1], -1);
+  ASSERT_TRUE(cast(ctx, bigt, widet));
+  EXPECT_EQ(wide.as<float>()[2], 16777216.0f);
+
+  Buf shapeWrong(DType::I32, {4});
+  Tensor swt = shapeWrong.t();
+  EXPECT_FAILS_WITH(cast(ctx, xt, swt), "out has shape [4], expected [8]");
+}
+
+TEST(KernelsCopy, CopiesBytes) {
+  Context ctx = serialContext();
+  Buf x = randomBuf(DType::BF16, {2, 6}, 4);
+  Buf y(DType::BF16, {3, 4});
+  Tensor xt = x.t(), yt = y.t();
+  ASSERT_TRUE(copy(ctx, xt, yt));
+  EXPECT_EQ(x.values(), y.values());
+  Buf z(DType::BF16, {5});
+  Tensor zt = z.t();
+  EXPECT_FAILS_WITH(copy(ctx, xt, zt), "copy:");
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+struct MatmulCase {
+  Shape lhs, rhs;
+  bool ta, tb;
+};
+
+void checkMatmul(Context &ctx, DType type, const MatmulCase &c, unsigned seed) {
+  Shape shape;
+  ASSERT_TRUE(matmulShape(ctx, c.lhs, c.rhs, c.ta, c.tb, shape)) << ctx.error;
+  Buf a = randomBuf(type, c.lhs, seed, -3, 3);
+  Buf b = randomBuf(type, c.rhs, seed + 1, -3, 3);
+  Buf out(type, shape);
+  Tensor at = a.t(), bt = b.t(), ot = out.t();
+  ASSERT_TRUE(matmul(ctx, at, bt, c.ta, c.tb, ot)) << ctx.error;
+  int lr = c.lhs.rank, rr = c.rhs.rank, r = shape.rank;
+  int64_t M = shape[r - 2], N = shape[r - 1];
+  int64_t K = c.ta ? c.lhs[lr - 2] : c.lhs[lr - 1];
+  Shape batch = shape, lhsBatch = c.lhs, rhsBatch = c.rhs;
+  batch.rank -= 2;
+  lhsBatch.rank -= 2;
+  rhsBatch.rank -= 2;
+  std::vector<double> want(static_cast<size_t>(out.numel()));
+  for (int64_t p = 0; p < batch.numel(); ++p) {
+    int64_t la =
+        broadcastSource(lhsBatch, batch, p) * c.lhs[lr - 2] * c.lhs[lr - 1];
+    int64_t rb =
+        broadcastSource(rhsBatch, batch, p) * c.rhs[rr - 2] * c.rhs[rr - 1];
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double sum = 0;
+        for (int64_t k = 0; k < K; ++k)
+          sum += a.get(la + (c.ta ? k * M + i : i * K + k)) *
+                 b.get(rb + (c.tb ? j * K + k : k * N + j));
+        want[size_t((p * M + i) * N + j)] = sum;
+      }
+  }
+  if (type == DType::I64 || type == DType::I32)
+    EXPECT_EQ(out.values(), want);
+  else
+    EXPECT_LE(relativeL2(out.floats(), want), tolerance(type))
+        << c.lhs.str() << " x " << c.rhs.str() << " " << dtypeName(type);
+}
+
+const MatmulCase kMatmulCases[] = {
+    {{5, 7}, {7, 3}, false, false},
+    {{2, 3, 5, 7}, {3, 7, 4}, false, false}, // batch broadcast
+    {{2, 1, 7, 5}, {4, 6, 7}, true, true},
+    {{3, 6, 9}, {9, 5}, false, false}, // folded into one GEMM
+    {{3, 9, 6}, {5, 9}, true, true},
+    {{2, 17, 40}, {2, 33, 40}, false, true},
+    {{1, 3, 64}, {96, 64}, false, true}, // skinny rows
+    {{4, 0}, {0, 3}, false, false},      // K = 0
+};
+
+TEST(KernelsMatmul, MatchesDoubleReference) {
+  Context ctx = serialContext();
+  unsigned seed = 1;
+  for (const MatmulCase &c : kMatmulCases)
+    checkMatmul(ctx, DType::F32, c, seed++);
+  for (DType type : {DType::F16, DType::BF16, DType::I64, DType::I32})
+    for (int i : {1, 2, 5})
+      checkMatmul(ctx, type, kMatmulCases[i], seed++);
+}
+
+TEST(KernelsMatmul, Threaded) {
+  Context ctx = threadedContext();
+  checkMatmul(ctx, DType::F32, {{3, 64, 70}, {70, 80}, false, false}, 1);
+  checkMatmul(ctx, DType::F32, {{8, 40, 32}, {8, 40, 64}, true, false}, 2);
+  checkMatmul(ctx, DType::F32, {{2, 130, 64}, {2, 64, 200}, false, false}, 3);
+  checkMatmul(ctx, DType::I64, {{5, 9, 8}, {8, 7}, false, false}, 4);
+}
+
+TEST(KernelsMatmul, Errors) {
+  Context ctx = serialContext();
+  Shape s;
+  EXPECT_FAILS_WITH(matmulShape(ctx, {2, 3}, {4, 5}, false, false, s),
+                    "contraction dimensions differ");
+  EXPECT_FAILS_WITH(matmulShape(ctx, {2, 2, 3}, {3, 3, 5}, false, false, s),
+                    "do not broadcast");
+  EXPECT_FAILS_WITH(matmulShape(ctx, {3}, {3, 5}, false, false, s),
+                    "rank 2 or more");
+  Buf a = randomBuf(DType::F32, {2, 3}, 1),
+      b = randomBuf(DType::F32, {3, 4}, 2);
+  Buf out(DType::F32, {2, 5});
+  Tensor at = a.t(), bt = b.t(), ot = out.t();
+  EXPECT_FAILS_WITH(matmul(ctx, at, bt, false, false, ot),
+                    "out has shape [2, 5], expected [2, 4]");
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and reductions
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsSoftmax, AnyAxis) {
+  for (DType type : {DType::F32, DType::F16, DType::BF16}) {
+    for (int64_t axis : {0, 1, 2}) {
+      for (bool log : {false, true}) {
+        Context ctx = serialContext();
+        Shape shape{3, 5, 17};
+        Buf x = randomBuf(type, shape, unsigned(axis + 3 * log), -4, 4);
+        Buf y(type, shape);
+        Tensor xt = x.t(), yt = y.t();
+        ASSERT_TRUE(softmax(ctx, xt, axis, log, yt)) << ctx.error;
+        std::vector<double> want(static_cast<size_t>(x.numel()));
+        int64_t stride = 1;
+        for (int d = int(axis) + 1; d < 3; ++d)
+          stride *= shape[d];
+        for (int64_t i = 0; i < x.numel(); ++i) {
+          std::vector<int64_t> index = unravel(i, shape);
+          int64_t base = i - index[size_t(axis)] * stride;
+          double mx = -1e300, sum = 0;
+          for (int64_t a = 0; a < shape[int(axis)]; ++a)
+            mx = std::max(mx, x.get(base + a * stride));
+          for (int64_t a = 0; a < shape[int(axis)]; ++a)
+            sum += std::exp(x.get(base + a * stride) - mx);
+          want[size_t(i)] = log ? x.get(i) - mx - std::log(sum)
+                                : std::exp(x.get(i) - mx) / sum;
+        }
+        EXPECT_LE(relativeL2(y.floats(), want), tolerance(type))
+            << dtypeName(type) << " axis " << axis << " log " << log;
+      }
+    }
+  }
+  Context ctx = serialContext();
+  Buf x = randomBuf(DType::F32, {2, 2}, 1);
+  Buf i = randomBuf(DType::I64, {2, 2}, 1);
+  Tensor xt = x.t(), it = i.t();
+  EXPECT_FAILS_WITH(softmax(ctx, xt, 2, false, xt), "axis 2 is outside");
+  EXPECT_FAILS_WITH(softmax(ctx, it, 1, false, it), "needs a float");
+}
+
+struct ReduceCase {
+  Shape shape;
+  std::vector<int64_t> axes;
+};
+
+const ReduceCase kReduceCases[] = {
+    {{4, 6, 33}, {2}},    {{4, 6, 33}, {0}},       {{4, 6, 33}, {1}},
+    {{4, 6, 33}, {0, 2}}, {{4, 6, 33}, {0, 1, 2}}, {{2, 3, 1, 5, 4}, {1, 2, 4}},
+    {{7}, {0}},           {{3, 1, 4}, {1}},
+};
+
+void checkReduce(Context &ctx, ReduceOp op, DType type, const ReduceCase &c,
+                 bool keepDims, unsigned seed) {
+  Shape shape;
+  ASSERT_TRUE(reduceShape(ctx, c.shape, c.axes.data(), int(c.axes.size()),
+                          keepDims, shape))
+      << ctx.error;
+  Buf x = randomBuf(type, c.shape, seed, -50, 50);
+  Buf out(type, shape);
+  Tensor xt = x.t(), ot = out.t();
+  ASSERT_TRUE(
+      reduce(ctx, op, xt, c.axes.data(), int(c.axes.size()), keepDims, ot))
+      << ctx.error;
+  // Map each input element to its output element.
+  Shape kept = c.shape;
+  for (int64_t a : c.axes)
+    kept[int(a)] = 1;
+  bool isInt = type == DType::I64 || type == DType::I32;
+  std::vector<double> acc(size_t(out.numel()), op == ReduceOp::Max   ? -1e300
+                                               : op == ReduceOp::Min ? 1e300
+                                                                     : 0);
+  int64_t count = c.shape.numel() / kept.numel();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    std::vector<int64_t> index = unravel(i, c.shape);
+    for (int64_t a : c.axes)
+      index[size_t(a)] = 0;
+    double &slot = acc[size_t(ravel(index, kept))];
+    double v = x.get(i);
+    slot = op == ReduceOp::Max   ? std::max(slot, v)
+           : op == ReduceOp::Min ? std::min(slot, v)
+                                 : slot + v;
+  }
+  if (op == ReduceOp::Mean)
+    for (double &v : acc)
+      v = isInt ? std::trunc(v / double(count)) : v / double(count);
+  if (isInt || type == DType::I1 || op == ReduceOp::Max || op == ReduceOp::Min)
+    EXPECT_EQ(out.values(), acc);
+  else
+    EXPECT_LE(relativeL2(out.floats(), acc), tolerance(type))
+        << c.shape.str() << " " << dtypeName(type);
+}
+
+TEST(KernelsReduce, MatchesReference) {
+  Context ctx = serialContext();
+  unsigned seed = 1;
+  for (ReduceOp op :
+       {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min})
+    for (const ReduceCase &c : kReduceCases)
+      for (bool keep : {true, false}) {
+        checkReduce(ctx, op, DType::F32, c, keep, seed++);
+        checkReduce(ctx, op, DType::I64, c, keep, seed++);
+      }
+  for (const ReduceCase &c : kReduceCases) {
+    checkReduce(ctx, ReduceOp::Mean, DType::BF16, c, true, seed++);
+    checkReduce(ctx, ReduceOp::Sum, DType::I32, c, false, seed++);
+    checkReduce(ctx, ReduceOp::Max, DType::I1, c, true, seed++);
+    checkReduce(ctx, ReduceOp::Min, DType::I1, c, true, seed++);
+  }
+  Context threaded = threadedContext();
+  checkReduce(threaded, ReduceOp::Sum, DType::F32, {{64, 3, 700}, {1}}, true,
+              seed++);
+  checkReduce(threaded, ReduceOp::Max, DType::F32, {{64, 900}, {1}}, false,
+              seed++);
+}
+
+TEST(KernelsReduce, Errors) {
+  Context ctx = serialContext();
+  Shape s;
+  int64_t unsorted[] = {2, 1};
+  EXPECT_FAILS_WITH(reduceShape(ctx, {2, 3, 4}, unsorted, 2, true, s),
+                    "sorted");
+  int64_t outside[] = {3};
+  EXPECT_FAILS_WITH(reduceShape(ctx, {2, 3, 4}, outside, 1, true, s), "[0, 3)");
+  Buf b = randomBuf(DType::I1, {2, 3}, 1);
+  Buf out(DType::I1, {2, 1});
+  Tensor bt = b.t(), ot = out.t();
+  int64_t axes[] = {1};
+  EXPECT_FAILS_WITH(reduce(ctx, ReduceOp::Sum, bt, axes, 1, true, ot),
+                    "reduce_sum: does not support i1");
+}
+
+//===----------------------------------------------------------------------===//
+// Reshape, expand, transpose
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsDataMovement, ReshapeShape) {
+  Context ctx = serialContext();
+  Shape s;
+  ASSERT_TRUE(reshapeShape(ctx, {2, 3, 4}, nullptr, false, {-1, 4}, s));
+  EXPECT_EQ(s, (Shape{6, 4}));
+  Buf operand = filled(DType::I64, {4}, {0, -1, 2, 2});
+  Tensor ot = operand.t();
+  ASSERT_TRUE(reshapeShape(ctx, {2, 3, 4}, &ot, false, {-1, -1, 2, 2}, s))
+      << ctx.error;
+  EXPECT_EQ(s, (Shape{2, 3, 2, 2}));
+  Buf zero = filled(DType::I64, {2}, {0, 5});
+  Tensor zt = zero.t();
+  ASSERT_TRUE(reshapeShape(ctx, {0, 5}, &zt, true, {-1, -1}, s)) << ctx.error;
+  EXPECT_EQ(s, (Shape{0, 5}));
+  EXPECT_FAILS_WITH(reshapeShape(ctx, {2, 3}, nullptr, false, {-1, -1}, s),
+                    "more than one");
+  EXPECT_FAILS_WITH(reshapeShape(ctx, {2, 3}, nullptr, false, {4, 2}, s),
+                    "cannot reshape [2, 3] (6 elements)");
+  EXPECT_FAILS_WITH(reshapeShape(ctx, {2, 3}, nullptr, false, {-1, 4}, s),
+                    "cannot infer");
+  EXPECT_FAILS_WITH(reshapeShape(ctx, {2, 3, 4}, &ot, false, {-1, 4, 2, 2}, s),
+                    "contradicts");
+}
+
+TEST(KernelsDataMovement, Expand) {
+  Context ctx = serialContext();
+  Shape s;
+  Buf operand = filled(DType::I64, {3}, {4, 1, 5});
+  Tensor ot = operand.t();
+  ASSERT_TRUE(expandShape(ctx, {3, 1}, &ot, {-1, -1, -1}, s)) << ctx.error;
+  EXPECT_EQ(s, (Shape{4, 3, 5}));
+  ASSERT_TRUE(expandShape(ctx, {3, 1}, nullptr, {2, -1, 7}, s)) << ctx.error;
+  EXPECT_EQ(s, (Shape{2, 3, 7}));
+  EXPECT_FAILS_WITH(expandShape(ctx, {3, 2}, nullptr, {4, 5}, s),
+                    "does not broadcast");
+  for (DType type : {DType::F32, DType::I1, DType::BF16, DType::I64}) {
+    Buf x = randomBuf(type, {3, 1, 5}, 2);
+    Buf y(type, {2, 3, 4, 5});
+    Tensor xt = x.t(), yt = y.t();
+    ASSERT_TRUE(expand(ctx, xt, yt)) << ctx.error;
+    for (int64_t i = 0; i < y.numel(); ++i)
+      ASSERT_EQ(y.get(i), x.get(broadcastSource(x.shape, y.shape, i)));
+  }
+  Buf x = randomBuf(DType::F32, {3, 2}, 2);
+  Buf y(DType::F32, {3, 4});
+  Tensor xt = x.t(), yt = y.t();
+  EXPECT_FAILS_WITH(expand(ctx, xt, yt), "does not broadcast to [3, 4]");
+}
+
+void checkTranspose(Context &ctx, DType type, Shape shape,
+                    std::vector<int64_t> perm) {
+  Shape outShape;
+  ASSERT_TRUE(transposeShape(ctx, shape, perm.data(), outShape));
+  Buf x = randomBuf(type, shape, 3, -100, 100);
+  Buf y(type, outShape);
+  Tensor xt = x.t(), yt = y.t();
+  ASSERT_TRUE(transpose(ctx, xt, perm.data(), yt)) << ctx.error;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    std::vector<int64_t> index = unravel(i, outShape);
+    std::vector<int64_t> src(static_cast<size_t>(shape.rank));
+    for (int d = 0; d < shape.rank; ++d)
+      src[size_t(perm[size_t(d)])] = index[size_t(d)];
+    ASSERT_EQ(y.get(i), x.get(ravel(src, shape)))
+        << shape.str() << " element " << i;
+  }
+}
+
+TEST(KernelsDataMovement, Transpose) {
+  Context ctx = serialContext();
+  for (DType type : {DType::F32, DType::I64, DType::F16, DType::I1}) {
+    checkTranspose(ctx, type, {2, 5, 3, 8}, {0, 2, 1, 3}); // contiguous rows
+    checkTranspose(ctx, type, {37, 21}, {1, 0});           // tiled
+    checkTranspose(ctx, type, {2, 5, 3, 8}, {3, 1, 0, 2});
+    checkTranspose(ctx, type, {4, 1, 6}, {2, 1, 0});
+  }
+  checkTranspose(ctx, DType::F32, {}, {});
+  Context threaded = threadedContext();
+  checkTranspose(threaded, DType::F32, {300, 130}, {1, 0});
+  checkTranspose(threaded, DType::F32, {2, 64, 4, 64}, {0, 2, 1, 3});
+  Shape s;
+  int64_t bad[] = {0, 0};
+  EXPECT_FAILS_WITH(transposeShape(ctx, {2, 3}, bad, s), "not a permutation");
+}
+
+//===----------------------------------------------------------------------===//
+// Concat, split, slice
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsDataMovement, ConcatAndSplit) {
+  Context ctx = serialContext();
+  for (DType type : {DType::F32, DType::I1, DType::I64}) {
+    for (int64_t axis : {0, 1, 2}) {
+      Shape base{2, 3, 4};
+      std::vector<Buf> parts;
+      int64_t sizes[] = {1, 3, 2};
+      for (int i = 0; i < 3; ++i) {
+        Shape s = base;
+        s[int(axis)] = sizes[i];
+        parts.push_back(randomBuf(type, s, unsigned(i + 1)));
+      }
+      std::vector<Tensor> inputs;
+      for (Buf &p : parts)
+        inputs.push_back(p.t());
+      Shape shape;
+      ASSERT_TRUE(concatShape(ctx, inputs.data(), 3, axis, shape));
+      Buf out(type, shape);
+      Tensor ot = out.t();
+      ASSERT_TRUE(concat(ctx, inputs.data(), 3, axis, ot)) << ctx.error;
+      for (int64_t i = 0; i < out.numel(); ++i) {
+        std::vector<int64_t> index = unravel(i, shape);
+        int p = 0;
+        while (index[size_t(axis)] >= sizes[p])
+          index[size_t(axis)] -= sizes[p++];
+        ASSERT_EQ(out.get(i),
+                  parts[size_t(p)].get(ravel(index, parts[size_t(p)].shape)));
+      }
+      Shape pieces[3];
+      ASSERT_TRUE(splitShapes(ctx, shape, axis, sizes, 3, pieces));
+      std::vector<Buf> back;
+      for (const Shape &s : pieces)
+        back.emplace_back(type, s);
+      std::vector<Tensor> outs;
+      for (Buf &b : back)
+        outs.push_back(b.t());
+      ASSERT_TRUE(split(ctx, ot, axis, outs.data(), 3)) << ctx.error;
+      for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(back[size_t(i)].values(), parts[size_t(i)].values());
+    }
+  }
+  Buf a = randomBuf(DType::F32, {2, 3}, 1),
+      b = randomBuf(DType::F32, {3, 3}, 2);
+  Tensor ins[] = {a.t(), b.t()};
+  Shape s;
+  EXPECT_FAILS_WITH(concatShape(ctx, ins, 2, 1, s), "differs from input 0");
+  int64_t sizes[] = {1, 1};
+  Shape outs[2];
+  EXPECT_FAILS_WITH(splitShapes(ctx, {2, 3}, 1, sizes, 2, outs),
+                    "sizes add up to 2");
+}
+
+TEST(KernelsDataMovement, SliceMatchesOnnxSemantics) {
+  Context ctx = serialContext();
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  struct Case {
+    Shape shape;
+    std::vector<int64_t> starts, ends, steps;
+  } cases[] = {
+      {{6, 8}, {1, 0}, {4, big}, {1, 2}},
+      {{6, 8}, {-1, -3}, {-big, 0}, {-1, -2}},
+      {{5, 7, 9}, {0, 2, 0}, {big, 5, 9}, {2, 1, 1}},
+      {{5, 7, 9}, {10, 0, 0}, {20, 7, 9}, {1, 1, 1}}, // empty
+      {{4, 9}, {0, 8}, {4, -big}, {1, -3}},
+      {{4, 9}, {-100, 3}, {100, 4}, {big, 1}}, // huge step, one element
+  };
+  for (DType type : {DType::F32, DType::I1, DType::BF16}) {
+    for (const Case &c : cases) {
+      Shape shape;
+      ASSERT_TRUE(sliceShape(ctx, c.shape, c.starts.data(), c.ends.data(),
+                             c.steps.data(), shape))
+          << ctx.error;
+      // The reference enumerates every index of each dimension.
+      std::vector<std::vector<int64_t>> picked(
+          static_cast<size_t>(c.shape.rank));
+      for (int d = 0; d < c.shape.rank; ++d) {
+        int64_t dim = c.shape[d], step = c.steps[size_t(d)];
+        int64_t start = c.starts[size_t(d)], end = c.ends[size_t(d)];
+        if (start < 0)
+          start += dim;
+        if (end < 0)
+          end = end < -dim ? -1 : end + dim;
+        start = step > 0 ? std::clamp<int64_t>(start, 0, dim)
+                         : std::clamp<int64_t>(start, 0, dim - 1);
+        end = step > 0 ? std::clamp<int64_t>(end, 0, dim)
+                       : std::clamp<int64_t>(end, -1, dim - 1);
+        for (int64_t i = start; step > 0 ? i < end : i > end;) {
+          picked[size_t(d)].push_back(i);
+          if ((step > 0 && i > end - step) || (step < 0 && i < end - step))
+            break;
+          i += step;
+        }
+        ASSERT_EQ(int64_t(picked[size_t(d)].size()), shape[d]) << d;
+      }
+      Buf x = randomBuf(type, c.shape, 4, -100, 100);
+      Buf y(type, shape);
+      Tensor xt = x.t(), yt = y.t();
+      ASSERT_TRUE(
+          slice(ctx, xt, c.starts.data(), c.ends.data(), c.steps.data(), yt))
+          << ctx.error;
+      for (int64_t i = 0; i < y.numel(); ++i) {
+        std::vector<int64_t> index = unravel(i, shape);
+        for (int d = 0; d < shape.rank; ++d)
+          index[size_t(d)] = picked[size_t(d)][size_t(index[size_t(d)])];
+        ASSERT_EQ(y.get(i), x.get(ravel(index, c.shape)));
+      }
+    }
+  }
+  Shape s;
+  int64_t zeros[] = {0, 0}, ones[] = {1, 0};
+  EXPECT_FAILS_WITH(sliceShape(ctx, {2, 3}, zeros, zeros, ones, s),
+                    "step of dimension 1 is zero");
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsGather, AlongAnAxis) {
+  Context ctx = serialContext();
+  for (DType indexType : {DType::I64, DType::I32}) {
+    for (int64_t axis : {0, 1, 2}) {
+      Shape xs{4, 5, 6};
+      Buf x = randomBuf(DType::F16, xs, 2);
+      Buf idx = filled(indexType, {2, 3}, {0, -1, 2, 3, -2, 1});
+      Shape shape;
+      ASSERT_TRUE(gatherShape(ctx, xs, idx.shape, axis, shape));
+      Buf out(DType::F16, shape);
+      Tensor xt = x.t(), it = idx.t(), ot = out.t();
+      ASSERT_TRUE(gather(ctx, xt, it, axis, ot)) << ctx.error;
+      for (int64_t i = 0; i < out.numel(); ++i) {
+        std::vector<int64_t> index = unravel(i, shape);
+        std::vector<int64_t> src;
+        for (int d = 0; d < axis; ++d)
+          src.push_back(index[size_t(d)]);
+        int64_t k =
+            int64_t(idx.get(index[size_t(axis)] * 3 + index[size_t(axis) + 1]));
+        src.push_back(k < 0 ? k + xs[int(axis)] : k);
+        for (int d = int(axis) + 1; d < 3; ++d)
+          src.push_back(index[size_t(d) + 1]);
+        ASSERT_EQ(out.get(i), x.get(ravel(src, xs)));
+      }
+    }
+  }
+  // An embedding lookup on a threaded context.
+  Context threaded = threadedContext();
+  Buf table = randomBuf(DType::F32, {100, 300}, 3);
+  Buf ids = filled(DType::I64, {2, 40}, {});
+  for (int64_t i = 0; i < 80; ++i)
+    ids.as<int64_t>()[i] = (i * 37) % 100;
+  Buf out(DType::F32, {2, 40, 300});
+  Tensor tt = table.t(), it = ids.t(), ot = out.t();
+  ASSERT_TRUE(gather(threaded, tt, it, 0, ot)) << threaded.error;
+  for (int64_t i = 0; i < 80; ++i)
+    ASSERT_EQ(std::memcmp(out.as<float>() + i * 300,
+                          table.as<float>() + ids.as<int64_t>()[i] * 300,
+                          300 * sizeof(float)),
+              0);
+
+  ids.as<int64_t>()[7] = 100;
+  EXPECT_FALSE(gather(threaded, tt, it, 0, ot));
+  EXPECT_EQ(threaded.error, "gather: index 100 (at position 7) is out of "
+                            "range for axis 0 of size 100");
+  ids.as<int64_t>()[7] = -101;
+  EXPECT_FAILS_WITH(gather(ctx, tt, it, 0, ot), "index -101");
+  Buf floatIds = randomBuf(DType::F32, {2}, 1);
+  Tensor ft = floatIds.t();
+  EXPECT_FAILS_WITH(gather(ctx, tt, ft, 0, ot), "indices must be i64 or i32");
+}
+
+TEST(KernelsGather, Elements) {
+  Context ctx = serialContext();
+  Buf x = randomBuf(DType::F32, {3, 5}, 1);
+  Buf idx = filled(DType::I64, {2, 4}, {0, 4, -1, 2, 1, 1, 3, -5});
+  Buf out(DType::F32, {2, 4});
+  Tensor xt = x.t(), it = idx.t(), ot = out.t();
+  ASSERT_TRUE(gatherElements(ctx, xt, it, 1, ot)) << ctx.error;
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 4; ++j) {
+      int64_t k = int64_t(idx.get(i * 4 + j));
+      EXPECT_EQ(out.get(i * 4 + j), x.get(i * 5 + (k < 0 ? k + 5 : k)));
+    }
+  Buf idx0 = filled(DType::I32, {2, 3}, {2, 0, 1, -1, 1, 0});
+  Buf out0(DType::F32, {2, 3});
+  Tensor i0t = idx0.t(), o0t = out0.t();
+  ASSERT_TRUE(gatherElements(ctx, xt, i0t, 0, o0t)) << ctx.error;
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3; ++j) {
+      int64_t k = int64_t(idx0.get(i * 3 + j));
+      EXPECT_EQ(out0.get(i * 3 + j), x.get((k < 0 ? k + 3 : k) * 5 + j));
+    }
+  idx.as<int64_t>()[3] = 5;
+  EXPECT_FAILS_WITH(gatherElements(ctx, xt, it, 1, ot),
+                    "index 5 (at position 3) is out of range");
+}
+
+TEST(KernelsGather, Nd) {
+  Context ctx = serialContext();
+  Shape s;
+  // batch_dims 0: [?, 2] indices pick rows of a [4, 5, 3] input.
+  Buf x = randomBuf(DType::F32, {4, 5, 3}, 1);
+  Buf idx = filled(DType::I64, {3, 2}, {0, 1, 3, -1, 2, 4});
+  ASSERT_TRUE(gatherNdShape(ctx, x.shape, idx.shape, 0, s));
+  EXPECT_EQ(s, (Shape{3, 3}));
+  Buf out(DType::F32, s);
+  Tensor xt = x.t(), it = idx.t(), ot = out.t();
+  ASSERT_TRUE(gatherNd(ctx, xt, it, 0, ot)) << ctx.error;
+  int64_t rows[][2] = {{0, 1}, {3, 4}, {2, 4}};
+  for (int t = 0; t < 3; ++t)
+    for (int c = 0; c < 3; ++c)
+      EXPECT_EQ(out.get(t * 3 + c),
+                x.get((rows[t][0] * 5 + rows[t][1]) * 3 + c));
+  // batch_dims 1: per batch entry, two picks along dim 1.
+  Buf bidx = filled(DType::I32, {4, 2, 1}, {0, 4, 1, 1, 2, 3, -1, 0});
+  ASSERT_TRUE(gatherNdShape(ctx, x.shape, bidx.shape, 1, s));
+  EXPECT_EQ(s, (Shape{4, 2, 3}));
+  Buf bout(DType::F32, s);
+  Tensor bit = bidx.t(), bot = bout.t();
+  ASSERT_TRUE(gatherNd(ctx, xt, bit, 1, bot)) << ctx.error;
+  for (int b = 0; b < 4; ++b)
+    for (int p = 0; p < 2; ++p) {
+      int64_t k = int64_t(bidx.get(b * 2 + p));
+      k = k < 0 ? k + 5 : k;
+      for (int c = 0; c < 3; ++c)
+        EXPECT_EQ(bout.get((b * 2 + p) * 3 + c), x.get((b * 5 + k) * 3 + c));
+    }
+  idx.as<int64_t>()[3] = 5;
+  EXPECT_FAILS_WITH(gatherNd(ctx, xt, it, 0, ot), "out of range");
+  EXPECT_FAILS_WITH(gatherNdShape(ctx, {4, 5}, {3, 3}, 0, s), "does not fit");
+  EXPECT_FAILS_WITH(gatherNdShape(ctx, {4, 5}, {3, 1}, 1, s),
+                    "batch dimension 0 differs");
+}
+
+//===----------------------------------------------------------------------===//
+// Shape, range, top-k
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsValues, ShapeOfAndRange) {
+  Context ctx = serialContext();
+  Buf dims(DType::I64, {3});
+  Tensor dt = dims.t();
+  ASSERT_TRUE(shapeOf(ctx, {2, 0, 7}, dt));
+  EXPECT_EQ(dims.values(), (std::vector<double>{2, 0, 7}));
+
+  struct Case {
+    DType type;
+    double start, limit, delta;
+    std::vector<double> want;
+  } cases[] = {
+      {DType::I64, 0, 5, 1, {0, 1, 2, 3, 4}},
+      {DType::I32, 10, 1, -3, {10, 7, 4}},
+      {DType::I64, 5, 0, 1, {}},
+      {DType::F32, 0.5, 2.0, 0.5, {0.5, 1.0, 1.5}},
+      {DType::BF16, 1, -1, -0.75, {1, 0.25, -0.5}},
+  };
+  for (const Case &c : cases) {
+    Buf start = filled(c.type, {}, {c.start});
+    Buf limit = filled(c.type, {}, {c.limit});
+    Buf delta = filled(c.type, {}, {c.delta});
+    Tensor st = start.t(), lt = limit.t(), dt2 = delta.t();
+    Shape s;
+    ASSERT_TRUE(rangeShape(ctx, st, lt, dt2, s)) << ctx.error;
+    EXPECT_EQ(s, (Shape{int64_t(c.want.size())}));
+    Buf out(c.type, s);
+    Tensor ot = out.t();
+    ASSERT_TRUE(range(ctx, st, lt, dt2, ot)) << ctx.error;
+    EXPECT_EQ(out.values(), c.want);
+  }
+  Buf zero = filled(DType::I64, {}, {0});
+  Tensor zt = zero.t();
+  Shape s;
+  EXPECT_FAILS_WITH(rangeShape(ctx, zt, zt, zt, s), "delta is zero");
+}
+
+TEST(KernelsValues, TopK) {
+  Context ctx = serialContext();
+  Buf x = filled(DType::F32, {2, 6}, {1, 5, 3, 5, 2, 5, -1, -4, 0, -4, 8, 3});
+  for (bool largest : {true, false}) {
+    Buf values(DType::F32, {2, 3}), indices(DType::I64, {2, 3});
+    Tensor xt = x.t(), vt = values.t(), it = indices.t();
+    ASSERT_TRUE(topK(ctx, xt, 3, 1, largest, vt, it)) << ctx.error;
+    if (largest) {
+      EXPECT_EQ(values.values(), (std::vector<double>{5, 5, 5, 8, 3, 0}));
+      EXPECT_EQ(indices.values(), (std::vector<double>{1, 3, 5, 4, 5, 2}));
+    } else {
+      EXPECT_EQ(values.values(), (std::vector<double>{1, 2, 3, -4, -4, -1}));
+      EXPECT_EQ(indices.values(), (std::vector<double>{0, 4, 2, 1, 3, 0}));
+    }
+  }
+  // Axis 0 of an i32 tensor, and a bf16 one.
+  Buf xi = filled(DType::I32, {3, 2}, {4, 1, 9, 1, 2, 7});
+  Buf vi(DType::I32, {2, 2}), ii(DType::I64, {2, 2});
+  Tensor xit = xi.t(), vit = vi.t(), iit = ii.t();
+  ASSERT_TRUE(topK(ctx, xit, 2, 0, true, vit, iit)) << ctx.error;
+  EXPECT_EQ(vi.values(), (std::vector<double>{9, 7, 4, 1}));
+  EXPECT_EQ(ii.values(), (std::vector<double>{1, 2, 0, 0}));
+  Buf xb = randomBuf(DType::BF16, {4, 50}, 3);
+  Buf vb(DType::BF16, {4, 5}), ib(DType::I64, {4, 5});
+  Tensor xbt = xb.t(), vbt = vb.t(), ibt = ib.t();
+  ASSERT_TRUE(topK(ctx, xbt, 5, 1, true, vbt, ibt));
+  std::vector<double> all = xb.values();
+  for (int r = 0; r < 4; ++r) {
+    std::vector<double> row(all.begin() + r * 50, all.begin() + (r + 1) * 50);
+    std::vector<double> sorted = row;
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (int j = 0; j < 5; ++j) {
+      EXPECT_EQ(vb.get(r * 5 + j), sorted[size_t(j)]);
+      EXPECT_EQ(row[size_t(ib.get(r * 5 + j))], sorted[size_t(j)]);
+    }
+  }
+  Shape s;
+  EXPECT_FAILS_WITH(topKShape(ctx, {2, 6}, 7, 1, s), "k = 7 must be in [1, 6]");
+}
+
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+TEST(KernelsFused, RmsNormAndLayerNorm) {
+  for (DType type : {DType::F32, DType::BF16, DType::F16}) {
+    for (bool threaded : {false, true}) {
+      Context ctx = threaded ? threadedContext() : serialContext();
+      Shape shape = threaded ? Shape{64, 4, 100} : Shape{3, 4, 33};
+      for (int64_t axis : {1, 2}) {
+        Shape normalized;
+        for (int d = int(axis); d < 3; ++d)
+          normalized[normalized.rank++] = shape[d];
+        Buf x = randomBuf(type, shape, 1, -2, 4);
+        Buf w = randomBuf(type, normalized, 2);
+        Buf bias = randomBuf(type, normalized, 3);
+        int64_t cols = normalized.numel(), rows = x.numel() / cols;
+        float eps = 1e-5f;
+        std::vector<double> wantRms(size_t(x.numel())),
+            wantLayer(size_t(x.numel()));
+        for (int64_t r = 0; r < rows; ++r) {
+          double sum = 0, squares = 0, centered = 0;
+          for (int64_t j = 0; j < cols; ++j) {
+            sum += x.get(r * cols + j);
+            squares += x.get(r * cols + j) * x.get(r * cols + j);
+          }
+          double mean = sum / cols;
+          for (int64_t j = 0; j < cols; ++j)
+            centered += std::pow(x.get(r * cols + j) - mean, 2);
+          double rms = 1 / std::sqrt(squares / cols + eps);
+          double inv = 1 / std::sqrt(centered / cols + eps);
+          for (int64_t j = 0; j < cols; ++j) {
+            double v = x.get(r * cols + j);
+            wantRms[size_t(r * cols + j)] = v * rms * w.get(j);
+            wantLayer[size_t(r * cols + j)] =
+                (v - mean) * inv * w.get(j) + bias.get(j);
+          }
+        }
+        Buf y(type, shape);
+        Tensor xt = x.t(), wt = w.t(), bt = bias.t(), yt = y.t();
+        ASSERT_TRUE(rmsNorm(ctx, xt, wt, axis, eps, yt)) << ctx.error;
+        EXPECT_LE(relativeL2(y.floats(), wantRms), tolerance(type));
+        ASSERT_TRUE(layerNorm(ctx, xt, wt, &bt, axis, eps, yt)) << ctx.error;
+        EXPECT_LE(relativeL2(y.floats(), wantLayer), tolerance(type));
+      }
+    }
+  }
+  Context ctx = serialContext();
+  Buf x = randomBuf(DType::F32, {2, 8}, 1), w = randomBuf(DType::F32, {7}, 2);
+  Buf y(DType::F32, {2, 8});
+  Tensor xt = x.t(), wt = w.t(), yt = y.t();
+  EXPECT_FAILS_WITH(rmsNorm(ctx, xt, wt, 1, 1e-5f, yt),
+                    "weight has shape [7], expected the normalized shape [8]");
+}
+
+TEST(KernelsFused, Rope) {
+  Context ctx = serialContext();
+  struct Case {
+    Shape x, table;
+    bool interleaved;
+    int64_t rotaryDim;
+  } cases[] = {
+      {{2, 3, 5, 8}, {2, 1, 5, 4}, false, 0},
+      {{2, 3, 5, 8}, {5, 4}, true, 0},
+      {{2, 3, 5, 10}, {1, 1, 5, 3}, false, 6}, // partial rotary
+      {{4, 12}, {4, 2}, true, 4},
+  };
+  for (DType type : {DType::F32, DType::BF16}) {
+    for (const Case &c : cases) {
+      Buf x = randomBuf(type, c.x, 1), cosT = randomBuf(type, c.table, 2),
+          sinT = randomBuf(type, c.table, 3);
+      Buf y(type, c.x);
+      Tensor xt = x.t(), ct = cosT.t(), st = sinT.t(), yt = y.t();
+      ASSERT_TRUE(rope(ctx, xt, ct, st, c.interleaved, c.rotaryDim, yt))
+          << ctx.error;
+      int64_t headDim = c.x[c.x.rank - 1];
+      int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim,
+              half = rotary / 2;
+      Shape lead = c.x, tableLead = c.table;
+      lead.rank -= 1;
+      tableLead.rank -= 1;
+      std::vector<double> want(static_cast<size_t>(x.numel()));
+      for (int64_t r = 0; r < lead.numel(); ++r) {
+        int64_t t = broadcastSource(tableLead, lead, r) * half;
+        const int64_t base = r * headDim;
+        for (int64_t i = 0; i < headDim; ++i)
+          want[size_t(base + i)] = x.get(base + i);
+        for (int64_t i = 0; i < half; ++i) {
+          int64_t a = c.interleaved ? 2 * i : i;
+          int64_t b = c.interleaved ? 2 * i + 1 : i + half;
+          double xa = x.get(base + a), xb = x.get(base + b);
+          double co = cosT.get(t + i), si = sinT.get(t + i);
+          want[size_t(base + a)] = xa * co - xb * si;
+          want[size_t(base + b)] = xb * co + xa * si;
+        }
+      }
+      EXPECT_LE(relativeL2(y.floats(), want), tolerance(type))
+          << c.x.str() << " " << dtypeName(type);
+    }
+  }
+  Buf x = randomBuf(DType::F32, {2, 8}, 1),
+      t = randomBuf(DType::F32, {2, 3}, 2);
+  Buf y(DType::F32, {2, 8});
+  Tensor xt = x.t(), tt = t.t(), yt = y.t();
+  EXPECT_FAILS_WITH(rope(ctx, xt, tt, tt, false, 0, yt), "expected rotary_dim");
+}
+
+struct AttentionCase {
+  int64_t b, h, hkv, sq, skv, d, dv;
+  bool causal;
+  int mask; // 0 none, 1 bool [B, 1, 1, Skv], 2 float [Sq, Skv]
+};
+
+void checkAttention(Context &ctx, DType type, const AttentionCase &c) {
+  Buf q = randomBuf(type, {c.b, c.h, c.sq, c.d}, 1);
+  Buf k = randomBuf(type, {c.b, c.hkv, c.skv, c.d}, 2);
+  Buf v = randomBuf(type, {c.b, c.hkv, c.skv, c.dv}, 3);
+  Buf boolMask = randomBuf(DType::I1, {c.b, 1, 1, c.skv}, 4, 0, 3);
+  Buf floatMask = randomBuf(type, {c.sq, c.skv}, 5);
+  for (int64_t j = 0; j < c.b; ++j)
+    boolMask.set(j * c.skv, 1); // every row keeps a key
+  Buf out(type, {c.b, c.h, c.sq, c.dv});
+  Tensor qt = q.t(), kt = k.t(), vt = v.t(), ot = out.t();
+  Tensor mt = c.mask == 1 ? boolMask.t() : floatMask.t();
+  ASSERT_TRUE(attention(ctx, qt, kt, vt, c.mask ? &mt : nullptr, 0.0f, c.causal,
+                        c.h, c.hkv, ot))
+      << ctx.error;
+  std::vector<double> want(static_cast<size_t>(out.numel()));
+  double scale = 1 / std::sqrt(double(c.d));
+  for (int64_t b = 0; b < c.b; ++b)
+    for (int64_t h = 0; h < c.h; ++h) {
+      int64_t kvh = h / (c.h / c.hkv);
+      for (int64_t i = 0; i < c.sq; ++i) {
+        std::vector<double> s(static_cast<size_t>(c.skv));
+        double mx = -1e300;
+        for (int64_t j = 0; j < c.skv; ++j) {
+          double dot = 0;
+          for (int64_t e = 0; e < c.d; ++e)
+            dot += q.get(((b * c.h + h) * c.sq + i) * c.d + e) *
+                   k.get(((b * c.hkv + kvh) * c.skv + j) * c.d + e);
+          dot *= scale;
+          bool visible = !(c.causal && j > i + c.skv - c.sq);
+          if (c.mask == 1)
+            visible = visible && boolMask.get(b * c.skv + j) != 0;
+          if (c.mask == 2)
+            dot += floatMask.get(i * c.skv + j);
+          s[size_t(j)] = visible ? dot : -INFINITY;
+          mx = std::max(mx, s[size_t(j)]);
+        }
+        double sum = 0;
+        for (double &x : s) {
+          x = std::exp(x - mx);
+          sum += x;
+        }
+        for (int64_t e = 0; e < c.dv; ++e) {
+          double acc = 0;
+          for (int64_t j = 0; j < c.skv; ++j)
+            acc += s[size_t(j)] *
+                   v.get(((b * c.hkv + kvh) * c.skv + j) * c.dv + e);
+          want[size_t(((b * c.h + h) * c.sq + i) * c.dv + e)] = acc / sum;
+        }
+      }
+    }
+  EXPECT_LE(relativeL2(out.floats(), want), tolerance(type))
+      << dtypeName(type) << " causal " << c.causal << " mask " << c.mask;
+}
+
+TEST(KernelsFused, Attention) {
+  Context ctx = serialContext();
+  const AttentionCase cases[] = {
+      {1, 4, 4, 9, 9, 16, 16, false, 0}, {2, 4, 2, 7, 12, 8, 12, true, 0},
+      {2, 6, 1, 5, 5, 8, 8, false, 1},   {1, 2, 2, 6, 10, 16, 8, true, 2},
+      {2, 4, 2, 1, 20, 32, 32, true, 1}, // decoding step
+  };
+  for (const AttentionCase &c : cases) {
+    checkAttention(ctx, DType::F32, c);
+    checkAttention(ctx, DType::BF16, c);
+  }
+  Context threaded = threadedContext();
+  checkAttention(threaded, DType::F32, {2, 8, 4, 40, 40, 32, 32, true, 1});
+
+  Buf q = randomBuf(DType::F32, {1, 4, 3, 8}, 1);
+  Buf k = randomBuf(DType::F32, {1, 3, 3, 8}, 2);
+  Buf out(DType::F32, {1, 4, 3, 8});
+  Tensor qt = q.t(), kt = k.t(), ot = out.t();
+  EXPECT_FAILS_WITH(attention(ctx, qt, kt, kt, nullptr, 0, false, 4, 3, ot),
+                    "positive multiple");
+  EXPECT_FAILS_WITH(attention(ctx, qt, kt, kt, nullptr, 0, false, 4, 2, ot),
+                    "do not fit");
+  Buf k2 = randomBuf(DType::F32, {1, 2, 3, 8}, 2);
+  Buf mask = randomBuf(DType::I1, {2, 1, 1, 3}, 3);
+  Tensor k2t = k2.t(), mt = mask.t();
+  EXPECT_FAILS_WITH(attention(ctx, qt, k2t, k2t, &mt, 0, false, 4, 2, ot),
+                    "mask shape [2, 1, 1, 3] does not broadcast");
+}
+
+} // namespace
