@@ -13,6 +13,7 @@
 #define KESTREL_CODEGEN_CPU_KERNELS_ATTENTION_H
 
 #include "codegen/cpu/kernels/Gemm.h"
+#include "codegen/cpu/kernels/VectorMath.h"
 
 #include <cmath>
 #include <limits>
@@ -95,10 +96,10 @@ inline void attentionF32(const AttentionShape &s, const float *q,
           continue;
         }
         // Rescale what was accumulated under the old max.
-        float correction = std::exp(rowMax[i] - newMax);
+        float correction = expApprox(rowMax[i] - newMax);
         float sum = 0.0f;
         for (int64_t j = 0; j < cols; ++j) {
-          row[j] = std::exp(row[j] - newMax);
+          row[j] = expApprox(row[j] - newMax);
           sum += row[j];
         }
         rowSum[i] = rowSum[i] * correction + sum;

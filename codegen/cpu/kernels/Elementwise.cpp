@@ -10,6 +10,7 @@
 
 #include "codegen/cpu/kernels/ElementTypes.h"
 #include "codegen/cpu/kernels/StridedLoops.h"
+#include "codegen/cpu/kernels/VectorMath.h"
 
 namespace kestrel::cpu {
 
@@ -126,7 +127,7 @@ void unaryF32(UnaryOp op, const float *x, float *y, int64_t n) {
     break;
   case UnaryOp::Exp:
     for (int64_t i = 0; i < n; ++i)
-      y[i] = std::exp(x[i]);
+      y[i] = expApprox(x[i]);
     break;
   case UnaryOp::Log:
     for (int64_t i = 0; i < n; ++i)
@@ -134,11 +135,11 @@ void unaryF32(UnaryOp op, const float *x, float *y, int64_t n) {
     break;
   case UnaryOp::Erf:
     for (int64_t i = 0; i < n; ++i)
-      y[i] = std::erf(x[i]);
+      y[i] = erfApprox(x[i]);
     break;
   case UnaryOp::Tanh:
     for (int64_t i = 0; i < n; ++i)
-      y[i] = std::tanh(x[i]);
+      y[i] = tanhApprox(x[i]);
     break;
   case UnaryOp::Sin:
     for (int64_t i = 0; i < n; ++i)
@@ -150,23 +151,23 @@ void unaryF32(UnaryOp op, const float *x, float *y, int64_t n) {
     break;
   case UnaryOp::Sigmoid:
     for (int64_t i = 0; i < n; ++i)
-      y[i] = 1.0f / (1.0f + std::exp(-x[i]));
+      y[i] = 1.0f / (1.0f + expApprox(-x[i]));
     break;
   case UnaryOp::Silu:
     // x / (1 + e^-x) rather than x * sigmoid(x): -inf gives -0, not NaN.
     for (int64_t i = 0; i < n; ++i)
-      y[i] = x[i] / (1.0f + std::exp(-x[i]));
+      y[i] = x[i] / (1.0f + expApprox(-x[i]));
     break;
   case UnaryOp::Gelu:
     for (int64_t i = 0; i < n; ++i)
-      y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+      y[i] = 0.5f * x[i] * (1.0f + erfApprox(x[i] * 0.70710678118654752f));
     break;
   case UnaryOp::GeluTanh:
     for (int64_t i = 0; i < n; ++i) {
       float v = x[i];
       y[i] = 0.5f * v *
              (1.0f +
-              std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+              tanhApprox(0.79788456080286536f * (v + 0.044715f * v * v * v)));
     }
     break;
   case UnaryOp::Not:
@@ -318,9 +319,23 @@ bool arithmetic(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
     case BinaryOp::Div:
       run([](float x, float y) { return x / y; });
       break;
-    case BinaryOp::Pow:
-      run([](float x, float y) { return std::pow(x, y); });
+    case BinaryOp::Pow: {
+      // A constant exponent of 2 (RMS norms' x^2) or 1 needs no powf: x*x
+      // rounds once, to the value a correctly rounded powf(x, 2) gives.
+      float exponent = 0;
+      bool scalar = b.numel() == 1;
+      if (scalar)
+        exponent = toF32(*static_cast<const T *>(b.data));
+      if (scalar && exponent == 2.0f)
+        run([](float x, float) { return x * x; });
+      else if (scalar && exponent == 3.0f) // GPT-2's GELU; two roundings
+        run([](float x, float) { return x * x * x; });
+      else if (scalar && exponent == 1.0f)
+        run([](float x, float) { return x; });
+      else
+        run([](float x, float y) { return std::pow(x, y); });
       break;
+    }
     case BinaryOp::Max:
       run([](float x, float y) { return maxNaN(x, y); });
       break;

@@ -116,6 +116,103 @@ inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
   }
 }
 
+/// Few rows and B contiguous along N (B = W as stored, or activations): an
+/// MR' x 64 block of C stays in registers while K streams rows of B, with
+/// no packing; rows are taken four at a time so that B is read once per
+/// four rows of A.
+template <int64_t Rows>
+inline void skinnyRowsAxpyBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
+                                int64_t ldc, bool accumulate, int64_t i0,
+                                int64_t j0, int64_t width) {
+  constexpr int64_t kW = 64;
+  float acc[Rows][kW] = {};
+  const float *arow[Rows];
+  for (int64_t r = 0; r < Rows; ++r)
+    arow[r] = a.data + (i0 + r) * a.rowStride;
+  if (width == kW) {
+    for (int64_t k = 0; k < K; ++k) {
+      const float *__restrict brow = b.data + k * b.rowStride + j0;
+#pragma GCC unroll 4
+      for (int64_t r = 0; r < Rows; ++r) {
+        float ark = arow[r][k * a.colStride];
+#pragma GCC ivdep
+        for (int64_t j = 0; j < kW; ++j)
+          acc[r][j] += ark * brow[j];
+      }
+    }
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
+      const float *__restrict brow = b.data + k * b.rowStride + j0;
+      for (int64_t r = 0; r < Rows; ++r) {
+        float ark = arow[r][k * a.colStride];
+        for (int64_t j = 0; j < width; ++j)
+          acc[r][j] += ark * brow[j];
+      }
+    }
+  }
+  for (int64_t r = 0; r < Rows; ++r) {
+    float *row = c + (i0 + r) * ldc + j0;
+    for (int64_t j = 0; j < width; ++j)
+      row[j] = accumulate ? row[j] + acc[r][j] : acc[r][j];
+  }
+}
+
+inline void skinnyRowsAxpy(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
+                           float *c, int64_t ldc, bool accumulate, int64_t j0,
+                           int64_t j1) {
+  constexpr int64_t kW = 64;
+  for (int64_t j = j0; j < j1; j += kW) {
+    int64_t width = std::min(kW, j1 - j);
+    int64_t i = 0;
+    for (; i + 4 <= M; i += 4)
+      skinnyRowsAxpyBlock<4>(K, a, b, c, ldc, accumulate, i, j, width);
+    for (; i + 2 <= M; i += 2)
+      skinnyRowsAxpyBlock<2>(K, a, b, c, ldc, accumulate, i, j, width);
+    for (; i < M; ++i)
+      skinnyRowsAxpyBlock<1>(K, a, b, c, ldc, accumulate, i, j, width);
+  }
+}
+
+/// Few columns (matrix-vector products, N <= 4) with A contiguous along K:
+/// each output is a dot product of a row of A with a column of B (copied
+/// contiguous first when B is not).
+inline void skinnyColsDot(int64_t N, int64_t K, MatrixRef a, MatrixRef b,
+                          float *c, int64_t ldc, bool accumulate, int64_t i0,
+                          int64_t i1) {
+  thread_local std::vector<float> columns;
+  if (columns.size() < static_cast<size_t>(N * K))
+    columns.resize(N * K);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      columns[n * K + k] = b.at(k, n);
+  for (int64_t i = i0; i < i1; ++i) {
+    const float *x = a.data + i * a.rowStride;
+    for (int64_t n = 0; n < N; ++n) {
+      const float *w = columns.data() + n * K;
+      float partial[16] = {};
+      int64_t k = 0;
+      for (; k + 16 <= K; k += 16)
+#pragma GCC ivdep
+        for (int64_t l = 0; l < 16; ++l)
+          partial[l] += x[k + l] * w[k + l];
+      float sum = 0;
+      for (int64_t l = 0; l < 16; ++l)
+        sum += partial[l];
+      for (; k < K; ++k)
+        sum += x[k] * w[k];
+      c[i * ldc + n] = accumulate ? c[i * ldc + n] + sum : sum;
+    }
+  }
+}
+
+/// Grow-only per-thread scratch for packed panels (never zeroed: packing
+/// writes every element it later reads, padding included).
+inline float *scratch(std::vector<float> &buffer, size_t count) {
+  if (buffer.size() < count)
+    buffer.resize(count);
+  return buffer.data();
+}
+
 } // namespace gemm_detail
 
 /// C[M x N] (row-major, leading dimension ldc) = A[M x K] · B[K x N], plus
@@ -142,23 +239,41 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     });
     return;
   }
+  if (N <= 4 && a.colStride == 1) {
+    constexpr int64_t kRows = 64;
+    parallel((M + kRows - 1) / kRows, [&](int64_t task) {
+      skinnyColsDot(N, K, a, b, c, ldc, accumulate, task * kRows,
+                    std::min(M, (task + 1) * kRows));
+    });
+    return;
+  }
+  if (M <= 16 && b.colStride == 1) {
+    constexpr int64_t kColumns = 256;
+    parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
+      skinnyRowsAxpy(M, K, a, b, c, ldc, accumulate, task * kColumns,
+                     std::min(N, (task + 1) * kColumns));
+    });
+    return;
+  }
   int64_t nBlocks = (N + kNC - 1) / kNC;
   int64_t mBlocks = (M + kMC - 1) / kMC;
   parallel(nBlocks * mBlocks, [&](int64_t task) {
     int64_t j0 = (task % nBlocks) * kNC, i0 = (task / nBlocks) * kMC;
     int64_t nc = std::min(kNC, N - j0), mc = std::min(kMC, M - i0);
-    std::vector<float> bPack(((nc + kNR - 1) / kNR) * kNR * kKC);
-    std::vector<float> aPack(((mc + kMR - 1) / kMR) * kMR * kKC);
+    thread_local std::vector<float> bBuffer, aBuffer;
+    int64_t kMax = std::min(kKC, K);
+    float *bPack = scratch(bBuffer, ((nc + kNR - 1) / kNR) * kNR * kMax);
+    float *aPack = scratch(aBuffer, ((mc + kMR - 1) / kMR) * kMR * kMax);
     for (int64_t k0 = 0; k0 < K; k0 += kKC) {
       int64_t kc = std::min(kKC, K - k0);
       bool acc = accumulate || k0 > 0;
-      packPanels<kNR>(b, k0, kc, j0, nc, bPack.data());
+      packPanels<kNR>(b, k0, kc, j0, nc, bPack);
       packPanels<kMR>({a.data, a.colStride, a.rowStride}, k0, kc, i0, mc,
-                      aPack.data());
+                      aPack);
       for (int64_t jp = 0; jp < nc; jp += kNR)
         for (int64_t ip = 0; ip < mc; ip += kMR)
-          microKernel(kc, aPack.data() + (ip / kMR) * kc * kMR,
-                      bPack.data() + (jp / kNR) * kc * kNR,
+          microKernel(kc, aPack + (ip / kMR) * kc * kMR,
+                      bPack + (jp / kNR) * kc * kNR,
                       c + (i0 + ip) * ldc + j0 + jp, ldc,
                       std::min(kMR, mc - ip), std::min(kNR, nc - jp), acc);
     }

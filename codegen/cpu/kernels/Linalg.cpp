@@ -13,6 +13,7 @@
 #include "codegen/cpu/kernels/Gemm.h"
 #include "codegen/cpu/kernels/Normalization.h"
 #include "codegen/cpu/kernels/StridedLoops.h"
+#include "codegen/cpu/kernels/VectorMath.h"
 
 namespace kestrel::cpu {
 
@@ -198,7 +199,7 @@ void softmaxColumnsF32(int64_t n, int64_t inner, const float *x, float *y,
       mx[j] = std::max(mx[j], x[a * inner + j]);
   for (int64_t a = 0; a < n; ++a)
     for (int64_t j = 0; j < inner; ++j) {
-      float e = std::exp(x[a * inner + j] - mx[j]);
+      float e = expApprox(x[a * inner + j] - mx[j]);
       sum[j] += e;
       if (!logSoftmax)
         y[a * inner + j] = e;

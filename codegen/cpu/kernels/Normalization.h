@@ -12,6 +12,7 @@
 #define KESTREL_CODEGEN_CPU_KERNELS_NORMALIZATION_H
 
 #include "codegen/cpu/kernels/Gemm.h"
+#include "codegen/cpu/kernels/VectorMath.h"
 
 #include <cmath>
 #include <limits>
@@ -30,7 +31,7 @@ inline void softmaxRowsF32(int64_t rows, int64_t cols, const float *x, float *y,
       mx = std::max(mx, in[j]);
     float sum = 0.0f;
     for (int64_t j = 0; j < cols; ++j) {
-      float e = std::exp(in[j] - mx);
+      float e = expApprox(in[j] - mx);
       sum += e;
       if (!logSoftmax)
         out[j] = e;

@@ -90,7 +90,14 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{3, 2000, 17, false, false, false},
                       // Few rows with W^T operands take the dot-product path.
                       Case{1, 700, 333, false, true, false},
-                      Case{4, 300, 1024, false, true, true}),
+                      Case{4, 300, 1024, false, true, true},
+                      // Matrix-vector products take the column-dot path,
+                      // few rows with row-major B the register-block path.
+                      Case{128, 1, 64, false, false, false},
+                      Case{300, 3, 70, false, true, true},
+                      Case{5, 5, 16, false, false, false},
+                      Case{16, 130, 64, true, false, true},
+                      Case{11, 67, 200, false, false, false}),
     caseName);
 
 TEST(Gemm, EmptyKZeroesOrKeepsC) {
