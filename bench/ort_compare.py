@@ -209,6 +209,26 @@ def ort_round(sess, feeds, runs, warmup):
     return statistics.median(times)
 
 
+def ort_call_floor(threads, runs, warmup):
+    """Median ms of InferenceSession.run on an Identity model over a [2, 8]
+    int64 tensor: the per-call cost of ORT's Python API and session, which
+    the ORT column includes and kestrel-run's (C, in-process) does not."""
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.INT64, [2, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.INT64, [2, 8])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])],
+                              "floor", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              ir_version=8)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), opts,
+                                providers=["CPUExecutionProvider"])
+    feeds = {"x": np.zeros((2, 8), dtype=np.int64)}
+    return ort_round(sess, feeds, runs, warmup)
+
+
 def kestrel_cmd(args, out_dir, name, inputs):
     cmd = [args.kestrel_run, out_dir, "--name", name,
            "--threads", str(args.threads)]
@@ -494,6 +514,11 @@ def print_markdown(args, argv, results):
           "only, measured inside kestrel-run.")
     print(f"- Check: kestrel-run --expect against the fixture's output.npy "
           f"(rtol {args.rtol:g}, atol {args.atol:g}).")
+    floor = ort_call_floor(args.threads, 2000, 50)
+    print(f"- ORT's per-call floor through its Python API (an Identity "
+          f"model on a [2, 8] tensor, timed the same way): {floor:.3f} ms. "
+          "It is part of every ORT time above it and has no counterpart in "
+          "the Kestrel column; the ratios do not subtract it.")
     print()
     table(RUN_HEADER, table_rows(results))
     print()
