@@ -124,6 +124,7 @@ struct kestrel_session {
   AlignedBuffer arena;
   std::vector<int64_t> plannedSizes; ///< arena value sizes of the last plan
   std::vector<int64_t> offsets;      ///< per value (Arena values only)
+  int64_t plannedArenaBytes = -1;    ///< -1 until the first plan
   std::vector<std::unique_ptr<AlignedBuffer>> outputBuffers;
   std::vector<std::vector<int64_t>> outputShapes;
   bool haveOutputs = false;
@@ -331,15 +332,14 @@ kestrel_status placeValues(kestrel_session *session) {
       buffers.push_back({bytes, def->values[i].first, def->values[i].last});
       ids.push_back(i);
     }
-    if (sizes != session->plannedSizes || session->offsets.empty()) {
-      arenaBytes = planArena(buffers);
+    if (sizes != session->plannedSizes || session->plannedArenaBytes < 0) {
+      session->plannedArenaBytes = planArena(buffers);
       session->offsets.assign(def->numValues, 0);
       for (size_t k = 0; k < ids.size(); ++k)
         session->offsets[ids[k]] = buffers[k].offset;
-      session->offsets.push_back(arenaBytes); // the last entry: arena size
       session->plannedSizes = std::move(sizes);
     }
-    arenaBytes = session->offsets.back();
+    arenaBytes = session->plannedArenaBytes;
   }
   if (!session->arena.reserve(static_cast<size_t>(arenaBytes)))
     return fail(KESTREL_ERROR_OUT_OF_MEMORY,

@@ -15,9 +15,12 @@
 #include "passes/Pipeline.h"
 #include "runtime/WeightsFile.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
@@ -46,7 +49,8 @@ enum class Emit { Import, Mlir, Source, Lib };
 enum class Target { Cpu, Cuda };
 
 cl::OptionCategory category("kestrelc options");
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+cl::opt<std::string> inputPath(cl::Positional,
+                               cl::desc("<model.onnx | module.mlir>"),
                                cl::cat(category));
 cl::opt<std::string>
     outputPath("o",
@@ -365,7 +369,8 @@ int main(int argc, char **argv) {
   }
 
   MLIRContext context;
-  context.loadDialect<kestrel::KestrelDialect, func::FuncDialect>();
+  context.loadDialect<kestrel::KestrelDialect, func::FuncDialect,
+                      arith::ArithDialect, math::MathDialect>();
   context.printOpOnDiagnostic(false);
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
     printDiagnostic(diag);
@@ -404,8 +409,22 @@ int main(int argc, char **argv) {
     };
 
   Clock::time_point start = Clock::now();
-  OwningOpRef<ModuleOp> module =
-      kestrel::onnx_frontend::importOnnxFile(context, inputPath, options);
+  // A .mlir input (kestrel dialect, e.g. from --emit=import) skips the
+  // importer; it carries no weight data, so only weight-free modules
+  // compile to a library from it.
+  bool mlirInput = StringRef(inputPath).ends_with(".mlir");
+  OwningOpRef<ModuleOp> module;
+  if (mlirInput) {
+    if (!inputShapes.empty()) {
+      llvm::errs() << "kestrelc: error: --input-shape applies to ONNX models, "
+                      "not to .mlir input\n";
+      return 1;
+    }
+    module = parseSourceFile<ModuleOp>(inputPath, &context);
+  } else {
+    module =
+        kestrel::onnx_frontend::importOnnxFile(context, inputPath, options);
+  }
   if (!module)
     return 1;
   double importSeconds = secondsSince(start);
@@ -460,8 +479,11 @@ int main(int argc, char **argv) {
   for (const std::string &weight : emitted->weights) {
     auto it = weightData.find(weight);
     if (it == weightData.end()) {
-      llvm::errs() << "kestrelc: error: no data for weight '" << weight
-                   << "'\n";
+      llvm::errs() << "kestrelc: error: no data for weight '" << weight << "'"
+                   << (mlirInput ? " (a .mlir input carries no weights; "
+                                   "compile the ONNX model instead)"
+                                 : "")
+                   << "\n";
       return 1;
     }
     auto type = cast<RankedTensorType>(it->second.getType());

@@ -1,0 +1,30 @@
+// kestrelc's compile flags: wrong values give a clear error and exit 1.
+// RUN: not kestrelc %s --emit=lib 2>&1 | FileCheck %s --check-prefix=NOOUT
+// NOOUT: kestrelc: error: --emit=lib needs an output directory: -o OUTDIR
+// RUN: not kestrelc %s -o %t --name 9lives 2>&1 | FileCheck %s --check-prefix=NAME
+// NAME: kestrelc: error: --name '9lives' is not a C identifier
+// RUN: not kestrelc %s -o %t --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: kestrelc: error: --target=cuda is not available in this version; use --target=cpu
+// RUN: not kestrelc %s -o %t --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: Cannot find option named 'tpu'
+// RUN: not kestrelc %s -o %t --dim-range seq=9:1 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: kestrelc: error: --dim-range expects NAME=MIN:MAX with 0 <= MIN <= MAX, got 'seq=9:1'
+// RUN: not kestrelc %s -o %t --dim-range batch=1:4 2>&1 | FileCheck %s --check-prefix=NODIM
+// NODIM: error: --dim-range names 'batch', which is no symbolic dim of the model's inputs
+// RUN: not kestrelc %s -o %t --input-shape x=4 2>&1 | FileCheck %s --check-prefix=SHAPE
+// SHAPE: kestrelc: error: --input-shape applies to ONNX models, not to .mlir input
+// RUN: kestrelc --help | FileCheck %s --check-prefix=HELP
+// HELP-DAG: --emit=<value>
+// HELP-DAG: --target=<value>
+// HELP-DAG: --name=<NAME>
+// HELP-DAG: --stats
+// HELP-DAG: --dim-range=<name=min:max>
+// HELP-DAG: --cxx=<path>
+// HELP-DAG: -o <path>
+
+module {
+  func.func @main(%x: tensor<?xf32> {kestrel.name = "x", kestrel.dim_names = ["seq"]}) -> (tensor<?xf32> {kestrel.name = "y"}) {
+    %y = kestrel.exp %x : (tensor<?xf32>) -> tensor<?xf32>
+    return %y : tensor<?xf32>
+  }
+}
