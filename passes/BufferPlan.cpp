@@ -32,6 +32,8 @@ const char *storageName(ValueStorage storage) {
 }
 
 int64_t staticTensorBytes(RankedTensorType type) {
+  if (!type.getElementType().isIntOrFloat())
+    return -1;
   int64_t bits = type.getElementTypeBitWidth();
   return type.getNumElements() * (bits == 1 ? 1 : bits / 8);
 }
@@ -68,7 +70,7 @@ FailureOr<BufferPlan> planBuffers(func::FuncOp func) {
     p.value = v;
     p.storage = storage;
     p.index = index;
-    if (type.hasStaticShape())
+    if (type.hasStaticShape() && type.getElementType().isIntOrFloat())
       p.bytes = staticTensorBytes(type);
     plan.ids[v] = plan.values.size();
     plan.values.push_back(p);

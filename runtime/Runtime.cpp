@@ -72,6 +72,11 @@ public:
     capacity = rounded;
     return true;
   }
+  /// Whether [p, p + bytes) overlaps the buffer.
+  bool overlaps(const void *p, size_t bytes) const {
+    auto *b = static_cast<const uint8_t *>(p);
+    return ptr && b < ptr + capacity && b + bytes > ptr;
+  }
   uint8_t *data() {
     // Zero-size tensors still get a valid, aligned pointer.
     if (!ptr)
@@ -120,6 +125,9 @@ struct kestrel_session {
     Shape shape;
   };
   std::vector<Binding> inputs;
+  /// Inputs bound to a previous run's outputs (decode loops feed them back)
+  /// are copied first: this run may reallocate or overwrite those buffers.
+  std::vector<std::vector<uint8_t>> inputCopies;
 
   AlignedBuffer arena;
   std::vector<int64_t> plannedSizes; ///< arena value sizes of the last plan
@@ -182,7 +190,6 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
                          const kestrel_options *options, void *library,
                          kestrel_model **outModel) {
   auto model = std::make_unique<kestrel_model>();
-  model->library = library;
   model->def = def;
   if (kestrel_status s = checkDef(def))
     return s;
@@ -281,6 +288,8 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
   model->outputInfo.resize(def->numOutputs);
   for (int32_t i = 0; i < def->numOutputs; ++i)
     fillInfo(def, def->outputs[i], model->outputInfo[i]);
+  // Owned from here on: on failure above, the caller still owns it.
+  model->library = library;
   *outModel = model.release();
   return KESTREL_OK;
 }
@@ -387,6 +396,17 @@ bool Exec::setShape(int32_t value, const cpu::Shape &shape,
       return ctx.fail("value %" + std::to_string(value) + " has shape " +
                       shape.str() + " where the compiled model expects " +
                       declared.str() + " (-1: any)");
+  uint64_t count = 1;
+  for (int i = 0; i < shape.rank; ++i) {
+    if (shape.dims[i] < 0)
+      return ctx.fail("value %" + std::to_string(value) + " has shape " +
+                      shape.str() + " with a negative dim");
+    if (shape.dims[i] != 0 &&
+        count > (uint64_t(1) << 58) / uint64_t(shape.dims[i]))
+      return ctx.fail("value %" + std::to_string(value) + " would have shape " +
+                      shape.str() + ", which is too large");
+    count *= uint64_t(shape.dims[i]);
+  }
   v[value].shape = shape;
   return true;
 }
@@ -537,9 +557,15 @@ kestrel_status kestrel_model_open_dir(const char *dir, const char *name,
     return fail(KESTREL_ERROR_IO, "%s does not define %s()", libPath.c_str(),
                 symbol.c_str());
   }
+  const kestrel_model_def *def = entry();
+  if (!def) {
+    dlclose(library);
+    return fail(KESTREL_ERROR_INVALID_ARGUMENT, "%s: %s() returned NULL",
+                libPath.c_str(), symbol.c_str());
+  }
   try {
     kestrel_status s =
-        openModel(entry(), weightsPath.c_str(), options, library, out_model);
+        openModel(def, weightsPath.c_str(), options, library, out_model);
     if (s != KESTREL_OK && !*out_model)
       dlclose(library);
     return s;
@@ -615,6 +641,7 @@ kestrel_status kestrel_session_create(kestrel_model *model,
         exec.v[i] = model->constantTensors[desc.index];
     }
     session->inputs.resize(def->numInputs);
+    session->inputCopies.resize(def->numInputs);
     for (int32_t i = 0; i < def->numOutputs; ++i)
       session->outputBuffers.push_back(std::make_unique<AlignedBuffer>());
     session->outputShapes.resize(def->numOutputs);
@@ -742,8 +769,18 @@ kestrel_status kestrel_session_run(kestrel_session *session) {
     Tensor &t = exec.v[in.value];
     t.data = const_cast<void *>(binding.data);
     t.shape = binding.shape;
+    size_t bytes = t.bytes();
+    for (const auto &out : session->outputBuffers)
+      if (bytes && out->overlaps(binding.data, bytes)) {
+        std::vector<uint8_t> &copy = session->inputCopies[i];
+        copy.assign(static_cast<const uint8_t *>(binding.data),
+                    static_cast<const uint8_t *>(binding.data) + bytes);
+        t.data = copy.data();
+        break;
+      }
+    alignas(64) static const uint8_t kEmpty[64] = {};
     if (!t.data)
-      t.data = session->arena.data(); // zero-size input
+      t.data = const_cast<uint8_t *>(kEmpty); // zero-size input, never read
   }
 
   try {
@@ -758,6 +795,8 @@ kestrel_status kestrel_session_run(kestrel_session *session) {
                   exec.ctx.error.c_str());
   } catch (const std::bad_alloc &) {
     return fail(KESTREL_ERROR_OUT_OF_MEMORY, "%s: out of memory", def->name);
+  } catch (const std::exception &e) {
+    return fail(KESTREL_ERROR_INTERNAL, "%s: %s", def->name, e.what());
   }
 
   // Outputs not computed in place (returned twice, or an input, constant,

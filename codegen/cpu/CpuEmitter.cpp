@@ -11,6 +11,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 using namespace mlir;
@@ -44,7 +45,9 @@ std::string cString(StringRef s) {
     if (c == '"' || c == '\\')
       out += '\\';
     if (static_cast<unsigned char>(c) < 0x20) {
-      out += llvm::formatv("\\{0:o3}", static_cast<unsigned>(c)).str();
+      char octal[5];
+      std::snprintf(octal, sizeof(octal), "\\%03o", static_cast<unsigned>(c));
+      out += octal;
       continue;
     }
     out += c;
@@ -136,8 +139,11 @@ std::string Emitter::describe(Operation *op) const {
 
 LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
   llvm::raw_string_ostream cs(code);
-  bool allStatic =
-      llvm::all_of(op->getResults(), [&](Value r) { return isStaticShape(r); });
+  // A reshape whose result is static but whose input is not still checks
+  // the element count at run time (an alias has no kernel to do it).
+  bool allStatic = llvm::all_of(op->getResults(),
+                                [&](Value r) { return isStaticShape(r); }) &&
+                   !(isa<ReshapeOp>(op) && !isStaticShape(op->getOperand(0)));
   if (allStatic) {
     for (Value r : op->getResults())
       cs << "  " << ref(r) << ".shape = " << declared(r) << ";\n";
