@@ -42,6 +42,40 @@ def InferShapes : Pass<"kestrel-infer-shapes", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Phase 2: fusion
+//===----------------------------------------------------------------------===//
+
+def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
+  let summary = "Fuse RMS normalization chains into kestrel.rms_norm";
+  let description = [{
+    Rewrites the RMSNorm chains exporters write,
+    `x * rsqrt(mean(x^2) + eps) * w`, into one `kestrel.rms_norm`. The
+    square is `pow(x, 2)` or `x * x`; the mean runs over trailing dims with
+    keepdims; eps is a scalar constant added on either side; the reciprocal
+    square root is `rsqrt`, `reciprocal(sqrt)`, `1 / sqrt` or a division of
+    x by the `sqrt`; the optional scale `w` is a multiplication by a tensor of exactly
+    the normalized dims (without one, the weight is a splat 1). Every
+    intermediate must have no other user; chains that do not match stay as
+    they are (`--debug-only=kestrel-fuse-norms` says why).
+
+    Example:
+    ```mlir
+    // Before:
+    %s = kestrel.pow %x, %two : (tensor<?x64xf32>, tensor<f32>) -> tensor<?x64xf32>
+    %m = kestrel.reduce_mean %s {axes = array<i64: 1>} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+    %a = kestrel.add %m, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+    %r = kestrel.rsqrt %a : (tensor<?x1xf32>) -> tensor<?x1xf32>
+    %n = kestrel.mul %x, %r : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf32>
+    %y = kestrel.mul %w, %n : (tensor<64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    // After:
+    %y = kestrel.rms_norm %x, %w {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
+        : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Phase 3: buffers
 //===----------------------------------------------------------------------===//
 

@@ -4,6 +4,7 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace kestrel {
@@ -13,6 +14,8 @@ void buildCompilePipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createInferShapes());
+  pm.addNestedPass<mlir::func::FuncOp>(createFuseNorms());
+  pm.addPass(mlir::createCanonicalizerPass());
 }
 
 } // namespace kestrel

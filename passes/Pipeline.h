@@ -8,7 +8,8 @@ namespace kestrel {
 
 /// The graph pipeline every compile runs between import and code
 /// generation: shape refinement, canonicalization (folding shape
-/// sub-graphs, dead code), CSE, and shape refinement again.
+/// sub-graphs, dead code), CSE, shape refinement again, then fusion
+/// (kestrel-fuse-norms) and a final cleanup.
 void buildCompilePipeline(mlir::OpPassManager &pm);
 
 } // namespace kestrel
