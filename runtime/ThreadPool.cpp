@@ -2,6 +2,8 @@
 
 #include "runtime/ThreadPool.h"
 
+#include <utility>
+
 namespace kestrel::runtime {
 
 namespace {
@@ -29,8 +31,17 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::runTasks() {
   insideTask = true;
   for (int64_t i = nextTask.fetch_add(1); i < taskCount;
-       i = nextTask.fetch_add(1))
-    (*body)(i);
+       i = nextTask.fetch_add(1)) {
+    try {
+      (*body)(i);
+    } catch (...) {
+      // Kept for the caller; the remaining tasks still run (and the job
+      // still ends) so that no thread is left inside `body`.
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!error)
+        error = std::current_exception();
+    }
+  }
   insideTask = false;
 }
 
@@ -73,6 +84,11 @@ void ThreadPool::parallelFor(int64_t n,
   std::unique_lock<std::mutex> lock(mutex);
   finished.wait(lock, [&] { return activeWorkers == 0; });
   body = nullptr;
+  if (error) {
+    std::exception_ptr thrown = std::exchange(error, nullptr);
+    lock.unlock();
+    std::rethrow_exception(thrown);
+  }
 }
 
 } // namespace kestrel::runtime

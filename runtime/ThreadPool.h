@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -20,7 +21,9 @@ namespace kestrel::runtime {
 
 /// Thread safety: parallelFor may be called from several threads; their
 /// calls run one after another. A parallelFor from inside a task runs its
-/// tasks serially on that thread (no deadlock, no oversubscription).
+/// tasks serially on that thread (no deadlock, no oversubscription). A task
+/// that throws does not stop the others; parallelFor rethrows the first
+/// exception in the caller once every task has run.
 class ThreadPool {
 public:
   /// `threads` workers in all, the caller included; 0 picks the machine's
@@ -50,6 +53,8 @@ private:
   int64_t taskCount = 0;
   std::atomic<int64_t> nextTask{0};
   int activeWorkers = 0; ///< workers still inside the current job
+  std::mutex errorMutex;
+  std::exception_ptr error; ///< the first exception a task threw
 };
 
 } // namespace kestrel::runtime

@@ -12,6 +12,7 @@
 #include "llama.h"
 
 #include "runtime/ModelDef.h"
+#include "runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -349,6 +351,24 @@ TEST(OpenDir, Errors) {
       KESTREL_ERROR_IO, "libnothere.so");
   EXPECT_ERROR(kestrel_model_open_dir(nullptr, nullptr, nullptr, &m),
                KESTREL_ERROR_INVALID_ARGUMENT, "dir is NULL");
+}
+
+// (Here rather than in the unit tests, which build without exceptions.)
+TEST(ThreadPool, ATaskThatThrowsReachesTheCallerAfterTheOthersRan) {
+  kestrel::runtime::ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(64);
+  EXPECT_THROW(pool.parallelFor(64,
+                                [&](int64_t i) {
+                                  hits[i]++;
+                                  if (i == 5)
+                                    throw std::runtime_error("task 5");
+                                }),
+               std::runtime_error);
+  for (int64_t i = 0; i < 64; ++i)
+    EXPECT_EQ(hits[i].load(), 1) << "task " << i;
+  std::atomic<int> count{0};
+  pool.parallelFor(10, [&](int64_t) { count++; });
+  EXPECT_EQ(count.load(), 10);
 }
 
 TEST(Bert, DimsSharingANameMustAgree) {
