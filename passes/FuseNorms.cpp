@@ -1,4 +1,4 @@
-//===- FuseNorms.cpp - RMSNorm chains into kestrel.rms_norm ---------------===//
+//===- FuseNorms.cpp - Norm chains into kestrel.rms_norm / layer_norm -----===//
 //
 // Implements kestrel-fuse-norms for RMS normalization as exporters write it:
 //
@@ -9,7 +9,12 @@
 //       | mul(x, div(1, sqrt(a)))
 //   y = mul(n, w)                          (optional; w of the normalized dims)
 //
-// becomes `kestrel.rms_norm x, w` (w a splat 1 when the chain has none). The
+// becomes `kestrel.rms_norm x, w` (w a splat 1 when the chain has none); and
+// LayerNorm from primitives,
+//
+//   d = x - mean(x); n = d / sqrt(mean(d^2) + eps); y = n * g + b
+//
+// becomes `kestrel.layer_norm x, g, b` (scale and bias optional). The
 // intermediates must have no other users; anything else stays unfused, and
 // --debug-only=kestrel-fuse-norms says why.
 //
@@ -87,6 +92,11 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
     auto xType = cast<RankedTensorType>(x.getType());
     if (!isa<FloatType>(xType.getElementType()))
       return rewriter.notifyMatchFailure(mean, "x is not a float tensor");
+    // x - mean(x) is a LayerNorm's centered input: FuseLayerNorm takes it.
+    if (auto sub = x.getDefiningOp<SubOp>())
+      if (auto centre = sub.getRhs().getDefiningOp<ReduceMeanOp>();
+          centre && centre.getInput() == sub.getLhs())
+        return rewriter.notifyMatchFailure(mean, "x is centered: LayerNorm");
 
     // Over the trailing dims, kept.
     ArrayRef<int64_t> axes = mean.getAxes();
@@ -178,10 +188,124 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
   }
 };
 
+/// Whether `mean` reduces exactly the trailing dims of a rank-`rank` tensor
+/// with keepdims; sets `axis` to the first reduced dim.
+bool isTrailingMean(ReduceMeanOp mean, int64_t rank, int64_t &axis) {
+  ArrayRef<int64_t> axes = mean.getAxes();
+  axis = rank - static_cast<int64_t>(axes.size());
+  for (auto [i, a] : llvm::enumerate(axes))
+    if (a != axis + static_cast<int64_t>(i))
+      return false;
+  return mean.getKeepdims();
+}
+
+/// LayerNorm from primitives, as older exporters write it:
+///   d = x - mean(x); v = mean(d^2 | d*d); n = d / sqrt(v + eps)
+///   y = n * g + b   (scale and bias optional)
+struct FuseLayerNorm : public OpRewritePattern<ReduceMeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReduceMeanOp mean,
+                                PatternRewriter &rewriter) const override {
+    Value x = mean.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t axis;
+    if (!isa<FloatType>(xType.getElementType()) ||
+        !isTrailingMean(mean, xType.getRank(), axis))
+      return rewriter.notifyMatchFailure(mean, "not a trailing float mean");
+    auto sub = dyn_cast_or_null<SubOp>(singleUser(mean.getResult()));
+    if (!sub || sub.getLhs() != x || sub.getRhs() != mean.getResult() ||
+        sub.getResult().getType() != x.getType())
+      return rewriter.notifyMatchFailure(mean, "not followed by x - mean");
+    Value d = sub.getResult();
+
+    // d feeds exactly the square and the division.
+    Operation *square = nullptr;
+    DivOp div;
+    for (Operation *user : d.getUsers()) {
+      bool isSquare = false;
+      if (auto pow = dyn_cast<PowOp>(user))
+        isSquare = pow.getLhs() == d && scalarConstant(pow.getRhs()) == 2.0;
+      else if (auto mul = dyn_cast<MulOp>(user))
+        isSquare = mul.getLhs() == d && mul.getRhs() == d;
+      auto dv = dyn_cast<DivOp>(user);
+      if (isSquare && (!square || square == user))
+        square = user;
+      else if (dv && dv.getLhs() == d && dv.getRhs() != d && !div)
+        div = dv;
+      else
+        return rewriter.notifyMatchFailure(mean, "x - mean has other users");
+    }
+    if (!square || !div || !square->getResult(0).hasOneUse())
+      return rewriter.notifyMatchFailure(mean, "no (x - mean)^2 and division");
+    auto var = dyn_cast<ReduceMeanOp>(*square->getResult(0).getUsers().begin());
+    int64_t varAxis;
+    if (!var || var.getAxes() != mean.getAxes() ||
+        !isTrailingMean(var, xType.getRank(), varAxis))
+      return rewriter.notifyMatchFailure(mean,
+                                         "no variance over the same dims");
+    auto add = dyn_cast_or_null<AddOp>(singleUser(var.getResult()));
+    if (!add)
+      return rewriter.notifyMatchFailure(mean,
+                                         "variance is not followed by +eps");
+    std::optional<double> eps =
+        scalarConstant(otherOperand(add, var.getResult()));
+    auto sqrt = dyn_cast_or_null<SqrtOp>(singleUser(add.getResult()));
+    if (!eps || *eps < 0 || !sqrt || div.getRhs() != sqrt.getResult() ||
+        !sqrt.getResult().hasOneUse())
+      return rewriter.notifyMatchFailure(mean,
+                                         "no (x - mean) / sqrt(var + eps)");
+    if (div.getResult().getType() != x.getType())
+      return rewriter.notifyMatchFailure(mean, "the division changes shape");
+
+    ArrayRef<int64_t> normShape = xType.getShape().drop_front(axis);
+    if (ShapedType::isDynamicShape(normShape))
+      return rewriter.notifyMatchFailure(mean, "normalized dims are dynamic");
+    auto isParam = [&](Value v) {
+      auto t = cast<RankedTensorType>(v.getType());
+      return t.getElementType() == xType.getElementType() &&
+             t.getShape().equals(normShape);
+    };
+    Operation *last = div;
+    Value scale, bias;
+    if (auto mul = dyn_cast_or_null<MulOp>(singleUser(div.getResult()))) {
+      Value g = otherOperand(mul, div.getResult());
+      if (isParam(g) && mul.getResult().getType() == x.getType()) {
+        scale = g;
+        last = mul;
+      }
+    }
+    if (auto plus = dyn_cast_or_null<AddOp>(singleUser(last->getResult(0)))) {
+      Value b = otherOperand(plus, last->getResult(0));
+      if (isParam(b) && plus.getResult().getType() == x.getType()) {
+        bias = b;
+        last = plus;
+      }
+    }
+
+    rewriter.setInsertionPoint(last);
+    Location loc = rewriter.getFusedLoc({mean.getLoc(), last->getLoc()});
+    if (!scale) {
+      auto pType = RankedTensorType::get(normShape, xType.getElementType());
+      scale = ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              pType, rewriter.getFloatAttr(xType.getElementType(), 1.0)));
+    }
+    auto norm =
+        LayerNormOp::create(rewriter, loc, last->getResult(0).getType(), x,
+                            scale, bias, rewriter.getI64IntegerAttr(axis),
+                            rewriter.getF32FloatAttr(static_cast<float>(*eps)));
+    LLVM_DEBUG(llvm::dbgs() << "fused LayerNorm at " << mean.getLoc() << "\n");
+    rewriter.replaceOp(last, norm.getResult());
+    return success();
+  }
+};
+
 struct FuseNormsPass : public kestrel::impl::FuseNormsBase<FuseNormsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseRmsNorm>(&getContext());
+    patterns.add<FuseRmsNorm, FuseLayerNorm>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

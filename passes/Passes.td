@@ -46,7 +46,8 @@ def InferShapes : Pass<"kestrel-infer-shapes", "mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
-  let summary = "Fuse RMS normalization chains into kestrel.rms_norm";
+  let summary = "Fuse RMSNorm and LayerNorm chains into kestrel.rms_norm and "
+                "kestrel.layer_norm";
   let description = [{
     Rewrites the RMSNorm chains exporters write,
     `x * rsqrt(mean(x^2) + eps) * w`, into one `kestrel.rms_norm`. The
@@ -57,6 +58,12 @@ def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
     the normalized dims (without one, the weight is a splat 1). Every
     intermediate must have no other user; chains that do not match stay as
     they are (`--debug-only=kestrel-fuse-norms` says why).
+
+    LayerNorm from primitives, as older exporters write it,
+    `d = x - mean(x); y = d / sqrt(mean(d^2) + eps) * g + b` (the square as
+    `pow(d, 2)` or `d * d`; scale and bias optional, each a tensor of the
+    normalized dims), becomes one `kestrel.layer_norm` (with a splat-1 scale
+    when there is none).
 
     Example:
     ```mlir

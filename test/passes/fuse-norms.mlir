@@ -95,3 +95,62 @@ func.func @one_over_sqrt(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>) -> tensor<?
   %y = kestrel.mul %w, %n : (tensor<64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   return %y : tensor<?x?x64xf32>
 }
+
+// -----
+
+// LayerNorm from primitives with scale and bias.
+// CHECK-LABEL: func.func @layer_norm(
+// CHECK-SAME: %[[X:.+]]: tensor<?x16x32xf32>, %[[G:.+]]: tensor<32xf32>, %[[B:.+]]: tensor<32xf32>
+// CHECK-NEXT: %[[Y:.+]] = kestrel.layer_norm %[[X]], %[[G]], %[[B]] {axis = 2 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<?x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm(%x: tensor<?x16x32xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>) -> tensor<?x16x32xf32> {
+  %two = kestrel.constant dense<2.0> : tensor<f32>
+  %eps = kestrel.constant dense<9.99999974E-6> : tensor<f32>
+  %m = kestrel.reduce_mean %x {axes = array<i64: 2>} : (tensor<?x16x32xf32>) -> tensor<?x16x1xf32>
+  %d = kestrel.sub %x, %m : (tensor<?x16x32xf32>, tensor<?x16x1xf32>) -> tensor<?x16x32xf32>
+  %s = kestrel.pow %d, %two : (tensor<?x16x32xf32>, tensor<f32>) -> tensor<?x16x32xf32>
+  %v = kestrel.reduce_mean %s {axes = array<i64: 2>} : (tensor<?x16x32xf32>) -> tensor<?x16x1xf32>
+  %a = kestrel.add %v, %eps : (tensor<?x16x1xf32>, tensor<f32>) -> tensor<?x16x1xf32>
+  %q = kestrel.sqrt %a : (tensor<?x16x1xf32>) -> tensor<?x16x1xf32>
+  %n = kestrel.div %d, %q : (tensor<?x16x32xf32>, tensor<?x16x1xf32>) -> tensor<?x16x32xf32>
+  %sc = kestrel.mul %n, %g : (tensor<?x16x32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+  %y = kestrel.add %sc, %b : (tensor<?x16x32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+  return %y : tensor<?x16x32xf32>
+}
+
+// -----
+
+// d * d, no scale or bias: a splat-1 scale, no bias.
+// CHECK-LABEL: func.func @layer_norm_plain(
+// CHECK: %[[ONE:.+]] = kestrel.constant dense<1.000000e+00> : tensor<8xf32>
+// CHECK: kestrel.layer_norm %{{.+}}, %[[ONE]] {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+// CHECK-NOT: kestrel.sqrt
+func.func @layer_norm_plain(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %eps = kestrel.constant dense<9.99999974E-6> : tensor<f32>
+  %m = kestrel.reduce_mean %x {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %d = kestrel.sub %x, %m : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %s = kestrel.mul %d, %d : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %v = kestrel.reduce_mean %s {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a = kestrel.add %eps, %v : (tensor<f32>, tensor<4x1xf32>) -> tensor<4x1xf32>
+  %q = kestrel.sqrt %a : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n = kestrel.div %d, %q : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  return %n : tensor<4x8xf32>
+}
+
+// -----
+
+// Not fused: x - mean is used elsewhere too.
+// CHECK-LABEL: func.func @layer_norm_shared(
+// CHECK-NOT: kestrel.layer_norm
+func.func @layer_norm_shared(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %eps = kestrel.constant dense<9.99999974E-6> : tensor<f32>
+  %m = kestrel.reduce_mean %x {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %d = kestrel.sub %x, %m : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %s = kestrel.mul %d, %d : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %v = kestrel.reduce_mean %s {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a = kestrel.add %v, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %q = kestrel.sqrt %a : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n = kestrel.div %d, %q : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %e = kestrel.exp %d : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %n, %e : tensor<4x8xf32>, tensor<4x8xf32>
+}
