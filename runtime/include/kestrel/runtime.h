@@ -141,8 +141,9 @@ KESTREL_API void kestrel_session_release(kestrel_session *session);
 /** Binds input `name` to `data` (`rank` dims in `shape`, row-major, `bytes`
  *  long). The data is borrowed, not copied: it must stay valid and
  *  unchanged until kestrel_session_run returns. (Binding an output of the
- *  same session's previous run is fine: the run copies it first.) Checks dtype, rank, static
- *  dims, symbolic dims' ranges and that dims sharing a name agree (at run). */
+ *  same session's previous run is fine: the run copies it first.) Checks dtype,
+ * rank, static dims, symbolic dims' ranges and that dims sharing a name agree
+ * (at run). */
 KESTREL_API kestrel_status kestrel_session_set_input(
     kestrel_session *session, const char *name, kestrel_dtype dtype,
     const int64_t *shape, size_t rank, const void *data, size_t bytes);
