@@ -63,6 +63,16 @@ Value otherOperand(Operation *op, Value v) {
   return {};
 }
 
+/// A splat-1 tensor of the normalized dims: the scale of a norm that has
+/// none.
+Value onesLike(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
+               Type element) {
+  auto type = RankedTensorType::get(shape, element);
+  return ConstantOp::create(
+      rewriter, loc,
+      DenseElementsAttr::get(type, rewriter.getFloatAttr(element, 1.0)));
+}
+
 /// The single user of `v`, if it has exactly one.
 Operation *singleUser(Value v) {
   return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
@@ -171,13 +181,8 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
 
     rewriter.setInsertionPoint(last);
     Location loc = rewriter.getFusedLoc({square->getLoc(), last->getLoc()});
-    if (!weight) {
-      auto wType = RankedTensorType::get(normShape, xType.getElementType());
-      weight = ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              wType, rewriter.getFloatAttr(xType.getElementType(), 1.0)));
-    }
+    if (!weight)
+      weight = onesLike(rewriter, loc, normShape, xType.getElementType());
     auto norm =
         RmsNormOp::create(rewriter, loc, last->getResult(0).getType(), x,
                           weight, rewriter.getI64IntegerAttr(axis),
@@ -285,13 +290,8 @@ struct FuseLayerNorm : public OpRewritePattern<ReduceMeanOp> {
 
     rewriter.setInsertionPoint(last);
     Location loc = rewriter.getFusedLoc({mean.getLoc(), last->getLoc()});
-    if (!scale) {
-      auto pType = RankedTensorType::get(normShape, xType.getElementType());
-      scale = ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              pType, rewriter.getFloatAttr(xType.getElementType(), 1.0)));
-    }
+    if (!scale)
+      scale = onesLike(rewriter, loc, normShape, xType.getElementType());
     auto norm =
         LayerNormOp::create(rewriter, loc, last->getResult(0).getType(), x,
                             scale, bias, rewriter.getI64IntegerAttr(axis),

@@ -218,19 +218,15 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
     WeightsFile::Options wopts;
     wopts.verifyChecksum = options->verify_checksum != 0;
     std::string error;
+    WeightsError kind = WeightsError::None;
     model->weights =
-        WeightsFile::open(weightsPath, def->modelHash, wopts, error);
+        WeightsFile::open(weightsPath, def->modelHash, wopts, error, &kind);
     if (!model->weights) {
-      kestrel_status status = KESTREL_ERROR_CORRUPT;
-      if (error.find("cannot open") != std::string::npos ||
-          error.find("cannot stat") != std::string::npos ||
-          error.find("cannot read") != std::string::npos ||
-          error.find("cannot map") != std::string::npos)
-        status = KESTREL_ERROR_IO;
-      else if (error.find("version") != std::string::npos)
-        status = KESTREL_ERROR_VERSION_MISMATCH;
-      else if (error.find("another model") != std::string::npos)
-        status = KESTREL_ERROR_MODEL_MISMATCH;
+      kestrel_status status =
+          kind == WeightsError::Io           ? KESTREL_ERROR_IO
+          : kind == WeightsError::Version    ? KESTREL_ERROR_VERSION_MISMATCH
+          : kind == WeightsError::OtherModel ? KESTREL_ERROR_MODEL_MISMATCH
+                                             : KESTREL_ERROR_CORRUPT;
       return fail(status, "%s", error.c_str());
     }
   }
@@ -327,8 +323,9 @@ kestrel_status placeValues(kestrel_session *session) {
   Exec &exec = session->exec;
   int64_t arenaBytes = def->staticArenaBytes;
   if (def->staticOffsets) {
-    session->offsets.assign(def->staticOffsets,
-                            def->staticOffsets + def->numValues);
+    if (session->offsets.empty())
+      session->offsets.assign(def->staticOffsets,
+                              def->staticOffsets + def->numValues);
   } else {
     std::vector<int64_t> sizes;
     std::vector<ArenaBuffer> buffers;

@@ -226,18 +226,24 @@ WeightsFile::~WeightsFile() {
 std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
                                                uint64_t expectedModelHash,
                                                const Options &options,
-                                               std::string &error) {
-  auto fail = [&](const std::string &why) {
+                                               std::string &error,
+                                               WeightsError *kind) {
+  auto fail = [&](const std::string &why,
+                  WeightsError what = WeightsError::Corrupt) {
     error = "weights file '" + path + "': " + why;
+    if (kind)
+      *kind = what;
     return nullptr;
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return fail(std::string("cannot open: ") + std::strerror(errno));
+    return fail(std::string("cannot open: ") + std::strerror(errno),
+                WeightsError::Io);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     ::close(fd);
-    return fail(std::string("cannot stat: ") + std::strerror(errno));
+    return fail(std::string("cannot stat: ") + std::strerror(errno),
+                WeightsError::Io);
   }
   size_t size = static_cast<size_t>(st.st_size);
   if (size < sizeof(Header)) {
@@ -248,7 +254,8 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
   void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED)
-    return fail(std::string("cannot map: ") + std::strerror(errno));
+    return fail(std::string("cannot map: ") + std::strerror(errno),
+                WeightsError::Io);
   std::unique_ptr<WeightsFile> file(new WeightsFile());
   file->mapping = map;
   file->mappingSize = size;
@@ -260,12 +267,14 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
     return fail("not a Kestrel weights file (bad magic)");
   if (header.version != kWeightsFormatVersion)
     return fail("format version " + std::to_string(header.version) +
-                ", this runtime reads version " +
-                std::to_string(kWeightsFormatVersion));
+                    ", this runtime reads version " +
+                    std::to_string(kWeightsFormatVersion),
+                WeightsError::Version);
   if (header.modelHash != expectedModelHash)
     return fail("belongs to another model (model hash " +
-                std::to_string(header.modelHash) + ", expected " +
-                std::to_string(expectedModelHash) + ")");
+                    std::to_string(header.modelHash) + ", expected " +
+                    std::to_string(expectedModelHash) + ")",
+                WeightsError::OtherModel);
   if (header.indexOffset != sizeof(Header) ||
       header.indexBytes > size - sizeof(Header) ||
       header.dataOffset % kWeightsAlignment != 0 ||
@@ -316,6 +325,8 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
     at += alignUp(need, 8);
   }
   file->hash = header.modelHash;
+  if (kind)
+    *kind = WeightsError::None;
   return file;
 }
 

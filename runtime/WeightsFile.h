@@ -80,6 +80,15 @@ struct WeightView {
   uint64_t bytes;
 };
 
+/// Why WeightsFile::open failed.
+enum class WeightsError {
+  None,
+  Io,         ///< the file cannot be opened, read or mapped
+  Corrupt,    ///< truncated, bad magic, bad index, checksum mismatch
+  Version,    ///< another format version
+  OtherModel, ///< written for another model
+};
+
 /// A mapped, fully checked weights file. Thread-safe for concurrent reads.
 class WeightsFile {
 public:
@@ -93,7 +102,8 @@ public:
   static std::unique_ptr<WeightsFile> open(const std::string &path,
                                            uint64_t expectedModelHash,
                                            const Options &options,
-                                           std::string &error);
+                                           std::string &error,
+                                           WeightsError *kind = nullptr);
   ~WeightsFile();
   WeightsFile(const WeightsFile &) = delete;
   WeightsFile &operator=(const WeightsFile &) = delete;

@@ -894,6 +894,46 @@ std::vector<uint8_t> denseBytes(DenseElementsAttr attr) {
   return out;
 }
 
+uint64_t modelHash(StringRef irText,
+                   const std::map<std::string, DenseElementsAttr> &weights) {
+  uint64_t hash = runtime::checksum64(irText.data(), irText.size());
+  for (const auto &[name, data] : weights) {
+    ArrayRef<char> raw = data.getRawData();
+    hash = hash * 0x9E3779B97F4A7C15ull ^
+           runtime::checksum64(raw.data(), raw.size());
+  }
+  return hash;
+}
+
+bool addWeights(ArrayRef<std::string> names,
+                const std::map<std::string, DenseElementsAttr> &weights,
+                runtime::WeightsWriter &writer, uint64_t &bytes,
+                std::string &error) {
+  for (const std::string &name : names) {
+    auto it = weights.find(name);
+    if (it == weights.end()) {
+      error = "no data for weight '" + name + "'";
+      return false;
+    }
+    auto type = cast<RankedTensorType>(it->second.getType());
+    Type e = type.getElementType();
+    using runtime::ElementType;
+    ElementType et = e.isF32()                  ? ElementType::F32
+                     : e.isF16()                ? ElementType::F16
+                     : e.isBF16()               ? ElementType::BF16
+                     : isa<Float8E4M3FNType>(e) ? ElementType::F8E4M3FN
+                     : e.isInteger(64)          ? ElementType::I64
+                     : e.isInteger(32)          ? ElementType::I32
+                                                : ElementType::I1;
+    std::vector<uint8_t> data = denseBytes(it->second);
+    if (!writer.add(name, et, type.getShape().vec(), data.data(), data.size(),
+                    error))
+      return false;
+    bytes += data.size();
+  }
+  return true;
+}
+
 FailureOr<CpuEmitResult> emitCpuModel(ModuleOp module,
                                       const CpuEmitOptions &options,
                                       llvm::raw_ostream &source,

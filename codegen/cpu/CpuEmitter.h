@@ -13,6 +13,7 @@
 #define KESTREL_CODEGEN_CPU_CPUEMITTER_H
 
 #include "passes/BufferPlan.h"
+#include "runtime/WeightsFile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -51,6 +52,20 @@ mlir::FailureOr<CpuEmitResult> emitCpuModel(mlir::ModuleOp module,
                                             const CpuEmitOptions &options,
                                             llvm::raw_ostream &source,
                                             llvm::raw_ostream &header);
+
+/// The hash that ties a library to its weights file: the compiled module's
+/// text and the raw data of every weight.
+uint64_t
+modelHash(llvm::StringRef irText,
+          const std::map<std::string, mlir::DenseElementsAttr> &weights);
+
+/// Adds the data of the weights named in `names` (a CpuEmitResult's order)
+/// to `writer`; false with `error` naming a weight without data or with
+/// data the writer refuses. `bytes` accumulates the data size.
+bool addWeights(llvm::ArrayRef<std::string> names,
+                const std::map<std::string, mlir::DenseElementsAttr> &weights,
+                runtime::WeightsWriter &writer, uint64_t &bytes,
+                std::string &error);
 
 /// Row-major little-endian bytes of a dense attribute (i1 as one byte per
 /// element, splats expanded), as the weights file and the runtime store

@@ -107,7 +107,7 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   std::string ir;
   llvm::raw_string_ostream irOs(ir);
   module.print(irOs);
-  options.modelHash = kestrel::runtime::checksum64(ir.data(), ir.size());
+  options.modelHash = kestrel::codegen::modelHash(ir, weights);
   auto emitted =
       kestrel::codegen::emitCpuModel(module, options, sourceOs, headerOs);
   if (failed(emitted)) {
@@ -116,28 +116,11 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   }
   kestrel::runtime::WeightsWriter writer;
   std::string error;
-  for (const std::string &name : emitted->weights) {
-    auto it = weights.find(name);
-    if (it == weights.end()) {
-      r.cpuError = "no data for weight '" + name + "'";
-      return;
-    }
-    auto type = cast<RankedTensorType>(it->second.getType());
-    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(it->second);
-    Type e = type.getElementType();
-    auto et = e.isF32()    ? kestrel::runtime::ElementType::F32
-              : e.isF16()  ? kestrel::runtime::ElementType::F16
-              : e.isBF16() ? kestrel::runtime::ElementType::BF16
-              : isa<Float8E4M3FNType>(e)
-                  ? kestrel::runtime::ElementType::F8E4M3FN
-              : e.isInteger(64) ? kestrel::runtime::ElementType::I64
-              : e.isInteger(32) ? kestrel::runtime::ElementType::I32
-                                : kestrel::runtime::ElementType::I1;
-    if (!writer.add(name, et, type.getShape().vec(), bytes.data(), bytes.size(),
-                    error)) {
-      r.cpuError = error;
-      return;
-    }
+  uint64_t bytes = 0;
+  if (!kestrel::codegen::addWeights(emitted->weights, weights, writer, bytes,
+                                    error)) {
+    r.cpuError = error;
+    return;
   }
   std::string base = emitCpuDir + "/" + options.name;
   if (!writer.write(base + ".kweights", options.modelHash, error)) {

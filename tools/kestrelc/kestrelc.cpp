@@ -462,12 +462,7 @@ int main(int argc, char **argv) {
   }
   std::string source, header;
   llvm::raw_string_ostream sourceOs(source), headerOs(header);
-  uint64_t hash = kestrel::runtime::checksum64(irText.data(), irText.size());
-  for (const auto &[weight, data] : weightData) {
-    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(data);
-    hash = hash * 0x9E3779B97F4A7C15ull ^
-           kestrel::runtime::checksum64(bytes.data(), bytes.size());
-  }
+  uint64_t hash = kestrel::codegen::modelHash(irText, weightData);
   emitOptions.modelHash = hash;
   FailureOr<kestrel::codegen::CpuEmitResult> emitted =
       kestrel::codegen::emitCpuModel(*module, emitOptions, sourceOs, headerOs);
@@ -476,35 +471,16 @@ int main(int argc, char **argv) {
 
   kestrel::runtime::WeightsWriter writer;
   uint64_t weightBytes = 0;
-  for (const std::string &weight : emitted->weights) {
-    auto it = weightData.find(weight);
-    if (it == weightData.end()) {
-      llvm::errs() << "kestrelc: error: no data for weight '" << weight << "'"
-                   << (mlirInput ? " (a .mlir input carries no weights; "
-                                   "compile the ONNX model instead)"
-                                 : "")
-                   << "\n";
-      return 1;
-    }
-    auto type = cast<RankedTensorType>(it->second.getType());
-    std::vector<uint8_t> bytes = kestrel::codegen::denseBytes(it->second);
-    Type element = type.getElementType();
-    kestrel::runtime::ElementType et =
-        element.isF32()    ? kestrel::runtime::ElementType::F32
-        : element.isF16()  ? kestrel::runtime::ElementType::F16
-        : element.isBF16() ? kestrel::runtime::ElementType::BF16
-        : isa<Float8E4M3FNType>(element)
-            ? kestrel::runtime::ElementType::F8E4M3FN
-        : element.isInteger(64) ? kestrel::runtime::ElementType::I64
-        : element.isInteger(32) ? kestrel::runtime::ElementType::I32
-                                : kestrel::runtime::ElementType::I1;
-    std::string error;
-    if (!writer.add(weight, et, type.getShape().vec(), bytes.data(),
-                    bytes.size(), error)) {
-      llvm::errs() << "kestrelc: error: " << error << "\n";
-      return 1;
-    }
-    weightBytes += bytes.size();
+  std::string weightError;
+  if (!kestrel::codegen::addWeights(emitted->weights, weightData, writer,
+                                    weightBytes, weightError)) {
+    llvm::errs() << "kestrelc: error: " << weightError
+                 << (mlirInput && weightError.rfind("no data", 0) == 0
+                         ? " (a .mlir input carries no weights; compile the "
+                           "ONNX model instead)"
+                         : "")
+                 << "\n";
+    return 1;
   }
   double codegenSeconds = secondsSince(codegenStart);
 
