@@ -13,7 +13,7 @@ scripts/setup-venv.sh
 scripts/build.sh
 # kestrelc again with ASan + UBSan, for the malformed-input tests.
 BUILD_DIR="$root/build-asan" \
-  KESTREL_CMAKE_ARGS="-DKESTREL_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS_RELEASE=-O1" \
+  KESTREL_CMAKE_ARGS="-DKESTREL_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DKESTREL_ENABLE_CUDA=OFF" \
   scripts/build.sh kestrelc
 build="${BUILD_DIR:-$root/build}"
 cd "$build"

@@ -19,12 +19,13 @@
 #include "kestrel/runtime.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 1;
+constexpr uint32_t kModelAbiVersion = 2;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -74,8 +75,13 @@ struct ValueDesc {
 };
 
 class Exec;
+struct DeviceBackend;
 
 } // namespace kestrel::runtime
+
+namespace kestrel::cuda {
+struct Context;
+} // namespace kestrel::cuda
 
 /// The model definition (the C API's opaque kestrel_model_def).
 struct kestrel_model_def {
@@ -101,6 +107,12 @@ struct kestrel_model_def {
   int64_t staticArenaBytes;
   bool (*inferShapes)(kestrel::runtime::Exec &);
   bool (*execute)(kestrel::runtime::Exec &);
+  /// Null for the CPU backend. For a device backend `execute` launches
+  /// kernels over Exec::d (device tensors of `deviceDtypes`) and the
+  /// backend moves data between host and device.
+  const kestrel::runtime::DeviceBackend *device;
+  /// Per value: its element type on the device (the compiled precision).
+  const kestrel::cpu::DType *deviceDtypes;
 };
 
 namespace kestrel::runtime {
@@ -126,6 +138,34 @@ public:
   bool opFailed(const char *op, const char *message);
 
   std::vector<std::vector<uint8_t>> hostBuffers; ///< per value, Host only
+
+  /// Device backends only: the values as the device sees them (device
+  /// pointers, device dtypes, the shapes of `v`), and the kernel context.
+  std::vector<cpu::Tensor> d;
+  cuda::Context *cuda = nullptr;
+};
+
+/// What a device backend (runtime/cuda) provides to the generic runtime.
+/// Every function returns KESTREL_OK or a status with `error` set; none
+/// throws.
+struct DeviceBackend {
+  const char *name;
+  /// Finds the device and uploads the weights and constants.
+  kestrel_status (*openModel)(const kestrel_model_def *def,
+                              const kestrel_options &options,
+                              const cpu::Tensor *weights,
+                              const cpu::Tensor *constants, void **state,
+                              std::string &error);
+  void (*closeModel)(void *state);
+  kestrel_status (*createSession)(void *modelState, void **state,
+                                  std::string &error);
+  void (*releaseSession)(void *state);
+  /// Runs `def->execute` once the shapes (and host values) are known and
+  /// the arena is planned (`offsets` per value, `arenaBytes` in all), and
+  /// writes output i to outputs[i] in its declared dtype.
+  kestrel_status (*run)(void *state, Exec &exec, int64_t arenaBytes,
+                        const int64_t *offsets, void *const *outputs,
+                        std::string &error);
 };
 
 } // namespace kestrel::runtime

@@ -106,8 +106,11 @@ struct kestrel_model {
   std::vector<std::unique_ptr<AlignedBuffer>> constantBuffers;
   std::vector<Tensor> constantTensors;
   std::vector<IoInfo> inputInfo, outputInfo;
+  void *deviceState = nullptr; ///< the device backend's (weights on the GPU)
 
   ~kestrel_model() {
+    if (deviceState)
+      def->device->closeModel(deviceState);
     weights.reset();
     if (library)
       dlclose(library);
@@ -136,6 +139,12 @@ struct kestrel_session {
   std::vector<std::unique_ptr<AlignedBuffer>> outputBuffers;
   std::vector<std::vector<int64_t>> outputShapes;
   bool haveOutputs = false;
+  void *deviceState = nullptr; ///< the device backend's (stream, arena)
+
+  ~kestrel_session() {
+    if (deviceState)
+      model->def->device->releaseSession(deviceState);
+  }
 };
 
 namespace {
@@ -180,7 +189,8 @@ kestrel_status checkDef(const kestrel_model_def *def) {
                 "runtime is version %d",
                 def->name ? def->name : "?", def->runtimeVersion,
                 KESTREL_RUNTIME_VERSION);
-  if (!def->inferShapes || !def->execute || def->numValues < 0)
+  if (!def->inferShapes || !def->execute || def->numValues < 0 ||
+      (def->device && !def->deviceDtypes))
     return fail(KESTREL_ERROR_INVALID_ARGUMENT,
                 "model definition is incomplete");
   return KESTREL_OK;
@@ -207,6 +217,14 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
                 "kestrel_options.num_threads is %d; use 0 for all cores or a "
                 "positive count",
                 options->num_threads);
+  if (options->device_id < 0)
+    return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                "kestrel_options.device_id is %d; GPU ordinals start at 0",
+                options->device_id);
+  if (options->use_cuda_graph != 0 && options->use_cuda_graph != 1)
+    return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                "kestrel_options.use_cuda_graph is %d; use 0 or 1",
+                options->use_cuda_graph);
   model->numThreads = options->num_threads;
 
   // The weights file: mapped and fully checked.
@@ -278,6 +296,16 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
     model->constantTensors.push_back(t);
   }
 
+  // Device models: find the GPU and upload weights and constants once.
+  if (def->device) {
+    std::string error;
+    kestrel_status status = def->device->openModel(
+        def, *options, model->weightTensors.data(),
+        model->constantTensors.data(), &model->deviceState, error);
+    if (status != KESTREL_OK)
+      return fail(status, "model '%s': %s", def->name, error.c_str());
+  }
+
   model->inputInfo.resize(def->numInputs);
   for (int32_t i = 0; i < def->numInputs; ++i)
     fillInfo(def, def->inputs[i], model->inputInfo[i]);
@@ -316,9 +344,9 @@ kestrel_status tensorInfo(const kestrel_model *model, size_t index, bool input,
   return KESTREL_OK;
 }
 
-/// Places the arena values of the current shapes (re-planned only when a
-/// size changed) and points every value at its data.
-kestrel_status placeValues(kestrel_session *session) {
+/// Plans the arena for the current shapes (re-planned only when a size
+/// changed): session->offsets per value; returns the arena size.
+int64_t planValues(kestrel_session *session) {
   const kestrel_model_def *def = session->model->def;
   Exec &exec = session->exec;
   int64_t arenaBytes = def->staticArenaBytes;
@@ -333,7 +361,10 @@ kestrel_status placeValues(kestrel_session *session) {
     for (int32_t i = 0; i < def->numValues; ++i) {
       if (def->values[i].storage != Storage::Arena)
         continue;
-      int64_t bytes = static_cast<int64_t>(exec.v[i].bytes());
+      // Device values take their device dtype's size.
+      DType dtype = def->device ? def->deviceDtypes[i] : exec.v[i].dtype;
+      int64_t bytes = exec.v[i].numel() *
+                      static_cast<int64_t>(kestrel::cpu::dtypeSize(dtype));
       sizes.push_back(bytes);
       buffers.push_back({bytes, def->values[i].first, def->values[i].last});
       ids.push_back(i);
@@ -347,12 +378,13 @@ kestrel_status placeValues(kestrel_session *session) {
     }
     arenaBytes = session->plannedArenaBytes;
   }
-  if (!session->arena.reserve(static_cast<size_t>(arenaBytes)))
-    return fail(KESTREL_ERROR_OUT_OF_MEMORY,
-                "cannot allocate a %lld-byte arena for these input shapes",
-                static_cast<long long>(arenaBytes));
-  uint8_t *base = session->arena.data();
+  return arenaBytes;
+}
 
+/// Allocates the output buffers of the current shapes.
+kestrel_status reserveOutputs(kestrel_session *session) {
+  const kestrel_model_def *def = session->model->def;
+  Exec &exec = session->exec;
   for (int32_t i = 0; i < def->numOutputs; ++i) {
     const Tensor &t = exec.v[def->outputs[i].value];
     if (!session->outputBuffers[i]->reserve(t.bytes()))
@@ -361,6 +393,22 @@ kestrel_status placeValues(kestrel_session *session) {
                   def->outputs[i].name);
     session->outputShapes[i].assign(t.shape.dims, t.shape.dims + t.shape.rank);
   }
+  return KESTREL_OK;
+}
+
+/// Places the values of the current shapes in the host arena and points
+/// every value at its data (the CPU backend).
+kestrel_status placeValues(kestrel_session *session) {
+  const kestrel_model_def *def = session->model->def;
+  Exec &exec = session->exec;
+  int64_t arenaBytes = planValues(session);
+  if (!session->arena.reserve(static_cast<size_t>(arenaBytes)))
+    return fail(KESTREL_ERROR_OUT_OF_MEMORY,
+                "cannot allocate a %lld-byte arena for these input shapes",
+                static_cast<long long>(arenaBytes));
+  uint8_t *base = session->arena.data();
+  if (kestrel_status s = reserveOutputs(session))
+    return s;
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];
     if (desc.storage == Storage::Arena)
@@ -446,6 +494,8 @@ void kestrel_options_init(kestrel_options *options) {
   options->struct_size = sizeof(kestrel_options);
   options->num_threads = 0;
   options->verify_checksum = 1;
+  options->device_id = 0;
+  options->use_cuda_graph = 1;
 }
 
 const char *kestrel_last_error(void) { return lastError.c_str(); }
@@ -642,6 +692,13 @@ kestrel_status kestrel_session_create(kestrel_model *model,
     for (int32_t i = 0; i < def->numOutputs; ++i)
       session->outputBuffers.push_back(std::make_unique<AlignedBuffer>());
     session->outputShapes.resize(def->numOutputs);
+    if (def->device) {
+      std::string error;
+      kestrel_status status = def->device->createSession(
+          model->deviceState, &session->deviceState, error);
+      if (status != KESTREL_OK)
+        return fail(status, "kestrel_session_create: %s", error.c_str());
+    }
     *out_session = session.release();
     return KESTREL_OK;
   } catch (const std::bad_alloc &) {
@@ -785,6 +842,22 @@ kestrel_status kestrel_session_run(kestrel_session *session) {
     if (!def->inferShapes(exec))
       return fail(KESTREL_ERROR_SHAPE, "%s: %s", def->name,
                   exec.ctx.error.c_str());
+    if (def->device) {
+      int64_t arenaBytes = planValues(session);
+      if (kestrel_status s = reserveOutputs(session))
+        return s;
+      std::vector<void *> outputs;
+      for (const auto &buffer : session->outputBuffers)
+        outputs.push_back(buffer->data());
+      std::string error;
+      kestrel_status status =
+          def->device->run(session->deviceState, exec, arenaBytes,
+                           session->offsets.data(), outputs.data(), error);
+      if (status != KESTREL_OK)
+        return fail(status, "%s: %s", def->name, error.c_str());
+      session->haveOutputs = true;
+      return KESTREL_OK;
+    }
     if (kestrel_status s = placeValues(session))
       return s;
     if (!def->execute(exec))

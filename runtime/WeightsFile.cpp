@@ -2,6 +2,7 @@
 
 #include "runtime/WeightsFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -105,26 +106,247 @@ const char *elementTypeName(ElementType type) {
   return "unknown";
 }
 
-uint64_t checksum64(const void *data, size_t size) {
-  const auto *p = static_cast<const uint8_t *>(data);
-  uint64_t lane[4] = {kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1};
-  size_t i = 0;
-  for (; i + 32 <= size; i += 32)
-    for (int k = 0; k < 4; ++k) {
-      uint64_t v;
-      std::memcpy(&v, p + i + 8 * k, 8);
-      lane[k] = rotl(lane[k] + v * kPrime2, 31) * kPrime1;
-    }
+//===----------------------------------------------------------------------===//
+// checksum64
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One 32-byte block into the four lanes.
+inline void mixBlock(uint64_t lane[4], const uint8_t *p) {
+  for (int k = 0; k < 4; ++k) {
+    uint64_t v;
+    std::memcpy(&v, p + 8 * k, 8);
+    lane[k] = rotl(lane[k] + v * kPrime2, 31) * kPrime1;
+  }
+}
+
+/// The lanes, the remaining (< 32) bytes and the avalanche.
+uint64_t finishChecksum(const uint64_t lane[4], const uint8_t *tail,
+                        size_t tailBytes, uint64_t size) {
   uint64_t h = rotl(lane[0], 1) + rotl(lane[1], 7) + rotl(lane[2], 12) +
                rotl(lane[3], 18) + size;
-  for (; i < size; ++i)
-    h = rotl(h ^ (p[i] * kPrime3), 11) * kPrime1;
+  for (size_t i = 0; i < tailBytes; ++i)
+    h = rotl(h ^ (tail[i] * kPrime3), 11) * kPrime1;
   h ^= h >> 33;
   h *= kPrime2;
   h ^= h >> 29;
   h *= kPrime3;
   h ^= h >> 32;
   return h;
+}
+
+} // namespace
+
+uint64_t checksum64(const void *data, size_t size) {
+  Checksum64 sum;
+  sum.update(data, size);
+  return sum.value();
+}
+
+Checksum64::Checksum64() : lane{kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1} {}
+
+void Checksum64::update(const void *data, size_t size) {
+  const auto *p = static_cast<const uint8_t *>(data);
+  total += size;
+  if (pendingBytes) {
+    size_t take = std::min(size, sizeof(pending) - pendingBytes);
+    std::memcpy(pending + pendingBytes, p, take);
+    pendingBytes += take;
+    p += take;
+    size -= take;
+    if (pendingBytes < sizeof(pending))
+      return;
+    mixBlock(lane, pending);
+    pendingBytes = 0;
+  }
+  for (; size >= 32; p += 32, size -= 32)
+    mixBlock(lane, p);
+  std::memcpy(pending, p, size);
+  pendingBytes = size;
+}
+
+uint64_t Checksum64::value() const {
+  return finishChecksum(lane, pending, pendingBytes, total);
+}
+
+//===----------------------------------------------------------------------===//
+// WeightsStreamWriter
+//===----------------------------------------------------------------------===//
+
+WeightsStreamWriter::~WeightsStreamWriter() { abandon(); }
+
+void WeightsStreamWriter::abandon() {
+  if (!file)
+    return;
+  std::fclose(static_cast<FILE *>(file));
+  file = nullptr;
+  std::remove(path.c_str());
+}
+
+bool WeightsStreamWriter::writeRaw(const void *data, size_t bytes,
+                                   std::string &error) {
+  if (bytes == 0 || std::fwrite(data, bytes, 1, static_cast<FILE *>(file)) == 1)
+    return true;
+  error = "writing '" + path + "' failed: " + std::strerror(errno);
+  abandon();
+  return false;
+}
+
+bool WeightsStreamWriter::open(const std::string &outPath, uint64_t hash,
+                               std::vector<WeightsEntry> entries,
+                               std::string &error) {
+  abandon();
+  path = outPath;
+  modelHash = hash;
+  index = std::move(entries);
+  sizes.clear();
+  offsets.clear();
+  indexBytes.clear();
+  dataWritten = tensorWritten = 0;
+  next = 0;
+  dataSum = Checksum64();
+
+  std::unordered_map<std::string_view, size_t> seen;
+  uint64_t dataBytes = 0;
+  for (const WeightsEntry &t : index) {
+    if (t.name.empty()) {
+      error = "a weight needs a name";
+      return false;
+    }
+    if (!seen.emplace(t.name, sizes.size()).second) {
+      error = "weight '" + t.name + "' is added twice";
+      return false;
+    }
+    uint64_t count = 0;
+    size_t width = elementSize(t.type);
+    if (width == 0 || t.dims.size() > 64 || !dimsElementCount(t.dims, count) ||
+        count > UINT64_MAX / width) {
+      error = "weight '" + t.name +
+              "' has an unknown element type or an invalid shape";
+      return false;
+    }
+    sizes.push_back(count * width);
+    dataBytes = alignUp(dataBytes, kWeightsAlignment);
+    offsets.push_back(dataBytes);
+    IndexEntry entry{static_cast<uint32_t>(t.name.size()),
+                     static_cast<uint32_t>(t.type),
+                     static_cast<uint32_t>(t.dims.size()),
+                     0,
+                     dataBytes,
+                     sizes.back()};
+    const auto *e = reinterpret_cast<const uint8_t *>(&entry);
+    indexBytes.insert(indexBytes.end(), e, e + sizeof(entry));
+    const auto *d = reinterpret_cast<const uint8_t *>(t.dims.data());
+    indexBytes.insert(indexBytes.end(), d, d + 8 * t.dims.size());
+    indexBytes.insert(indexBytes.end(), t.name.begin(), t.name.end());
+    indexBytes.resize(alignUp(indexBytes.size(), 8), 0);
+    dataBytes += sizes.back();
+  }
+  dataTotal = dataBytes;
+  dataOffset = alignUp(sizeof(Header) + indexBytes.size(), kWeightsAlignment);
+
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f) {
+    error = "cannot create '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  file = f;
+  // The header goes in last, when the checksum is known.
+  std::vector<uint8_t> head(dataOffset - indexBytes.size(), 0);
+  if (!writeRaw(head.data(), sizeof(Header), error) ||
+      !writeRaw(indexBytes.data(), indexBytes.size(), error) ||
+      !writeRaw(head.data(), head.size() - sizeof(Header), error))
+    return false;
+  while (next < index.size() && sizes[next] == 0)
+    ++next;
+  return true;
+}
+
+bool WeightsStreamWriter::padTo(uint64_t offset, std::string &error) {
+  static const uint8_t zeros[kWeightsAlignment] = {};
+  while (dataWritten < offset) {
+    size_t pad = std::min<uint64_t>(offset - dataWritten, sizeof(zeros));
+    dataSum.update(zeros, pad);
+    if (!writeRaw(zeros, pad, error))
+      return false;
+    dataWritten += pad;
+  }
+  return true;
+}
+
+bool WeightsStreamWriter::append(const void *data, size_t bytes,
+                                 std::string &error) {
+  if (!file) {
+    error = "the weights file is not open";
+    return false;
+  }
+  if (bytes == 0)
+    return true;
+  if (next >= index.size() || bytes > sizes[next] - tensorWritten) {
+    error = next >= index.size()
+                ? "more data than the weights file's tensors hold"
+                : "weight '" + index[next].name + "': more than its " +
+                      std::to_string(sizes[next]) + " bytes";
+    abandon();
+    return false;
+  }
+  if (tensorWritten == 0 && !padTo(offsets[next], error))
+    return false;
+  dataSum.update(data, bytes);
+  if (!writeRaw(data, bytes, error))
+    return false;
+  dataWritten += bytes;
+  tensorWritten += bytes;
+  if (tensorWritten == sizes[next]) {
+    tensorWritten = 0;
+    for (++next; next < index.size() && sizes[next] == 0; ++next) {
+    }
+  }
+  return true;
+}
+
+bool WeightsStreamWriter::finish(std::string &error) {
+  if (!file) {
+    error = "the weights file is not open";
+    return false;
+  }
+  if (next < index.size()) {
+    error = "weight '" + index[next].name +
+            "' is incomplete: " + std::to_string(tensorWritten) + " of " +
+            std::to_string(sizes[next]) + " bytes written";
+    abandon();
+    return false;
+  }
+  // Zero-size tensors at the end still count their alignment.
+  if (!padTo(dataTotal, error))
+    return false;
+  Header header{};
+  std::memcpy(header.magic, kWeightsMagic, sizeof(header.magic));
+  header.version = kWeightsFormatVersion;
+  header.tensorCount = static_cast<uint32_t>(index.size());
+  header.modelHash = modelHash;
+  header.indexOffset = sizeof(Header);
+  header.indexBytes = indexBytes.size();
+  header.dataOffset = dataOffset;
+  header.dataBytes = dataWritten;
+  header.checksum = combine(checksum64(indexBytes.data(), indexBytes.size()),
+                            dataSum.value());
+  auto *f = static_cast<FILE *>(file);
+  if (std::fseek(f, 0, SEEK_SET) != 0) {
+    error = "seeking in '" + path + "' failed: " + std::strerror(errno);
+    abandon();
+    return false;
+  }
+  if (!writeRaw(&header, sizeof(header), error))
+    return false;
+  file = nullptr;
+  if (std::fclose(f) != 0) {
+    error = "writing '" + path + "' failed: " + std::strerror(errno);
+    std::remove(path.c_str());
+    return false;
+  }
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -157,61 +379,16 @@ bool WeightsWriter::add(const std::string &name, ElementType type,
 
 bool WeightsWriter::write(const std::string &path, uint64_t modelHash,
                           std::string &error) const {
-  std::vector<uint8_t> index;
-  uint64_t dataBytes = 0;
-  std::vector<uint64_t> offsets;
-  for (const Tensor &t : tensors) {
-    dataBytes = alignUp(dataBytes, kWeightsAlignment);
-    offsets.push_back(dataBytes);
-    IndexEntry entry{static_cast<uint32_t>(t.name.size()),
-                     static_cast<uint32_t>(t.type),
-                     static_cast<uint32_t>(t.dims.size()),
-                     0,
-                     dataBytes,
-                     t.data.size()};
-    const auto *e = reinterpret_cast<const uint8_t *>(&entry);
-    index.insert(index.end(), e, e + sizeof(entry));
-    const auto *d = reinterpret_cast<const uint8_t *>(t.dims.data());
-    index.insert(index.end(), d, d + 8 * t.dims.size());
-    index.insert(index.end(), t.name.begin(), t.name.end());
-    index.resize(alignUp(index.size(), 8), 0);
-    dataBytes += t.data.size();
-  }
-  std::vector<uint8_t> data(dataBytes, 0);
-  for (size_t i = 0; i < tensors.size(); ++i)
-    if (!tensors[i].data.empty())
-      std::memcpy(data.data() + offsets[i], tensors[i].data.data(),
-                  tensors[i].data.size());
-
-  Header header{};
-  std::memcpy(header.magic, kWeightsMagic, sizeof(header.magic));
-  header.version = kWeightsFormatVersion;
-  header.tensorCount = static_cast<uint32_t>(tensors.size());
-  header.modelHash = modelHash;
-  header.indexOffset = sizeof(Header);
-  header.indexBytes = index.size();
-  header.dataOffset = alignUp(sizeof(Header) + index.size(), kWeightsAlignment);
-  header.dataBytes = dataBytes;
-  header.checksum = combine(checksum64(index.data(), index.size()),
-                            checksum64(data.data(), data.size()));
-
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f) {
-    error = "cannot create '" + path + "': " + std::strerror(errno);
+  std::vector<WeightsEntry> entries;
+  for (const Tensor &t : tensors)
+    entries.push_back({t.name, t.type, t.dims});
+  WeightsStreamWriter out;
+  if (!out.open(path, modelHash, std::move(entries), error))
     return false;
-  }
-  std::vector<uint8_t> padding(
-      header.dataOffset - sizeof(Header) - index.size(), 0);
-  bool ok =
-      std::fwrite(&header, sizeof(header), 1, f) == 1 &&
-      (index.empty() || std::fwrite(index.data(), index.size(), 1, f) == 1) &&
-      (padding.empty() ||
-       std::fwrite(padding.data(), padding.size(), 1, f) == 1) &&
-      (data.empty() || std::fwrite(data.data(), data.size(), 1, f) == 1);
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok)
-    error = "writing '" + path + "' failed: " + std::strerror(errno);
-  return ok;
+  for (const Tensor &t : tensors)
+    if (!out.append(t.data.data(), t.data.size(), error))
+      return false;
+  return out.finish(error);
 }
 
 //===----------------------------------------------------------------------===//

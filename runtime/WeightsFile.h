@@ -42,11 +42,82 @@ const char *elementTypeName(ElementType type);
 /// lanes with a final avalanche (fast enough to check gigabytes at load).
 uint64_t checksum64(const void *data, size_t size);
 
+/// checksum64 over data that arrives in pieces: update() with consecutive
+/// pieces of any size, then value() equals checksum64 of their
+/// concatenation.
+class Checksum64 {
+public:
+  Checksum64();
+  void update(const void *data, size_t size);
+  uint64_t value() const;
+
+private:
+  uint64_t lane[4];
+  uint8_t pending[32];
+  size_t pendingBytes = 0;
+  uint64_t total = 0;
+};
+
 constexpr char kWeightsMagic[8] = {'K', 'S', 'T', 'R', 'L', 'W', 'G', 'T'};
 constexpr uint32_t kWeightsFormatVersion = 1;
 constexpr size_t kWeightsAlignment = 64;
 
-/// Collects tensors and writes a .kweights file.
+/// One tensor of a weights file's index.
+struct WeightsEntry {
+  std::string name;
+  ElementType type;
+  std::vector<int64_t> dims;
+};
+
+/// Writes a .kweights file without holding its data: the index is fixed
+/// first, then the tensors' bytes are appended in index order, in pieces of
+/// any size, and finish() writes the header with the checksum. The file
+/// is removed again when finish() is not reached. Not thread-safe.
+class WeightsStreamWriter {
+public:
+  WeightsStreamWriter() = default;
+  ~WeightsStreamWriter();
+  WeightsStreamWriter(const WeightsStreamWriter &) = delete;
+  WeightsStreamWriter &operator=(const WeightsStreamWriter &) = delete;
+
+  /// Creates `path` for the model `modelHash` with `entries` as its index.
+  /// Fails on an empty or duplicate name, an unknown type, a negative or
+  /// overflowing shape, or a file that cannot be created.
+  bool open(const std::string &path, uint64_t modelHash,
+            std::vector<WeightsEntry> entries, std::string &error);
+  /// The next `bytes` of the current tensor (the first one whose bytes are
+  /// not complete); a piece may not run past the tensor's end.
+  bool append(const void *data, size_t bytes, std::string &error);
+  /// The tensor append() fills next (== entries().size() when all are).
+  size_t current() const { return next; }
+  const std::vector<WeightsEntry> &entries() const { return index; }
+  /// Bytes of tensor `i` (element count x element size).
+  uint64_t tensorBytes(size_t i) const { return sizes[i]; }
+  /// Checks that every tensor is complete and writes the header.
+  bool finish(std::string &error);
+
+private:
+  bool writeRaw(const void *data, size_t bytes, std::string &error);
+  /// Zeros up to `offset` in the data section.
+  bool padTo(uint64_t offset, std::string &error);
+  void abandon();
+
+  std::string path;
+  void *file = nullptr; ///< FILE *
+  uint64_t modelHash = 0;
+  std::vector<WeightsEntry> index;
+  std::vector<uint64_t> sizes, offsets; ///< per tensor, in the data section
+  std::vector<uint8_t> indexBytes;
+  uint64_t dataOffset = 0;  ///< of the data section in the file
+  uint64_t dataTotal = 0;   ///< the data section's size
+  uint64_t dataWritten = 0; ///< bytes of the data section so far
+  uint64_t tensorWritten = 0;
+  size_t next = 0;
+  Checksum64 dataSum;
+};
+
+/// Collects tensors in memory and writes a .kweights file (through
+/// WeightsStreamWriter, without another copy of the data).
 class WeightsWriter {
 public:
   /// Adds a tensor; `data` is copied. Returns false (with `error`) on a

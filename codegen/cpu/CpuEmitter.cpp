@@ -1,8 +1,10 @@
 //===- CpuEmitter.cpp - kestrel dialect to C++ for the CPU runtime --------===//
 
 #include "codegen/cpu/CpuEmitter.h"
+#include "codegen/cuda/FusedElementwise.h"
 
 #include "dialects/kestrel/IR/KestrelOps.h"
+#include "runtime/WeightsConvert.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/STLExtras.h"
@@ -13,6 +15,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <set>
 
 using namespace mlir;
 
@@ -86,11 +90,142 @@ std::string floatLiteral(float value) {
   return s + "f";
 }
 
+/// Element types on the device for a CUDA model, per value id. f32 values
+/// that carry model data -- derived from a float input or from a weight of
+/// rank 2 or more (projections, embeddings) -- are stored in `storage`;
+/// the others stay f32, as mixed-precision serving keeps them: positions
+/// and rotary tables built from them (a bf16 position is off by 2 beyond
+/// 256), masks, and vector weights such as norm scales and biases, whose
+/// consumers (norms, binary ops) read either type. Values that share data
+/// or that one kernel reads and writes in one type (aliases, data movement,
+/// matmul, unary ops, reductions, softmax, the main operand of norms, rope
+/// and attention) get one type; binary ops, casts and fused_elementwise
+/// convert at their boundary. Other element types are unchanged.
+std::vector<Type> deviceTypes(func::FuncOp func, const BufferPlan &plan,
+                              Type storage) {
+  size_t n = plan.values.size();
+  auto elementType = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  std::vector<char> carries(n, 0);
+  std::vector<int64_t> parent(n);
+  for (size_t i = 0; i < n; ++i)
+    parent[i] = i;
+  std::function<int64_t(int64_t)> root = [&](int64_t i) {
+    while (parent[i] != i)
+      i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  auto unite = [&](Value a, Value b) {
+    if (elementType(a).isF32() && elementType(b).isF32())
+      parent[root(plan.id(a))] = root(plan.id(b));
+  };
+  auto uniteAll = [&](Operation *op, ValueRange operands) {
+    for (Value r : op->getResults())
+      for (Value in : operands)
+        unite(r, in);
+  };
+  Block &body = func.getBody().front();
+  for (BlockArgument arg : body.getArguments())
+    if (elementType(arg).isF32())
+      carries[plan.id(arg)] = 1;
+  for (Operation &op : body.without_terminator()) {
+    llvm::TypeSwitch<Operation *>(&op)
+        .Case([&](WeightOp w) {
+          if (cast<RankedTensorType>(w.getType()).getRank() >= 2)
+            carries[plan.id(w.getResult())] = 1;
+        })
+        .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,
+              ConcatOp, SplitOp, NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp,
+              ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp,
+              SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, ReduceSumOp,
+              ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp>(
+            [&](Operation *op) { uniteAll(op, op->getOperands()); })
+        .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
+              LayerNormOp, RopeOp>([&](Operation *op) {
+          uniteAll(op, op->getOperands().take_front(1));
+        })
+        .Case([&](WhereOp w) {
+          uniteAll(w, {w.getTrueValue(), w.getFalseValue()});
+        })
+        .Case([&](AttentionOp a) {
+          uniteAll(a, {a.getQuery(), a.getKey(), a.getValue()});
+        });
+  }
+  // Forward through the ops, then across each group, until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation &op : body.without_terminator()) {
+      bool any = llvm::any_of(op.getOperands(), [&](Value v) {
+        return elementType(v).isF32() && carries[plan.id(v)];
+      });
+      if (!any)
+        continue;
+      for (Value r : op.getResults())
+        if (elementType(r).isF32() && !carries[plan.id(r)])
+          carries[plan.id(r)] = changed = true;
+    }
+    std::vector<char> group(n, 0);
+    for (size_t i = 0; i < n; ++i)
+      if (carries[i])
+        group[root(i)] = 1;
+    for (size_t i = 0; i < n; ++i)
+      if (group[root(i)] && !carries[i])
+        carries[i] = changed = true;
+  }
+  std::vector<Type> types(n);
+  for (size_t i = 0; i < n; ++i) {
+    Type t = elementType(plan.values[i].value);
+    types[i] = t.isF32() && carries[i] ? storage : t;
+  }
+  return types;
+}
+
+/// The tensor-core GEMM tile for a matmul whose output has `m` rows (-1:
+/// known only at run time) and `n` columns: 128x128 tiles (8 warps) for
+/// large problems, 64x64 (4 warps) for narrow ones, and 32-row tiles for
+/// decode-shaped ones.
+/// (Decode-shaped problems known only at run time go to the library's GEMV
+/// kernels instead.) One instantiation per storage type and layout.
+GemmInstance chooseGemm(int64_t m, int64_t n, bool f16, bool transA,
+                        bool transB) {
+  GemmInstance g;
+  if (m >= 0 && m <= 32)
+    g = {"", 32, 128, 64, 1, 4};
+  else if (n >= 0 && n < 128)
+    g = {"", 64, 64, 32, 2, 2};
+  else if (m >= 0 && m <= 64)
+    g = {"", 64, 64, 32, 2, 2};
+  else
+    g = {"", 128, 128, 32, 2, 4};
+  g.f16 = f16;
+  g.transA = transA;
+  g.transB = transB;
+  g.function =
+      llvm::formatv("kestrel_gemm_{0}x{1}x{2}_{3}x{4}_{5}_{6}{7}", g.tileM,
+                    g.tileN, g.tileK, g.warpsM, g.warpsN, f16 ? "f16" : "bf16",
+                    transA ? "t" : "n", transB ? "t" : "n")
+          .str();
+  return g;
+}
+
 class Emitter {
 public:
   Emitter(func::FuncOp func, const CpuEmitOptions &options, BufferPlan &plan,
           llvm::raw_ostream &os)
       : func(func), options(options), plan(plan), os(os) {}
+
+  /// Cuda: the device element type of every value.
+  std::vector<Type> devTypes;
+  bool cuda() const { return options.target == EmitTarget::Cuda; }
+  /// The host tensor of a value (in the CUDA `execute`, v holds the device
+  /// tensors and h the host ones).
+  std::string hostRef(Value v) const {
+    return llvm::formatv("{0}[{1}]", cuda() && !emittingHost ? "h" : "v",
+                         id(v));
+  }
+  /// Set while emitting an op that runs on the host (in inferShapes).
+  bool emittingHost = false;
 
   LogicalResult emit(CpuEmitResult &result);
 
@@ -124,6 +259,10 @@ private:
   BufferPlan &plan;
   llvm::raw_ostream &os;
   std::vector<std::string> arrays;
+
+public:
+  std::set<GemmInstance> gemms;
+  std::map<std::string, std::string> fused; ///< launcher name -> source
 };
 
 std::string Emitter::describe(Operation *op) const {
@@ -297,6 +436,15 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
            << declared(t.getIndices()) << ")); }\n";
         return success();
       })
+      .Case([&](FusedElementwiseOp f) {
+        cs << "  { Shape s = " << sh(f.getInputs()[0]) << ";";
+        for (Value in : f.getInputs().drop_front())
+          cs << " TRY(broadcastShape(c, s, " << sh(in) << ", s));";
+        for (Value r : f.getResults())
+          cs << " TRY(x.setShape(" << id(r) << ", s, " << declared(r) << "));";
+        cs << " }\n";
+        return success();
+      })
       .Case([&](AttentionOp a) {
         cs << "  { const Shape &q = " << sh(a.getQuery())
            << ", &vv = " << sh(a.getValue())
@@ -390,10 +538,23 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                         .str());
       })
       .Case([&](MatmulOp m) {
-        return call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4})",
+        std::string extra;
+        Type t = cuda() && !emittingHost ? devTypes[id(m.getResult())] : Type();
+        if (cuda() && (t.isBF16() || t.isF16()) &&
+            devTypes[id(m.getLhs())] == t && devTypes[id(m.getRhs())] == t) {
+          auto type = typeOf(m.getResult());
+          int64_t rank = type.getRank();
+          GemmInstance g = chooseGemm(
+              type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
+              type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1),
+              t.isF16(), m.getTransposeA(), m.getTransposeB());
+          gemms.insert(g);
+          extra = ", nullptr, kestrel::cuda::instances::" + g.function;
+        }
+        return call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}{5})",
                                   ref(m.getLhs()), ref(m.getRhs()),
                                   m.getTransposeA(), m.getTransposeB(),
-                                  ref(m.getResult()))
+                                  ref(m.getResult()), extra)
                         .str());
       })
       .Case([&](SoftmaxOp s) {
@@ -466,12 +627,13 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                         .str());
       })
       .Case([&](DynamicSliceOp s) {
-        return call(llvm::formatv(
-                        "slice(c, {0}, {1}.as<int64_t>(), {2}.as<int64_t>(), "
-                        "{3}.as<int64_t>(), {4})",
-                        ref(s.getInput()), ref(s.getStarts()), ref(s.getEnds()),
-                        ref(s.getSteps()), ref(s.getResult()))
-                        .str());
+        return call(
+            llvm::formatv("slice(c, {0}, {1}.as<int64_t>(), {2}.as<int64_t>(), "
+                          "{3}.as<int64_t>(), {4})",
+                          ref(s.getInput()), hostRef(s.getStarts()),
+                          hostRef(s.getEnds()), hostRef(s.getSteps()),
+                          ref(s.getResult()))
+                .str());
       })
       .Case([&](GatherOp g) {
         return call(llvm::formatv("gather(c, {0}, {1}, {2}, {3})",
@@ -498,8 +660,8 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
       })
       .Case([&](RangeOp r) {
         return call(llvm::formatv("range(c, {0}, {1}, {2}, {3})",
-                                  ref(r.getStart()), ref(r.getLimit()),
-                                  ref(r.getDelta()), ref(r.getResult()))
+                                  hostRef(r.getStart()), hostRef(r.getLimit()),
+                                  hostRef(r.getDelta()), ref(r.getResult()))
                         .str());
       })
       .Case([&](TopKOp t) {
@@ -547,8 +709,34 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                         a.getNumHeads(), a.getNumKvHeads(), ref(a.getResult()))
                         .str());
       })
+      .Case([&](FusedElementwiseOp f) -> LogicalResult {
+        if (!cuda() || emittingHost)
+          return op->emitOpError("is not supported by the CPU backend yet");
+        SmallVector<Type> ins, outs;
+        for (Value v : f.getInputs())
+          ins.push_back(devTypes[id(v)]);
+        for (Value v : f.getResults())
+          outs.push_back(devTypes[id(v)]);
+        FailureOr<cuda::FusedKernel> kernel =
+            cuda::generateFusedKernel(op, ins, outs);
+        if (failed(kernel))
+          return failure();
+        fused.try_emplace(kernel->function, kernel->source);
+        cs << "  { const Tensor in[] = {";
+        for (auto [i, v] : llvm::enumerate(f.getInputs()))
+          cs << (i ? ", " : "") << ref(v);
+        cs << "};\n    Tensor out[] = {";
+        for (auto [i, v] : llvm::enumerate(f.getResults()))
+          cs << (i ? ", " : "") << ref(v);
+        cs << "};\n  ";
+        LogicalResult emitted = call(
+            "kestrel::cuda::instances::" + kernel->function + "(c, in, out)");
+        cs << "  }\n";
+        return emitted;
+      })
       .Default([&](Operation *op) {
-        return op->emitOpError("is not supported by the CPU backend yet");
+        return op->emitOpError("is not supported by the ")
+               << (cuda() ? "CUDA" : "CPU") << " backend yet";
       });
 }
 
@@ -618,8 +806,10 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
     if (host)
       for (Value r : op.getResults())
         target += llvm::formatv("  TRY(x.allocHost({0}));\n", id(r)).str();
+    emittingHost = host;
     if (failed(emitKernel(&op, target)))
       return failure();
+    emittingHost = false;
     ++result.numKernelCalls;
   }
 
@@ -633,12 +823,28 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
                              " bytes planned at compile time"
                        : std::string("planned at run time (symbolic dims)"))
      << ".\n\n"
+     << (cuda() ? "#include \"codegen/cuda/kernels/Kernels.h\"\n"
+                  "#include \"runtime/cuda/CudaBackend.h\"\n"
+                : "")
      << "#include \"runtime/ModelDef.h\"\n\n"
-     << "#include <cstdint>\n\n"
-     << "// A named namespace (not an anonymous one) so that several emitted\n"
+     << "#include <cstdint>\n\n";
+  if (!gemms.empty() || !fused.empty()) {
+    // Defined in the model's kernel sources (kernels/*.cu): GEMMs one per
+    // tile configuration, generated kernels one per fused_elementwise body;
+    // shared (and cached) across models.
+    os << "namespace kestrel::cuda::instances {\n";
+    for (const GemmInstance &g : gemms)
+      os << "bool " << g.function << "(Context &, const GemmArgs &);\n";
+    for (const auto &[function, source] : fused)
+      os << "bool " << function
+         << "(Context &, const Tensor *inputs, Tensor *outputs);\n";
+    os << "} // namespace kestrel::cuda::instances\n\n";
+  }
+  os << "// A named namespace (not an anonymous one) so that several emitted\n"
      << "// models can share one translation unit.\n"
      << "namespace kestrel_model_" << options.name << " {\n\n"
      << "using namespace kestrel::cpu;\n"
+     << (cuda() ? "using namespace kestrel::cuda;\n" : "")
      << "using namespace kestrel::runtime;\n\n"
      << "#ifndef KESTREL_EMITTED_MACROS\n"
      << "#define KESTREL_EMITTED_MACROS\n"
@@ -668,13 +874,27 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
   for (const std::string &a : arrays)
     os << a << "\n";
   os << "\nbool inferShapes(Exec &x) {\n"
-     << "  Context &c = x.ctx;\n  std::vector<Tensor> &v = x.v;\n"
+     << "  kestrel::cpu::Context &c = x.ctx;\n"
+     << "  std::vector<Tensor> &v = x.v;\n"
      << "  (void)c;\n  (void)v;\n"
-     << shapes << "  return true;\n}\n\n"
-     << "bool execute(Exec &x) {\n"
-     << "  Context &c = x.ctx;\n  std::vector<Tensor> &v = x.v;\n"
-     << "  (void)c;\n  (void)v;\n"
-     << kernels << "  return true;\n}\n\n";
+     << shapes << "  return true;\n}\n\n";
+  if (cuda())
+    os << "// Launches every kernel on the session's stream over device\n"
+       << "// tensors (v); h holds the host tensors of shape operands.\n"
+       << "bool execute(Exec &x) {\n"
+       << "  kestrel::cuda::Context &c = *x.cuda;\n"
+       << "  std::vector<Tensor> &v = x.d;\n"
+       << "  std::vector<Tensor> &h = x.v;\n"
+       << "  (void)c;\n  (void)v;\n  (void)h;\n"
+       << kernels << "  return true;\n}\n\n";
+  else
+    os << "bool execute(Exec &x) {\n"
+       << "  kestrel::cpu::Context &c = x.ctx;\n"
+       << "  std::vector<Tensor> &v = x.v;\n"
+       << "  (void)c;\n  (void)v;\n"
+       << kernels << "  return true;\n}\n\n";
+  result.gemms.assign(gemms.begin(), gemms.end());
+  result.fusedKernels.assign(fused.begin(), fused.end());
 
   os << "extern \"C\" KESTREL_API const kestrel_model_def *" << options.name
      << "_model(void) {\n"
@@ -692,7 +912,10 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << "      " << plan.values.size() << ", values,\n"
      << "      " << (plan.isStatic ? "staticOffsets" : "nullptr") << ", "
      << (plan.isStatic ? plan.arenaBytes : 0) << ",\n"
-     << "      inferShapes,\n      execute,\n  };\n  return &def;\n}\n\n"
+     << "      inferShapes,\n      execute,\n"
+     << (cuda() ? "      &kCudaBackend,\n      deviceDtypes,\n"
+                : "      nullptr,\n      nullptr,\n")
+     << "  };\n  return &def;\n}\n\n"
      << "} // namespace kestrel_model_" << options.name << "\n";
   return success();
 }
@@ -789,14 +1012,16 @@ LogicalResult Emitter::emitTables(CpuEmitResult &result) {
       if (inserted) {
         auto type = typeOf(w.getResult());
         int64_t k = result.weights.size();
+        Type stored =
+            cuda() ? devTypes[id(w.getResult())] : type.getElementType();
         result.weights.push_back(w.getName().str());
+        result.weightTypes.push_back(stored);
         os << "const int64_t w" << k << "_dims[] = "
            << (type.getRank() ? dimsList(type.getShape()) : "{0}") << ";\n";
-        weightTable +=
-            llvm::formatv("    {{{0}, {1}, {2}, w{3}_dims},\n",
-                          cString(w.getName()), *dtypeOf(type.getElementType()),
-                          type.getRank(), k)
-                .str();
+        weightTable += llvm::formatv("    {{{0}, {1}, {2}, w{3}_dims},\n",
+                                     cString(w.getName()), *dtypeOf(stored),
+                                     type.getRank(), k)
+                           .str();
       }
       valueIndex[id(w.getResult())] = it->second;
     } else if (auto c = dyn_cast<ConstantOp>(op)) {
@@ -861,6 +1086,12 @@ LogicalResult Emitter::emitTables(CpuEmitResult &result) {
        << p.first << ", " << p.last << "},\n";
   }
   os << "};\n";
+  if (cuda()) {
+    os << "const DType deviceDtypes[] = {";
+    for (auto [i, t] : llvm::enumerate(devTypes))
+      os << (i % 8 ? " " : "\n    ") << *dtypeOf(t) << ",";
+    os << "\n};\n";
+  }
   if (plan.isStatic) {
     os << "const int64_t staticOffsets[] = {";
     for (auto [i, p] : llvm::enumerate(plan.values))
@@ -894,44 +1125,121 @@ std::vector<uint8_t> denseBytes(DenseElementsAttr attr) {
   return out;
 }
 
-uint64_t modelHash(StringRef irText,
-                   const std::map<std::string, DenseElementsAttr> &weights) {
-  uint64_t hash = runtime::checksum64(irText.data(), irText.size());
-  for (const auto &[name, data] : weights) {
-    ArrayRef<char> raw = data.getRawData();
-    hash = hash * 0x9E3779B97F4A7C15ull ^
-           runtime::checksum64(raw.data(), raw.size());
-  }
-  return hash;
+uint64_t modelHash(StringRef irText, StringRef target) {
+  return runtime::checksum64(irText.data(), irText.size()) *
+             0x9E3779B97F4A7C15ull ^
+         runtime::checksum64(target.data(), target.size());
 }
 
-bool addWeights(ArrayRef<std::string> names,
+uint64_t modelHash(ModuleOp module, StringRef target) {
+  // A copy without the source path: the same model from another file (or
+  // re-saved with its weights as external data) is the same architecture.
+  OwningOpRef<ModuleOp> copy = module.clone();
+  (*copy)->removeAttr("kestrel.source");
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  copy->print(os, OpPrintingFlags().elideLargeElementsAttrs(0));
+  return modelHash(text, target);
+}
+
+/// The weights file's element type for an IR element type.
+static FailureOr<runtime::ElementType> storedElementType(Type e) {
+  using runtime::ElementType;
+  if (e.isF32())
+    return ElementType::F32;
+  if (e.isF16())
+    return ElementType::F16;
+  if (e.isBF16())
+    return ElementType::BF16;
+  if (isa<Float8E4M3FNType>(e))
+    return ElementType::F8E4M3FN;
+  if (e.isInteger(64))
+    return ElementType::I64;
+  if (e.isInteger(32))
+    return ElementType::I32;
+  if (e.isInteger(1))
+    return ElementType::I1;
+  return failure();
+}
+
+/// The stored type of weight `i`: storedTypes[i], else `declared`.
+static Type storedTypeOf(ArrayRef<Type> storedTypes, size_t i, Type declared) {
+  return i < storedTypes.size() && storedTypes[i] ? storedTypes[i] : declared;
+}
+
+bool addWeights(ArrayRef<std::string> names, ArrayRef<Type> storedTypes,
                 const std::map<std::string, DenseElementsAttr> &weights,
                 runtime::WeightsWriter &writer, uint64_t &bytes,
                 std::string &error) {
-  for (const std::string &name : names) {
+  for (auto [i, name] : llvm::enumerate(names)) {
     auto it = weights.find(name);
     if (it == weights.end()) {
       error = "no data for weight '" + name + "'";
       return false;
     }
     auto type = cast<RankedTensorType>(it->second.getType());
-    Type e = type.getElementType();
-    using runtime::ElementType;
-    ElementType et = e.isF32()                  ? ElementType::F32
-                     : e.isF16()                ? ElementType::F16
-                     : e.isBF16()               ? ElementType::BF16
-                     : isa<Float8E4M3FNType>(e) ? ElementType::F8E4M3FN
-                     : e.isInteger(64)          ? ElementType::I64
-                     : e.isInteger(32)          ? ElementType::I32
-                                                : ElementType::I1;
+    FailureOr<runtime::ElementType> from =
+        storedElementType(type.getElementType());
+    FailureOr<runtime::ElementType> to =
+        storedElementType(storedTypeOf(storedTypes, i, type.getElementType()));
+    if (failed(from) || failed(to)) {
+      error = "weight '" + name +
+              "' has an element type the weights file "
+              "cannot store";
+      return false;
+    }
     std::vector<uint8_t> data = denseBytes(it->second);
-    if (!writer.add(name, et, type.getShape().vec(), data.data(), data.size(),
+    if (*to != *from) {
+      std::vector<uint8_t> converted(type.getNumElements() *
+                                     runtime::elementSize(*to));
+      if (!runtime::convertElements(*from, data.data(), *to, converted.data(),
+                                    type.getNumElements(), error)) {
+        error = "weight '" + name + "': " + error;
+        return false;
+      }
+      data = std::move(converted);
+    }
+    if (!writer.add(name, *to, type.getShape().vec(), data.data(), data.size(),
                     error))
       return false;
     bytes += data.size();
   }
   return true;
+}
+
+bool addWeights(ArrayRef<std::string> names,
+                const std::map<std::string, DenseElementsAttr> &weights,
+                runtime::WeightsWriter &writer, uint64_t &bytes,
+                std::string &error) {
+  return addWeights(names, {}, weights, writer, bytes, error);
+}
+
+FailureOr<runtime::WeightsManifest>
+weightsManifest(ModuleOp module, const CpuEmitResult &emitted, StringRef name,
+                uint64_t modelHash, StringRef source) {
+  std::map<std::string, WeightOp> ops;
+  module.walk([&](WeightOp w) { ops.try_emplace(w.getName().str(), w); });
+  runtime::WeightsManifest manifest;
+  manifest.model = name.str();
+  manifest.modelHash = modelHash;
+  manifest.source = source.str();
+  for (auto [i, weight] : llvm::enumerate(emitted.weights)) {
+    auto it = ops.find(weight);
+    if (it == ops.end())
+      return module.emitError() << "weight '" << weight
+                                << "' of the weight table has no "
+                                   "kestrel.weight op";
+    auto type = cast<RankedTensorType>(it->second.getResult().getType());
+    Type stored = storedTypeOf(emitted.weightTypes, i, type.getElementType());
+    FailureOr<runtime::ElementType> from =
+        storedElementType(type.getElementType());
+    FailureOr<runtime::ElementType> to = storedElementType(stored);
+    if (failed(from) || failed(to) || !runtime::canStoreAs(*from, *to))
+      return it->second.emitOpError()
+             << "cannot be stored as " << stored << " in the weights file";
+    manifest.tensors.push_back({weight, *to, *from, type.getShape().vec()});
+  }
+  return manifest;
 }
 
 FailureOr<CpuEmitResult> emitCpuModel(ModuleOp module,
@@ -952,6 +1260,13 @@ FailureOr<CpuEmitResult> emitCpuModel(ModuleOp module,
   CpuEmitResult result;
   result.plan = *plan;
   Emitter emitter(func, options, result.plan, source);
+  if (options.target == EmitTarget::Cuda) {
+    Builder b(module.getContext());
+    Type storage = options.precision == "bf16"  ? Type(b.getBF16Type())
+                   : options.precision == "f16" ? Type(b.getF16Type())
+                                                : Type(b.getF32Type());
+    emitter.devTypes = deviceTypes(func, result.plan, storage);
+  }
   if (failed(emitter.emit(result)))
     return failure();
 

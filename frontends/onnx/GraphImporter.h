@@ -41,6 +41,10 @@ public:
   /// The importer of (domain, op) at `opset`, or null.
   const OpEntry *lookup(llvm::StringRef domain, llvm::StringRef opType) const;
 
+  /// The type of a tensor literal (its element type and dims); emits an
+  /// error at `loc` and fails for an unsupported type or a negative dim.
+  mlir::FailureOr<mlir::RankedTensorType>
+  tensorType(const onnx::TensorProto &tensor, mlir::Location loc);
   /// Tensor data (inline, typed fields or external) as a dense attribute;
   /// emits an error at `loc` and fails when it is malformed.
   mlir::FailureOr<mlir::DenseElementsAttr>

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <map>
@@ -162,8 +163,8 @@ RankedTensorType GraphImporter::declaredType(StringRef name) const {
   return it == declared.end() ? nullptr : convertType(*it->second);
 }
 
-FailureOr<DenseElementsAttr>
-GraphImporter::decodeTensor(const onnx::TensorProto &tensor, Location loc) {
+FailureOr<RankedTensorType>
+GraphImporter::tensorType(const onnx::TensorProto &tensor, Location loc) {
   Type element = convertElementType(&context, tensor.data_type());
   if (!element)
     return emitError(loc) << "tensor '" << tensor.name()
@@ -177,7 +178,16 @@ GraphImporter::decodeTensor(const onnx::TensorProto &tensor, Location loc) {
                             << "' has a negative dimension " << d;
     shape.push_back(d);
   }
-  auto type = RankedTensorType::get(shape, element);
+  return RankedTensorType::get(shape, element);
+}
+
+FailureOr<DenseElementsAttr>
+GraphImporter::decodeTensor(const onnx::TensorProto &tensor, Location loc) {
+  FailureOr<RankedTensorType> tensorTy = tensorType(tensor, loc);
+  if (failed(tensorTy))
+    return failure();
+  RankedTensorType type = *tensorTy;
+  Type element = type.getElementType();
   int64_t count = type.getNumElements();
   if (tensor.has_segment())
     return emitError(loc) << "tensor '" << tensor.name()
@@ -187,8 +197,17 @@ GraphImporter::decodeTensor(const onnx::TensorProto &tensor, Location loc) {
   const std::string *raw = nullptr;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string error;
-    if (!readExternalData(tensor, dir, external, error))
-      return emitError(loc) << error;
+    if (!readExternalData(tensor, dir, external, error)) {
+      InFlightDiagnostic diag = emitError(loc) << error;
+      std::string file;
+      int64_t offset, length;
+      if (externalDataLocation(tensor, dir, file, offset, length, error) &&
+          !llvm::sys::fs::exists(file))
+        diag.attachNote() << "kestrelc --no-weight-data compiles without "
+                             "the weight data; kestrel-pack then writes the "
+                             "weights file";
+      return diag;
+    }
     raw = &external;
   } else if (tensor.has_raw_data()) {
     raw = &tensor.raw_data();
@@ -265,6 +284,21 @@ static bool isSmallLiteral(Type element, int64_t count) {
 
 FailureOr<Value> GraphImporter::importTensor(const onnx::TensorProto &tensor,
                                              StringRef name, Location loc) {
+  if (options.skipExternalWeightData &&
+      tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    FailureOr<RankedTensorType> type = tensorType(tensor, loc);
+    if (failed(type))
+      return failure();
+    // Nothing reads a weight's data at compile time (kestrel.weight has no
+    // folder and is not constant-like), so a data-less one cannot be folded
+    // wrongly; an op that needs a constant operand reports it as computed.
+    std::string file, error;
+    int64_t offset, length;
+    if (!isSmallLiteral(type->getElementType(), type->getNumElements()) ||
+        !externalDataLocation(tensor, dir, file, offset, length, error) ||
+        !llvm::sys::fs::exists(file))
+      return WeightOp::create(builder, loc, *type, name).getResult();
+  }
   FailureOr<DenseElementsAttr> data = decodeTensor(tensor, loc);
   if (failed(data))
     return failure();

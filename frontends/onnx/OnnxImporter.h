@@ -38,6 +38,13 @@ struct ImportOptions {
   /// the weight's name), e.g. to write the weights file.
   std::function<void(llvm::StringRef name, mlir::DenseElementsAttr data)>
       onWeight;
+  /// Do not read initializers kept in external data files (kestrelc
+  /// --no-weight-data, for models whose data is absent or too large to
+  /// hold): they import as kestrel.weight ops of their declared type and
+  /// shape, without onWeight. Small ones that would become constants are
+  /// still read when their file is there, so the IR (and the model hash)
+  /// is the one a compile with the data gives.
+  bool skipExternalWeightData = false;
 };
 
 /// One row of the op histogram.

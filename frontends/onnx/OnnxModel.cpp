@@ -96,11 +96,13 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
   return true;
 }
 
-bool readExternalData(const onnx::TensorProto &tensor,
-                      const std::string &modelDir, std::string &bytes,
-                      std::string &error) {
+bool externalDataLocation(const onnx::TensorProto &tensor,
+                          const std::string &modelDir, std::string &path,
+                          int64_t &offset, int64_t &length,
+                          std::string &error) {
   std::string location;
-  int64_t offset = 0, length = -1;
+  offset = 0;
+  length = -1;
   try {
     for (const auto &entry : tensor.external_data()) {
       if (entry.key() == "location")
@@ -124,7 +126,17 @@ bool readExternalData(const onnx::TensorProto &tensor,
             "' leaves the model's directory";
     return false;
   }
-  std::string path = modelDir.empty() ? location : modelDir + "/" + location;
+  path = modelDir.empty() ? location : modelDir + "/" + location;
+  return true;
+}
+
+bool readExternalData(const onnx::TensorProto &tensor,
+                      const std::string &modelDir, std::string &bytes,
+                      std::string &error) {
+  std::string path;
+  int64_t offset, length;
+  if (!externalDataLocation(tensor, modelDir, path, offset, length, error))
+    return false;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = "external data file '" + path + "' of '" + tensor.name() +

@@ -38,6 +38,15 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
 /// filling value_info. Fails when ONNX finds the graph inconsistent.
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
 
+/// Where a tensor's external data lies: `path` (its `location` resolved
+/// against `modelDir`), `offset` and `length` (-1: to the end of the file).
+/// Fails on a missing location, one that leaves the model's directory, or a
+/// non-numeric offset or length; does not look at the file.
+bool externalDataLocation(const onnx::TensorProto &tensor,
+                          const std::string &modelDir, std::string &path,
+                          int64_t &offset, int64_t &length,
+                          std::string &error);
+
 /// The bytes of a tensor stored in an external data file: `location`
 /// relative to `modelDir`, `offset` and `length` from the tensor's
 /// external_data entries. Fails when the file is missing or too short.

@@ -42,6 +42,14 @@ if ml_dtypes is not None:
 NUMPY = {v: k for k, v in DTYPES.items()}
 
 
+class KestrelOptions(ctypes.Structure):
+    """kestrel_options of kestrel/runtime.h."""
+    _fields_ = [("struct_size", ctypes.c_uint32),
+                ("num_threads", ctypes.c_int32),
+                ("verify_checksum", ctypes.c_int32),
+                ("device_id", ctypes.c_int32),
+                ("use_cuda_graph", ctypes.c_int32)]
+
 class TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int),
                 ("rank", ctypes.c_size_t), ("dims", ctypes.POINTER(ctypes.c_int64)),
@@ -151,9 +159,9 @@ class Runtime:
         L = self.lib
         getter = getattr(L, entry["name"] + "_model")
         getter.restype = ctypes.c_void_p
-        options = ctypes.create_string_buffer(12)
-        L.kestrel_options_init(options)
-        ctypes.c_int32.from_buffer(options, 4).value = 1  # num_threads
+        options = KestrelOptions()
+        L.kestrel_options_init(ctypes.byref(options))
+        options.num_threads = 1
         model = ctypes.c_void_p()
         weights = os.path.join(work, entry["name"] + ".kweights").encode()
         if L.kestrel_model_open(getter(), weights, ctypes.addressof(options),

@@ -104,10 +104,7 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   kestrel::codegen::CpuEmitOptions options;
   options.name = cName(r.name);
   options.source = r.name;
-  std::string ir;
-  llvm::raw_string_ostream irOs(ir);
-  module.print(irOs);
-  options.modelHash = kestrel::codegen::modelHash(ir, weights);
+  options.modelHash = kestrel::codegen::modelHash(module, "cpu");
   auto emitted =
       kestrel::codegen::emitCpuModel(module, options, sourceOs, headerOs);
   if (failed(emitted)) {

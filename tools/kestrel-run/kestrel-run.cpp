@@ -77,6 +77,9 @@ OPTIONS:
   --warmup W             Untimed runs before the timed ones (default 3).
   --threads T            CPU threads per session (default 0: all cores).
   --no-verify-checksum   Skips the weights checksum when opening the model.
+  --device N             CUDA models: the GPU to run on (default 0).
+  --no-cuda-graph        CUDA models: launch the kernels one by one on every
+                         run instead of replaying a captured CUDA graph.
   -h, --help             Prints this help.
 
 Flags take their value as the next argument or after '=' (--bench=10).
@@ -105,6 +108,8 @@ struct Options {
   int threads = 0;
   std::string outputDir;
   bool verifyChecksum = true;
+  int device = 0;
+  bool cudaGraph = true;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -186,6 +191,10 @@ Options parseArgs(int argc, char **argv) {
       options.verifyChecksum = false;
       continue;
     }
+    if (arg == "--no-cuda-graph") {
+      options.cudaGraph = false;
+      continue;
+    }
 
     std::string flag = arg, value;
     bool haveValue = false;
@@ -194,11 +203,11 @@ Options parseArgs(int argc, char **argv) {
       value = arg.substr(eq + 1);
       haveValue = true;
     }
-    if (flag == "--no-verify-checksum")
-      usageError("--no-verify-checksum takes no value");
+    if (flag == "--no-verify-checksum" || flag == "--no-cuda-graph")
+      usageError(flag + " takes no value");
     static const char *const kValueFlags[] = {
-        "--name",  "--input",  "--expect",  "--rtol",      "--atol",
-        "--bench", "--warmup", "--threads", "--output-dir"};
+        "--name",  "--input",  "--expect",  "--rtol",       "--atol",
+        "--bench", "--warmup", "--threads", "--output-dir", "--device"};
     if (std::find_if(std::begin(kValueFlags), std::end(kValueFlags),
                      [&](const char *f) { return flag == f; }) ==
         std::end(kValueFlags))
@@ -230,6 +239,9 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--warmup") {
       if (!parseInt(value, 0, options.warmupRuns))
         usageError("--warmup expects a run count >= 0, got '" + value + "'");
+    } else if (flag == "--device") {
+      if (!parseInt(value, 0, options.device))
+        usageError("--device expects a GPU ordinal >= 0, got '" + value + "'");
     } else if (flag == "--threads") {
       if (!parseInt(value, 0, options.threads))
         usageError("--threads expects a thread count >= 0 (0: all cores), "
@@ -594,6 +606,8 @@ int main(int argc, char **argv) {
   kestrel_options_init(&runtimeOptions);
   runtimeOptions.num_threads = options.threads;
   runtimeOptions.verify_checksum = options.verifyChecksum ? 1 : 0;
+  runtimeOptions.device_id = options.device;
+  runtimeOptions.use_cuda_graph = options.cudaGraph ? 1 : 0;
   kestrel_model *rawModel = nullptr;
   if (kestrel_status status = kestrel_model_open_dir(
           options.dir.c_str(),

@@ -1,13 +1,15 @@
 //===- kestrelc.cpp - The Kestrel compile CLI -----------------------------===//
 //
 // kestrelc MODEL.onnx -o OUTDIR [--emit=lib|source] [--name NAME]
-//     compile to OUTDIR/libNAME.so + NAME.h + NAME.kweights (CPU target)
+//          [--target=cpu|cuda[:sm_80,sm_90a,...]] [--precision=bf16|f16|f32]
+//     compile to OUTDIR/libNAME.so + NAME.h + NAME.kweights
 // kestrelc MODEL.onnx --emit=mlir [-o FILE]   import (and clean up) a model
 // kestrelc MODEL.onnx --onnx-op-stats          the model's op histogram
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/CpuEmitter.h"
+#include "codegen/cuda/CudaBuild.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
@@ -39,6 +41,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -46,7 +49,6 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class Emit { Import, Mlir, Source, Lib };
-enum class Target { Cpu, Cuda };
 
 cl::OptionCategory category("kestrelc options");
 cl::opt<std::string> inputPath(cl::Positional,
@@ -70,13 +72,34 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Lib, "lib",
                    "OUTDIR/libNAME.so, NAME.h and NAME.kweights (default)")),
     cl::cat(category));
-cl::opt<Target>
-    target("target", cl::desc("Backend"), cl::init(Target::Cpu),
-           cl::values(clEnumValN(Target::Cpu, "cpu",
-                                 "portable C++ on the host CPU (default)"),
-                      clEnumValN(Target::Cuda, "cuda",
-                                 "CUDA (not available in this version)")),
-           cl::cat(category));
+cl::opt<std::string> targetSpec(
+    "target",
+    cl::desc("Backend: cpu (portable C++, the default) or "
+             "cuda[:ARCH,...] (NVIDIA GPUs; ARCH one of sm_80, sm_86, sm_87, "
+             "sm_89, sm_90, sm_90a; default sm_90a; several build a fat "
+             "binary)"),
+    cl::value_desc("target"), cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("--target=cuda: the element type f32 tensors are stored in "
+             "on the GPU: bf16 (default), f16 or f32; math accumulates in "
+             "f32 either way"),
+    cl::value_desc("bf16|f16|f32"), cl::cat(category));
+cl::opt<std::string> nvccPath(
+    "nvcc",
+    cl::desc("--target=cuda: nvcc to compile kernels with (default: "
+             "$KESTREL_NVCC, else the toolkit Kestrel was built with)"),
+    cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string> cacheDir(
+    "cache-dir",
+    cl::desc("--target=cuda: where compiled kernel objects are cached "
+             "(default: $KESTREL_CACHE_DIR, else $XDG_CACHE_HOME/kestrel, "
+             "else ~/.cache/kestrel)"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<bool> noCache("no-cache",
+                      cl::desc("--target=cuda: compile every kernel, "
+                               "neither reading nor filling the cache"),
+                      cl::cat(category));
 cl::opt<std::string>
     modelName("name",
               cl::desc("The model's name in the emitted files and symbols (a C "
@@ -109,6 +132,13 @@ cl::list<std::string> inputShapes(
 cl::opt<bool> noOnnxShapeInference(
     "no-onnx-shape-inference",
     cl::desc("Skip libonnx's shape inference before importing"),
+    cl::cat(category));
+cl::opt<bool> noWeightData(
+    "no-weight-data",
+    cl::desc("Do not read initializers kept in external data files (which "
+             "may be missing) and write no NAME.kweights, only its manifest "
+             "NAME.kweights.json; kestrel-pack makes the weights file from "
+             "it (from the ONNX data, or --dummy)"),
     cl::cat(category));
 
 /// "model.onnx: error: node 'n': message" for the importer's locations.
@@ -249,21 +279,36 @@ bool writeFile(const std::string &path, StringRef contents) {
   return true;
 }
 
+/// The program for a --flag / $ENV / built-in default triple.
+std::optional<std::string> findTool(StringRef flagValue, const char *env,
+                                    StringRef builtIn, StringRef what,
+                                    StringRef flag) {
+  std::string tool = flagValue.str();
+  if (tool.empty())
+    if (const char *value = std::getenv(env))
+      tool = value;
+  if (tool.empty())
+    tool = builtIn.str();
+  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(tool);
+  if (!program) {
+    llvm::errs() << "kestrelc: error: " << what << " '" << tool
+                 << "' not found (set " << flag << " or " << env << ")\n";
+    return std::nullopt;
+  }
+  return *program;
+}
+
+std::optional<std::string> findCxx() {
+  return findTool(cxxCompiler, "KESTREL_CXX", KESTREL_CXX_COMPILER,
+                  "C++ compiler", "--cxx");
+}
+
 /// Compiles the emitted source into libNAME.so with the system C++ compiler.
 bool compileLibrary(const std::string &source, const std::string &library,
                     int64_t lines) {
-  std::string cxx = cxxCompiler;
-  if (cxx.empty())
-    if (const char *env = std::getenv("KESTREL_CXX"))
-      cxx = env;
-  if (cxx.empty())
-    cxx = KESTREL_CXX_COMPILER;
-  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(cxx);
-  if (!program) {
-    llvm::errs() << "kestrelc: error: C++ compiler '" << cxx
-                 << "' not found (set --cxx or KESTREL_CXX)\n";
+  std::optional<std::string> program = findCxx();
+  if (!program)
     return false;
-  }
   std::vector<std::string> args = {
       *program,
       "-std=c++17",
@@ -331,10 +376,38 @@ int main(int argc, char **argv) {
   }
   if (opStats)
     return printOpStats();
-  if (target == Target::Cuda) {
-    llvm::errs() << "kestrelc: error: --target=cuda is not available in this "
-                    "version; use --target=cpu\n";
-    return 1;
+  // --target and --precision.
+  bool cudaTarget = false;
+  std::vector<std::string> archs;
+  {
+    StringRef spec = targetSpec;
+    if (spec == "cuda" || spec.starts_with("cuda:")) {
+      cudaTarget = true;
+      std::string error;
+      if (!kestrel::codegen::cuda::parseArchs(
+              spec.drop_front(4).drop_while([](char c) { return c == ':'; }),
+              archs, error)) {
+        llvm::errs() << "kestrelc: error: --target=" << spec << ": " << error
+                     << "\n";
+        return 1;
+      }
+    } else if (spec != "cpu") {
+      llvm::errs() << "kestrelc: error: --target=" << spec
+                   << " is not a target (cpu, or cuda[:sm_80,sm_90a,...])\n";
+      return 1;
+    }
+    if (!precision.empty() && precision != "bf16" && precision != "f16" &&
+        precision != "f32") {
+      llvm::errs() << "kestrelc: error: --precision=" << precision
+                   << " is not one of bf16, f16, f32\n";
+      return 1;
+    }
+    if (!cudaTarget && !precision.empty() && precision != "f32") {
+      llvm::errs() << "kestrelc: error: --precision=" << precision
+                   << " applies to --target=cuda; the CPU backend computes "
+                      "in the model's own types\n";
+      return 1;
+    }
   }
   bool toLibrary = emit == Emit::Lib || emit == Emit::Source;
   if (toLibrary && outputPath.empty()) {
@@ -353,6 +426,10 @@ int main(int argc, char **argv) {
   }
   kestrel::codegen::CpuEmitOptions emitOptions;
   emitOptions.name = name;
+  if (cudaTarget) {
+    emitOptions.target = kestrel::codegen::EmitTarget::Cuda;
+    emitOptions.precision = precision.empty() ? "bf16" : precision.getValue();
+  }
   emitOptions.source = llvm::sys::path::filename(inputPath).str();
   for (const std::string &spec : dimRanges) {
     auto [dim, range] = StringRef(spec).split('=');
@@ -379,6 +456,7 @@ int main(int argc, char **argv) {
 
   kestrel::onnx_frontend::ImportOptions options;
   options.onnxShapeInference = !noOnnxShapeInference;
+  options.skipExternalWeightData = noWeightData;
   for (const std::string &spec : inputShapes) {
     auto [name, dims] = StringRef(spec).split('=');
     std::vector<int64_t> shape;
@@ -452,17 +530,14 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  // Code generation. The model hash covers the compiled IR and the
-  // weights' bytes, so a weights file fits only its own library.
+  // Code generation. The model hash covers the architecture (the compiled
+  // IR) and the target with its storage precision ("cuda:bf16"), not the
+  // weights' data: any weights file of the right tensors fits.
   Clock::time_point codegenStart = Clock::now();
-  std::string irText;
-  {
-    llvm::raw_string_ostream os(irText);
-    module->print(os, OpPrintingFlags().elideLargeElementsAttrs(0));
-  }
   std::string source, header;
   llvm::raw_string_ostream sourceOs(source), headerOs(header);
-  uint64_t hash = kestrel::codegen::modelHash(irText, weightData);
+  uint64_t hash = kestrel::codegen::modelHash(
+      *module, cudaTarget ? "cuda:" + emitOptions.precision : "cpu");
   emitOptions.modelHash = hash;
   FailureOr<kestrel::codegen::CpuEmitResult> emitted =
       kestrel::codegen::emitCpuModel(*module, emitOptions, sourceOs, headerOs);
@@ -472,12 +547,14 @@ int main(int argc, char **argv) {
   kestrel::runtime::WeightsWriter writer;
   uint64_t weightBytes = 0;
   std::string weightError;
-  if (!kestrel::codegen::addWeights(emitted->weights, weightData, writer,
-                                    weightBytes, weightError)) {
+  if (!noWeightData && !kestrel::codegen::addWeights(
+                           emitted->weights, emitted->weightTypes, weightData,
+                           writer, weightBytes, weightError)) {
     llvm::errs() << "kestrelc: error: " << weightError
                  << (mlirInput && weightError.rfind("no data", 0) == 0
                          ? " (a .mlir input carries no weights; compile the "
-                           "ONNX model instead)"
+                           "ONNX model instead, or pass --no-weight-data and "
+                           "make the weights file with kestrel-pack)"
                          : "")
                  << "\n";
     return 1;
@@ -491,10 +568,25 @@ int main(int argc, char **argv) {
   }
   std::string base = outputPath + "/" + name;
   std::string error;
-  if (!writer.write(base + ".kweights", hash, error)) {
+  if (!noWeightData && !writer.write(base + ".kweights", hash, error)) {
     llvm::errs() << "kestrelc: error: " << error << "\n";
     return 1;
   }
+  // The manifest: what kestrel-pack needs to write NAME.kweights later.
+  FailureOr<kestrel::runtime::WeightsManifest> manifest =
+      kestrel::codegen::weightsManifest(*module, *emitted, name, hash,
+                                        inputPath);
+  if (failed(manifest) || !kestrel::runtime::writeManifest(
+                              base + ".kweights.json", *manifest, error)) {
+    if (succeeded(manifest))
+      llvm::errs() << "kestrelc: error: " << error << "\n";
+    return 1;
+  }
+  if (noWeightData)
+    llvm::errs() << "kestrelc: --no-weight-data: no " << name
+                 << ".kweights written; make it with kestrel-pack " << base
+                 << ".kweights.json -o " << base
+                 << ".kweights (--onnx MODEL.onnx | --dummy SEED)\n";
   std::string runtimeHeaderDir = outputPath + "/kestrel";
   llvm::sys::fs::create_directories(runtimeHeaderDir);
   if (std::error_code ec = llvm::sys::fs::copy_file(
@@ -510,7 +602,49 @@ int main(int argc, char **argv) {
 
   double cxxSeconds = 0;
   std::string library = outputPath + "/lib" + name + ".so";
-  if (emit == Emit::Lib) {
+  kestrel::codegen::cuda::BuildStats cudaStats;
+  if (cudaTarget) {
+    namespace kc = kestrel::codegen::cuda;
+    kc::BuildOptions build;
+    build.archs = archs;
+    build.sourceDir = KESTREL_SOURCE_DIR;
+    if (!noCache)
+      build.cacheDir =
+          cacheDir.empty() ? kc::defaultCacheDir() : cacheDir.getValue();
+    auto kernels = kc::kernelSources(*emitted);
+    std::string error;
+    if (emit == Emit::Source) {
+      if (!kc::writeSourceTree(outputPath, name, kernels, build, error)) {
+        llvm::errs() << "kestrelc: error: " << error << "\n";
+        return 1;
+      }
+    } else {
+#ifdef KESTREL_CUDA_ARCHIVE
+      Clock::time_point cxxStart = Clock::now();
+      std::optional<std::string> cxx = findCxx();
+      std::optional<std::string> nvcc =
+          findTool(nvccPath, "KESTREL_NVCC", KESTREL_NVCC, "nvcc", "--nvcc");
+      if (!cxx || !nvcc)
+        return 1;
+      build.cxx = *cxx;
+      build.nvcc = *nvcc;
+      build.runtimeArchive = KESTREL_RUNTIME_ARCHIVE;
+      build.cudaArchive = KESTREL_CUDA_ARCHIVE;
+      build.cudaLibDir = KESTREL_CUDA_LIBRARY_DIR;
+      if (!kc::buildLibrary(outputPath, name, kernels, build, cudaStats,
+                            error)) {
+        llvm::errs() << "kestrelc: error: " << error << "\n";
+        return 1;
+      }
+      cxxSeconds = secondsSince(cxxStart);
+#else
+      llvm::errs() << "kestrelc: error: this kestrelc was built without the "
+                      "CUDA toolkit, so --target=cuda can only --emit=source "
+                      "(or rebuild Kestrel with CUDA)\n";
+      return 1;
+#endif
+    }
+  } else if (emit == Emit::Lib) {
     Clock::time_point cxxStart = Clock::now();
     if (!compileLibrary(base + ".cpp", library,
                         std::count(source.begin(), source.end(), '\n')))
@@ -529,7 +663,14 @@ int main(int argc, char **argv) {
                         "{2:F3} s; total excluding the C++ compiler {3:F3} s\n",
                         importSeconds, passSeconds, codegenSeconds,
                         frontSeconds);
-    if (emit == Emit::Lib)
+    if (emit == Emit::Lib && cudaTarget)
+      os << llvm::formatv("  time: build {0:F2} s (nvcc {1:F2} s, C++ {2:F2} "
+                          "s, link {3:F2} s); objects: {4} compiled, {5} "
+                          "from the cache\n",
+                          cxxSeconds, cudaStats.nvccSeconds,
+                          cudaStats.cxxSeconds, cudaStats.linkSeconds,
+                          cudaStats.compiled, cudaStats.cached);
+    else if (emit == Emit::Lib)
       os << llvm::formatv("  time: C++ compiler {0:F2} s\n", cxxSeconds);
     os << "  kernel calls: " << emitted->numKernelCalls << "; values:";
     for (const auto &[storage, count] : byStorage)
@@ -558,9 +699,14 @@ int main(int argc, char **argv) {
       os << "  library: lib" << name << ".so " << humanBytes(libSize) << "; ";
     else
       os << "  ";
-    os << "weights: " << name << ".kweights " << humanBytes(weightsSize) << " ("
-       << emitted->weights.size() << " tensors, " << humanBytes(weightBytes)
-       << " of data)\n";
+    if (noWeightData)
+      os << "weights: none written (--no-weight-data); "
+         << emitted->weights.size() << " tensors in " << name
+         << ".kweights.json\n";
+    else
+      os << "weights: " << name << ".kweights " << humanBytes(weightsSize)
+         << " (" << emitted->weights.size() << " tensors, "
+         << humanBytes(weightBytes) << " of data)\n";
   }
   return 0;
 }

@@ -84,6 +84,11 @@ typedef struct kestrel_options {
   uint32_t struct_size;    /**< sizeof(kestrel_options), set by init */
   int32_t num_threads;     /**< CPU threads per session; 0 = all cores */
   int32_t verify_checksum; /**< check the weights checksum at open (1) */
+  int32_t device_id;       /**< CUDA models: the GPU to run on (0) */
+  /** CUDA models: capture the whole forward into a CUDA graph and replay it
+   *  while the input shapes stay the same (1, the default), or launch the
+   *  kernels one by one on every run (0). */
+  int32_t use_cuda_graph;
 } kestrel_options;
 
 /** Fills `options` with the defaults. */

@@ -3,10 +3,14 @@
 // NOOUT: kestrelc: error: --emit=lib needs an output directory: -o OUTDIR
 // RUN: not kestrelc %s -o %t --name 9lives 2>&1 | FileCheck %s --check-prefix=NAME
 // NAME: kestrelc: error: --name '9lives' is not a C identifier
-// RUN: not kestrelc %s -o %t --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: kestrelc: error: --target=cuda is not available in this version; use --target=cpu
 // RUN: not kestrelc %s -o %t --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: Cannot find option named 'tpu'
+// TARGET: kestrelc: error: --target=tpu is not a target (cpu, or cuda[:sm_80,sm_90a,...])
+// RUN: not kestrelc %s -o %t --target=cuda:sm_75 2>&1 | FileCheck %s --check-prefix=ARCH
+// ARCH: kestrelc: error: --target=cuda:sm_75: unsupported CUDA architecture 'sm_75' (Kestrel's kernels need tensor cores of sm_80 or newer: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)
+// RUN: not kestrelc %s -o %t --target=cuda --precision=fp8 2>&1 | FileCheck %s --check-prefix=PREC
+// PREC: kestrelc: error: --precision=fp8 is not one of bf16, f16, f32
+// RUN: not kestrelc %s -o %t --precision=bf16 2>&1 | FileCheck %s --check-prefix=CPUPREC
+// CPUPREC: kestrelc: error: --precision=bf16 applies to --target=cuda; the CPU backend computes in the model's own types
 // RUN: not kestrelc %s -o %t --dim-range seq=9:1 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: kestrelc: error: --dim-range expects NAME=MIN:MAX with 0 <= MIN <= MAX, got 'seq=9:1'
 // RUN: not kestrelc %s -o %t --dim-range batch=1:4 2>&1 | FileCheck %s --check-prefix=NODIM
@@ -15,11 +19,16 @@
 // SHAPE: kestrelc: error: --input-shape applies to ONNX models, not to .mlir input
 // RUN: kestrelc --help | FileCheck %s --check-prefix=HELP
 // HELP-DAG: --emit=<value>
-// HELP-DAG: --target=<value>
+// HELP-DAG: --target=<target>
 // HELP-DAG: --name=<NAME>
 // HELP-DAG: --stats
 // HELP-DAG: --dim-range=<name=min:max>
 // HELP-DAG: --cxx=<path>
+// HELP-DAG: --no-weight-data
+// HELP-DAG: --precision=<bf16|f16|f32>
+// HELP-DAG: --nvcc=<path>
+// HELP-DAG: --cache-dir=<dir>
+// HELP-DAG: --no-cache
 // HELP-DAG: -o <path>
 
 module {

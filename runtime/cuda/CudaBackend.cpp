@@ -1,0 +1,461 @@
+//===- CudaBackend.cpp - The runtime's CUDA side --------------------------===//
+//
+// Host code only (the CUDA runtime API and cuBLASLt); the kernels are in
+// codegen/cuda/kernels. Compiled into the CUDA runtime archive that every
+// --target=cuda library links.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cuda/CudaBackend.h"
+
+#include "codegen/cuda/kernels/Kernels.h"
+
+#include <cublasLt.h>
+#include <cuda_runtime_api.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kestrel::runtime {
+namespace {
+
+using cpu::DType;
+using cpu::Shape;
+using cpu::Tensor;
+
+constexpr size_t kWorkspaceBytes = size_t(32) << 20; // cuBLASLt scratch
+
+std::string cudaMessage(const std::string &what, cudaError_t status) {
+  return what + ": " + cudaGetErrorName(status) + " (" +
+         cudaGetErrorString(status) + ")";
+}
+
+kestrel_status statusOf(cudaError_t status) {
+  switch (status) {
+  case cudaErrorMemoryAllocation:
+    return KESTREL_ERROR_OUT_OF_MEMORY;
+  case cudaErrorInsufficientDriver:
+  case cudaErrorNoDevice:
+    return KESTREL_ERROR_NO_DEVICE;
+  default:
+    return KESTREL_ERROR_EXECUTION;
+  }
+}
+
+#define CUDA_TRY(call, what)                                                   \
+  do {                                                                         \
+    cudaError_t status_ = (call);                                              \
+    if (status_ != cudaSuccess) {                                              \
+      error = cudaMessage(what, status_);                                      \
+      return statusOf(status_);                                                \
+    }                                                                          \
+  } while (0)
+
+/// A growable device allocation (contents are not kept when it grows).
+class DeviceBuffer {
+public:
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+  ~DeviceBuffer() {
+    if (ptr)
+      cudaFree(ptr);
+  }
+  /// Makes room for `bytes` (at least 256, so zero-size tensors get a valid
+  /// pointer); sets `moved` when the data pointer changed.
+  cudaError_t reserve(size_t bytes, bool &moved) {
+    bytes = std::max<size_t>((bytes + 255) / 256 * 256, 256);
+    if (bytes <= capacity)
+      return cudaSuccess;
+    if (ptr)
+      cudaFree(ptr);
+    ptr = nullptr;
+    capacity = 0;
+    moved = true;
+    cudaError_t status = cudaMalloc(&ptr, bytes);
+    if (status == cudaSuccess)
+      capacity = bytes;
+    return status;
+  }
+  void *data() const { return ptr; }
+
+private:
+  void *ptr = nullptr;
+  size_t capacity = 0;
+};
+
+struct CudaModel {
+  const kestrel_model_def *def = nullptr;
+  int device = 0;
+  bool useGraph = true;
+  cudaDeviceProp props{};
+  /// Device copies of weights and constants, per value (null for others).
+  std::vector<std::unique_ptr<DeviceBuffer>> uploads;
+  std::vector<void *> valueData;
+};
+
+struct CudaSession {
+  CudaModel *model = nullptr;
+  cudaStream_t stream = nullptr;
+  cublasLtHandle_t lt = nullptr;
+  DeviceBuffer workspace, errorFlag, arena;
+  int *hostFlag = nullptr; ///< pinned, for the error flag's read-back
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers; ///< per value
+  std::vector<std::unique_ptr<DeviceBuffer>> staging; ///< per value
+  cuda::Context ctx;
+
+  // The captured forward and what it was captured for.
+  cudaGraphExec_t graph = nullptr;
+  std::vector<const void *> graphData;
+  std::vector<Shape> graphShapes;
+
+  ~CudaSession() {
+    cudaSetDevice(model->device);
+    if (graph)
+      cudaGraphExecDestroy(graph);
+    if (lt)
+      cublasLtDestroy(lt);
+    if (hostFlag)
+      cudaFreeHost(hostFlag);
+    if (stream)
+      cudaStreamDestroy(stream);
+  }
+};
+
+/// Converts a host tensor into `dtype` on the host (constants whose device
+/// precision differs from the stored one).
+bool convertOnHost(const Tensor &in, DType dtype, std::vector<uint8_t> &out,
+                   std::string &error) {
+  cpu::Context ctx;
+  ctx.parallelFor = [](int64_t n, const std::function<void(int64_t)> &body) {
+    for (int64_t i = 0; i < n; ++i)
+      body(i);
+  };
+  out.resize(static_cast<size_t>(in.numel()) * cpu::dtypeSize(dtype));
+  Tensor t;
+  t.data = out.data();
+  t.dtype = dtype;
+  t.shape = in.shape;
+  if (!cpu::cast(ctx, in, t)) {
+    error = ctx.error;
+    return false;
+  }
+  return true;
+}
+
+kestrel_status openModel(const kestrel_model_def *def,
+                         const kestrel_options &options, const Tensor *weights,
+                         const Tensor *constants, void **state,
+                         std::string &error) {
+  int count = 0;
+  cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0) {
+    error = "no CUDA driver / no GPU found: compile with --target=cpu or run "
+            "on a machine with an NVIDIA GPU (cudaGetDeviceCount: " +
+            std::string(status == cudaSuccess ? "0 devices"
+                                              : cudaGetErrorString(status)) +
+            ")";
+    return KESTREL_ERROR_NO_DEVICE;
+  }
+  if (options.device_id >= count) {
+    error = "kestrel_options.device_id is " +
+            std::to_string(options.device_id) + " but this machine has " +
+            std::to_string(count) + " GPU(s)";
+    return KESTREL_ERROR_INVALID_ARGUMENT;
+  }
+  auto model = std::make_unique<CudaModel>();
+  model->def = def;
+  model->device = options.device_id;
+  model->useGraph = options.use_cuda_graph != 0;
+  CUDA_TRY(cudaSetDevice(model->device), "cudaSetDevice");
+  CUDA_TRY(cudaGetDeviceProperties(&model->props, model->device),
+           "cudaGetDeviceProperties");
+  if (model->props.major < 8) {
+    error = "GPU " + std::to_string(model->device) + " (" + model->props.name +
+            ") is sm_" + std::to_string(model->props.major) +
+            std::to_string(model->props.minor) +
+            "; Kestrel's CUDA kernels need sm_80 or newer";
+    return KESTREL_ERROR_NO_DEVICE;
+  }
+
+  // Weights and constants, once per value, in the value's device dtype.
+  model->uploads.resize(def->numValues);
+  model->valueData.assign(def->numValues, nullptr);
+  std::vector<uint8_t> converted;
+  for (int32_t i = 0; i < def->numValues; ++i) {
+    const ValueDesc &desc = def->values[i];
+    if (desc.storage != Storage::Weight && desc.storage != Storage::Constant)
+      continue;
+    const Tensor &host = desc.storage == Storage::Weight
+                             ? weights[desc.index]
+                             : constants[desc.index];
+    DType dtype = def->deviceDtypes[i];
+    const void *data = host.data;
+    size_t bytes = host.bytes();
+    if (dtype != host.dtype) {
+      if (!convertOnHost(host, dtype, converted, error))
+        return KESTREL_ERROR_INTERNAL;
+      data = converted.data();
+      bytes = converted.size();
+    }
+    auto buffer = std::make_unique<DeviceBuffer>();
+    bool moved = false;
+    CUDA_TRY(
+        buffer->reserve(bytes, moved),
+        "uploading " + std::to_string(bytes) + " bytes of " +
+            (desc.storage == Storage::Weight
+                 ? "weight '" + std::string(def->weights[desc.index].name) + "'"
+                 : std::string("a constant")));
+    if (bytes)
+      CUDA_TRY(cudaMemcpy(buffer->data(), data, bytes, cudaMemcpyHostToDevice),
+               "cudaMemcpy (weights)");
+    model->valueData[i] = buffer->data();
+    model->uploads[i] = std::move(buffer);
+  }
+  *state = model.release();
+  return KESTREL_OK;
+}
+
+void closeModel(void *state) {
+  auto *model = static_cast<CudaModel *>(state);
+  cudaSetDevice(model->device);
+  delete model;
+}
+
+cuda::GemmImpl gemmImplFromEnv() {
+  const char *env = std::getenv("KESTREL_CUDA_GEMM");
+  if (!env)
+    return cuda::GemmImpl::Auto;
+  if (!std::strcmp(env, "mma"))
+    return cuda::GemmImpl::MmaSync;
+  if (!std::strcmp(env, "cublaslt"))
+    return cuda::GemmImpl::CublasLt;
+  if (!std::strcmp(env, "simt"))
+    return cuda::GemmImpl::Simt;
+  return cuda::GemmImpl::Auto;
+}
+
+kestrel_status createSession(void *modelState, void **state,
+                             std::string &error) {
+  auto *model = static_cast<CudaModel *>(modelState);
+  auto session = std::make_unique<CudaSession>();
+  session->model = model;
+  CUDA_TRY(cudaSetDevice(model->device), "cudaSetDevice");
+  CUDA_TRY(cudaStreamCreateWithFlags(&session->stream, cudaStreamNonBlocking),
+           "cudaStreamCreate");
+  bool moved = false;
+  CUDA_TRY(session->errorFlag.reserve(sizeof(int), moved),
+           "cudaMalloc (error flag)");
+  CUDA_TRY(cudaMallocHost(reinterpret_cast<void **>(&session->hostFlag),
+                          sizeof(int)),
+           "cudaMallocHost");
+  // cuBLASLt is optional: without it matmuls use Kestrel's own kernels.
+  if (cublasLtCreate(&session->lt) != CUBLAS_STATUS_SUCCESS)
+    session->lt = nullptr;
+  if (session->lt)
+    CUDA_TRY(session->workspace.reserve(kWorkspaceBytes, moved),
+             "cudaMalloc (cuBLASLt workspace)");
+  int numValues = model->def->numValues;
+  session->buffers.resize(numValues);
+  session->staging.resize(numValues);
+  cuda::Context &ctx = session->ctx;
+  ctx.stream = session->stream;
+  ctx.cublasLt = session->lt;
+  ctx.workspace = session->lt ? session->workspace.data() : nullptr;
+  ctx.workspaceBytes = session->lt ? kWorkspaceBytes : 0;
+  ctx.errorFlag = static_cast<int *>(session->errorFlag.data());
+  ctx.smCount = model->props.multiProcessorCount;
+  ctx.ccMajor = model->props.major;
+  ctx.ccMinor = model->props.minor;
+  ctx.gemmImpl = gemmImplFromEnv();
+  *state = session.release();
+  return KESTREL_OK;
+}
+
+void releaseSession(void *state) { delete static_cast<CudaSession *>(state); }
+
+/// A per-value device buffer of the session (inputs, host-value mirrors,
+/// outputs, dtype staging).
+kestrel_status bufferFor(std::vector<std::unique_ptr<DeviceBuffer>> &buffers,
+                         int32_t value, size_t bytes, void *&data, bool &moved,
+                         std::string &error) {
+  if (!buffers[value])
+    buffers[value] = std::make_unique<DeviceBuffer>();
+  CUDA_TRY(buffers[value]->reserve(bytes, moved),
+           "cudaMalloc (" + std::to_string(bytes) + " bytes)");
+  data = buffers[value]->data();
+  return KESTREL_OK;
+}
+
+/// Copies host value `value` (inputs and host values) to its device
+/// tensor, converting to the device dtype on the device.
+kestrel_status upload(CudaSession &s, Exec &exec, int32_t value, bool &moved,
+                      std::string &error) {
+  const Tensor &host = exec.v[value];
+  Tensor &dev = exec.d[value];
+  if (kestrel_status st =
+          bufferFor(s.buffers, value, dev.bytes(), dev.data, moved, error))
+    return st;
+  if (!host.bytes())
+    return KESTREL_OK;
+  if (host.dtype == dev.dtype) {
+    CUDA_TRY(cudaMemcpyAsync(dev.data, host.data, host.bytes(),
+                             cudaMemcpyHostToDevice, s.stream),
+             "cudaMemcpyAsync (input)");
+    return KESTREL_OK;
+  }
+  Tensor stage = host;
+  if (kestrel_status st =
+          bufferFor(s.staging, value, host.bytes(), stage.data, moved, error))
+    return st;
+  CUDA_TRY(cudaMemcpyAsync(stage.data, host.data, host.bytes(),
+                           cudaMemcpyHostToDevice, s.stream),
+           "cudaMemcpyAsync (input)");
+  if (!cuda::cast(s.ctx, stage, dev)) {
+    error = "converting an input to the device precision: " + s.ctx.error;
+    return KESTREL_ERROR_EXECUTION;
+  }
+  return KESTREL_OK;
+}
+
+kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
+                   const int64_t *offsets, void *const *outputs,
+                   std::string &error) {
+  auto &s = *static_cast<CudaSession *>(state);
+  const kestrel_model_def *def = s.model->def;
+  CUDA_TRY(cudaSetDevice(s.model->device), "cudaSetDevice");
+  bool moved = false;
+  CUDA_TRY(s.arena.reserve(static_cast<size_t>(arenaBytes), moved),
+           "cudaMalloc (a " + std::to_string(arenaBytes) + "-byte arena)");
+  auto *base = static_cast<uint8_t *>(s.arena.data());
+
+  // The device view of every value.
+  exec.cuda = &s.ctx;
+  exec.d.resize(def->numValues);
+  for (int32_t i = 0; i < def->numValues; ++i) {
+    const ValueDesc &desc = def->values[i];
+    Tensor &t = exec.d[i];
+    t.shape = exec.v[i].shape;
+    t.dtype = def->deviceDtypes[i];
+    switch (desc.storage) {
+    case Storage::Weight:
+    case Storage::Constant:
+      t.data = s.model->valueData[i];
+      break;
+    case Storage::Arena:
+      t.data = base + offsets[i];
+      break;
+    case Storage::Input:
+    case Storage::Host:
+      if (kestrel_status st = upload(s, exec, i, moved, error))
+        return st;
+      break;
+    case Storage::Output:
+      if (kestrel_status st =
+              bufferFor(s.buffers, i, t.bytes(), t.data, moved, error))
+        return st;
+      break;
+    case Storage::Alias:
+      break;
+    }
+  }
+  for (int32_t i = 0; i < def->numValues; ++i)
+    if (def->values[i].storage == Storage::Alias)
+      exec.d[i].data = exec.d[def->values[i].index].data;
+
+  CUDA_TRY(cudaMemsetAsync(s.ctx.errorFlag, 0, sizeof(int), s.stream),
+           "cudaMemsetAsync (error flag)");
+  s.ctx.error.clear();
+  if (!s.model->useGraph) {
+    if (!def->execute(exec)) {
+      error = s.ctx.error;
+      return KESTREL_ERROR_EXECUTION;
+    }
+  } else {
+    // Replay the captured forward when every pointer and shape is the same.
+    bool same = s.graph && s.graphData.size() == exec.d.size();
+    for (size_t i = 0; same && i < exec.d.size(); ++i)
+      same = s.graphData[i] == exec.d[i].data &&
+             s.graphShapes[i] == exec.d[i].shape;
+    if (same) {
+      CUDA_TRY(cudaGraphLaunch(s.graph, s.stream), "cudaGraphLaunch");
+    } else {
+      // New shapes or buffers: this run launches the kernels one by one
+      // (which also does one-time setup, such as shared-memory opt-ins and
+      // cuBLASLt's algorithm choice, outside a capture), then the same
+      // sequence is captured for the runs that follow.
+      if (!def->execute(exec)) {
+        error = s.ctx.error;
+        return KESTREL_ERROR_EXECUTION;
+      }
+      if (s.graph)
+        cudaGraphExecDestroy(s.graph);
+      s.graph = nullptr;
+      CUDA_TRY(
+          cudaStreamBeginCapture(s.stream, cudaStreamCaptureModeThreadLocal),
+          "cudaStreamBeginCapture");
+      bool ok = def->execute(exec);
+      cudaGraph_t graph = nullptr;
+      cudaError_t captured = cudaStreamEndCapture(s.stream, &graph);
+      if (!ok) {
+        if (graph)
+          cudaGraphDestroy(graph);
+        error = s.ctx.error;
+        return KESTREL_ERROR_EXECUTION;
+      }
+      CUDA_TRY(captured, "cudaStreamEndCapture");
+      cudaError_t instantiated = cudaGraphInstantiate(&s.graph, graph, 0);
+      cudaGraphDestroy(graph);
+      CUDA_TRY(instantiated, "cudaGraphInstantiate");
+      s.graphData.resize(exec.d.size());
+      s.graphShapes.resize(exec.d.size());
+      for (size_t i = 0; i < exec.d.size(); ++i) {
+        s.graphData[i] = exec.d[i].data;
+        s.graphShapes[i] = exec.d[i].shape;
+      }
+    }
+  }
+
+  // Outputs, in their declared dtypes.
+  for (int32_t k = 0; k < def->numOutputs; ++k) {
+    int32_t value = def->outputs[k].value;
+    Tensor src = exec.d[value];
+    if (src.dtype != def->outputs[k].dtype) {
+      Tensor converted = src;
+      converted.dtype = def->outputs[k].dtype;
+      if (kestrel_status st = bufferFor(s.staging, value, converted.bytes(),
+                                        converted.data, moved, error))
+        return st;
+      if (!cuda::cast(s.ctx, src, converted)) {
+        error = "converting output '" + std::string(def->outputs[k].name) +
+                "': " + s.ctx.error;
+        return KESTREL_ERROR_EXECUTION;
+      }
+      src = converted;
+    }
+    if (src.bytes())
+      CUDA_TRY(cudaMemcpyAsync(outputs[k], src.data, src.bytes(),
+                               cudaMemcpyDeviceToHost, s.stream),
+               "cudaMemcpyAsync (output)");
+  }
+  CUDA_TRY(cudaMemcpyAsync(s.hostFlag, s.ctx.errorFlag, sizeof(int),
+                           cudaMemcpyDeviceToHost, s.stream),
+           "cudaMemcpyAsync (error flag)");
+  CUDA_TRY(cudaStreamSynchronize(s.stream), "running the model");
+  if (*s.hostFlag) {
+    error = cuda::deviceErrorMessage(*s.hostFlag);
+    return KESTREL_ERROR_EXECUTION;
+  }
+  return KESTREL_OK;
+}
+
+} // namespace
+
+const DeviceBackend kCudaBackend = {
+    "cuda", openModel, closeModel, createSession, releaseSession, run,
+};
+
+} // namespace kestrel::runtime

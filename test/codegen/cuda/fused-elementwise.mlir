@@ -1,0 +1,70 @@
+// A fused_elementwise body becomes a generated CUDA kernel: the scalar body
+// as a device function over f32 math, a broadcasting grid-stride kernel, a
+// 16-byte vector kernel, loads and stores in each tensor's device type (the
+// bf16 input and output here, the f32 position-derived input kept f32).
+// REQUIRES: cuda
+// RUN: rm -rf %t && kestrelc %s --target=cuda --emit=source -o %t --name m
+// RUN: FileCheck %s --check-prefix=HOST < %t/m.cpp
+// RUN: cat %t/kernels/kestrel_fused_*.cu | FileCheck %s
+// The generated kernel compiles with nvcc and links into a library.
+// RUN: rm -rf %t.lib %t.cache && kestrelc %s --target=cuda:sm_80 -o %t.lib --name m \
+// RUN:   --cache-dir %t.cache 2>&1 | FileCheck %s --check-prefix=LIB
+// LIB: kestrelc: nvcc kestrel_fused_{{[0-9a-f]+}}.cu (sm_80) ... compiled
+// LIB: kestrelc: linking libm.so
+// A body op the generator does not translate is an error on that op.
+// RUN: not kestrelc %S/Inputs/fused-unsupported.mlir --target=cuda \
+// RUN:   --emit=source -o %t.bad 2>&1 | FileCheck %s --check-prefix=ERROR
+
+module {
+  func.func @main(%x: tensor<?x64xf32> {kestrel.name = "x", kestrel.dim_names = ["seq", ""]}, %b: tensor<64xf32> {kestrel.name = "b"}) -> (tensor<?x64xf32> {kestrel.name = "y"}, tensor<?x64xi1> {kestrel.name = "pos"}) {
+    %y, %p = kestrel.fused_elementwise ins(%x, %b : tensor<?x64xf32>, tensor<64xf32>) {
+    ^bb0(%a: f32, %c: f32):
+      %s = arith.addf %a, %c : f32
+      %n = arith.negf %s : f32
+      %e = math.exp %n : f32
+      %one = arith.constant 1.0 : f32
+      %d = arith.addf %e, %one : f32
+      %r = arith.divf %s, %d : f32
+      %zero = arith.constant 0.0 : f32
+      %gt = arith.cmpf ogt, %r, %zero : f32
+      kestrel.yield %r, %gt : f32, i1
+    } -> tensor<?x64xf32>, tensor<?x64xi1>
+    return %y, %p : tensor<?x64xf32>, tensor<?x64xi1>
+  }
+}
+
+// HOST: namespace kestrel::cuda::instances {
+// HOST-NEXT: bool [[$FN:kestrel_fused_[0-9a-f]+]](Context &, const Tensor *inputs, Tensor *outputs);
+// HOST-LABEL: bool inferShapes(Exec &x) {
+// HOST: { Shape s = v[0].shape; OP_TRY(broadcastShape(c, s, v[1].shape, s)); OP_TRY(x.setShape(2, s, Shape{-1, 64})); OP_TRY(x.setShape(3, s, Shape{-1, 64})); }
+// HOST-LABEL: bool execute(Exec &x) {
+// HOST: { const Tensor in[] = {v[0], v[1]};
+// HOST-NEXT: Tensor out[] = {v[2], v[3]};
+// HOST-NEXT: if (!kestrel::cuda::instances::[[$FN]](c, in, out)) return x.opFailed("%2 = kestrel.fused_elementwise");
+
+// CHECK: #include "codegen/cuda/kernels/Common.cuh"
+// CHECK: constexpr int kInputs = 2, kOutputs = 2, kVec = 8;
+// CHECK: __device__ __forceinline__ void body(float x0, float x1, float &r0, bool &r1) {
+// CHECK-NEXT: const float t0 = 0.0f;
+// CHECK-NEXT: const float t1 = 1.0f;
+// CHECK-NEXT: const float t2 = (x0 + x1);
+// CHECK-NEXT: const float t3 = (-t2);
+// CHECK-NEXT: const float t4 = expf(t3);
+// CHECK-NEXT: const float t5 = (t4 + t1);
+// CHECK-NEXT: const float t6 = (t2 / t5);
+// CHECK-NEXT: const bool t7 = (t6 > t0);
+// CHECK-NEXT: r0 = t6;
+// CHECK-NEXT: r1 = t7;
+// CHECK: __global__ void __launch_bounds__(256) fusedScalar(Args a) {
+// CHECK: const float x0 = toF32(static_cast<const bf16 *>(a.in[0])[broadcastOffset(a.strides[0], i)]);
+// CHECK: const float x1 = toF32(static_cast<const bf16 *>(a.in[1])[broadcastOffset(a.strides[1], i)]);
+// CHECK: static_cast<bf16 *>(a.out[0])[i] = fromF32<bf16>(r0);
+// CHECK: static_cast<uint8_t *>(a.out[1])[i] = static_cast<uint8_t>(r1);
+// CHECK: __global__ void __launch_bounds__(256) fusedVector(Args a) {
+// CHECK: const Vec<bf16, 8> in0 = *reinterpret_cast<const Vec<bf16, 8> *>(static_cast<const bf16 *>(a.in[0]) + i);
+// CHECK: bool [[$FN:kestrel_fused_[0-9a-f]+]](Context &ctx, const Tensor *inputs, Tensor *outputs) {
+// CHECK: fusedVector<<<gridFor(a.n / kVec, 256), 256, 0, streamOf(ctx)>>>(a);
+// CHECK: fusedScalar<<<gridFor(a.n, 256), 256, 0, streamOf(ctx)>>>(a);
+// CHECK: return checkLaunch(ctx, "fused_elementwise");
+
+// ERROR: error: 'arith.bitcast' op has a body op the CUDA code generator does not handle: 'arith.bitcast'
