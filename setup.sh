@@ -5,7 +5,8 @@
 # transformers) with kestrelc into a library for the CPU backend, builds the
 # example C application (examples/tiny_llama_app.c) against it and runs it,
 # and checks the compiled model against its PyTorch reference with
-# kestrel-run.
+# kestrel-run; then the same application compiled for the CUDA target (run
+# where there is a GPU; elsewhere the library's no-GPU error is shown).
 set -euo pipefail
 root="$(cd "$(dirname "$0")" && pwd)"
 cd "$root"
@@ -25,4 +26,6 @@ for shape in 1x8 2x5; do
     --input "input_ids=$fixture/data/$shape/input_ids.npy" \
     --expect "output=$fixture/data/$shape/output.npy" --bench 20
 done
+echo "== the same application on the CUDA target (runs where there is a GPU)"
+examples/build-and-run-cuda.sh "$build"
 echo "== main job done"

@@ -340,6 +340,26 @@ TEST(Options, BadValues) {
   EXPECT_ERROR(
       kestrel_model_open(llama_model(), llamaWeights().c_str(), &options, &m),
       KESTREL_ERROR_INVALID_ARGUMENT, "num_threads is -3");
+  kestrel_options_init(&options);
+  options.device_id = -1;
+  EXPECT_ERROR(
+      kestrel_model_open(llama_model(), llamaWeights().c_str(), &options, &m),
+      KESTREL_ERROR_INVALID_ARGUMENT, "device_id is -1");
+  kestrel_options_init(&options);
+  options.use_cuda_graph = 2;
+  EXPECT_ERROR(
+      kestrel_model_open(llama_model(), llamaWeights().c_str(), &options, &m),
+      KESTREL_ERROR_INVALID_ARGUMENT, "use_cuda_graph is 2; use 0 or 1");
+}
+
+TEST(ModelDef, DeviceModelWithoutDeviceTypesIsRejected) {
+  kestrel_model_def def = *llama_model();
+  static const kestrel::runtime::DeviceBackend backend = {};
+  def.device = &backend;
+  def.deviceDtypes = nullptr;
+  kestrel_model *m = nullptr;
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_INVALID_ARGUMENT, "incomplete");
 }
 
 TEST(OpenDir, Errors) {
