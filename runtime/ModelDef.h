@@ -113,6 +113,13 @@ struct kestrel_model_def {
   const kestrel::runtime::DeviceBackend *device;
   /// Per value: its element type on the device (the compiled precision).
   const kestrel::cpu::DType *deviceDtypes;
+  /// Values whose host data `execute` reads when it launches (range bounds,
+  /// dynamic slice bounds): their contents are part of a CUDA graph's key.
+  int32_t numHostReads;
+  const int32_t *hostReads;
+  /// The GPU architectures the model's kernels were compiled for
+  /// ("sm_80,sm_90a"); checked against the device at open.
+  const char *deviceArchs;
 };
 
 namespace kestrel::runtime {

@@ -387,9 +387,13 @@ kestrel_status reserveOutputs(kestrel_session *session) {
   Exec &exec = session->exec;
   for (int32_t i = 0; i < def->numOutputs; ++i) {
     const Tensor &t = exec.v[def->outputs[i].value];
-    if (!session->outputBuffers[i]->reserve(t.bytes()))
+    // In the output's declared dtype (a weight returned as an output may be
+    // stored in another).
+    size_t bytes = static_cast<size_t>(t.numel()) *
+                   kestrel::cpu::dtypeSize(def->outputs[i].dtype);
+    if (!session->outputBuffers[i]->reserve(bytes))
       return fail(KESTREL_ERROR_OUT_OF_MEMORY,
-                  "cannot allocate %zu bytes for output '%s'", t.bytes(),
+                  "cannot allocate %zu bytes for output '%s'", bytes,
                   def->outputs[i].name);
     session->outputShapes[i].assign(t.shape.dims, t.shape.dims + t.shape.rank);
   }
@@ -662,7 +666,9 @@ kestrel_status kestrel_session_create(kestrel_model *model,
     auto session = std::make_unique<kestrel_session>();
     const kestrel_model_def *def = model->def;
     session->model = model;
-    session->pool = std::make_unique<ThreadPool>(model->numThreads);
+    // Device models run only shape arithmetic on the CPU: one thread.
+    session->pool =
+        std::make_unique<ThreadPool>(def->device ? 1 : model->numThreads);
     ThreadPool *pool = session->pool.get();
     Exec &exec = session->exec;
     exec.ctx.numThreads = pool->size();

@@ -220,10 +220,14 @@ public:
   bool cuda() const { return options.target == EmitTarget::Cuda; }
   /// The host tensor of a value (in the CUDA `execute`, v holds the device
   /// tensors and h the host ones).
-  std::string hostRef(Value v) const {
-    return llvm::formatv("{0}[{1}]", cuda() && !emittingHost ? "h" : "v",
-                         id(v));
+  std::string hostRef(Value v) {
+    bool device = cuda() && !emittingHost;
+    if (device)
+      hostReads.insert(id(v));
+    return llvm::formatv("{0}[{1}]", device ? "h" : "v", id(v));
   }
+  /// Values `execute` reads on the host (see kestrel_model_def::hostReads).
+  std::set<int64_t> hostReads;
   /// Set while emitting an op that runs on the host (in inferShapes).
   bool emittingHost = false;
 
@@ -915,6 +919,11 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << "      inferShapes,\n      execute,\n"
      << (cuda() ? "      &kCudaBackend,\n      deviceDtypes,\n"
                 : "      nullptr,\n      nullptr,\n")
+     << "      " << hostReads.size() << ", "
+     << (hostReads.empty() ? "nullptr" : "hostReads") << ",\n"
+     << "      "
+     << (cuda() ? cString(llvm::join(options.archs, ",")) : "nullptr")
+     << ",\n"
      << "  };\n  return &def;\n}\n\n"
      << "} // namespace kestrel_model_" << options.name << "\n";
   return success();
@@ -1086,6 +1095,12 @@ LogicalResult Emitter::emitTables(CpuEmitResult &result) {
        << p.first << ", " << p.last << "},\n";
   }
   os << "};\n";
+  if (!hostReads.empty()) {
+    os << "const int32_t hostReads[] = {";
+    for (auto [i, id] : llvm::enumerate(hostReads))
+      os << (i ? ", " : "") << id;
+    os << "};\n";
+  }
   if (cuda()) {
     os << "const DType deviceDtypes[] = {";
     for (auto [i, t] : llvm::enumerate(devTypes))

@@ -47,6 +47,8 @@ struct CpuEmitOptions {
   /// Cuda: the element type f32 values are stored in on the device
   /// ("bf16", "f16" or "f32"); math runs in f32 either way.
   std::string precision = "f32";
+  /// Cuda: the architectures the kernels are compiled for ("sm_90a").
+  std::vector<std::string> archs;
   /// The C identifier the model's symbols use (NAME_model()).
   std::string name = "model";
   /// Ranges of symbolic input dims by name; others get [1, kDefaultDimMax].

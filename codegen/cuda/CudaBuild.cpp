@@ -113,6 +113,12 @@ bool compileCached(const std::vector<std::string> &args,
     llvm::SHA256 sha;
     sha.update(identity);
     sha.update(digest);
+    // nvcc also takes flags and its host compiler from the environment.
+    for (const char *var :
+         {"NVCC_PREPEND_FLAGS", "NVCC_APPEND_FLAGS", "NVCC_CCBIN"}) {
+      const char *value = std::getenv(var);
+      sha.update(std::string(var) + "=" + (value ? value : "") + "\n");
+    }
     for (const std::string &a : args)
       if (a != source && a != object) { // paths do not change the object
         sha.update(a);
@@ -148,9 +154,12 @@ bool compileCached(const std::vector<std::string> &args,
     // Best effort: a read-only or full cache only costs the next compile.
     std::string dir = path::parent_path(cacheFile).str();
     if (!fs::create_directories(dir)) {
-      std::string temp = cacheFile + ".tmp" +
-                         std::to_string(llvm::sys::Process::getProcessId());
-      if (!fs::copy_file(object, temp) && fs::rename(temp, cacheFile))
+      // A name no other writer uses, renamed into place (atomic).
+      std::string temp =
+          cacheFile + ".tmp" +
+          std::to_string(llvm::sys::Process::getProcessId()) + "." +
+          std::to_string(Clock::now().time_since_epoch().count());
+      if (fs::copy_file(object, temp) || fs::rename(temp, cacheFile))
         fs::remove(temp);
     }
   }

@@ -75,6 +75,11 @@ std::string roundTo(Type t, const std::string &x) {
   return x;
 }
 
+/// The unsigned C++ type of an integer's width (bool for i1).
+std::string unsignedType(Type t) {
+  return t.isInteger(1) ? "bool" : t.isInteger(32) ? "uint32_t" : "uint64_t";
+}
+
 class BodyWriter {
 public:
   explicit BodyWriter(llvm::raw_ostream &os) : os(os) {}
@@ -180,8 +185,26 @@ private:
         .Case<AddFOp, AddIOp>([&](Operation *op) { return binary(op, "+"); })
         .Case<SubFOp, SubIOp>([&](Operation *op) { return binary(op, "-"); })
         .Case<MulFOp, MulIOp>([&](Operation *op) { return binary(op, "*"); })
-        .Case<DivFOp, DivSIOp>([&](Operation *op) { return binary(op, "/"); })
-        .Case<RemSIOp>([&](Operation *op) { return binary(op, "%"); })
+        .Case<DivFOp>([&](Operation *op) { return binary(op, "/"); })
+        .Case<DivSIOp, RemSIOp>([&](Operation *op) -> LogicalResult {
+          // The kernel library's integer rules: x / 0 raises the device
+          // error (and gives 0), MIN / -1 wraps to MIN, x % -1 is 0.
+          FailureOr<StringRef> t = computeType(op->getResult(0).getType());
+          if (failed(t) || *t == "bool")
+            return op->emitOpError("has an unsupported integer type");
+          std::string a = operand(op, 0), b = operand(op, 1);
+          std::string u = "static_cast<std::make_unsigned_t<" + t->str() + ">>";
+          std::string byMinusOne = isa<DivSIOp>(op)
+                                       ? "static_cast<" + t->str() + ">(" + u +
+                                             "(0) - " + u + "(" + a + "))"
+                                       : t->str() + "(0)";
+          return define(op, "(" + b +
+                                " == 0 ? (raiseError(errorFlag, "
+                                "DeviceError::DivisionByZero), " +
+                                t->str() + "(0)) : " + b + " == -1 ? " +
+                                byMinusOne + " : " + a +
+                                (isa<DivSIOp>(op) ? " / " : " % ") + b + ")");
+        })
         .Case<AndIOp>([&](Operation *op) { return binary(op, "&"); })
         .Case<OrIOp>([&](Operation *op) { return binary(op, "|"); })
         .Case<XOrIOp>([&](Operation *op) { return binary(op, "^"); })
@@ -208,6 +231,9 @@ private:
           bool unordered;
           StringRef sym = cmpfOperator(c.getPredicate(), unordered);
           std::string a = operand(op, 0), b = operand(op, 1);
+          if (c.getPredicate() == CmpFPredicate::ONE)
+            return define(op, "(" + a + " == " + a + " && " + b + " == " + b +
+                                  " && " + a + " != " + b + ")");
           if (c.getPredicate() == CmpFPredicate::UNO)
             return define(op,
                           "(" + a + " != " + a + " || " + b + " != " + b + ")");
@@ -245,13 +271,37 @@ private:
           return define(op, roundTo(t.getType(), operand(op, 0)));
         })
         .Case<SIToFPOp>([&](Operation *op) {
+          // An i1 is signed: true is -1.
+          if (op->getOperand(0).getType().isInteger(1))
+            return define(op, "(" + operand(op, 0) + " ? -1.0f : 0.0f)");
           return define(op, "static_cast<float>(" + operand(op, 0) + ")");
         })
         .Case<UIToFPOp>([&](Operation *op) {
-          return define(op, "static_cast<float>(static_cast<uint64_t>(" +
-                                operand(op, 0) + "))");
+          return define(op, "static_cast<float>(static_cast<" +
+                                unsignedType(op->getOperand(0).getType()) +
+                                ">(" + operand(op, 0) + "))");
         })
-        .Case<FPToSIOp, ExtSIOp, TruncIOp>([&](Operation *op) -> LogicalResult {
+        .Case<ExtSIOp>([&](Operation *op) -> LogicalResult {
+          FailureOr<StringRef> t = computeType(op->getResult(0).getType());
+          if (failed(t))
+            return op->emitOpError("has an unsupported result type");
+          if (op->getOperand(0).getType().isInteger(1))
+            return define(op, "(" + operand(op, 0) + " ? " + t->str() +
+                                  "(-1) : " + t->str() + "(0))");
+          return define(op, "static_cast<" + t->str() + ">(" + operand(op, 0) +
+                                ")");
+        })
+        .Case<TruncIOp>([&](Operation *op) -> LogicalResult {
+          FailureOr<StringRef> t = computeType(op->getResult(0).getType());
+          if (failed(t))
+            return op->emitOpError("has an unsupported result type");
+          // To i1: the low bit.
+          if (op->getResult(0).getType().isInteger(1))
+            return define(op, "((" + operand(op, 0) + " & 1) != 0)");
+          return define(op, "static_cast<" + t->str() + ">(" + operand(op, 0) +
+                                ")");
+        })
+        .Case<FPToSIOp>([&](Operation *op) -> LogicalResult {
           FailureOr<StringRef> t = computeType(op->getResult(0).getType());
           if (failed(t))
             return op->emitOpError("has an unsupported result type");
@@ -262,11 +312,8 @@ private:
           FailureOr<StringRef> t = computeType(op->getResult(0).getType());
           if (failed(t))
             return op->emitOpError("has an unsupported result type");
-          std::string u = op->getOperand(0).getType().isInteger(1) ? "bool"
-                          : op->getOperand(0).getType().isInteger(32)
-                              ? "uint32_t"
-                              : "uint64_t";
-          return define(op, "static_cast<" + t->str() + ">(static_cast<" + u +
+          return define(op, "static_cast<" + t->str() + ">(static_cast<" +
+                                unsignedType(op->getOperand(0).getType()) +
                                 ">(" + operand(op, 0) + "))");
         })
         .Case<math::ExpOp>([&](Operation *op) { return call(op, "expf"); })
@@ -317,11 +364,12 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
   if (failed(writer.write(body)))
     return failure();
 
-  // The scalar function: inputs by value, results by reference.
-  std::string params;
+  // The scalar function: inputs by value, results by reference, and the
+  // run's error flag (integer division by zero).
+  std::string params = "int *errorFlag";
   for (auto [i, arg] : llvm::enumerate(body.getArguments()))
-    params += (i ? ", " : "") + computeType(arg.getType())->str() + " x" +
-              std::to_string(i);
+    params +=
+        ", " + computeType(arg.getType())->str() + " x" + std::to_string(i);
   for (auto [i, t] : llvm::enumerate(fused.getResultTypes()))
     params += ", " +
               computeType(cast<RankedTensorType>(t).getElementType())->str() +
@@ -390,15 +438,14 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
                               *storageType(resultTypes[i]), vec, i)
                     .str();
   }
-  std::string callArgs, callArgsVec;
+  std::string callArgs = "a.errorFlag", callArgsVec = "a.errorFlag";
   for (size_t i = 0; i < numIn; ++i) {
-    callArgs += (i ? ", " : "") + ("x" + std::to_string(i));
+    callArgs += ", x" + std::to_string(i);
     Type ct = body.getArgument(i).getType();
     std::string conv = isa<FloatType>(ct)
                            ? "toF32"
                            : "static_cast<" + computeType(ct)->str() + ">";
-    callArgsVec +=
-        (i ? ", " : "") + conv + "(in" + std::to_string(i) + ".v[k])";
+    callArgsVec += ", " + conv + "(in" + std::to_string(i) + ".v[k])";
   }
   for (size_t i = 0; i < numOut; ++i) {
     callArgs += ", r" + std::to_string(i);
@@ -420,6 +467,7 @@ struct Args {{
   void *out[kOutputs];
   Strides strides[kInputs];
   int64_t n;
+  int *errorFlag;
 };
 
 __device__ __forceinline__ void body({3}) {{
@@ -456,6 +504,7 @@ __global__ void __launch_bounds__(256) fusedVector(Args a) {{
       R"(bool FUNCTION(Context &ctx, const Tensor *inputs, Tensor *outputs) {
   Args a;
   a.n = outputs[0].numel();
+  a.errorFlag = ctx.errorFlag;
   bool vector = a.n % kVec == 0;
   for (int i = 0; i < kInputs; ++i) {
     a.in[i] = inputs[i].data;
@@ -487,6 +536,7 @@ __global__ void __launch_bounds__(256) fusedVector(Args a) {{
   kernel.source = "// Generated by kestrelc from a kestrel.fused_elementwise. "
                   "Do not edit.\n\n"
                   "#include \"codegen/cuda/kernels/Common.cuh\"\n\n"
+                  "#include <type_traits>\n\n"
                   "namespace kestrel::cuda::instances {\n\n" +
                   kernels + "\n" + launcher +
                   "\n} // namespace kestrel::cuda::instances\n";

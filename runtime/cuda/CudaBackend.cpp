@@ -15,8 +15,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace kestrel::runtime {
@@ -28,9 +30,32 @@ using cpu::Tensor;
 
 constexpr size_t kWorkspaceBytes = size_t(32) << 20; // cuBLASLt scratch
 
+/// Errors after which the CUDA context is unusable (every later call in
+/// this process fails).
+bool isSticky(cudaError_t status) {
+  switch (status) {
+  case cudaErrorIllegalAddress:
+  case cudaErrorLaunchFailure:
+  case cudaErrorIllegalInstruction:
+  case cudaErrorMisalignedAddress:
+  case cudaErrorInvalidAddressSpace:
+  case cudaErrorInvalidPc:
+  case cudaErrorHardwareStackError:
+  case cudaErrorAssert:
+  case cudaErrorECCUncorrectable:
+    return true;
+  default:
+    return false;
+  }
+}
+
 std::string cudaMessage(const std::string &what, cudaError_t status) {
-  return what + ": " + cudaGetErrorName(status) + " (" +
-         cudaGetErrorString(status) + ")";
+  std::string message = what + ": " + cudaGetErrorName(status) + " (" +
+                        cudaGetErrorString(status) + ")";
+  if (isSticky(status))
+    message += "; the GPU context is lost: every later CUDA call in this "
+               "process fails, so restart it";
+  return message;
 }
 
 kestrel_status statusOf(cudaError_t status) {
@@ -53,6 +78,25 @@ kestrel_status statusOf(cudaError_t status) {
       return statusOf(status_);                                                \
     }                                                                          \
   } while (0)
+
+/// Makes `device` current for the scope and restores the caller's device:
+/// the application's own CUDA code keeps its current device.
+class DeviceScope {
+public:
+  explicit DeviceScope(int device) {
+    if (cudaGetDevice(&previous) != cudaSuccess)
+      previous = -1;
+    status = previous == device ? cudaSuccess : cudaSetDevice(device);
+  }
+  ~DeviceScope() {
+    if (previous >= 0)
+      cudaSetDevice(previous);
+  }
+  cudaError_t status;
+
+private:
+  int previous = -1;
+};
 
 /// A growable device allocation (contents are not kept when it grows).
 class DeviceBuffer {
@@ -111,9 +155,13 @@ struct CudaSession {
   cudaGraphExec_t graph = nullptr;
   std::vector<const void *> graphData;
   std::vector<Shape> graphShapes;
+  std::vector<uint8_t> graphHostKey; ///< the host values execute reads
+  int captureFailures = 0;           ///< graphs are off after a few
 
   ~CudaSession() {
-    cudaSetDevice(model->device);
+    DeviceScope scope(model->device);
+    if (stream)
+      cudaStreamSynchronize(stream); // nothing in flight on freed memory
     if (graph)
       cudaGraphExecDestroy(graph);
     if (lt)
@@ -146,12 +194,38 @@ bool convertOnHost(const Tensor &in, DType dtype, std::vector<uint8_t> &out,
   return true;
 }
 
+/// Whether code compiled for `archs` ("sm_80,sm_90a") runs on compute
+/// capability major.minor: SASS for sm_XY runs on X.Z with Z >= Y; the
+/// arch-specific sm_90a only on 9.0.
+bool runsOn(const char *archs, int major, int minor) {
+  if (!archs)
+    return false;
+  std::string list = archs;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find(',', pos);
+    if (end == std::string::npos)
+      end = list.size();
+    std::string arch = list.substr(pos, end - pos); // "sm_86", "sm_90a"
+    pos = end + 1;
+    if (arch.size() < 5 || arch.compare(0, 3, "sm_") != 0)
+      continue;
+    int archMajor = arch[3] - '0', archMinor = arch[4] - '0';
+    bool specific = arch.size() > 5 && arch[5] == 'a';
+    if (specific ? (major == archMajor && minor == archMinor)
+                 : (major == archMajor && minor >= archMinor))
+      return true;
+  }
+  return false;
+}
+
 kestrel_status openModel(const kestrel_model_def *def,
                          const kestrel_options &options, const Tensor *weights,
                          const Tensor *constants, void **state,
                          std::string &error) {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
+  cudaGetLastError(); // not sticky; keep it out of later checks
   if (status != cudaSuccess || count == 0) {
     error = "no CUDA driver / no GPU found: compile with --target=cpu or run "
             "on a machine with an NVIDIA GPU (cudaGetDeviceCount: " +
@@ -170,25 +244,44 @@ kestrel_status openModel(const kestrel_model_def *def,
   model->def = def;
   model->device = options.device_id;
   model->useGraph = options.use_cuda_graph != 0;
-  CUDA_TRY(cudaSetDevice(model->device), "cudaSetDevice");
+  DeviceScope scope(model->device);
+  CUDA_TRY(scope.status, "cudaSetDevice");
   CUDA_TRY(cudaGetDeviceProperties(&model->props, model->device),
            "cudaGetDeviceProperties");
+  std::string gpu = "GPU " + std::to_string(model->device) + " (" +
+                    model->props.name + ", sm_" +
+                    std::to_string(model->props.major) +
+                    std::to_string(model->props.minor) + ")";
   if (model->props.major < 8) {
-    error = "GPU " + std::to_string(model->device) + " (" + model->props.name +
-            ") is sm_" + std::to_string(model->props.major) +
+    error = gpu + ": Kestrel's CUDA kernels need sm_80 or newer";
+    return KESTREL_ERROR_NO_DEVICE;
+  }
+  if (!runsOn(def->deviceArchs, model->props.major, model->props.minor)) {
+    error = "the model was compiled for " +
+            std::string(def->deviceArchs ? def->deviceArchs : "?") +
+            ", which does not run on " + gpu +
+            ": recompile it with kestrelc --target=cuda:sm_" +
+            std::to_string(model->props.major) +
             std::to_string(model->props.minor) +
-            "; Kestrel's CUDA kernels need sm_80 or newer";
+            (model->props.major == 9 ? "a" : "");
     return KESTREL_ERROR_NO_DEVICE;
   }
 
-  // Weights and constants, once per value, in the value's device dtype.
+  // Weights and constants, once per tensor and device dtype (weight ops of
+  // one name share a weight).
   model->uploads.resize(def->numValues);
   model->valueData.assign(def->numValues, nullptr);
   std::vector<uint8_t> converted;
+  std::map<std::tuple<Storage, int32_t, DType>, void *> uploaded;
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];
     if (desc.storage != Storage::Weight && desc.storage != Storage::Constant)
       continue;
+    auto key = std::make_tuple(desc.storage, desc.index, def->deviceDtypes[i]);
+    if (auto it = uploaded.find(key); it != uploaded.end()) {
+      model->valueData[i] = it->second;
+      continue;
+    }
     const Tensor &host = desc.storage == Storage::Weight
                              ? weights[desc.index]
                              : constants[desc.index];
@@ -213,6 +306,7 @@ kestrel_status openModel(const kestrel_model_def *def,
       CUDA_TRY(cudaMemcpy(buffer->data(), data, bytes, cudaMemcpyHostToDevice),
                "cudaMemcpy (weights)");
     model->valueData[i] = buffer->data();
+    uploaded[key] = buffer->data();
     model->uploads[i] = std::move(buffer);
   }
   *state = model.release();
@@ -221,7 +315,7 @@ kestrel_status openModel(const kestrel_model_def *def,
 
 void closeModel(void *state) {
   auto *model = static_cast<CudaModel *>(state);
-  cudaSetDevice(model->device);
+  DeviceScope scope(model->device);
   delete model;
 }
 
@@ -243,7 +337,8 @@ kestrel_status createSession(void *modelState, void **state,
   auto *model = static_cast<CudaModel *>(modelState);
   auto session = std::make_unique<CudaSession>();
   session->model = model;
-  CUDA_TRY(cudaSetDevice(model->device), "cudaSetDevice");
+  DeviceScope scope(model->device);
+  CUDA_TRY(scope.status, "cudaSetDevice");
   CUDA_TRY(cudaStreamCreateWithFlags(&session->stream, cudaStreamNonBlocking),
            "cudaStreamCreate");
   bool moved = false;
@@ -276,6 +371,53 @@ kestrel_status createSession(void *modelState, void **state,
 }
 
 void releaseSession(void *state) { delete static_cast<CudaSession *>(state); }
+
+/// The host data `execute` reads when it launches (kestrel_model_def::
+/// hostReads), as bytes: a captured graph has them baked in.
+std::vector<uint8_t> hostKey(const kestrel_model_def *def, const Exec &exec) {
+  std::vector<uint8_t> key;
+  for (int32_t k = 0; k < def->numHostReads; ++k) {
+    const Tensor &t = exec.v[def->hostReads[k]];
+    auto *p = static_cast<const uint8_t *>(t.data);
+    if (p)
+      key.insert(key.end(), p, p + t.bytes());
+  }
+  return key;
+}
+
+/// Captures `def->execute` into s.graph for the current pointers, shapes
+/// and host values. A failure leaves no graph (the caller's eager results
+/// stand) and, after three, turns graphs off for the session.
+void capture(CudaSession &s, const kestrel_model_def *def, Exec &exec) {
+  if (s.graph)
+    cudaGraphExecDestroy(s.graph);
+  s.graph = nullptr;
+  s.graphData.clear();
+  s.graphShapes.clear();
+  cudaGraph_t graph = nullptr;
+  bool ok = cudaStreamBeginCapture(
+                s.stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess;
+  if (ok) {
+    ok = def->execute(exec);
+    ok = cudaStreamEndCapture(s.stream, &graph) == cudaSuccess && ok;
+  }
+  cudaGraphExec_t instance = nullptr;
+  if (ok)
+    ok = cudaGraphInstantiate(&instance, graph, 0) == cudaSuccess;
+  if (graph)
+    cudaGraphDestroy(graph);
+  cudaGetLastError(); // a failed capture is not this run's error
+  if (!ok) {
+    ++s.captureFailures;
+    return;
+  }
+  s.graph = instance;
+  for (const Tensor &t : exec.d) {
+    s.graphData.push_back(t.data);
+    s.graphShapes.push_back(t.shape);
+  }
+  s.graphHostKey = hostKey(def, exec);
+}
 
 /// A per-value device buffer of the session (inputs, host-value mirrors,
 /// outputs, dtype staging).
@@ -326,7 +468,15 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
                    std::string &error) {
   auto &s = *static_cast<CudaSession *>(state);
   const kestrel_model_def *def = s.model->def;
-  CUDA_TRY(cudaSetDevice(s.model->device), "cudaSetDevice");
+  DeviceScope scope(s.model->device);
+  CUDA_TRY(scope.status, "cudaSetDevice");
+  cudaGetLastError(); // an earlier, non-sticky error is not this run's
+  // On every return: nothing of this run (copies from the caller's
+  // buffers, kernels) is still in flight.
+  struct SyncOnExit {
+    cudaStream_t stream;
+    ~SyncOnExit() { cudaStreamSynchronize(stream); }
+  } sync{s.stream};
   bool moved = false;
   CUDA_TRY(s.arena.reserve(static_cast<size_t>(arenaBytes), moved),
            "cudaMalloc (a " + std::to_string(arenaBytes) + "-byte arena)");
@@ -369,54 +519,26 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
   CUDA_TRY(cudaMemsetAsync(s.ctx.errorFlag, 0, sizeof(int), s.stream),
            "cudaMemsetAsync (error flag)");
   s.ctx.error.clear();
-  if (!s.model->useGraph) {
+  // Replay the captured forward when every pointer, shape and host value
+  // it was captured with is the same; otherwise launch the kernels one by
+  // one (which also does one-time setup, such as shared-memory opt-ins and
+  // cuBLASLt's algorithm choice, outside a capture) and capture the same
+  // sequence for the runs that follow.
+  bool useGraph = s.model->useGraph && s.captureFailures < 3;
+  bool same = useGraph && s.graph && s.graphData.size() == exec.d.size();
+  for (size_t i = 0; same && i < exec.d.size(); ++i)
+    same =
+        s.graphData[i] == exec.d[i].data && s.graphShapes[i] == exec.d[i].shape;
+  same = same && s.graphHostKey == hostKey(def, exec);
+  if (same) {
+    CUDA_TRY(cudaGraphLaunch(s.graph, s.stream), "cudaGraphLaunch");
+  } else {
     if (!def->execute(exec)) {
       error = s.ctx.error;
       return KESTREL_ERROR_EXECUTION;
     }
-  } else {
-    // Replay the captured forward when every pointer and shape is the same.
-    bool same = s.graph && s.graphData.size() == exec.d.size();
-    for (size_t i = 0; same && i < exec.d.size(); ++i)
-      same = s.graphData[i] == exec.d[i].data &&
-             s.graphShapes[i] == exec.d[i].shape;
-    if (same) {
-      CUDA_TRY(cudaGraphLaunch(s.graph, s.stream), "cudaGraphLaunch");
-    } else {
-      // New shapes or buffers: this run launches the kernels one by one
-      // (which also does one-time setup, such as shared-memory opt-ins and
-      // cuBLASLt's algorithm choice, outside a capture), then the same
-      // sequence is captured for the runs that follow.
-      if (!def->execute(exec)) {
-        error = s.ctx.error;
-        return KESTREL_ERROR_EXECUTION;
-      }
-      if (s.graph)
-        cudaGraphExecDestroy(s.graph);
-      s.graph = nullptr;
-      CUDA_TRY(
-          cudaStreamBeginCapture(s.stream, cudaStreamCaptureModeThreadLocal),
-          "cudaStreamBeginCapture");
-      bool ok = def->execute(exec);
-      cudaGraph_t graph = nullptr;
-      cudaError_t captured = cudaStreamEndCapture(s.stream, &graph);
-      if (!ok) {
-        if (graph)
-          cudaGraphDestroy(graph);
-        error = s.ctx.error;
-        return KESTREL_ERROR_EXECUTION;
-      }
-      CUDA_TRY(captured, "cudaStreamEndCapture");
-      cudaError_t instantiated = cudaGraphInstantiate(&s.graph, graph, 0);
-      cudaGraphDestroy(graph);
-      CUDA_TRY(instantiated, "cudaGraphInstantiate");
-      s.graphData.resize(exec.d.size());
-      s.graphShapes.resize(exec.d.size());
-      for (size_t i = 0; i < exec.d.size(); ++i) {
-        s.graphData[i] = exec.d[i].data;
-        s.graphShapes[i] = exec.d[i].shape;
-      }
-    }
+    if (useGraph)
+      capture(s, def, exec);
   }
 
   // Outputs, in their declared dtypes.

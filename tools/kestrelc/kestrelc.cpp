@@ -385,7 +385,7 @@ int main(int argc, char **argv) {
       cudaTarget = true;
       std::string error;
       if (!kestrel::codegen::cuda::parseArchs(
-              spec.drop_front(4).drop_while([](char c) { return c == ':'; }),
+              spec.drop_front(spec.size() > 4 ? 5 : 4),
               archs, error)) {
         llvm::errs() << "kestrelc: error: --target=" << spec << ": " << error
                      << "\n";
@@ -429,6 +429,7 @@ int main(int argc, char **argv) {
   if (cudaTarget) {
     emitOptions.target = kestrel::codegen::EmitTarget::Cuda;
     emitOptions.precision = precision.empty() ? "bf16" : precision.getValue();
+    emitOptions.archs = archs;
   }
   emitOptions.source = llvm::sys::path::filename(inputPath).str();
   for (const std::string &spec : dimRanges) {

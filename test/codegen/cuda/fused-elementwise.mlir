@@ -11,6 +11,14 @@
 // RUN:   --cache-dir %t.cache 2>&1 | FileCheck %s --check-prefix=LIB
 // LIB: kestrelc: nvcc kestrel_fused_{{[0-9a-f]+}}.cu (sm_80) ... compiled
 // LIB: kestrelc: linking libm.so
+// Integer division keeps the kernel library's rules (x / 0 raises the
+// device error, MIN / -1 wraps); `one` is false for NaN.
+// RUN: rm -rf %t.int %t.int.cache && kestrelc %S/Inputs/fused-int.mlir \
+// RUN:   --target=cuda:sm_80 -o %t.int --cache-dir %t.int.cache > /dev/null 2>&1
+// RUN: cat %t.int/kernels/kestrel_fused_*.cu | FileCheck %s --check-prefix=INT
+// INT: const int64_t t0 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? static_cast<int64_t>(static_cast<std::make_unsigned_t<int64_t>>(0) - static_cast<std::make_unsigned_t<int64_t>>(x0)) : x0 / x1);
+// INT: const int64_t t1 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? int64_t(0) : x0 % x1);
+// INT: const bool t2 = (x2 == x2 && x2 == x2 && x2 != x2);
 // A body op the generator does not translate is an error on that op.
 // RUN: not kestrelc %S/Inputs/fused-unsupported.mlir --target=cuda \
 // RUN:   --emit=source -o %t.bad 2>&1 | FileCheck %s --check-prefix=ERROR
@@ -44,7 +52,7 @@ module {
 
 // CHECK: #include "codegen/cuda/kernels/Common.cuh"
 // CHECK: constexpr int kInputs = 2, kOutputs = 2, kVec = 8;
-// CHECK: __device__ __forceinline__ void body(float x0, float x1, float &r0, bool &r1) {
+// CHECK: __device__ __forceinline__ void body(int *errorFlag, float x0, float x1, float &r0, bool &r1) {
 // CHECK-NEXT: const float t0 = 0.0f;
 // CHECK-NEXT: const float t1 = 1.0f;
 // CHECK-NEXT: const float t2 = (x0 + x1);
