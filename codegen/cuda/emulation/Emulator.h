@@ -1,0 +1,174 @@
+//===- Emulator.h - CUDA execution model on the host ------------*- C++ -*-===//
+//
+// The runtime of the CUDA emulator (issue 7): a launch runs the grid's
+// blocks one after another on the calling thread, each block's threads as
+// cooperative fibers switched only at barriers, so a run is deterministic
+// and the order in which threads reach a barrier is a choice of the
+// scheduler (Schedule). Warp collectives (shuffles, votes, ldmatrix, mma)
+// are a barrier of the warp's participating lanes around an exchange of
+// per-lane slots, so all 32 lanes exchange at the same point, as on the
+// GPU.
+//
+// Kernel sources do not include this header directly: CudaEmulation.h (the
+// prelude force-included into every emulated translation unit) maps the
+// CUDA built-ins onto it, and rewrite_launches.py turns `k<<<g, b, s, st>>>(
+// args)` into launchKernel(k, LaunchConfig(g, b, s, st), args).
+//
+// Checking mode (setChecking, or KESTREL_EMU_CHECK=1) records diagnostics
+// for: threads that exit before a __syncthreads the others reach
+// (divergent barrier), a warp collective whose mask names an exited lane,
+// misaligned ldmatrix/cp.async addresses, and shared-memory races -- a
+// read or write after another thread's write, or a write after another
+// thread's read, with no barrier ordering the two -- on the accesses the
+// emulator sees: cp.async writes, ldmatrix reads and CheckedShared. Plain
+// loads and stores of __shared__ arrays are not seen; for them, tests run
+// a kernel under several schedules (KESTREL_EMU_SCHEDULE=reverse|warps),
+// and dynamic shared memory starts as NaN bytes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_CODEGEN_CUDA_EMULATION_EMULATOR_H
+#define KESTREL_CODEGEN_CUDA_EMULATION_EMULATOR_H
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace kestrel::emu {
+
+/// The order in which runnable threads of a block are resumed between
+/// barriers. A kernel whose result depends on it has a race: tests run
+/// kernels under more than one schedule.
+enum class Schedule {
+  Forward, ///< thread 0 first
+  Reverse, ///< the last thread first
+  Warps,   ///< warps in reverse order, lanes in order inside a warp
+};
+
+void setSchedule(Schedule schedule);
+Schedule schedule();
+void setChecking(bool on);
+bool checking();
+
+/// Diagnostics recorded in checking mode since the last clear (each once
+/// per kernel launch and kind, with the first offending thread).
+const std::vector<std::string> &diagnostics();
+void clearDiagnostics();
+/// Kernel launches and fiber switches since the process started.
+long long launchCount();
+long long switchCount();
+
+struct LaunchConfig {
+  dim3 grid, block;
+  size_t sharedBytes;
+  cudaStream_t stream;
+  LaunchConfig(dim3 grid, dim3 block, size_t sharedBytes = 0,
+               cudaStream_t stream = nullptr)
+      : grid(grid), block(block), sharedBytes(sharedBytes), stream(stream) {}
+};
+
+/// Runs `body` once per thread of every block of the launch (the body is
+/// the kernel call with its argument copies).
+void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
+             const char *kernelName);
+
+/// The `<<<>>>` replacement: copies the arguments once, as the launch
+/// does, and runs the kernel over the grid; each thread gets its own copy
+/// of the parameters.
+template <typename... Params, typename... Args>
+void launchKernel(const char *name, void (*kernel)(Params...),
+                  const LaunchConfig &config, Args &&...args) {
+  struct State {
+    void (*kernel)(Params...);
+    std::tuple<std::decay_t<Params>...> params;
+  } state{kernel,
+          std::tuple<std::decay_t<Params>...>(std::forward<Args>(args)...)};
+  runGrid(
+      config,
+      [](void *p) {
+        State &s = *static_cast<State *>(p);
+        auto copy = s.params;
+        std::apply(s.kernel, copy);
+      },
+      &state, name);
+}
+
+//===----------------------------------------------------------------------===//
+// What the built-ins read and call (through CudaEmulation.h)
+//===----------------------------------------------------------------------===//
+
+struct ThreadCoords {
+  uint3 threadIdx, blockIdx;
+  dim3 blockDim, gridDim;
+};
+/// The running thread's coordinates.
+const ThreadCoords &coords();
+/// This block's dynamic shared memory (extern __shared__ arrays).
+void *dynamicShared();
+
+void syncthreads();
+void syncwarp(unsigned mask);
+/// Exchanges `bytes` (<= 64) of every participating lane; returns the slot
+/// table of the warp (32 slots of 64 bytes), valid until the lane's next
+/// collective.
+const unsigned char *warpExchange(unsigned mask, const void *value,
+                                  size_t bytes);
+int laneId();
+/// Lanes of the running thread's warp that have not exited.
+unsigned liveLanes();
+[[noreturn]] void trap(const char *why);
+
+template <typename T>
+T shuffle(unsigned mask, T v, int srcOf(int, int, int), int arg, int width) {
+  static_assert(sizeof(T) <= 64, "shuffled values are at most 64 bytes");
+  const unsigned char *slots = warpExchange(mask, &v, sizeof(T));
+  int src = srcOf(laneId(), arg, width);
+  T result;
+  std::memcpy(&result, slots + 64 * src, sizeof(T));
+  return result;
+}
+int shflIdxSource(int lane, int src, int width);
+int shflXorSource(int lane, int laneMask, int width);
+int shflDownSource(int lane, int delta, int width);
+int shflUpSource(int lane, int delta, int width);
+unsigned ballot(unsigned mask, int predicate);
+
+// The portable layer of Mma.cuh (see there for the fragment layouts).
+void mmaM16N8K16(bool bf16, float d[4], const uint32_t a[4],
+                 const uint32_t b[2], const float c[4]);
+void ldmatrixX4(uint32_t r[4], const void *rowAddress, bool trans);
+void cpAsync16(void *smem, const void *gmem, int bytesValid);
+
+/// Race-checked shared-memory accesses (no-ops for the checker outside
+/// checking mode).
+void noteSharedRead(const void *p, size_t bytes);
+void noteSharedWrite(const void *p, size_t bytes);
+
+/// A view of shared memory whose element accesses the race checker sees:
+/// `CheckedShared<float> s(array);  s.store(i, v);  s.load(j)`.
+template <typename T> class CheckedShared {
+public:
+  explicit CheckedShared(T *base) : base(base) {}
+  T load(size_t i) const {
+    noteSharedRead(base + i, sizeof(T));
+    return base[i];
+  }
+  void store(size_t i, T v) const {
+    noteSharedWrite(base + i, sizeof(T));
+    base[i] = v;
+  }
+
+private:
+  T *base;
+};
+
+} // namespace kestrel::emu
+
+#endif // KESTREL_CODEGEN_CUDA_EMULATION_EMULATOR_H

@@ -1,0 +1,336 @@
+//===- DataMovementTest.cpp - DataMovement kernels in the emulator ------===//
+//
+// The CUDA kernels (expand, transpose, concat/split, slice, gathers, range,
+// shape_of) run by the emulator at random small shapes, including broadcasts
+// and sizes that are not multiples of the block, against the CPU library; error
+// messages too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/cuda/emulator/Harness.h"
+#include <algorithm>
+#include <numeric>
+
+namespace {
+
+static const DType kTypes[] = {DType::F32, DType::BF16, DType::I64, DType::I1};
+
+Shape randShape(int rank, int64_t maxDim) {
+  Shape s;
+  s.rank = rank;
+  for (int d = 0; d < rank; ++d)
+    s.dims[d] = randInt(1, maxDim);
+  return s;
+}
+
+void testExpandTranspose() {
+  for (int iter = 0; iter < 120; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 5));
+    Shape x = randShape(rank, iter % 3 == 0 && rank <= 2 ? 40 : 6);
+    // expand: out = x with some dims of 1 expanded, maybe extra leading dims
+    Shape in = x;
+    for (int i = 0; i < in.rank; ++i)
+      if (randInt(0, 2) == 0)
+        in.dims[i] = 1;
+    Shape out = x;
+    if (randInt(0, 1) && out.rank < 6) {
+      for (int i = out.rank; i > 0; --i)
+        out.dims[i] = out.dims[i - 1];
+      out.dims[0] = randInt(1, 3);
+      out.rank++;
+    }
+    Buf xi(d, in, iter % 5 == 0 ? cpu::dtypeSize(d) : 0);
+    fill(xi.t);
+    Buf a(d, out), b(d, out);
+    Ctxs c;
+    bool okc = cpu::expand(c.c, xi.t, a.t), okg = cuda::expand(c.g, xi.t, b.t);
+    EXPECT(okc && okg, "expand %s -> %s: %s", S(in).c_str(), S(out).c_str(),
+           c.g.error.c_str());
+    std::string what = "expand " + S(in) + " -> " + S(out);
+    compare(what.c_str(), b.t, a.t);
+    // transpose of x
+    int64_t perm[8];
+    std::iota(perm, perm + rank, 0);
+    std::shuffle(perm, perm + rank, rng());
+    Buf xt(d, x, iter % 7 == 0 ? cpu::dtypeSize(d) : 0);
+    fill(xt.t);
+    Shape ts;
+    cpu::Context sc;
+    cpu::transposeShape(sc, x, perm, ts);
+    Buf ta(d, ts), tb(d, ts);
+    okc = cpu::transpose(c.c, xt.t, perm, ta.t);
+    okg = cuda::transpose(c.g, xt.t, perm, tb.t);
+    EXPECT(okc && okg, "transpose");
+    std::string pw = "transpose " + S(x) + " perm";
+    for (int i = 0; i < rank; ++i)
+      pw += " " + std::to_string(perm[i]);
+    compare(pw.c_str(), tb.t, ta.t);
+  }
+  // A big 2-D transpose (several tiles, partial edges) of every word size.
+  for (DType d : {DType::F32, DType::F16, DType::I64, DType::I1}) {
+    Buf x(d, {3, 70, 45});
+    fill(x.t);
+    int64_t perm[3] = {0, 2, 1};
+    Buf a(d, {3, 45, 70}), b(d, {3, 45, 70});
+    Ctxs c;
+    cpu::transpose(c.c, x.t, perm, a.t);
+    cuda::transpose(c.g, x.t, perm, b.t);
+    compare("transpose tiles", b.t, a.t);
+  }
+  // Errors
+  {
+    Buf x(DType::F32, {2, 3}), o(DType::F32, {3, 2});
+    int64_t bad[2] = {0, 0};
+    Ctxs c;
+    EXPECT(!cuda::transpose(c.g, x.t, bad, o.t) &&
+               !cpu::transpose(c.c, x.t, bad, o.t) && c.g.error == c.c.error,
+           "transpose error '%s' vs '%s'", c.g.error.c_str(),
+           c.c.error.c_str());
+  }
+}
+
+void testSlice() {
+  for (int iter = 0; iter < 150; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 9);
+    int64_t starts[8], ends[8], steps[8];
+    for (int i = 0; i < rank; ++i) {
+      starts[i] = randInt(-12, 12);
+      ends[i] = randInt(-12, 12);
+      steps[i] = randInt(0, 1) ? randInt(1, 3) : -randInt(1, 3);
+      if (randInt(0, 5) == 0) {
+        starts[i] = 0;
+        ends[i] = INT64_MAX;
+        steps[i] = 1;
+      }
+    }
+    Shape s;
+    cpu::Context sc;
+    if (!cpu::sliceShape(sc, x, starts, ends, steps, s))
+      continue;
+    Buf xb(d, x);
+    fill(xb.t);
+    Buf a(d, s), b(d, s);
+    Ctxs c;
+    bool okc = cpu::slice(c.c, xb.t, starts, ends, steps, a.t);
+    bool okg = cuda::slice(c.g, xb.t, starts, ends, steps, b.t);
+    EXPECT(okc && okg, "slice");
+    compare(("slice " + S(x)).c_str(), b.t, a.t);
+  }
+}
+
+void testConcatSplit() {
+  for (int iter = 0; iter < 60; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 4));
+    Shape base = randShape(rank, 5);
+    int axis = int(randInt(0, rank - 1));
+    int parts = iter % 10 == 0 ? int(randInt(33, 70)) : int(randInt(1, 5));
+    std::vector<Buf> ins;
+    std::vector<Tensor> ts;
+    for (int i = 0; i < parts; ++i) {
+      Shape s = base;
+      s.dims[axis] = randInt(0, 4);
+      ins.emplace_back(d, s, (iter % 3 == 0 && i == 1) ? cpu::dtypeSize(d) : 0);
+      fill(ins.back().t);
+      ts.push_back(ins.back().t);
+    }
+    Shape out;
+    cpu::Context sc;
+    EXPECT(cpu::concatShape(sc, ts.data(), parts, axis, out), "concatShape");
+    Buf a(d, out), b(d, out);
+    Ctxs c;
+    bool okc = cpu::concat(c.c, ts.data(), parts, axis, a.t);
+    bool okg = cuda::concat(c.g, ts.data(), parts, axis, b.t);
+    EXPECT(okc && okg, "concat %s", c.g.error.c_str());
+    compare(("concat " + S(out) + " parts " + std::to_string(parts)).c_str(),
+            b.t, a.t);
+    // split back
+    std::vector<Buf> outsA, outsB;
+    std::vector<Tensor> ta, tb;
+    for (int i = 0; i < parts; ++i) {
+      outsA.emplace_back(d, ins[size_t(i)].t.shape);
+      outsB.emplace_back(d, ins[size_t(i)].t.shape,
+                         (iter % 4 == 1 && i == 0) ? cpu::dtypeSize(d) : 0);
+    }
+    for (int i = 0; i < parts; ++i) {
+      ta.push_back(outsA[size_t(i)].t);
+      tb.push_back(outsB[size_t(i)].t);
+    }
+    okc = cpu::split(c.c, a.t, axis, ta.data(), parts);
+    okg = cuda::split(c.g, a.t, axis, tb.data(), parts);
+    EXPECT(okc && okg, "split %s", c.g.error.c_str());
+    for (int i = 0; i < parts; ++i)
+      compare("split", tb[size_t(i)], ta[size_t(i)]);
+  }
+}
+
+void testGather() {
+  for (int iter = 0; iter < 80; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 3));
+    Shape x = randShape(rank, 6);
+    int axis = int(randInt(0, rank - 1));
+    Shape is = randShape(int(randInt(0, 2)), 4);
+    DType id = iter % 2 ? DType::I64 : DType::I32;
+    Buf xb(d, x), ib(id, is);
+    fill(xb.t);
+    int64_t size = x.dims[axis];
+    bool oob = iter % 9 == 0;
+    for (int64_t i = 0; i < ib.t.numel(); ++i)
+      setI(ib.t, i, randInt(-size, size - 1));
+    if (oob && ib.t.numel() > 0)
+      setI(ib.t, 0, size + 2);
+    Shape out;
+    cpu::Context sc;
+    cpu::gatherShape(sc, x, is, axis, out);
+    Buf a(d, out), b(d, out);
+    Ctxs c;
+    bool okc = cpu::gather(c.c, xb.t, ib.t, axis, a.t);
+    bool okg = cuda::gather(c.g, xb.t, ib.t, axis, b.t);
+    EXPECT(okg, "gather launch %s", c.g.error.c_str());
+    if (okc) {
+      EXPECT(c.flag == 0, "gather flag");
+      compare(("gather " + S(x) + " axis " + std::to_string(axis)).c_str(), b.t,
+              a.t);
+    } else {
+      EXPECT(c.flag == int(cuda::DeviceError::IndexOutOfRange),
+             "gather oob flag %d (%s)", c.flag, c.c.error.c_str());
+    }
+  }
+  // gather with an empty output still checks indices.
+  {
+    Buf x(DType::F32, {4, 0}), idx(DType::I64, {2}), o(DType::F32, {2, 0});
+    setI(idx.t, 0, 1);
+    setI(idx.t, 1, 9);
+    Ctxs c;
+    EXPECT(cuda::gather(c.g, x.t, idx.t, 0, o.t), "gather empty");
+    EXPECT(c.flag == int(cuda::DeviceError::IndexOutOfRange),
+           "gather empty flag %d", c.flag);
+  }
+  // Embedding-like gather with 16-byte words.
+  {
+    Buf x(DType::BF16, {50, 64}), idx(DType::I64, {3, 5}),
+        a(DType::BF16, {3, 5, 64}), b(DType::BF16, {3, 5, 64});
+    fill(x.t);
+    for (int i = 0; i < 15; ++i)
+      setI(idx.t, i, randInt(-50, 49));
+    Ctxs c;
+    cpu::gather(c.c, x.t, idx.t, 0, a.t);
+    cuda::gather(c.g, x.t, idx.t, 0, b.t);
+    compare("gather embedding", b.t, a.t);
+  }
+  for (int iter = 0; iter < 60; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 5);
+    int axis = int(randInt(0, rank - 1));
+    Shape is = x;
+    for (int i = 0; i < rank; ++i)
+      is.dims[i] = i == axis ? randInt(1, 6) : randInt(1, x.dims[i]);
+    Buf xb(d, x), ib(iter % 2 ? DType::I64 : DType::I32, is);
+    fill(xb.t);
+    for (int64_t i = 0; i < ib.t.numel(); ++i)
+      setI(ib.t, i, randInt(-x.dims[axis], x.dims[axis] - 1));
+    bool oob = iter % 7 == 0;
+    if (oob)
+      setI(ib.t, ib.t.numel() - 1, -x.dims[axis] - 1);
+    Buf a(d, is), b(d, is);
+    Ctxs c;
+    bool okc = cpu::gatherElements(c.c, xb.t, ib.t, axis, a.t);
+    bool okg = cuda::gatherElements(c.g, xb.t, ib.t, axis, b.t);
+    EXPECT(okg, "gather_elements launch");
+    if (okc) {
+      compare("gather_elements", b.t, a.t);
+      EXPECT(c.flag == 0, "flag");
+    } else {
+      EXPECT(c.flag == 1, "ge oob flag");
+      EXPECT(getD(b.t, b.t.numel() - 1) == 0, "zero written");
+    }
+  }
+  for (int iter = 0; iter < 80; ++iter) {
+    DType d = kTypes[iter % 4];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 4);
+    int bd = int(randInt(0, rank - 1));
+    int depth = int(randInt(0, rank - bd));
+    Shape is;
+    is.rank = int(randInt(bd + 1, bd + 2));
+    for (int i = 0; i < bd; ++i)
+      is.dims[i] = x.dims[i];
+    for (int i = bd; i < is.rank - 1; ++i)
+      is.dims[i] = randInt(1, 3);
+    is.dims[is.rank - 1] = depth;
+    Shape out;
+    cpu::Context sc;
+    if (!cpu::gatherNdShape(sc, x, is, bd, out))
+      continue;
+    Buf xb(d, x, iter % 3 == 0 ? cpu::dtypeSize(d) : 0),
+        ib(iter % 2 ? DType::I64 : DType::I32, is);
+    fill(xb.t);
+    for (int64_t i = 0; i < ib.t.numel(); ++i) {
+      int e = int(i % (depth ? depth : 1));
+      setI(ib.t, i, randInt(-x.dims[bd + e], x.dims[bd + e] - 1));
+    }
+    bool oob = iter % 6 == 0 && ib.t.numel() > 0;
+    if (oob)
+      setI(ib.t, 0, 99);
+    Buf a(d, out), b(d, out);
+    Ctxs c;
+    bool okc = cpu::gatherNd(c.c, xb.t, ib.t, bd, a.t);
+    bool okg = cuda::gatherNd(c.g, xb.t, ib.t, bd, b.t);
+    EXPECT(okg, "gather_nd launch %s", c.g.error.c_str());
+    if (okc) {
+      compare(("gather_nd " + S(x) + " " + S(is) + " b" + std::to_string(bd))
+                  .c_str(),
+              b.t, a.t);
+      EXPECT(c.flag == 0, "flag");
+    } else {
+      EXPECT(c.flag == 1, "gnd oob flag (%s)", c.c.error.c_str());
+    }
+  }
+}
+
+void testRangeShape() {
+  struct R {
+    DType d;
+    double s, l, dl;
+  };
+  std::vector<R> rs = {{DType::I64, 3, 20, 4},      {DType::I32, 10, -7, -3},
+                       {DType::F32, 0.5, 7.3, 0.7}, {DType::F16, -2, 3, 0.25},
+                       {DType::BF16, 1, 40, 3.5},   {DType::I64, 5, 5, 1}};
+  for (auto &r : rs) {
+    Buf s(r.d, {}), l(r.d, {}), dl(r.d, {});
+    setD(s.t, 0, r.s);
+    setD(l.t, 0, r.l);
+    setD(dl.t, 0, r.dl);
+    Shape sh;
+    cpu::Context sc;
+    cpu::rangeShape(sc, s.t, l.t, dl.t, sh);
+    Buf a(r.d, sh), b(r.d, sh);
+    Ctxs c;
+    bool okc = cpu::range(c.c, s.t, l.t, dl.t, a.t),
+         okg = cuda::range(c.g, s.t, l.t, dl.t, b.t);
+    EXPECT(okc && okg, "range");
+    compare("range", b.t, a.t);
+  }
+  Shape x{3, 0, 7, 2};
+  Buf o(DType::I64, {4});
+  Ctxs c;
+  EXPECT(cuda::shapeOf(c.g, x, o.t), "shapeOf");
+  EXPECT(getI(o.t, 0) == 3 && getI(o.t, 1) == 0 && getI(o.t, 2) == 7 &&
+             getI(o.t, 3) == 2,
+         "dims");
+}
+
+} // namespace
+
+void runDataMovementTests() {
+  testExpandTranspose();
+  testSlice();
+  testConcatSplit();
+  testGather();
+  testRangeShape();
+}

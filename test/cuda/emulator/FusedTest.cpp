@@ -1,0 +1,178 @@
+//===- FusedTest.cpp - Fused kernels in the emulator --------------------===//
+//
+// The CUDA kernels (rms_norm, layer_norm, rope and attention) run by the
+// emulator at random small shapes, including broadcasts and sizes that are not
+// multiples of the block, against the CPU library; error messages too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/cuda/emulator/Harness.h"
+
+namespace {
+
+static const DType kFloats[] = {DType::F32, DType::F16, DType::BF16,
+                                DType::F8E4M3FN};
+
+Shape randShape(int rank, int64_t maxDim) {
+  Shape s;
+  s.rank = rank;
+  for (int d = 0; d < rank; ++d)
+    s.dims[d] = randInt(1, maxDim);
+  return s;
+}
+
+void testNorms() {
+  for (int iter = 0; iter < 80; ++iter) {
+    DType d = kFloats[iter % 4];
+    DType pd = kFloats[randInt(0, 3)];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 12);
+    if (iter % 8 == 0)
+      x = Shape{3, 2048};
+    if (iter % 8 == 1)
+      x = Shape{2, 5, 1030};
+    rank = x.rank;
+    int axis = int(randInt(0, rank - 1));
+    if (iter % 8 <= 1)
+      axis = rank - 1;
+    Shape ps;
+    for (int i = axis; i < rank; ++i)
+      ps.dims[ps.rank++] = x.dims[i];
+    Buf xb(d, x, iter % 5 == 0 ? cpu::dtypeSize(d) : 0), w(pd, ps),
+        bias(pd, ps);
+    fill(xb.t, 3.0);
+    fill(w.t, 2.0);
+    fill(bias.t, 1.0);
+    Buf a(d, x), b(d, x);
+    Ctxs c;
+    bool okc = cpu::rmsNorm(c.c, xb.t, w.t, axis, 1e-5f, a.t);
+    bool okg = cuda::rmsNorm(c.g, xb.t, w.t, axis, 1e-5f, b.t);
+    EXPECT(okc && okg, "rms");
+    Tol t = tolFor(d);
+    if (d == DType::F32)
+      t = {1e-5, 1e-5};
+    compare(("rms_norm " + std::string(dn(d)) + " " + S(x)).c_str(), b.t, a.t,
+            t);
+    bool withBias = randInt(0, 1);
+    okc = cpu::layerNorm(c.c, xb.t, w.t, withBias ? &bias.t : nullptr, axis,
+                         1e-5f, a.t);
+    okg = cuda::layerNorm(c.g, xb.t, w.t, withBias ? &bias.t : nullptr, axis,
+                          1e-5f, b.t);
+    EXPECT(okc && okg, "ln");
+    compare(("layer_norm " + std::string(dn(d)) + " " + S(x)).c_str(), b.t, a.t,
+            t);
+  }
+  // Errors match.
+  Buf x(DType::F32, {2, 8}), w(DType::F32, {4}), o(DType::F32, {2, 8});
+  Ctxs c;
+  EXPECT(!cpu::rmsNorm(c.c, x.t, w.t, 1, 1e-5f, o.t) &&
+             !cuda::rmsNorm(c.g, x.t, w.t, 1, 1e-5f, o.t) &&
+             c.c.error == c.g.error,
+         "rms errors '%s' '%s'", c.c.error.c_str(), c.g.error.c_str());
+}
+
+void testRope() {
+  for (int iter = 0; iter < 80; ++iter) {
+    DType d = kFloats[iter % 4];
+    DType td = kFloats[randInt(0, 3)];
+    int rank = int(randInt(2, 4));
+    Shape x = randShape(rank, 5);
+    x.dims[rank - 1] = 2 * randInt(1, 10);
+    int64_t headDim = x.dims[rank - 1];
+    int64_t rot = randInt(0, 2) == 0 ? 0 : 2 * randInt(1, headDim / 2);
+    int64_t half = (rot ? rot : headDim) / 2;
+    int tr = int(randInt(1, rank));
+    Shape ts;
+    ts.rank = tr;
+    for (int i = 0; i + 1 < tr; ++i)
+      ts.dims[i] = randInt(0, 1) ? 1 : x.dims[rank - tr + i];
+    ts.dims[tr - 1] = half;
+    Buf xb(d, x), cb(td, ts), sb(td, ts);
+    fill(xb.t, 2.0);
+    fill(cb.t, 1.0);
+    fill(sb.t, 1.0);
+    bool inter = randInt(0, 1);
+    Buf a(d, x), b(d, x);
+    Ctxs c;
+    bool okc = cpu::rope(c.c, xb.t, cb.t, sb.t, inter, rot, a.t);
+    bool okg = cuda::rope(c.g, xb.t, cb.t, sb.t, inter, rot, b.t);
+    EXPECT(okc == okg && okc, "rope: %s / %s", c.c.error.c_str(),
+           c.g.error.c_str());
+    Tol t = tolFor(d);
+    if (d == DType::F32)
+      t = {1e-6, 1e-6};
+    compare(("rope " + std::string(dn(d)) + " " + S(x) + " table " + S(ts) +
+             " rot " + std::to_string(rot) + (inter ? " interleaved" : ""))
+                .c_str(),
+            b.t, a.t, t);
+  }
+}
+
+void testAttention() {
+  for (int iter = 0; iter < 60; ++iter) {
+    DType d = kFloats[iter % 4];
+    int64_t B = randInt(1, 2), Hkv = randInt(1, 2), G = randInt(1, 3),
+            H = Hkv * G;
+    int64_t Sq = randInt(1, 9), Skv = randInt(1, 13);
+    if (iter % 5 == 0)
+      Sq = Skv;
+    int64_t D = std::vector<int64_t>{
+        8, 32, 40, 64, 100, 128, 256}[size_t(randInt(0, 6))];
+    int64_t Dv = randInt(0, 3) == 0 ? randInt(1, 80) : D;
+    bool causal = randInt(0, 1);
+    float scale = randInt(0, 1) ? 0.0f : 0.3f;
+    Buf q(d, {B, H, Sq, D}), k(d, {B, Hkv, Skv, D}), v(d, {B, Hkv, Skv, Dv});
+    fill(q.t, 1.0);
+    fill(k.t, 1.0);
+    fill(v.t, 1.0);
+    int maskKind = int(randInt(0, 2));
+    Shape ms;
+    // Broadcastable mask shapes.
+    int mr = int(randInt(1, 4));
+    Shape full{B, H, Sq, Skv};
+    ms.rank = mr;
+    for (int i = 0; i < mr; ++i)
+      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - mr + i];
+    DType mdt = maskKind == 1 ? DType::I1 : kFloats[randInt(0, 3)];
+    Buf m(mdt, ms);
+    if (mdt == DType::I1)
+      fill(m.t);
+    else {
+      fill(m.t, 2.0);
+      for (int64_t i = 0; i < m.t.numel(); ++i)
+        if (randInt(0, 4) == 0)
+          setD(m.t, i, -INFINITY);
+    }
+    Buf a(d, {B, H, Sq, Dv}), b(d, {B, H, Sq, Dv});
+    Ctxs c;
+    const Tensor *mp = maskKind ? &m.t : nullptr;
+    bool okc =
+        cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
+    bool okg =
+        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    EXPECT(okc && okg, "attention: %s / %s", c.c.error.c_str(),
+           c.g.error.c_str());
+    Tol t = tolFor(d);
+    if (d == DType::F32)
+      t = {2e-6, 2e-5};
+    std::string what = "attention " + std::string(dn(d)) + " B" +
+                       std::to_string(B) + " H" + std::to_string(H) + " Hkv" +
+                       std::to_string(Hkv) + " Sq" + std::to_string(Sq) +
+                       " Skv" + std::to_string(Skv) + " D" + std::to_string(D) +
+                       " Dv" + std::to_string(Dv) + (causal ? " causal" : "") +
+                       " mask" + std::to_string(maskKind) + " " + S(ms);
+    compare(what.c_str(), b.t, a.t, t);
+  }
+  Buf q(DType::F32, {1, 1, 2, 300}), o(DType::F32, {1, 1, 2, 300});
+  Ctxs c;
+  EXPECT(!cuda::attention(c.g, q.t, q.t, q.t, nullptr, 0, false, 1, 1, o.t),
+         "D > 256 rejected");
+}
+
+} // namespace
+
+void runFusedTests() {
+  testNorms();
+  testRope();
+  testAttention();
+}

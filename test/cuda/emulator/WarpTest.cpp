@@ -1,0 +1,376 @@
+//===- WarpTest.cpp - Emulator semantics: warps, mma, planted bugs
+//---------===//
+//
+// Test-only kernels (launched with <<<>>>, rewritten like the library's):
+// shuffle and vote results against the CUDA programming guide's rules;
+// mma.m16n8k16 and ldmatrix against a naive matmul and direct fragment
+// indexing; and two planted bugs that must fail: a wrong fragment index
+// (results differ) and a missing __syncthreads (the race checker reports
+// it, and the result depends on the schedule). A divergent __syncthreads
+// is reported too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/kernels/Mma.cuh"
+
+#include "test/cuda/emulator/Harness.h"
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shuffles and votes
+//===----------------------------------------------------------------------===//
+
+/// out[kind][width][arg][thread] for 64 threads (two warps).
+constexpr int kWidths[] = {32, 16, 8, 4};
+constexpr int kArgs[] = {0, 1, 3, 5, 17, 31};
+
+__global__ void shuffleKernel(int *out) {
+  const int tid = threadIdx.x;
+  const int v = 1000 + tid * 7;
+  int *o = out;
+  for (int w : kWidths)
+    for (int a : kArgs) {
+      o[0 * 64 + tid] = __shfl_sync(0xffffffffu, v, a, w);
+      o[1 * 64 + tid] = __shfl_xor_sync(0xffffffffu, v, a, w);
+      o[2 * 64 + tid] = __shfl_down_sync(0xffffffffu, v, unsigned(a), w);
+      o[3 * 64 + tid] = __shfl_up_sync(0xffffffffu, v, unsigned(a), w);
+      o += 4 * 64;
+    }
+  const unsigned ballot = __ballot_sync(0xffffffffu, tid % 3 == 0);
+  o[tid] = int(ballot);
+  o[64 + tid] = __any_sync(0xffffffffu, tid == 40);
+  o[128 + tid] = __all_sync(0xffffffffu, tid < 40);
+  o[192 + tid] = __all_sync(0xffffffffu, tid < 64);
+}
+
+/// The programming guide's rules, written independently of the emulator.
+int expectedShuffle(int kind, int lane, int a, int w) {
+  const int base = lane / w * w;
+  switch (kind) {
+  case 0:
+    return base + a % w;
+  case 1: {
+    int s = lane ^ a;
+    return s >= base + w ? lane : s;
+  }
+  case 2:
+    return lane + a < base + w ? lane + a : lane;
+  default:
+    return lane - a >= base ? lane - a : lane;
+  }
+}
+
+void testShuffles() {
+  std::vector<int> out(4 * 64 * 4 * 6 + 4 * 64, -1);
+  shuffleKernel<<<1, 64>>>(out.data());
+  const int *o = out.data();
+  for (int w : kWidths)
+    for (int a : kArgs) {
+      for (int kind = 0; kind < 4; ++kind)
+        for (int tid = 0; tid < 64; ++tid) {
+          int src = tid / 32 * 32 + expectedShuffle(kind, tid % 32, a, w);
+          EXPECT(o[kind * 64 + tid] == 1000 + src * 7,
+                 "shuffle kind %d width %d arg %d thread %d: got %d want %d",
+                 kind, w, a, tid, o[kind * 64 + tid], 1000 + src * 7);
+        }
+      o += 4 * 64;
+    }
+  for (int tid = 0; tid < 64; ++tid) {
+    unsigned want = 0;
+    for (int l = 0; l < 32; ++l)
+      if ((tid / 32 * 32 + l) % 3 == 0)
+        want |= 1u << l;
+    EXPECT(unsigned(o[tid]) == want, "ballot thread %d", tid);
+    EXPECT(o[64 + tid] == (tid >= 32), "any thread %d", tid);
+    EXPECT(o[128 + tid] == (tid < 32), "all (tid < 40) thread %d", tid);
+    EXPECT(o[192 + tid] == 1, "all (true) thread %d", tid);
+  }
+}
+
+/// Lockstep: every lane reads its neighbour's value from before the
+/// shuffle, never one already updated in the same round.
+__global__ void rotateKernel(int *out, int rounds) {
+  int v = threadIdx.x;
+  for (int r = 0; r < rounds; ++r)
+    v = __shfl_sync(0xffffffffu, v, (threadIdx.x + 1) % 32);
+  out[threadIdx.x] = v;
+}
+
+void testLockstep() {
+  for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Reverse}) {
+    emu::setSchedule(s);
+    int out[32];
+    rotateKernel<<<1, 32>>>(out, 5);
+    for (int l = 0; l < 32; ++l)
+      EXPECT(out[l] == (l + 5) % 32, "rotate lane %d: got %d", l, out[l]);
+  }
+  emu::setSchedule(emu::Schedule::Forward);
+}
+
+/// A block of 48 threads (a partial second warp): a shuffle reduction per
+/// warp, then a barrier and a sum over the warps through shared memory.
+__global__ void partialWarpSumKernel(const int *in, int *out) {
+  __shared__ int warpSums[2];
+  const int t = threadIdx.x, lane = t % 32;
+  const unsigned mask = t < 32 ? 0xffffffffu : 0x0000ffffu;
+  const int width = t < 32 ? 32 : 16;
+  int v = in[t];
+  for (int o = width / 2; o > 0; o /= 2)
+    v += __shfl_xor_sync(mask, v, o);
+  if (lane == 0)
+    warpSums[t / 32] = v;
+  __syncthreads();
+  out[t] = warpSums[0] + warpSums[1];
+}
+
+void testPartialWarp() {
+  int in[48], out[48];
+  int want = 0;
+  for (int i = 0; i < 48; ++i)
+    want += in[i] = int(randInt(-100, 100));
+  for (emu::Schedule s :
+       {emu::Schedule::Forward, emu::Schedule::Reverse, emu::Schedule::Warps}) {
+    emu::setSchedule(s);
+    partialWarpSumKernel<<<1, 48>>>(in, out);
+    for (int i = 0; i < 48; ++i)
+      EXPECT(out[i] == want, "partial warp sum thread %d: got %d want %d", i,
+             out[i], want);
+  }
+  emu::setSchedule(emu::Schedule::Forward);
+}
+
+//===----------------------------------------------------------------------===//
+// mma.m16n8k16 and ldmatrix
+//===----------------------------------------------------------------------===//
+
+template <typename T> uint16_t bitsOf(float x) {
+  T h = T(x);
+  uint16_t b;
+  std::memcpy(&b, &h, 2);
+  return b;
+}
+template <typename T> float valueOf(uint16_t b) {
+  T h;
+  std::memcpy(&h, &b, 2);
+  return float(h);
+}
+
+uint32_t pack(const uint16_t *m, int ld, int r0, int c0, int r1, int c1) {
+  return uint32_t(m[r0 * ld + c0]) | uint32_t(m[r1 * ld + c1]) << 16;
+}
+
+/// D (16x8, f32) = A (16x16, row-major) · B (16x8, row-major) + C, one
+/// warp, fragments gathered from global memory by the layout in Mma.cuh.
+/// PLANTED swaps a[1] and a[2] (row g+8 vs column 2t+8): a wrong fragment
+/// index that the comparison must catch.
+template <typename T, bool PLANTED>
+__global__ void mmaKernel(const uint16_t *A, const uint16_t *B, const float *C,
+                          float *D) {
+  const int lane = threadIdx.x, g = lane >> 2, t = lane & 3;
+  uint32_t a[4], b[2];
+  a[0] = pack(A, 16, g, 2 * t, g, 2 * t + 1);
+  a[1] = pack(A, 16, g + 8, 2 * t, g + 8, 2 * t + 1);
+  a[2] = pack(A, 16, g, 2 * t + 8, g, 2 * t + 9);
+  a[3] = pack(A, 16, g + 8, 2 * t + 8, g + 8, 2 * t + 9);
+  if (PLANTED)
+    std::swap(a[1], a[2]);
+  b[0] = pack(B, 8, 2 * t, g, 2 * t + 1, g);
+  b[1] = pack(B, 8, 2 * t + 8, g, 2 * t + 9, g);
+  float c[4] = {C[g * 8 + 2 * t], C[g * 8 + 2 * t + 1], C[(g + 8) * 8 + 2 * t],
+                C[(g + 8) * 8 + 2 * t + 1]};
+  float d[4];
+  kestrel::cuda::mmaM16N8K16<T>(d, a, b, c);
+  D[g * 8 + 2 * t] = d[0];
+  D[g * 8 + 2 * t + 1] = d[1];
+  D[(g + 8) * 8 + 2 * t] = d[2];
+  D[(g + 8) * 8 + 2 * t + 1] = d[3];
+}
+
+/// The same product with fragments loaded by ldmatrix from shared memory:
+/// A row-major (ldmatrixX4) or stored transposed (ldmatrixX4Trans), B
+/// stored K x 8 (ldmatrixX4Trans of the two k halves, as Gemm.cuh does).
+/// Also writes every lane's fragments to `frags` for an exact comparison.
+template <typename T, bool TRANS_A>
+__global__ void ldmatrixMmaKernel(const uint16_t *A, const uint16_t *B,
+                                  const float *C, float *D, uint32_t *frags) {
+  __shared__ __align__(16) uint16_t sa[16][16 + 8];
+  __shared__ __align__(16) uint16_t sb[16][8 + 8];
+  const int lane = threadIdx.x, g = lane >> 2, t = lane & 3;
+  for (int i = lane; i < 256; i += 32)
+    sa[i / 16][i % 16] = TRANS_A ? A[(i % 16) * 16 + i / 16] : A[i];
+  for (int i = lane; i < 128; i += 32)
+    sb[i / 8][i % 8] = B[i];
+  __syncwarp();
+  uint32_t a[4], bq[4];
+  if (TRANS_A) // sa holds Aᵀ: [k][m]
+    kestrel::cuda::ldmatrixX4Trans(a,
+                                   &sa[(lane & 7) + (lane >> 4) * 8][lane & 8]);
+  else
+    kestrel::cuda::ldmatrixX4(a, &sa[lane & 15][(lane >> 4) * 8]);
+  // Matrices 0, 1: k rows 0-7, 8-15 (x4 repeats them for lanes 16-31).
+  kestrel::cuda::ldmatrixX4Trans(bq, &sb[lane & 15][0]);
+  uint32_t b[2] = {bq[0], bq[1]};
+  for (int i = 0; i < 4; ++i)
+    frags[lane * 6 + i] = a[i];
+  frags[lane * 6 + 4] = b[0];
+  frags[lane * 6 + 5] = b[1];
+  float c[4] = {C[g * 8 + 2 * t], C[g * 8 + 2 * t + 1], C[(g + 8) * 8 + 2 * t],
+                C[(g + 8) * 8 + 2 * t + 1]};
+  float d[4];
+  kestrel::cuda::mmaM16N8K16<T>(d, a, b, c);
+  D[g * 8 + 2 * t] = d[0];
+  D[g * 8 + 2 * t + 1] = d[1];
+  D[(g + 8) * 8 + 2 * t] = d[2];
+  D[(g + 8) * 8 + 2 * t + 1] = d[3];
+}
+
+/// Max |D - (A·B + C)| over the tile, the reference in double.
+double mmaError(const uint16_t *A, const uint16_t *B, const float *C,
+                const float *D, bool bf16) {
+  double worst = 0;
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) {
+      double want = C[m * 8 + n];
+      for (int k = 0; k < 16; ++k) {
+        double a = bf16 ? valueOf<__nv_bfloat16>(A[m * 16 + k])
+                        : valueOf<__half>(A[m * 16 + k]);
+        double b = bf16 ? valueOf<__nv_bfloat16>(B[k * 8 + n])
+                        : valueOf<__half>(B[k * 8 + n]);
+        want += a * b;
+      }
+      worst = std::max(worst, std::fabs(want - D[m * 8 + n]));
+    }
+  return worst;
+}
+
+template <typename T> void testMmaType(const char *name, bool bf16) {
+  for (int trial = 0; trial < 4; ++trial) {
+    uint16_t A[256], B[128];
+    float C[128], D[128], D2[128];
+    for (auto &x : A)
+      x = bitsOf<T>(float(randInt(-8, 8)) / 4);
+    for (auto &x : B)
+      x = bitsOf<T>(float(randInt(-8, 8)) / 4);
+    for (auto &x : C)
+      x = float(randInt(-8, 8));
+    // Small integers / 4: every product and sum is exact in f32.
+    mmaKernel<T, false><<<1, 32>>>(A, B, C, D);
+    EXPECT(mmaError(A, B, C, D, bf16) == 0, "mma %s: error %g", name,
+           mmaError(A, B, C, D, bf16));
+    mmaKernel<T, true><<<1, 32>>>(A, B, C, D2);
+    EXPECT(mmaError(A, B, C, D2, bf16) > 0.5,
+           "planted wrong fragment index (%s) not detected: error %g", name,
+           mmaError(A, B, C, D2, bf16));
+    for (bool transA : {false, true}) {
+      uint32_t frags[32 * 6];
+      if (transA)
+        ldmatrixMmaKernel<T, true><<<1, 32>>>(A, B, C, D2, frags);
+      else
+        ldmatrixMmaKernel<T, false><<<1, 32>>>(A, B, C, D2, frags);
+      EXPECT(mmaError(A, B, C, D2, bf16) == 0, "ldmatrix%s + mma %s: error %g",
+             transA ? ".trans" : "", name, mmaError(A, B, C, D2, bf16));
+      for (int lane = 0; lane < 32; ++lane) {
+        const int g = lane >> 2, t = lane & 3;
+        uint32_t want[6] = {pack(A, 16, g, 2 * t, g, 2 * t + 1),
+                            pack(A, 16, g + 8, 2 * t, g + 8, 2 * t + 1),
+                            pack(A, 16, g, 2 * t + 8, g, 2 * t + 9),
+                            pack(A, 16, g + 8, 2 * t + 8, g + 8, 2 * t + 9),
+                            pack(B, 8, 2 * t, g, 2 * t + 1, g),
+                            pack(B, 8, 2 * t + 8, g, 2 * t + 9, g)};
+        for (int r = 0; r < 6; ++r)
+          EXPECT(frags[lane * 6 + r] == want[r],
+                 "ldmatrix%s lane %d register %d: got %08x want %08x",
+                 transA ? ".trans" : "", lane, r, frags[lane * 6 + r], want[r]);
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Planted missing barrier, divergent barrier
+//===----------------------------------------------------------------------===//
+
+/// out[t] = in[(t + 1) % n] through shared memory; BARRIER false plants the
+/// missing __syncthreads between the writes and the reads.
+template <bool BARRIER>
+__global__ void neighbourKernel(const int *in, int *out) {
+  __shared__ int tile[128];
+  emu::CheckedShared<int> s(tile);
+  const int t = threadIdx.x, n = blockDim.x;
+  s.store(t, in[t]);
+  if (BARRIER)
+    __syncthreads();
+  out[t] = s.load((t + 1) % n);
+  __syncthreads(); // the next block reuses the tile
+}
+
+void testMissingBarrier() {
+  std::vector<int> in(128), out(128);
+  for (int i = 0; i < 128; ++i)
+    in[i] = 3 * i + 1;
+  auto correct = [&] {
+    for (int i = 0; i < 128; ++i)
+      if (out[i] != in[(i + 1) % 128])
+        return false;
+    return true;
+  };
+  emu::setChecking(true);
+  for (emu::Schedule s :
+       {emu::Schedule::Forward, emu::Schedule::Reverse, emu::Schedule::Warps}) {
+    emu::setSchedule(s);
+    emu::clearDiagnostics();
+    neighbourKernel<true><<<2, 128>>>(in.data(), out.data());
+    EXPECT(correct() && emu::diagnostics().empty(),
+           "the kernel with its barrier fails or is reported");
+  }
+  emu::clearDiagnostics();
+  bool anyWrong = false;
+  for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Reverse}) {
+    emu::setSchedule(s);
+    std::fill(out.begin(), out.end(), 0);
+    neighbourKernel<false><<<1, 128>>>(in.data(), out.data());
+    anyWrong |= !correct();
+  }
+  EXPECT(!emu::diagnostics().empty() &&
+             emu::diagnostics()[0].find("shared-memory race") !=
+                 std::string::npos,
+         "planted missing __syncthreads not reported by the race checker");
+  EXPECT(anyWrong, "planted missing __syncthreads gives the right result "
+                   "under every schedule");
+  emu::clearDiagnostics();
+  emu::setSchedule(emu::Schedule::Forward);
+  emu::setChecking(false);
+}
+
+__global__ void divergentBarrierKernel(int *out) {
+  if (threadIdx.x < 16)
+    return;
+  __syncthreads();
+  out[threadIdx.x] = 1;
+}
+
+void testDivergentBarrier() {
+  emu::setChecking(true);
+  emu::clearDiagnostics();
+  int out[64] = {};
+  divergentBarrierKernel<<<1, 64>>>(out);
+  EXPECT(!emu::diagnostics().empty() &&
+             emu::diagnostics()[0].find("divergent __syncthreads") !=
+                 std::string::npos,
+         "a __syncthreads that some threads skip is not reported");
+  emu::clearDiagnostics();
+  emu::setChecking(false);
+}
+
+} // namespace
+
+void runWarpTests() {
+  testShuffles();
+  testLockstep();
+  testPartialWarp();
+  testMmaType<__nv_bfloat16>("bf16", true);
+  testMmaType<__half>("f16", false);
+  testMissingBarrier();
+  testDivergentBarrier();
+}
