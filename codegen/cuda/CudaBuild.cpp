@@ -290,8 +290,61 @@ bool buildLibrary(
   std::string digest = headerDigest(options.sourceDir);
   std::vector<std::string> objects;
 
-  // Kernels: nvcc, one object per source.
-  if (!kernels.empty()) {
+  // Kernels: nvcc, one object per source (emulated: rewritten, then the
+  // C++ compiler).
+  if (!kernels.empty() && options.emulate) {
+    std::string identity = compilerIdentity(options.cxx, objDir);
+    for (const std::string &file : {options.rewriter, options.prelude})
+      if (auto contents = readFile(file))
+        identity += *contents;
+    Clock::time_point start = Clock::now();
+    fs::create_directories(outDir + "/kernels-emu");
+    for (const auto &[file, contents] : kernels) {
+      std::string source = outDir + "/kernels/" + file;
+      if (!writeFile(source, contents, error))
+        return false;
+      std::string rewritten =
+          outDir + "/kernels-emu/" + path::stem(file).str() + ".cpp";
+      std::string log = objDir + "/rewrite.log";
+      if (run({options.python, options.rewriter, source, rewritten}, log,
+              error) != 0) {
+        if (auto output = readFile(log))
+          llvm::errs() << *output;
+        error = "rewriting " + file + " for the emulator failed";
+        return false;
+      }
+      std::string object = objDir + "/" + path::stem(file).str() + ".o";
+      std::vector<std::string> args = {options.cxx,
+                                       "-std=c++17",
+                                       "-O1",
+                                       "-fPIC",
+                                       "-fvisibility=hidden",
+                                       "-DKESTREL_CUDA_EMULATOR=1",
+                                       "-include",
+                                       options.prelude,
+                                       "-I" + options.emuSourceDir,
+                                       "-I" + options.sourceDir,
+                                       "-I" + options.sourceDir +
+                                           "/runtime/include"};
+      llvm::SmallVector<llvm::StringRef> includes;
+      llvm::StringRef(options.cudaInclude).split(includes, ';');
+      for (llvm::StringRef dir : includes)
+        if (!dir.empty())
+          args.push_back(("-isystem" + dir).str());
+      args.insert(args.end(), {"-c", rewritten, "-o", object});
+      llvm::errs() << "kestrelc: c++ " << file << " (CUDA emulator) ...";
+      bool cached = false;
+      if (!compileCached(args, identity, digest, rewritten, object, options,
+                         cached, error)) {
+        llvm::errs() << "\n";
+        return false;
+      }
+      llvm::errs() << (cached ? " cached\n" : " compiled\n");
+      ++(cached ? stats.cached : stats.compiled);
+      objects.push_back(object);
+    }
+    stats.nvccSeconds = secondsSince(start);
+  } else if (!kernels.empty()) {
     std::string identity = compilerIdentity(options.nvcc, objDir);
     Clock::time_point start = Clock::now();
     for (const auto &[file, contents] : kernels) {
@@ -364,11 +417,17 @@ bool buildLibrary(
   std::vector<std::string> args = {options.cxx, "-shared", "-fPIC", "-o",
                                    library};
   args.insert(args.end(), objects.begin(), objects.end());
-  args.insert(args.end(), {"-Wl,--whole-archive", options.runtimeArchive,
-                           "-Wl,--no-whole-archive", options.cudaArchive,
-                           "-L" + options.cudaLibDir, "-lcublasLt",
-                           "-lcudart_static", "-lrt", "-lpthread", "-ldl",
-                           "-Wl,-rpath," + options.cudaLibDir, "-Wl,-z,defs"});
+  if (options.emulate)
+    args.insert(args.end(), {"-Wl,--whole-archive", options.runtimeArchive,
+                             "-Wl,--no-whole-archive", options.emuArchive,
+                             "-lpthread", "-ldl", "-Wl,-z,defs"});
+  else
+    args.insert(args.end(),
+                {"-Wl,--whole-archive", options.runtimeArchive,
+                 "-Wl,--no-whole-archive", options.cudaArchive,
+                 "-L" + options.cudaLibDir, "-lcublasLt", "-lcudart_static",
+                 "-lrt", "-lpthread", "-ldl",
+                 "-Wl,-rpath," + options.cudaLibDir, "-Wl,-z,defs"});
   std::string log = objDir + "/link.log";
   llvm::errs() << "kestrelc: linking lib" << name << ".so ...\n";
   int rc = run(args, log, error);

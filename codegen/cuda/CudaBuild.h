@@ -50,6 +50,14 @@ struct BuildOptions {
   std::string runtimeArchive; ///< libkestrel_rt.a
   std::string cudaArchive;    ///< libkestrel_cuda.a
   std::string cudaLibDir;     ///< the toolkit's libraries (cudart, cuBLASLt)
+  /// --target=cuda-emu: the kernels are rewritten (`<<<>>>` launches) and
+  /// compiled by the C++ compiler against the CUDA emulator
+  /// (codegen/cuda/emulation), and the library links the emulated kernel
+  /// library instead of the CUDA one: the model runs on the CPU with CUDA's
+  /// semantics.
+  bool emulate = false;
+  std::string python, rewriter, prelude, emuSourceDir, emuArchive;
+  std::string cudaInclude; ///< the toolkit's headers (';'-separated)
 };
 
 struct BuildStats {

@@ -74,10 +74,11 @@ cl::opt<Emit> emit(
     cl::cat(category));
 cl::opt<std::string> targetSpec(
     "target",
-    cl::desc("Backend: cpu (portable C++, the default) or "
+    cl::desc("Backend: cpu (portable C++, the default), "
              "cuda[:ARCH,...] (NVIDIA GPUs; ARCH one of sm_80, sm_86, sm_87, "
              "sm_89, sm_90, sm_90a; default sm_90a; several build a fat "
-             "binary)"),
+             "binary) or cuda-emu (the CUDA code on the CPU, through the "
+             "CUDA emulator, for tests)"),
     cl::value_desc("target"), cl::init("cpu"), cl::cat(category));
 cl::opt<std::string> precision(
     "precision",
@@ -377,16 +378,25 @@ int main(int argc, char **argv) {
   if (opStats)
     return printOpStats();
   // --target and --precision.
-  bool cudaTarget = false;
+  bool cudaTarget = false, emulate = false;
   std::vector<std::string> archs;
   {
     StringRef spec = targetSpec;
-    if (spec == "cuda" || spec.starts_with("cuda:")) {
+    if (spec == "cuda-emu") {
+      // The CUDA target's code, built for the CUDA emulator (issue 7): the
+      // model runs on the CPU with CUDA's semantics, for tests.
+      cudaTarget = emulate = true;
+      archs = {"sm_90a"};
+      if (emit == Emit::Source) {
+        llvm::errs() << "kestrelc: error: --target=cuda-emu builds a library; "
+                        "for sources use --target=cuda --emit=source\n";
+        return 1;
+      }
+    } else if (spec == "cuda" || spec.starts_with("cuda:")) {
       cudaTarget = true;
       std::string error;
       if (!kestrel::codegen::cuda::parseArchs(
-              spec.drop_front(spec.size() > 4 ? 5 : 4),
-              archs, error)) {
+              spec.drop_front(spec.size() > 4 ? 5 : 4), archs, error)) {
         llvm::errs() << "kestrelc: error: --target=" << spec << ": " << error
                      << "\n";
         return 1;
@@ -624,11 +634,20 @@ int main(int argc, char **argv) {
       Clock::time_point cxxStart = Clock::now();
       std::optional<std::string> cxx = findCxx();
       std::optional<std::string> nvcc =
-          findTool(nvccPath, "KESTREL_NVCC", KESTREL_NVCC, "nvcc", "--nvcc");
-      if (!cxx || !nvcc)
+          emulate ? std::nullopt
+                  : findTool(nvccPath, "KESTREL_NVCC", KESTREL_NVCC, "nvcc",
+                             "--nvcc");
+      if (!cxx || (!emulate && !nvcc))
         return 1;
       build.cxx = *cxx;
-      build.nvcc = *nvcc;
+      build.nvcc = nvcc ? *nvcc : "";
+      build.emulate = emulate;
+      build.python = KESTREL_PYTHON;
+      build.rewriter = KESTREL_CUDA_EMU_REWRITE;
+      build.prelude = KESTREL_CUDA_EMU_PRELUDE;
+      build.emuSourceDir = KESTREL_CUDA_EMU_SOURCE_DIR;
+      build.emuArchive = KESTREL_CUDA_EMU_ARCHIVE;
+      build.cudaInclude = KESTREL_CUDA_INCLUDE;
       build.runtimeArchive = KESTREL_RUNTIME_ARCHIVE;
       build.cudaArchive = KESTREL_CUDA_ARCHIVE;
       build.cudaLibDir = KESTREL_CUDA_LIBRARY_DIR;

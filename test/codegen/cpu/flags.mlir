@@ -9,6 +9,8 @@
 // ARCH: kestrelc: error: --target=cuda:sm_75: unsupported CUDA architecture 'sm_75' (Kestrel's kernels need tensor cores of sm_80 or newer: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)
 // RUN: not kestrelc %s -o %t --target=cuda --precision=fp8 2>&1 | FileCheck %s --check-prefix=PREC
 // PREC: kestrelc: error: --precision=fp8 is not one of bf16, f16, f32
+// RUN: not kestrelc %s -o %t --target=cuda-emu --emit=source 2>&1 | FileCheck %s --check-prefix=EMUSRC
+// EMUSRC: kestrelc: error: --target=cuda-emu builds a library; for sources use --target=cuda --emit=source
 // RUN: not kestrelc %s -o %t --precision=bf16 2>&1 | FileCheck %s --check-prefix=CPUPREC
 // CPUPREC: kestrelc: error: --precision=bf16 applies to --target=cuda; the CPU backend computes in the model's own types
 // RUN: not kestrelc %s -o %t --dim-range seq=9:1 2>&1 | FileCheck %s --check-prefix=RANGE
