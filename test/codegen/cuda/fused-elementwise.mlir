@@ -19,6 +19,13 @@
 // INT: const int64_t t0 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? static_cast<int64_t>(static_cast<std::make_unsigned_t<int64_t>>(0) - static_cast<std::make_unsigned_t<int64_t>>(x0)) : x0 / x1);
 // INT: const int64_t t1 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? int64_t(0) : x0 % x1);
 // INT: const bool t2 = (x2 == x2 && x2 == x2 && x2 != x2);
+// Both generated kernels run on the CUDA emulator (--target=cuda-emu)
+// and match NumPy, including the integer rules and the device error.
+// RUN: rm -rf %t.emu %t.emu-int && kestrelc %s --target=cuda-emu \
+// RUN:   --precision=f32 -o %t.emu --name m --cache-dir %t.cache > /dev/null 2>&1
+// RUN: kestrelc %S/Inputs/fused-int.mlir --target=cuda-emu -o %t.emu-int \
+// RUN:   --name m --cache-dir %t.cache > /dev/null 2>&1
+// RUN: %python %S/Inputs/check_fused.py kestrel-run %t.emu %t.emu-int %t.work
 // A body op the generator does not translate is an error on that op.
 // RUN: not kestrelc %S/Inputs/fused-unsupported.mlir --target=cuda \
 // RUN:   --emit=source -o %t.bad 2>&1 | FileCheck %s --check-prefix=ERROR
