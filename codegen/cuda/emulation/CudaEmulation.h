@@ -243,6 +243,10 @@ inline void mmaM16N8K16(float d[4], const uint32_t a[4], const uint32_t b[2],
                 "mma.m16n8k16 takes bf16 or f16");
   ::kestrel::emu::mmaM16N8K16(std::is_same_v<In, __nv_bfloat16>, d, a, b, c);
 }
+inline void mmaM16N8K32E4M3(float d[4], const uint32_t a[4],
+                            const uint32_t b[2], const float c[4]) {
+  ::kestrel::emu::mmaM16N8K32E4M3(d, a, b, c);
+}
 inline void ldmatrixX4(uint32_t r[4], const void *rowAddress) {
   ::kestrel::emu::ldmatrixX4(r, rowAddress, false);
 }

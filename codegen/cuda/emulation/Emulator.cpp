@@ -11,6 +11,7 @@
 #include "codegen/cuda/emulation/Emulator.h"
 
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
 #include <ucontext.h>
 
 #include <algorithm>
@@ -523,6 +524,52 @@ void mmaM16N8K16(bool bf16, float d[4], const uint32_t a[4],
     // end, like the tensor core's wide internal accumulation.
     double sum = c[e];
     for (int k = 0; k < 16; ++k)
+      sum += double(A[row][k]) * double(B[k][col]);
+    out[e] = float(sum);
+  }
+  std::memcpy(d, out, sizeof(out));
+}
+
+/// The value of an e4m3 byte, through the CUDA headers' host conversion.
+static float e4m3Bits(uint8_t bits) {
+  __nv_fp8_e4m3 x;
+  x.__x = __nv_fp8_storage_t(bits);
+  return float(x);
+}
+
+void mmaM16N8K32E4M3(float d[4], const uint32_t a[4], const uint32_t b[2],
+                     const float c[4]) {
+  struct Fragments {
+    uint32_t a[4], b[2];
+  } mine;
+  std::memcpy(mine.a, a, sizeof(mine.a));
+  std::memcpy(mine.b, b, sizeof(mine.b));
+  const unsigned char *slots = warpExchange(~0u, &mine, sizeof(mine));
+  if (emulator().checking && liveLanes() != ~0u)
+    report("mma.sync", "not all 32 lanes of the warp are converged");
+  // Rebuild A (16x32) and B (32x8) by the m16n8k32 layout in Mma.cuh:
+  // byte j of a[r] is row g + (r & 1) * 8, col 4t + j + (r >> 1) * 16;
+  // byte j of b[r] is k row 4t + j + r * 16, col g.
+  float A[16][32], B[32][8];
+  for (int l = 0; l < 32; ++l) {
+    Fragments f;
+    std::memcpy(&f, slots + l * kSlotBytes, sizeof(f));
+    const int g = l >> 2, t = l & 3;
+    for (int r = 0; r < 4; ++r)
+      for (int j = 0; j < 4; ++j)
+        A[g + (r & 1) * 8][4 * t + j + (r >> 1) * 16] =
+            e4m3Bits(uint8_t(f.a[r] >> (8 * j)));
+    for (int r = 0; r < 2; ++r)
+      for (int j = 0; j < 4; ++j)
+        B[4 * t + j + r * 16][g] = e4m3Bits(uint8_t(f.b[r] >> (8 * j)));
+  }
+  const int lane = laneId(), g = lane >> 2, t = lane & 3;
+  float out[4];
+  for (int e = 0; e < 4; ++e) {
+    const int row = g + (e >> 1) * 8, col = 2 * t + (e & 1);
+    // Products of e4m3 values are exact in double; one rounding at the end.
+    double sum = c[e];
+    for (int k = 0; k < 32; ++k)
       sum += double(A[row][k]) * double(B[k][col]);
     out[e] = float(sum);
   }

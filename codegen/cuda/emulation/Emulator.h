@@ -143,6 +143,8 @@ unsigned ballot(unsigned mask, int predicate);
 // The portable layer of Mma.cuh (see there for the fragment layouts).
 void mmaM16N8K16(bool bf16, float d[4], const uint32_t a[4],
                  const uint32_t b[2], const float c[4]);
+void mmaM16N8K32E4M3(float d[4], const uint32_t a[4], const uint32_t b[2],
+                     const float c[4]);
 void ldmatrixX4(uint32_t r[4], const void *rowAddress, bool trans);
 void cpAsync16(void *smem, const void *gmem, int bytesValid);
 

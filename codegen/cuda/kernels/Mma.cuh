@@ -6,9 +6,10 @@
 // the CPU emulator (issue 7) can run it by implementing exactly the
 // functions below on the host.
 //
-// Device code for sm_80 and newer runs the PTX. Older device targets get a
-// portable cp.async (a synchronous copy) and trap on mma/ldmatrix; the
-// library only launches tensor-core kernels on sm_80+. nvcc's host pass
+// Device code for sm_80 and newer runs the PTX (the FP8 mma: sm_89 and
+// newer). Older device targets get a portable cp.async (a synchronous copy)
+// and trap on mma/ldmatrix; the library only launches tensor-core kernels on
+// sm_80+, and FP8 ones on sm_89+. nvcc's host pass
 // sees empty bodies (never called). With KESTREL_CUDA_EMULATOR defined the
 // header only declares the functions, and the emulator defines them.
 //
@@ -24,6 +25,30 @@
 //     b0,b1: k rows 2t, 2t+1,   col g        b2,b3: k rows 2t+8, 2t+9, col g
 //   C/D (16x8, f32), c[0..3]:
 //     c0,c1: row g,     cols 2t, 2t+1        c2,c3: row g + 8, cols 2t, 2t+1
+//
+// Fragment layout of mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
+// (PTX ISA 9.7.14.5, "Matrix Fragments for mma.m16n8k32", the
+// .u8/.s8/.e4m3/.e5m2 case of Figure 88 for A; B and C/D as listed there),
+// with the same g and t. Each 32-bit register holds four e4m3 elements,
+// listed low to high: element i of a register is in bits 8i..8i+7, so
+// a[r] holds a(4r)..a(4r+3) and b[r] holds b(4r)..b(4r+3). The ISA:
+//
+//   A (16x32): row =  groupID        for ai where 0 <= i < 4 || 8 <= i < 12
+//                     groupID + 8    otherwise
+//              col =  (threadID_in_group * 4) + (i & 0x3)       for i < 8
+//                     (threadID_in_group * 4) + (i & 0x3) + 16  for i >= 8
+//   B (32x8):  row =  (threadID_in_group * 4) + (i & 0x3)       for bi, i < 4
+//                     (threadID_in_group * 4) + (i & 0x3) + 16  for bi, i >= 4
+//              col =  groupID
+//   C/D (16x8, f32): row = groupID for ci where i < 2, groupID + 8 for i >= 2
+//                    col = (threadID_in_group * 2) + (i & 0x1)
+//
+// that is, per register:
+//     a[0]: row g,     cols 4t..4t+3         a[2]: row g,     cols 4t+16..4t+19
+//     a[1]: row g + 8, cols 4t..4t+3         a[3]: row g + 8, cols 4t+16..4t+19
+//     b[0]: k rows 4t..4t+3,     col g       b[1]: k rows 4t+16..4t+19, col g
+//     c[0..3]: as for m16n8k16 above.
+// The .e4m3 mma needs sm_89 or newer (PTX ISA: "requires sm_89 or higher").
 //
 // ldmatrix.sync.aligned.m8n8.x4{.trans}.shared.b16 loads four 8x8 matrices
 // of 16-bit elements. Lane l supplies the address of row (l & 7) of matrix
@@ -49,6 +74,8 @@ namespace kestrel::cuda {
 template <typename In>
 __device__ void mmaM16N8K16(float d[4], const uint32_t a[4],
                             const uint32_t b[2], const float c[4]);
+__device__ void mmaM16N8K32E4M3(float d[4], const uint32_t a[4],
+                                const uint32_t b[2], const float c[4]);
 __device__ void ldmatrixX4(uint32_t r[4], const void *rowAddress);
 __device__ void ldmatrixX4Trans(uint32_t r[4], const void *rowAddress);
 __device__ void cpAsync16(void *smem, const void *gmem, int bytesValid);
@@ -114,6 +141,30 @@ mmaM16N8K16<__half>(float d[4], const uint32_t a[4], const uint32_t b[2],
                     const float c[4]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+               "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+               "{%10, %11, %12, %13};\n"
+               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
+                 "r"(b[1]), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]));
+#else
+  (void)d, (void)a, (void)b, (void)c;
+  mma_detail::unsupported();
+#endif
+}
+
+//===----------------------------------------------------------------------===//
+// mma.sync m16n8k32 e4m3, f32 accumulation (sm_89+)
+//===----------------------------------------------------------------------===//
+
+/// d = A·B + c for one 16x8x32 tile of e4m3 (FP8) A and B held by the warp
+/// in the m16n8k32 fragment layout above. d may alias c. Every lane of the
+/// warp must call it (converged). Device targets older than sm_89 trap; the
+/// caller launches FP8 kernels only on sm_89+.
+__device__ __forceinline__ void mmaM16N8K32E4M3(float d[4], const uint32_t a[4],
+                                                const uint32_t b[2],
+                                                const float c[4]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
                "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
                "{%10, %11, %12, %13};\n"
                : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])

@@ -4,9 +4,10 @@
 // Test-only kernels (launched with <<<>>>, rewritten like the library's):
 // shuffle and vote results against the CUDA programming guide's rules;
 // mma.m16n8k16 and ldmatrix against a naive matmul and direct fragment
-// indexing; and two planted bugs that must fail: a wrong fragment index
-// (results differ) and a missing __syncthreads (the race checker reports
-// it, and the result depends on the schedule). A divergent __syncthreads
+// indexing; mma.m16n8k32 e4m3 against a naive double matmul; and planted
+// bugs that must fail: wrong fragment indices (results differ) and a
+// missing __syncthreads (the race checker reports it, and the result
+// depends on the schedule). A divergent __syncthreads
 // is reported too.
 //
 //===----------------------------------------------------------------------===//
@@ -288,6 +289,131 @@ template <typename T> void testMmaType(const char *name, bool bf16) {
 }
 
 //===----------------------------------------------------------------------===//
+// mma.m16n8k32 e4m3 (FP8)
+//===----------------------------------------------------------------------===//
+
+/// The value of an e4m3 byte (sign, 4 exponent bits with bias 7, 3 mantissa
+/// bits; exponent 0 is subnormal; S.1111.111 is NaN, never generated),
+/// decoded here independently of the CUDA headers the emulator uses.
+double e4m3Value(uint8_t bits) {
+  const int sign = bits >> 7, exp = (bits >> 3) & 15, man = bits & 7;
+  const double mag = exp == 0 ? std::ldexp(man / 8.0, -6)
+                              : std::ldexp(1 + man / 8.0, exp - 7);
+  return sign ? -mag : mag;
+}
+
+/// Four bytes of `m` packed low to high into one register.
+uint32_t pack4(const uint8_t *p0, const uint8_t *p1, const uint8_t *p2,
+               const uint8_t *p3) {
+  return uint32_t(*p0) | uint32_t(*p1) << 8 | uint32_t(*p2) << 16 |
+         uint32_t(*p3) << 24;
+}
+
+/// D (16x8, f32) = A (16x32, row-major e4m3) · B (32x8, stored col-major:
+/// B[n * 32 + k]) + C, one warp, each lane gathering its fragments by the
+/// m16n8k32 layout in Mma.cuh (the PTX ISA's formulas, element by element).
+/// PLANTED swaps a[1] and a[2] (row g+8 vs column 4t+16).
+template <bool PLANTED>
+__global__ void mmaE4M3Kernel(const uint8_t *A, const uint8_t *B,
+                              const float *C, float *D) {
+  const int lane = threadIdx.x, groupID = lane >> 2,
+            threadID_in_group = lane & 3;
+  uint8_t ai[16], bi[8];
+  for (int i = 0; i < 16; ++i) {
+    const int row = (i < 4 || (8 <= i && i < 12)) ? groupID : groupID + 8;
+    const int col = i < 8 ? threadID_in_group * 4 + (i & 3)
+                          : threadID_in_group * 4 + (i & 3) + 16;
+    ai[i] = A[row * 32 + col];
+  }
+  for (int i = 0; i < 8; ++i) {
+    const int row = i < 4 ? threadID_in_group * 4 + (i & 3)
+                          : threadID_in_group * 4 + (i & 3) + 16;
+    const int col = groupID;
+    bi[i] = B[col * 32 + row];
+  }
+  uint32_t a[4], b[2];
+  for (int r = 0; r < 4; ++r)
+    a[r] = pack4(&ai[4 * r], &ai[4 * r + 1], &ai[4 * r + 2], &ai[4 * r + 3]);
+  for (int r = 0; r < 2; ++r)
+    b[r] = pack4(&bi[4 * r], &bi[4 * r + 1], &bi[4 * r + 2], &bi[4 * r + 3]);
+  if (PLANTED)
+    std::swap(a[1], a[2]);
+  const int g = groupID, t = threadID_in_group;
+  float c[4] = {C[g * 8 + 2 * t], C[g * 8 + 2 * t + 1], C[(g + 8) * 8 + 2 * t],
+                C[(g + 8) * 8 + 2 * t + 1]};
+  float d[4];
+  kestrel::cuda::mmaM16N8K32E4M3(d, a, b, c);
+  D[g * 8 + 2 * t] = d[0];
+  D[g * 8 + 2 * t + 1] = d[1];
+  D[(g + 8) * 8 + 2 * t] = d[2];
+  D[(g + 8) * 8 + 2 * t + 1] = d[3];
+}
+
+/// Max over the tile of |D - (A·B + C)| / (|C| + sum |a·b|), the reference
+/// in double (products of e4m3 values are exact in f32 and double).
+double mmaE4M3Error(const uint8_t *A, const uint8_t *B, const float *C,
+                    const float *D) {
+  double worst = 0;
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) {
+      double want = C[m * 8 + n], scale = std::fabs(C[m * 8 + n]);
+      for (int k = 0; k < 32; ++k) {
+        const double p = e4m3Value(A[m * 32 + k]) * e4m3Value(B[n * 32 + k]);
+        want += p;
+        scale += std::fabs(p);
+      }
+      const double err = std::fabs(want - D[m * 8 + n]);
+      worst = std::max(worst, scale == 0 ? err : err / scale);
+    }
+  return worst;
+}
+
+/// A random finite e4m3 byte: any sign, exponent and mantissa but NaN.
+uint8_t randomE4M3() {
+  for (;;) {
+    const uint8_t b = uint8_t(randInt(0, 255));
+    if ((b & 0x7f) != 0x7f)
+      return b;
+  }
+}
+
+void testMmaE4M3() {
+  for (int trial = 0; trial < 8; ++trial) {
+    // Even trials: the whole e4m3 range (subnormals to 448), checked to
+    // 1e-6 relative. Odd trials: k/4 for |k| <= 8 (exact in e4m3), where
+    // every product and sum is exact in f32, checked for equality.
+    const bool full = trial % 2 == 0;
+    uint8_t A[16 * 32], B[8 * 32];
+    float C[128], D[128], D2[128];
+    auto small = [] {
+      const int k = int(randInt(-8, 8));
+      // k/4 in e4m3: find the byte by decoding (only 17 values).
+      for (int b = 0; b < 256; ++b)
+        if ((b & 0x7f) != 0x7f && e4m3Value(uint8_t(b)) == k / 4.0)
+          return uint8_t(b);
+      return uint8_t(0);
+    };
+    for (auto &x : A)
+      x = full ? randomE4M3() : small();
+    for (auto &x : B)
+      x = full ? randomE4M3() : small();
+    for (auto &x : C)
+      x = full ? float(e4m3Value(randomE4M3())) : float(randInt(-8, 8));
+    mmaE4M3Kernel<false><<<1, 32>>>(A, B, C, D);
+    const double err = mmaE4M3Error(A, B, C, D);
+    if (full)
+      EXPECT(err <= 1e-6, "mma e4m3 (full range): relative error %g", err);
+    else
+      EXPECT(err == 0, "mma e4m3 (exact values): error %g", err);
+    mmaE4M3Kernel<true><<<1, 32>>>(A, B, C, D2);
+    const double planted = mmaE4M3Error(A, B, C, D2);
+    EXPECT(planted > 1e-2,
+           "planted wrong e4m3 fragment index not detected: relative error %g",
+           planted);
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // Planted missing barrier, divergent barrier
 //===----------------------------------------------------------------------===//
 
@@ -371,6 +497,7 @@ void runWarpTests() {
   testPartialWarp();
   testMmaType<__nv_bfloat16>("bf16", true);
   testMmaType<__half>("f16", false);
+  testMmaE4M3();
   testMissingBarrier();
   testDivergentBarrier();
 }
