@@ -247,17 +247,19 @@ lines.append("")
 passed = sum(1 for c in checks if c.get("status") == "pass")
 expected_nodev = sum(1 for c in checks if c.get("status") == "no-gpu (expected)")
 if checks:
-    lines.append("| fixture | shape | precision | tol | rel L2, kernel by kernel | rel L2, CUDA graph | result |")
-    lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+    lines.append("| fixture | shape | precision | tol | rel L2, kernel by kernel | rel L2, CUDA graph | rel L2, GPU vs emulator | result |")
+    lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     rows = {}
     for c in checks:
         rows.setdefault((c.get("fixture"), c.get("shape")), {})[c.get("mode")] = c
     for (fx, shape), modes in rows.items():
         p, g = modes.get("plain", {}), modes.get("graph", {})
-        any_c = p or g
-        res = "; ".join(f"{m}: {c.get('status')}" for m, c in (("plain", p), ("graph", g)) if c)
+        e = modes.get("vs-emulator", {})
+        any_c = p or g or e
+        res = "; ".join(f"{m}: {c.get('status')}" for m, c in
+                        (("plain", p), ("graph", g), ("vs emulator", e)) if c)
         lines.append(f"| {fx} | {shape} | {any_c.get('precision', '-')} | {fmt_g(any_c.get('tol'))} | "
-                     f"{fmt(p.get('rel_l2'))} | {fmt(g.get('rel_l2'))} | {res} |")
+                     f"{fmt(p.get('rel_l2'))} | {fmt(g.get('rel_l2'))} | {fmt(e.get('rel_l2'))} | {res} |")
     lines.append("")
 # Benchmark
 tres = {}
@@ -828,6 +830,22 @@ while IFS=$'\t' read -r -u 5 d base name kind prec tol _fixture data shapes inpu
         rel_l2="$err" status="$status" rc="$rc" cmd="$krun ${args[*]} $flag"
       ncheck=$((ncheck + 1))
     done
+  done
+  # The GPU against the same CUDA code on the emulator (issue 7), where
+  # gpu-prepare.sh carried its outputs.
+  for shape in "${shape_list[@]}"; do
+    [[ -d $d/emu/$shape ]] || continue
+    args=("$lib" --name "$name" --rtol "$tol")
+    for i in "${in_list[@]}"; do args+=(--input "$i=$data/$shape/$i.npy"); done
+    for o in "${out_list[@]}"; do args+=(--expect "$o=$d/emu/$shape/$o.npy"); done
+    f=$WORK/kestrel-emu-$base-$shape.log
+    timeout -k 5 60 "$krun" "${args[@]}" >"$f" 2>&1 </dev/null
+    rc=$?
+    status=$(classify "$f" "$rc")
+    err=$(max_rel_l2 "$f")
+    say "$base $shape GPU vs emulator: $status (rel L2 $err, tol $tol)"
+    rec correctness fixture="$base" shape="$shape" mode="vs-emulator" precision="$prec" tol="$tol" \
+      rel_l2="$err" status="$status" rc="$rc" cmd="$krun ${args[*]}"
   done
   if ((${#shape_list[@]} == 0)); then
     rec correctness fixture="$base" shape="-" mode="plain" precision="$prec" tol="$tol" status="no reference data in $data"

@@ -5,7 +5,7 @@
 #
 #   tools/gpu-prepare.sh [--kestrelc PATH] [--carry DIR] [--precision LIST]
 #                        [--only FIXTURE,...] [--no-fixtures] [--no-bench]
-#                        [--layers N]
+#                        [--no-emulator] [--layers N]
 #
 # 1. writes the Llama-style benchmark model (bench/llama_arch.py, hidden
 #    2048, 4 layers, 16 heads / 4 kv-heads, ffn 5632, vocab 32000) as ONNX
@@ -18,6 +18,9 @@
 #    build/gpu-carry/<fixture>/ (other precisions into <fixture>-<p>/), and
 #    the benchmark model with --no-weight-data into build/gpu-carry/
 #    llama-bench/ (gpu-check.sh makes its weights with kestrel-pack --dummy);
+#    each fixture folder also gets emu/SHAPE/*.npy, the same CUDA code's
+#    outputs on the CUDA emulator (--target=cuda-emu), which gpu-check.sh
+#    compares with the GPU's (--no-emulator skips them);
 #    each folder gets a carry.json saying what it is (the fixture's inputs,
 #    outputs, shapes and tolerance; the benchmark's architecture). The
 #    fixtures' reference .npy files are tracked, so they travel anyway.
@@ -30,6 +33,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 2
 
 KESTRELC=${KESTRELC:-build/bin/kestrelc}
+KESTREL_RUN=${KESTREL_RUN:-$(dirname "$KESTRELC")/kestrel-run}
+DO_EMU=1
 PY=${PYTHON:-.venv/bin/python}
 CARRY=build/gpu-carry
 SRC=${GPU_PREPARE_SRC:-build/gpu-prepare}  # the ONNX and logs; not carried
@@ -56,6 +61,7 @@ while (($#)); do
     --only=*) ONLY=${1#*=} ;;
     --no-fixtures) DO_FIXTURES=0 ;;
     --no-bench) DO_BENCH=0 ;;
+    --no-emulator) DO_EMU=0 ;;
     --layers) LAYERS=${2:?}; shift ;;
     --layers=*) LAYERS=${1#*=} ;;
     -h|--help) usage; exit 0 ;;
@@ -145,6 +151,33 @@ json.dump(meta, open(os.path.join(out, "carry.json"), "w"), indent=1)
 PY
 }
 
+# The fixture's outputs from the same CUDA code on the CUDA emulator
+# (kestrelc --target=cuda-emu), into OUTDIR/emu/SHAPE/: gpu-check.sh
+# compares the GPU's results with them (issue 7). Best effort: a failure
+# only leaves that comparison out.
+emulated_outputs() { # OUTDIR MODEL NAME PRECISION LABEL
+  local out=$1 model=$2 name=$3 p=$4 label=$5
+  local emu=$SRC/emu-$label
+  if ! "$KESTRELC" "$model" -o "$emu" --name "$name" --target=cuda-emu \
+    --precision="$p" >"$SRC/$label.emu.log" 2>&1; then
+    say "$label: no emulated outputs (kestrelc --target=cuda-emu failed; see $SRC/$label.emu.log)"
+    return 0
+  fi
+  "$PY" - "$out" "$emu" "$KESTREL_RUN" "$name" <<'PY' || say "$label: emulated outputs failed"
+import json, os, subprocess, sys
+out, emu, krun, name = sys.argv[1:5]
+meta = json.load(open(os.path.join(out, "carry.json")))
+for shape in meta["shapes"]:
+    args = [krun, emu, "--name", name, "--output-dir",
+            os.path.join(out, "emu", shape)]
+    for i in meta["inputs"]:
+        args += ["--input", f"{i}={os.path.join(meta['data'], shape, i + '.npy')}"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"kestrel-run on the emulated library failed: {r.stderr}")
+PY
+}
+
 compile() { # LABEL OUTDIR NAME -- kestrelc args...
   local label=$1 out=$2 name=$3 t0 rc log
   shift 3
@@ -192,8 +225,12 @@ if ((DO_FIXTURES)); then
           rm -rf "$out"
           continue
         fi
-        fixture_meta "$out" "$fixture" "$name" "$p" "$TARGET" ||
-          { say "$label: carry.json failed"; failures=$((failures + 1)); }
+        if fixture_meta "$out" "$fixture" "$name" "$p" "$TARGET"; then
+          ((DO_EMU)) && emulated_outputs "$out" "$model" "$name" "$p" "$label"
+        else
+          say "$label: carry.json failed"
+          failures=$((failures + 1))
+        fi
       fi
     done
   done
