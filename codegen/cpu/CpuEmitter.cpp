@@ -922,8 +922,7 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << "      " << hostReads.size() << ", "
      << (hostReads.empty() ? "nullptr" : "hostReads") << ",\n"
      << "      "
-     << (cuda() ? cString(llvm::join(options.archs, ",")) : "nullptr")
-     << ",\n"
+     << (cuda() ? cString(llvm::join(options.archs, ",")) : "nullptr") << ",\n"
      << "  };\n  return &def;\n}\n\n"
      << "} // namespace kestrel_model_" << options.name << "\n";
   return success();

@@ -44,8 +44,7 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
 /// non-numeric offset or length; does not look at the file.
 bool externalDataLocation(const onnx::TensorProto &tensor,
                           const std::string &modelDir, std::string &path,
-                          int64_t &offset, int64_t &length,
-                          std::string &error);
+                          int64_t &offset, int64_t &length, std::string &error);
 
 /// The bytes of a tensor stored in an external data file: `location`
 /// relative to `modelDir`, `offset` and `length` from the tensor's

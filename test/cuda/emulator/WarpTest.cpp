@@ -297,8 +297,8 @@ template <typename T> void testMmaType(const char *name, bool bf16) {
 /// decoded here independently of the CUDA headers the emulator uses.
 double e4m3Value(uint8_t bits) {
   const int sign = bits >> 7, exp = (bits >> 3) & 15, man = bits & 7;
-  const double mag = exp == 0 ? std::ldexp(man / 8.0, -6)
-                              : std::ldexp(1 + man / 8.0, exp - 7);
+  const double mag =
+      exp == 0 ? std::ldexp(man / 8.0, -6) : std::ldexp(1 + man / 8.0, exp - 7);
   return sign ? -mag : mag;
 }
 
