@@ -705,13 +705,14 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
         std::string mask =
             a.getMask() ? "&" + ref(a.getMask()) : std::string("nullptr");
         float scale = a.getScale() ? a.getScale()->convertToFloat() : 0.0f;
-        return call(llvm::formatv(
-                        "attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-                        "{7}, {8})",
-                        ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()),
-                        mask, floatLiteral(scale), a.getCausal(),
-                        a.getNumHeads(), a.getNumKvHeads(), ref(a.getResult()))
-                        .str());
+        return call(
+            llvm::formatv("attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                          "{7}, {8})",
+                          ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()),
+                          mask, floatLiteral(scale), a.getCausal(),
+                          a.getNumHeads().value_or(0),
+                          a.getNumKvHeads().value_or(0), ref(a.getResult()))
+                .str());
       })
       .Case([&](FusedElementwiseOp f) -> LogicalResult {
         if (!cuda() || emittingHost)

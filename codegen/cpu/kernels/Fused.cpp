@@ -211,6 +211,11 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                                 "one dtype, got ") +
                     dtypeName(q.dtype) + ", " + dtypeName(k.dtype) + " and " +
                     dtypeName(v.dtype));
+  // 0: the model left the head counts to the operands' shapes.
+  if (numHeads == 0 && numKvHeads == 0) {
+    numHeads = q.shape[1];
+    numKvHeads = k.shape[1];
+  }
   if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
     return ctx.fail("attention: num_heads (" + str(numHeads) +
                     ") must be a positive multiple of num_kv_heads (" +

@@ -180,6 +180,11 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                                 "one dtype, got ") +
                     cpu::dtypeName(q.dtype) + ", " + cpu::dtypeName(k.dtype) +
                     " and " + cpu::dtypeName(v.dtype));
+  // 0: the model left the head counts to the operands' shapes.
+  if (numHeads == 0 && numKvHeads == 0) {
+    numHeads = q.shape.dims[1];
+    numKvHeads = k.shape.dims[1];
+  }
   if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
     return ctx.fail("attention: num_heads (" + std::to_string(numHeads) +
                     ") must be a positive multiple of num_kv_heads (" +

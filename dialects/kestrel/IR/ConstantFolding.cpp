@@ -210,7 +210,8 @@ OpFoldResult kestrel::foldBinaryConstants(Operation *op, Attribute lhsAttr,
   DenseElementsAttr rhs = getFoldableConstant(rhsAttr);
   std::optional<Kind> kind = classify(op);
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!lhs || !rhs || !kind || !resultType || !resultType.hasStaticShape())
+  if (!lhs || !rhs || !kind || !resultType || !resultType.hasStaticShape() ||
+      resultType.getNumElements() > kMaxFoldedElements)
     return {};
   SmallVector<int64_t> shape;
   if (failed(broadcastShapes(
@@ -284,7 +285,8 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   DenseElementsAttr x = getFoldableConstant(adaptor.getTrueValue());
   DenseElementsAttr y = getFoldableConstant(adaptor.getFalseValue());
   auto resultType = cast<RankedTensorType>(getType());
-  if (!cond || !x || !y || !resultType.hasStaticShape())
+  if (!cond || !x || !y || !resultType.hasStaticShape() ||
+      resultType.getNumElements() > kMaxFoldedElements)
     return {};
   auto c = llvm::to_vector(cond.getValues<bool>());
   auto a = llvm::to_vector(x.getValues<Attribute>());
@@ -328,7 +330,7 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
     return DenseElementsAttr::get(resultType, ArrayRef<int64_t>(out));
   }
   DenseElementsAttr input = getFoldableConstant(adaptor.getInput());
-  if (!input)
+  if (!input || resultType.getNumElements() > kMaxFoldedElements)
     return {};
   ArrayRef<int64_t> shape = input.getType().getShape();
   int64_t axis = getAxis();

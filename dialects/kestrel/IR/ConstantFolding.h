@@ -14,8 +14,9 @@
 
 namespace kestrel {
 
-/// Constants above this many elements are not folded (folding is for shape
-/// arithmetic and small masks, not for data).
+/// Constants above this many elements are not folded, nor are results
+/// above it produced (folding is for shape arithmetic and small masks, not
+/// for data: a folded S x S causal mask would become an inline literal).
 constexpr int64_t kMaxFoldedElements = 1 << 12;
 
 /// Folds a broadcasting binary op (add, sub, mul, div, pow, max, min,

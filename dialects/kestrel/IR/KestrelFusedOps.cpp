@@ -149,8 +149,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
            << "query, key and value must share one element type, got "
            << q.getElementType() << ", " << k.getElementType() << " and "
            << v.getElementType();
-  int64_t heads = adaptor.getNumHeads(), kvHeads = adaptor.getNumKvHeads();
-  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+  // Absent head counts come from the operands (dynamic when they are).
+  int64_t heads = adaptor.getNumHeads().value_or(q.getDimSize(1));
+  int64_t kvHeads = adaptor.getNumKvHeads().value_or(k.getDimSize(1));
+  if (adaptor.getNumHeads().has_value() != adaptor.getNumKvHeads().has_value())
+    return inferError(location, opName)
+           << "num_heads and num_kv_heads must be given together";
+  bool known = !ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads);
+  if ((known && (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)) ||
+      (!ShapedType::isDynamic(heads) && heads <= 0) ||
+      (!ShapedType::isDynamic(kvHeads) && kvHeads <= 0))
     return inferError(location, opName)
            << "num_heads (" << heads
            << ") must be a positive multiple of num_kv_heads (" << kvHeads

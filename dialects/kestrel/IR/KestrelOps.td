@@ -623,6 +623,12 @@ def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
     keeps the positions where it is true. With `causal`, query `i` sees keys
     `j <= i + Skv - Sq` (the causal diagonal aligned to the last key, as in
     decoding with a KV cache); `causal` and `mask` combine.
+
+    `num_heads` and `num_kv_heads` are the head counts of `query` and of
+    `key`/`value`. They may be left out when the shapes do not fix them at
+    compile time (an exporter's dynamic reshape): the kernels then take them
+    from the operands' dim 1 at run time and check that the query's head
+    count is a multiple of the key's.
   }], "%o = kestrel.attention %q, %k, %v {causal = true, num_heads = 32 : "
       "i64, num_kv_heads = 8 : i64} : (tensor<?x32x?x128xbf16>, "
       "tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> "
@@ -632,7 +638,8 @@ def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
                        Optional<Kestrel_Tensor>:$mask,
                        OptionalAttr<F32Attr>:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
-                       I64Attr:$num_heads, I64Attr:$num_kv_heads);
+                       OptionalAttr<I64Attr>:$num_heads,
+                       OptionalAttr<I64Attr>:$num_kv_heads);
   let results = (outs Kestrel_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`

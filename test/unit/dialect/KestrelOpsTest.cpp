@@ -78,11 +78,17 @@ TEST_F(KestrelOpsTest, AttentionInfersOutputAndChecksHeads) {
   ValueRange args =
       makeFunction({tensor({2, 32, kDyn, 128}), tensor({2, 8, kDyn, 128}),
                     tensor({2, 8, kDyn, 64})});
-  auto attn = AttentionOp::create(builder, loc(), args[0], args[1], args[2],
-                                  /*mask=*/Value(), /*scale=*/nullptr,
-                                  /*causal=*/true, /*num_heads=*/32,
-                                  /*num_kv_heads=*/8);
+  auto attn =
+      AttentionOp::create(builder, loc(), args[0], args[1], args[2],
+                          /*mask=*/Value(), /*scale=*/nullptr,
+                          /*causal=*/true, builder.getI64IntegerAttr(32),
+                          builder.getI64IntegerAttr(8));
   EXPECT_EQ(attn.getType(), tensor({2, 32, kDyn, 64}));
+  // Without head counts they come from the operands.
+  auto implicit = AttentionOp::create(
+      builder, loc(), args[0], args[1], args[2], /*mask=*/Value(),
+      /*scale=*/nullptr, /*causal=*/false, IntegerAttr(), IntegerAttr());
+  EXPECT_EQ(implicit.getType(), tensor({2, 32, kDyn, 64}));
   func::ReturnOp::create(builder, loc());
   EXPECT_TRUE(succeeded(verify(*module)));
 
