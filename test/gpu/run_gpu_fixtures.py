@@ -9,6 +9,13 @@ For each fixture and each stored input shape:
 Without a GPU (or a driver) it prints SKIPPED with the runtime's message
 and exits 77, which CTest reports as skipped.
 
+Mixture-of-Experts routing: where the reference's router gives the k-th
+and (k+1)-th expert probabilities closer than bf16 can tell apart (relative
+gap below 2^-7), a bf16 run may pick the other expert for that token, as
+any bf16 engine may; such tokens (found with onnxruntime from the model's
+router outputs) are left out of the bf16 comparison, and the table says
+how many. Every other token must meet the tolerance.
+
 With --target cuda-emu the same comparison runs the CUDA libraries on the
 CUDA emulator (codegen/cuda/emulation) instead, which needs no GPU: the
 emitted CUDA host code, the runtime's CUDA side and every kernel the
@@ -58,6 +65,40 @@ def run_model(kestrel_run, lib, data_dir, out_dir, flags=()):
 def outputs(out_dir):
     return {f[:-4]: np.load(os.path.join(out_dir, f))
             for f in sorted(os.listdir(out_dir)) if f.endswith(".npy")}
+
+
+def routing_near_ties(onnx_path, data_dir, relative_gap=2.0 ** -7):
+    """Per token, whether some router's k-th and (k+1)-th probabilities are
+    within bf16 resolution of each other (None for models without TopK)."""
+    import onnx
+    model = onnx.load(onnx_path)
+    consts = {t.name: onnx.numpy_helper.to_array(t)
+              for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            consts[node.output[0]] = onnx.numpy_helper.to_array(
+                node.attribute[0].t)
+    routers = [(n.input[0], int(np.asarray(consts.get(n.input[1], 2)).ravel()[0]))
+               for n in model.graph.node if n.op_type == "TopK"]
+    if not routers:
+        return None
+    import onnxruntime as ort
+    for name, _ in routers:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(
+            name, onnx.TensorProto.FLOAT, None))
+    feeds = {f[:-4]: np.load(os.path.join(data_dir, f))
+             for f in sorted(os.listdir(data_dir))
+             if f.endswith(".npy") and f != "output.npy"}
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    values = session.run([name for name, _ in routers], feeds)
+    ties = None
+    for (_, k), probs in zip(routers, values):
+        p = np.sort(probs.reshape(-1, probs.shape[-1]), axis=-1)
+        gap = p[:, -k] - p[:, -k - 1]
+        tie = gap < relative_gap * np.abs(p[:, -k])
+        ties = tie if ties is None else ties | tie
+    return ties
 
 
 def rel_l2(out, ref):
@@ -118,6 +159,7 @@ def main():
                 failures.append(f"{model} {shape} cpu: {text}")
                 continue
             ref = outputs(f"{base}-out-cpu-{shape}")
+            ties = routing_near_ties(onnx, case)
             for precision, tol in TOLERANCE.items():
                 got = {}
                 modes = [("graph", []), ("launch", ["--no-cuda-graph"])]
@@ -138,11 +180,22 @@ def main():
                 if len(got) != 2 or got["graph"] is None:
                     continue
                 for name, r in ref.items():
-                    err = rel_l2(got["graph"][name], r)
-                    same = np.array_equal(got["graph"][name],
-                                          got["launch"][name])
+                    out = got["graph"][name]
+                    note = ""
+                    if (precision == "bf16" and ties is not None
+                            and ties.any() and r.ndim >= 2
+                            and r.shape[0] * r.shape[1] == ties.size):
+                        keep = ~ties
+                        note = (f"  ({int(ties.sum())} of {ties.size} tokens "
+                                "with near-tie routing left out)")
+                        rows_of = lambda a: a.reshape(ties.size, -1)[keep]
+                        err = rel_l2(rows_of(out), rows_of(r))
+                    else:
+                        err = rel_l2(out, r)
+                    same = np.array_equal(out, got["launch"][name])
                     ok = err <= tol and same
-                    rows.append((model, shape, precision, name, err, same, ok))
+                    rows.append((model, shape, precision, name, err, same, ok,
+                                 note))
                     if not ok:
                         failures.append(
                             f"{model} {shape} {precision} {name}: rel L2 "
@@ -150,9 +203,9 @@ def main():
                             f"{same}")
     print(f"{'model':22} {'shape':6} {'prec':5} {'output':12} "
           f"{'rel L2':>10}  graph==launch")
-    for model, shape, precision, name, err, same, ok in rows:
+    for model, shape, precision, name, err, same, ok, note in rows:
         print(f"{model:22} {shape:6} {precision:5} {name:12} {err:10.3g}  "
-              f"{same}{'' if ok else '  FAIL'}")
+              f"{same}{'' if ok else '  FAIL'}{note}")
     if failures:
         print("\nFAILURES:\n" + "\n".join(failures))
         return 1
