@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/MatchUtils.h"
 #include "passes/Passes.h"
 
 #include "dialects/kestrel/IR/ConstantFolding.h"
@@ -43,26 +44,6 @@ using namespace kestrel;
 
 namespace {
 
-/// The value of a scalar (single-element or splat) float constant.
-std::optional<double> scalarConstant(Value v) {
-  Attribute attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  auto dense = dyn_cast<DenseFPElementsAttr>(attr);
-  if (!dense || !dense.isSplat())
-    return std::nullopt;
-  return dense.getSplatValue<APFloat>().convertToDouble();
-}
-
-/// The other operand of a commutative binary op, when one operand is `v`.
-Value otherOperand(Operation *op, Value v) {
-  if (op->getOperand(0) == v)
-    return op->getOperand(1);
-  if (op->getOperand(1) == v)
-    return op->getOperand(0);
-  return {};
-}
-
 /// A splat-1 tensor of the normalized dims: the scale of a norm that has
 /// none.
 Value onesLike(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
@@ -71,11 +52,6 @@ Value onesLike(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
   return ConstantOp::create(
       rewriter, loc,
       DenseElementsAttr::get(type, rewriter.getFloatAttr(element, 1.0)));
-}
-
-/// The single user of `v`, if it has exactly one.
-Operation *singleUser(Value v) {
-  return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
 }
 
 struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
@@ -89,7 +65,7 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
       return rewriter.notifyMatchFailure(mean, "input is not a lone square");
     Value x;
     if (auto pow = dyn_cast<PowOp>(square)) {
-      if (scalarConstant(pow.getRhs()) != 2.0)
+      if (scalarFloatConstant(pow.getRhs()) != 2.0)
         return rewriter.notifyMatchFailure(mean, "pow exponent is not 2");
       x = pow.getLhs();
     } else if (auto mul = dyn_cast<MulOp>(square)) {
@@ -123,7 +99,7 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
     if (!add)
       return rewriter.notifyMatchFailure(mean, "mean is not followed by +eps");
     std::optional<double> eps =
-        scalarConstant(otherOperand(add, mean.getResult()));
+        scalarFloatConstant(otherOperand(add, mean.getResult()));
     if (!eps || *eps < 0)
       return rewriter.notifyMatchFailure(mean, "eps is not a scalar constant");
 
@@ -144,7 +120,7 @@ struct FuseRmsNorm : public OpRewritePattern<ReduceMeanOp> {
         if (div.getLhs() == x && div.getRhs() == sqrt.getResult()) {
           normalized = div;
         } else if (div.getRhs() == sqrt.getResult() &&
-                   scalarConstant(div.getLhs()) == 1.0) {
+                   scalarFloatConstant(div.getLhs()) == 1.0) {
           // 1 / sqrt(a), then x * that (the TorchScript exporter).
           auto mul = dyn_cast_or_null<MulOp>(singleUser(div.getResult()));
           if (mul && otherOperand(mul, div.getResult()) == x)
@@ -230,7 +206,8 @@ struct FuseLayerNorm : public OpRewritePattern<ReduceMeanOp> {
     for (Operation *user : d.getUsers()) {
       bool isSquare = false;
       if (auto pow = dyn_cast<PowOp>(user))
-        isSquare = pow.getLhs() == d && scalarConstant(pow.getRhs()) == 2.0;
+        isSquare =
+            pow.getLhs() == d && scalarFloatConstant(pow.getRhs()) == 2.0;
       else if (auto mul = dyn_cast<MulOp>(user))
         isSquare = mul.getLhs() == d && mul.getRhs() == d;
       auto dv = dyn_cast<DivOp>(user);
@@ -254,7 +231,7 @@ struct FuseLayerNorm : public OpRewritePattern<ReduceMeanOp> {
       return rewriter.notifyMatchFailure(mean,
                                          "variance is not followed by +eps");
     std::optional<double> eps =
-        scalarConstant(otherOperand(add, var.getResult()));
+        scalarFloatConstant(otherOperand(add, var.getResult()));
     auto sqrt = dyn_cast_or_null<SqrtOp>(singleUser(add.getResult()));
     if (!eps || *eps < 0 || !sqrt || div.getRhs() != sqrt.getResult() ||
         !sqrt.getResult().hasOneUse())

@@ -45,6 +45,57 @@ def InferShapes : Pass<"kestrel-infer-shapes", "mlir::ModuleOp"> {
 // Phase 2: fusion
 //===----------------------------------------------------------------------===//
 
+def FuseAttention : Pass<"kestrel-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Fuse decomposed scaled dot-product attention into "
+                "kestrel.attention";
+  let description = [{
+    Finds attention as exporters decompose it, from each last-axis softmax
+    outwards: `matmul(softmax(matmul(q, kᵀ) · s + mask), v)`, and rewrites
+    the final matmul into one `kestrel.attention`. Recognized forms:
+
+    - the scale as a Mul or Div by a scalar, on the scores, on q, on k or on
+      both q and k (the √√d of dynamo exports); the fused scale is their
+      product;
+    - kᵀ as `transpose(k, [0, 1, 3, 2])`, as dynamo's rank-3
+      reshape/transpose/reshape, or as matmul's `transpose_b`;
+    - GQA/MQA's repeat-kv (reshape to a unit dim, Expand, reshape) on k and
+      v: the fused op reads the kv heads in place;
+    - causal masks: `where(j <= i, 0, -big)` of two aranges (torch's and
+      Trilu's export), `where(j <= i, s, -big)`, and constant lower
+      triangles become `causal = true`;
+    - any other additive float mask (e.g. padding) becomes `mask`, a
+      `where(keep, s, -big)` mask the i1 `mask`;
+    - dynamo's NaN guard after the softmax, `where(p != p, 0, p)`: the fused
+      kernels give a fully masked row zeros.
+
+    The head counts are set when q's and k's types fix them and left to the
+    run-time shapes otherwise. Sites that do not match stay unfused; with
+    `report`, every softmax gets a remark saying whether it was fused and,
+    if not, why.
+
+    Example:
+    ```mlir
+    // Before:
+    %kt = kestrel.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : ...
+    %s = kestrel.matmul %q, %kt : ...
+    %c = kestrel.mul %s, %scale : ...
+    %p = kestrel.softmax %c {axis = 3 : i64} : ...
+    %o = kestrel.matmul %p, %v : ...
+    // After:
+    %o = kestrel.attention %q, %k, %v {causal = false, num_heads = 4 : i64,
+        num_kv_heads = 4 : i64, scale = 2.500000e-01 : f32} : ...
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on every softmax whether it was fused, and why not">
+  ];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Number of attention sites fused">
+  ];
+}
+
 def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
   let summary = "Fuse RMSNorm and LayerNorm chains into kestrel.rms_norm and "
                 "kestrel.layer_norm";
@@ -77,6 +128,36 @@ def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
     // After:
     %y = kestrel.rms_norm %x, %w {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
         : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
+
+def FuseRope : Pass<"kestrel-fuse-rope", "mlir::func::FuncOp"> {
+  let summary = "Fuse rotate-half rotary embedding chains into kestrel.rope";
+  let description = [{
+    Rewrites the rotate-half rotary embedding GPT-NeoX/Llama exports write,
+    `x * cos + concat(-x[..., h:], x[..., :h]) * sin` (either operand order),
+    into one `kestrel.rope x, cos[..., :h], sin[..., :h]`. The full-width
+    cos and sin must provably have two equal halves: the pass follows them
+    back through elementwise ops, scalar scaling, row-preserving reshapes
+    and gathers (a position lookup) to `concat(f, f)` on the last axis, or to
+    a constant whose halves it compares. Other chains stay unfused.
+
+    Example:
+    ```mlir
+    // Before (h = 8):
+    %lo = kestrel.slice %x {starts = [0, 0, 0, 0], ends = [max, max, max, 8], ...}
+    %hi = kestrel.slice %x {starts = [0, 0, 0, 8], ends = [max, max, max, max], ...}
+    %n = kestrel.neg %hi
+    %r = kestrel.concat %n, %lo {axis = 3 : i64}
+    %a = kestrel.mul %x, %cos
+    %b = kestrel.mul %r, %sin
+    %y = kestrel.add %a, %b
+    // After:
+    %c = kestrel.slice %cos {... ends = [max, max, max, 8] ...}
+    %s = kestrel.slice %sin {... ends = [max, max, max, 8] ...}
+    %y = kestrel.rope %x, %c, %s
     ```
   }];
   let dependentDialects = ["::kestrel::KestrelDialect"];

@@ -9,13 +9,20 @@
 
 namespace kestrel {
 
-void buildCompilePipeline(mlir::OpPassManager &pm) {
+void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion) {
   pm.addPass(createInferShapes());
+  if (fusion)
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createInferShapes());
-  pm.addNestedPass<mlir::func::FuncOp>(createFuseNorms());
+  if (fusion) {
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseNorms());
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseRope());
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
+  }
   pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createInferShapes());
 }
 
 } // namespace kestrel

@@ -2,6 +2,13 @@
 run by kestrel-run at several (batch, seq) shapes from the one library,
 outputs compared with the references (f32 relative L2 <= 1e-4).
 
+Fusion: each fixture is also compiled with --no-fusion; both libraries must
+match the references, and the fused outputs must match the unfused ones
+(relative L2 <= 1e-4). The fused library's --stats must show every
+attention site fused (one kestrel.attention per layer, no softmax left but
+MoE routers'), every norm fused (two per layer and the final one) and, in
+the rotary models, q's and k's rotary embedding fused (two per layer).
+
 The shapes are the fixture's stored ones (references from PyTorch) plus one
 drawn at test time with random token ids, whose reference comes from
 onnxruntime (which matches PyTorch to ~2e-7 on these fixtures).
@@ -22,13 +29,17 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "test", "models", "fixtures")
 RTOL = 1e-4
+# test/models/generate.py builds every fixture with two layers; Mixtral's
+# routers add one (rank-2) softmax per layer.
+LAYERS = 2
+ROUTER_SOFTMAX = {"mixtral-dynamo": LAYERS, "mixtral-opset17": LAYERS}
 
 
-def compile_model(kestrelc, model, out):
+def compile_model(kestrelc, model, out, extra=()):
     start = time.monotonic()
     run = subprocess.run(
         [kestrelc, model, "-o", out, "--name", "model", "--stats",
-         "--dim-range", "batch=1:16", "--dim-range", "seq=1:128"],
+         "--dim-range", "batch=1:16", "--dim-range", "seq=1:128", *extra],
         capture_output=True, text=True)
     wall = time.monotonic() - start
     if run.returncode != 0:
@@ -45,13 +56,45 @@ def compile_model(kestrelc, model, out):
     }
 
 
-def run_case(kestrel_run, out, data_dir):
+def check_fusion_counts(name, stats):
+    """Every attention site and every norm fused, per --stats."""
+    m = re.search(r"fused ops: attention (\d+) \(\+\d+\) rms_norm (\d+) "
+                  r"\(\+\d+\) layer_norm (\d+) \(\+\d+\) rope (\d+) "
+                  r"\(\+\d+\); softmax left (\d+) of (\d+)", stats)
+    if not m:
+        return [f"{name}: no fused-op counts in kestrelc --stats:\n{stats}"]
+    attention, rms, layer, rope, left, before = map(int, m.groups())
+    problems = []
+    # Rotary models (all but GPT-2 and BERT) rotate q and k in every layer.
+    rotary = not name.startswith(("gpt2", "bert"))
+    if rope != (2 * LAYERS if rotary else 0):
+        problems.append(f"{name}: {rope} rope ops, expected "
+                        f"{2 * LAYERS if rotary else 0}")
+    if attention != LAYERS:
+        problems.append(f"{name}: {attention} attention ops, expected {LAYERS}")
+    if left != ROUTER_SOFTMAX.get(name, 0):
+        problems.append(f"{name}: {left} of {before} softmax ops left unfused")
+    if rms + layer != 2 * LAYERS + 1:
+        problems.append(f"{name}: {rms} rms_norm + {layer} layer_norm, "
+                        f"expected {2 * LAYERS + 1}")
+    return problems
+
+
+def rel_l2(a, b):
+    a = a.astype(np.float64)
+    b = b.astype(np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
+
+
+def run_case(kestrel_run, out, data_dir, save_dir=None):
     args = [kestrel_run, out, "--threads", "2"]
     for name in sorted(os.listdir(data_dir)):
         if name.endswith(".npy") and name != "output.npy":
             args += ["--input", f"{name[:-4]}={os.path.join(data_dir, name)}"]
     args += ["--expect", f"output={os.path.join(data_dir, 'output.npy')}",
              "--rtol", str(RTOL)]
+    if save_dir:
+        args += ["--output-dir", save_dir]
     run = subprocess.run(args, capture_output=True, text=True)
     m = re.search(r"relative L2 error ([0-9.eE+-]+|nan|inf)", run.stdout)
     rel = float(m.group(1)) if m else float("nan")
@@ -95,7 +138,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}; f32 tolerance: relative L2 <= {RTOL}")
     print(f"{'model':<20} {'compile s':>9} {'c++ s':>6} {'lib KiB':>8} "
-          f"{'weights KiB':>11}  shape  rel L2    result")
+          f"{'weights KiB':>11}  shape  rel L2    unfused   fused/unf. result")
     failures = 0
     for name in names:
         model = os.path.join(FIXTURES, name, "model.onnx")
@@ -109,6 +152,16 @@ def main():
         if info["compile_s"] >= 2.0:
             print(f"{name}: compile time {info['compile_s']:.2f} s exceeds 2 s")
             failures += 1
+        for problem in check_fusion_counts(name, info["stats"]):
+            print(problem)
+            failures += 1
+        unfused = os.path.join(args.out, name + "-nofusion")
+        try:
+            compile_model(args.kestrelc, model, unfused, ["--no-fusion"])
+        except RuntimeError as e:
+            print(f"{name:<20} COMPILE FAILED (--no-fusion)\n{e}")
+            failures += 1
+            continue
         cases = []
         data = os.path.join(FIXTURES, name, "data")
         for shape in sorted(os.listdir(data)):
@@ -119,14 +172,25 @@ def main():
                          rand_dir, batch, seq, rng)
         cases.append((f"{batch}x{seq}*", rand_dir))
         for i, (shape, case_dir) in enumerate(cases):
-            ok, rel, log = run_case(args.kestrel_run, out, case_dir)
+            tag = shape.rstrip("*")
+            fused_dir = os.path.join(out, "outputs-" + tag)
+            unfused_dir = os.path.join(unfused, "outputs-" + tag)
+            ok, rel, log = run_case(args.kestrel_run, out, case_dir, fused_dir)
+            ok_u, rel_u, log_u = run_case(args.kestrel_run, unfused, case_dir,
+                                          unfused_dir)
+            versus = float("nan")
+            if ok and ok_u:
+                versus = rel_l2(np.load(os.path.join(fused_dir, "output.npy")),
+                                np.load(os.path.join(unfused_dir, "output.npy")))
+            good = ok and ok_u and versus <= RTOL
             prefix = (f"{name:<20} {info['compile_s']:>9.3f} {info['cxx_s']:>6.2f} "
                       f"{info['lib_bytes'] / 1024:>8.0f} "
                       f"{info['weights_bytes'] / 1024:>11.0f}") if i == 0 else " " * 58
-            print(f"{prefix}  {shape:<6} {rel:<9.2e} {'ok' if ok else 'FAIL'}")
-            if not ok:
+            print(f"{prefix}  {shape:<6} {rel:<9.2e} {rel_u:<9.2e} "
+                  f"{versus:<10.2e} {'ok' if good else 'FAIL'}")
+            if not good:
                 failures += 1
-                print(log)
+                print(log if not ok else log_u)
     print("(* random ids, onnxruntime reference)")
     if failures:
         print(f"{failures} failure(s)")

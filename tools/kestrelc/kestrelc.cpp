@@ -117,6 +117,12 @@ cl::opt<std::string> cxxCompiler(
     cl::desc("C++ compiler for --emit=lib (default: $KESTREL_CXX, else the "
              "compiler Kestrel was built with)"),
     cl::value_desc("path"), cl::cat(category));
+cl::opt<bool> noFusion(
+    "no-fusion",
+    cl::desc("Skip the fusion passes (kestrel-fuse-norms, kestrel-fuse-rope, "
+             "kestrel-fuse-attention): every exported op runs as its own "
+             "kernel (for checking fusion's numerics and speed)"),
+    cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
                       cl::desc("Print the model's op histogram (domain, op, "
                                "opset, count) and exit"),
@@ -345,6 +351,52 @@ bool compileLibrary(const std::string &source, const std::string &library,
   return true;
 }
 
+/// How many of each kestrel op `module` holds, by name without the
+/// dialect prefix.
+std::map<std::string, int64_t> countOps(ModuleOp module) {
+  std::map<std::string, int64_t> counts;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() &&
+        op->getDialect()->getNamespace() ==
+            kestrel::KestrelDialect::getDialectNamespace() &&
+        op->getParentOp() && isa<func::FuncOp>(op->getParentOp()))
+      ++counts[op->getName().stripDialect().str()];
+  });
+  return counts;
+}
+
+/// The --stats lines on fusion: the op histogram as imported and as
+/// compiled, and the fused ops' counts (with how many the passes made).
+std::string formatOpCounts(const std::map<std::string, int64_t> &before,
+                           const std::map<std::string, int64_t> &after,
+                           bool skipped) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto line = [&](StringRef label, const std::map<std::string, int64_t> &m) {
+    int64_t total = 0;
+    for (const auto &entry : m)
+      total += entry.second;
+    os << "  ops " << label << ": " << total << " (";
+    llvm::interleaveComma(m, os, [&](const auto &entry) {
+      os << entry.first << " " << entry.second;
+    });
+    os << ")\n";
+  };
+  line("as imported", before);
+  line(skipped ? "compiled (--no-fusion)" : "compiled", after);
+  auto count = [&](const std::map<std::string, int64_t> &m, StringRef op) {
+    auto it = m.find(op.str());
+    return it == m.end() ? int64_t(0) : it->second;
+  };
+  os << "  fused ops:";
+  for (StringRef op : {"attention", "rms_norm", "layer_norm", "rope"})
+    os << " " << op << " " << count(after, op) << " (+"
+       << count(after, op) - count(before, op) << ")";
+  os << "; softmax left " << count(after, "softmax") << " of "
+     << count(before, "softmax") << "\n";
+  return text;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -519,13 +571,20 @@ int main(int argc, char **argv) {
   double importSeconds = secondsSince(start);
 
   Clock::time_point passStart = Clock::now();
+  std::string opCounts;
   if (emit != Emit::Import) {
+    std::map<std::string, int64_t> imported = countOps(*module);
     PassManager pm(&context);
-    kestrel::buildCompilePipeline(pm);
+    kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion);
     if (failed(pm.run(*module)))
       return 1;
+    if (printStats)
+      opCounts = formatOpCounts(imported, countOps(*module), noFusion);
   }
   double passSeconds = secondsSince(passStart);
+  // With --emit=mlir|import the module goes to -o; the op counts to stderr.
+  if (printStats && !toLibrary)
+    llvm::errs() << opCounts;
 
   if (!toLibrary) {
     std::string error;
@@ -692,6 +751,7 @@ int main(int argc, char **argv) {
                           cudaStats.compiled, cudaStats.cached);
     else if (emit == Emit::Lib)
       os << llvm::formatv("  time: C++ compiler {0:F2} s\n", cxxSeconds);
+    os << opCounts;
     os << "  kernel calls: " << emitted->numKernelCalls << "; values:";
     for (const auto &[storage, count] : byStorage)
       os << " " << storage << " " << count;
