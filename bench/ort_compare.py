@@ -82,6 +82,10 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=900,
                    help="seconds allowed to each kestrelc or kestrel-run "
                    "call (default 900)")
+    p.add_argument("--no-fusion-too", action="store_true",
+                   help="also compile each model with kestrelc --no-fusion "
+                   "and time it in the same alternating rounds (columns "
+                   "'unfused ms' and 'fused/unfused')")
     p.add_argument("--markdown", action="store_true",
                    help="print Markdown for docs/benchmarks.md, with the "
                    "command line and the machine")
@@ -163,10 +167,10 @@ def rel_l2(a, b):
                  max(np.linalg.norm(b.ravel()), 1e-30))
 
 
-def compile_model(args, model_dir, out_dir):
+def compile_model(args, model_dir, out_dir, extra=()):
     name = symbol_name(model_dir)
     cmd = [args.kestrelc, os.path.join(model_dir, "model.onnx"), "-o",
-           out_dir, "--target=cpu", "--name", name]
+           out_dir, "--target=cpu", "--name", name, *extra]
     start = time.perf_counter()
     proc = run_tool(cmd, args.timeout, "kestrelc")
     seconds = time.perf_counter() - start
@@ -270,10 +274,10 @@ def kestrel_round(args, base_cmd, runs):
     return float(m.group(1))
 
 
-def bench_shape(args, model_dir, sess, compiled, shape):
+def bench_shape(args, model_dir, sess, compiled, shape, unfused=None):
     """One table row for `shape` of the model."""
-    row = {"shape": shape, "ort": None, "kestrel": None, "check": "",
-           "failed": False}
+    row = {"shape": shape, "ort": None, "kestrel": None, "unfused": None,
+           "check": "", "failed": False}
     data = os.path.join(model_dir, "data", shape)
     if not os.path.isdir(data):
         row["check"] = f"skipped: no data/{shape}"
@@ -310,8 +314,18 @@ def bench_shape(args, model_dir, sess, compiled, shape):
         except Failed as e:
             row.update(check=f"FAILED: {e}", failed=True)
 
+    unfused_cmd = None
+    if unfused is not None and base_cmd is not None:
+        cmd = kestrel_cmd(args, unfused[0], unfused[1], inputs)
+        ok, text = kestrel_check(args, cmd, expects)
+        if ok:
+            unfused_cmd = cmd
+        else:
+            row.update(check=row["check"] + f"; --no-fusion: {text}",
+                       failed=True)
+
     per_round = args.runs // args.rounds
-    ort_ms, kestrel_ms = [], []
+    ort_ms, kestrel_ms, unfused_ms = [], [], []
     for r in range(args.rounds):
         # The last round takes the remainder so the totals are --runs.
         n = per_round + (args.runs % args.rounds if r == args.rounds - 1
@@ -323,7 +337,11 @@ def bench_shape(args, model_dir, sess, compiled, shape):
             except Failed as e:
                 row.update(check=f"FAILED: {e}", failed=True)
                 base_cmd, kestrel_ms = None, []
+        if unfused_cmd is not None:
+            unfused_ms.append(kestrel_round(args, unfused_cmd, n))
     row["ort"] = statistics.median(ort_ms)
+    if unfused_ms:
+        row["unfused"] = statistics.median(unfused_ms)
     row["check"] += ort_note
     if kestrel_ms:
         row["kestrel"] = statistics.median(kestrel_ms)
@@ -351,6 +369,16 @@ def bench_model(args, model_dir, work_dir):
         compiled = (out_dir, name)
     except Failed as e:
         info.update(failed=True, reason=str(e))
+    unfused = None
+    if args.no_fusion_too and compiled is not None:
+        nf_dir = out_dir + "-no-fusion"
+        try:
+            os.makedirs(nf_dir, exist_ok=True)
+            nf_name = compile_model(args, model_dir, nf_dir,
+                                    ["--no-fusion"])[0]
+            unfused = (nf_dir, nf_name)
+        except Failed as e:
+            info.update(failed=True, reason=f"--no-fusion: {e}")
 
     try:
         sess = ort_session(model_dir, args.threads)
@@ -363,7 +391,8 @@ def bench_model(args, model_dir, work_dir):
     for shape in shapes_of(model_dir, args.shapes):
         log(f"[{label}] {shape}")
         try:
-            row = bench_shape(args, model_dir, sess, compiled, shape)
+            row = bench_shape(args, model_dir, sess, compiled, shape,
+                              unfused)
             if compiled is None and row["ort"] is not None:
                 row["check"] = f"FAILED: {info['reason']}"
                 row["failed"] = True
@@ -401,13 +430,24 @@ def fmt_size(n):
         n /= 1024
 
 
-def table_rows(results):
+def table_rows(results, unfused=False):
     rows = []
     for info, shape_rows in results:
         for r in shape_rows:
-            rows.append([info["model"], r["shape"], fmt_ms(r["ort"]),
-                         fmt_ms(r["kestrel"]), fmt_ratio(r), r["check"]])
+            row = [info["model"], r["shape"], fmt_ms(r["ort"]),
+                   fmt_ms(r["kestrel"]), fmt_ratio(r)]
+            if unfused:
+                ratio = ("-" if not r.get("unfused") or r["kestrel"] is None
+                         else f"{r['kestrel'] / r['unfused']:.2f}x")
+                row += [fmt_ms(r.get("unfused")), ratio]
+            rows.append(row + [r["check"]])
     return rows
+
+
+def run_header(args):
+    if not args.no_fusion_too:
+        return RUN_HEADER
+    return RUN_HEADER[:5] + ["unfused ms", "fused/unfused"] + RUN_HEADER[5:]
 
 
 def compile_rows(results):
@@ -445,7 +485,7 @@ def print_text(args, results):
     print("ORT time: InferenceSession.run only. Kestrel time: "
           "kestrel_session_run only, measured inside kestrel-run.")
     print()
-    table(RUN_HEADER, table_rows(results))
+    table(run_header(args), table_rows(results, args.no_fusion_too))
     print()
     table(COMPILE_HEADER, compile_rows(results))
 
@@ -519,8 +559,12 @@ def print_markdown(args, argv, results):
           f"model on a [2, 8] tensor, timed the same way): {floor:.3f} ms. "
           "It is part of every ORT time above it and has no counterpart in "
           "the Kestrel column; the ratios do not subtract it.")
+    if args.no_fusion_too:
+        print("- Unfused: the same model compiled with `kestrelc "
+              "--no-fusion` (no norm, rotary or attention fusion), timed in "
+              "the same rounds and checked the same way.")
     print()
-    table(RUN_HEADER, table_rows(results))
+    table(run_header(args), table_rows(results, args.no_fusion_too))
     print()
     table(COMPILE_HEADER, compile_rows(results))
 
