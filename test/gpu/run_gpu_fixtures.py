@@ -4,7 +4,9 @@ For each fixture and each stored input shape:
 - the CUDA library at --precision=bf16 matches the CPU backend within
   relative L2 1e-2, and at --precision=f32 within 1e-4 (DESIGN.md);
 - replaying the captured CUDA graph gives exactly the outputs of plain
-  launches.
+  launches;
+- with --no-fusion-too, the same for libraries compiled with kestrelc
+  --no-fusion (fusion off on CUDA against fusion on, on the CPU).
 
 Without a GPU (or a driver) it prints SKIPPED with the runtime's message
 and exits 77, which CTest reports as skipped.
@@ -117,7 +119,15 @@ def main():
                         choices=["cuda", "cuda-emu"])
     parser.add_argument("--cache", default="",
                         help="kestrelc's kernel object cache")
+    parser.add_argument("--no-fusion-too", action="store_true",
+                        help="also compile and check each precision with "
+                        "kestrelc --no-fusion (fusion on vs off on CUDA)")
     args = parser.parse_args()
+    # name -> (precision, extra kestrelc flags, tolerance)
+    variants = {p: (p, [], tol) for p, tol in TOLERANCE.items()}
+    if args.no_fusion_too:
+        variants.update({f"{p}-nofusion": (p, ["--no-fusion"], tol)
+                         for p, tol in TOLERANCE.items()})
     models = sorted(d for d in os.listdir(FIXTURES)
                     if os.path.exists(os.path.join(FIXTURES, d, "model.onnx")))
     if args.models:
@@ -145,11 +155,11 @@ def main():
         base = os.path.join(args.out, model)
         libs = {"cpu": base + "-cpu"}
         compile_model(args.kestrelc, onnx, libs["cpu"], [])
-        for precision in TOLERANCE:
-            libs[precision] = f"{base}-cuda-{precision}"
-            compile_model(args.kestrelc, onnx, libs[precision],
+        for variant, (precision, extra, _) in variants.items():
+            libs[variant] = f"{base}-cuda-{variant}"
+            compile_model(args.kestrelc, onnx, libs[variant],
                           [f"--target={args.target}",
-                           f"--precision={precision}"] + cache)
+                           f"--precision={precision}"] + extra + cache)
         data = os.path.join(FIXTURES, model, "data")
         for shape in sorted(os.listdir(data)):
             case = os.path.join(data, shape)
@@ -160,18 +170,18 @@ def main():
                 continue
             ref = outputs(f"{base}-out-cpu-{shape}")
             ties = routing_near_ties(onnx, case)
-            for precision, tol in TOLERANCE.items():
+            for variant, (precision, _, tol) in variants.items():
                 got = {}
                 modes = [("graph", []), ("launch", ["--no-cuda-graph"])]
                 for mode, flags in modes[:1] if emulated else modes:
-                    out_dir = f"{base}-out-{precision}-{mode}-{shape}"
-                    rc, text = run_model(args.kestrel_run, libs[precision],
+                    out_dir = f"{base}-out-{variant}-{mode}-{shape}"
+                    rc, text = run_model(args.kestrel_run, libs[variant],
                                          case, out_dir, flags)
                     if rc != 0 and NO_GPU in text and not emulated:
                         print(f"SKIPPED: {text.strip()}")
                         return SKIP
                     if rc != 0:
-                        failures.append(f"{model} {shape} {precision} {mode}: "
+                        failures.append(f"{model} {shape} {variant} {mode}: "
                                         + text)
                         break
                     got[mode] = outputs(out_dir)
@@ -194,17 +204,17 @@ def main():
                         err = rel_l2(out, r)
                     same = np.array_equal(out, got["launch"][name])
                     ok = err <= tol and same
-                    rows.append((model, shape, precision, name, err, same, ok,
+                    rows.append((model, shape, variant, name, err, same, ok,
                                  note))
                     if not ok:
                         failures.append(
-                            f"{model} {shape} {precision} {name}: rel L2 "
+                            f"{model} {shape} {variant} {name}: rel L2 "
                             f"{err:.3g} (limit {tol}), graph == launches: "
                             f"{same}")
-    print(f"{'model':22} {'shape':6} {'prec':5} {'output':12} "
+    print(f"{'model':22} {'shape':6} {'variant':13} {'output':12} "
           f"{'rel L2':>10}  graph==launch")
     for model, shape, precision, name, err, same, ok, note in rows:
-        print(f"{model:22} {shape:6} {precision:5} {name:12} {err:10.3g}  "
+        print(f"{model:22} {shape:6} {precision:13} {name:12} {err:10.3g}  "
               f"{same}{'' if ok else '  FAIL'}{note}")
     if failures:
         print("\nFAILURES:\n" + "\n".join(failures))
