@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-#===- check-ptxas-spills.sh - No register spills in the GEMM kernels -----===#
+#===- check-ptxas-spills.sh - No register spills in the mma kernels ------===#
 #
 # Compiles the mma.sync GEMM (codegen/cuda/kernels/Gemm.cuh) for the tile
-# configurations kestrelc instantiates, and Matmul.cu (the library's
+# configurations kestrelc instantiates, Attention.cu (the mma.sync flash
+# attention and the warp-per-row kernel) and Matmul.cu (the library's
 # cuBLASLt glue, GEMV and CUDA-core GEMM kernels), with `-Xptxas -v` for
 # each architecture; writes one line per kernel to REPORT (arch, registers,
 # static and dynamic shared memory, stack frame, spill stores, spill loads,
@@ -13,7 +14,7 @@
 #   -n NVCC     the compiler (default: $NVCC, else nvcc on PATH, else
 #               /usr/local/cuda/bin/nvcc)
 #   -a ARCHS    space-separated architectures (default: "80 90a")
-#   -g          the GEMM template only (skip Matmul.cu)
+#   -g          the tensor-core kernels only (skip Matmul.cu)
 #   -j JOBS     compiles run in parallel (default 1)
 #
 # Flags after `--` go to every nvcc command. -maxrregcount does not apply to
@@ -93,6 +94,7 @@ EOF
   sources+=("$src")
   i=$((i + 1))
 done
+sources+=("$root/codegen/cuda/kernels/Attention.cu")
 [[ $gemmOnly == 1 ]] || sources+=("$root/codegen/cuda/kernels/Matmul.cu")
 
 # The mma kernels' shared memory is dynamic (ptxas does not see it): a host

@@ -248,9 +248,17 @@ void clearDiagnostics() { emulator().diagnostics.clear(); }
 long long launchCount() { return emulator().launches; }
 long long switchCount() { return emulator().switches; }
 
+static std::string &lastKernel() {
+  static std::string name;
+  return name;
+}
+
+const std::string &lastKernelName() { return lastKernel(); }
+
 void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
              const char *kernelName) {
   Emulator &e = emulator();
+  lastKernel() = kernelName;
   if (e.block) {
     std::fprintf(stderr, "kestrel emulator: kernel %s launched from a kernel\n",
                  kernelName);

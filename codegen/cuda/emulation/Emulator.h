@@ -79,6 +79,11 @@ struct LaunchConfig {
 void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
              const char *kernelName);
 
+/// The kernel expression of the last launch (as written at the launch,
+/// e.g. "flashAttentionMma<T, kD>"), for tests that check which kernel a
+/// launcher chose; empty before the first launch.
+const std::string &lastKernelName();
+
 /// The `<<<>>>` replacement: copies the arguments once, as the launch
 /// does, and runs the kernel over the grid; each thread gets its own copy
 /// of the parameters.

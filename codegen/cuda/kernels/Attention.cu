@@ -6,16 +6,33 @@
 // over the keys, times v; a row whose keys are all masked gets zeros.
 // Query head h reads kv head h / (H / Hkv) (GQA/MQA in place).
 //
-// A simple kernel, not a tuned one: one warp per query row walks the keys
-// four at a time with a running max, sum and output accumulator in f32
-// registers, so the Sq x Skv scores never exist in memory. Each lane holds
-// dims lane, lane + 32, ... of q and of the output (head dims up to 256).
+// Two kernels; neither ever writes the Sq x Skv scores to memory:
+//
+// - flashAttentionMma (bf16/f16, head dims 64 and 128, 16 or more queries,
+//   sm_80+): FlashAttention-2's scheme on mma.sync tensor cores. A block of
+//   four warps takes 64 queries of one head; each warp keeps its 16 rows of
+//   q as A fragments in registers for the whole pass. Per tile of 64 keys,
+//   cp.async stages k and v in shared memory, S = q.k^T comes from
+//   mma.m16n8k16 with k's fragments read by ldmatrix, the scores are
+//   scaled, masked and folded into a running (max, sum) per row in f32
+//   registers, and P (rounded to T) multiplies v straight from the score
+//   registers (the C fragment of two 8-key tiles is the A fragment of one
+//   16-key step) with v's fragments from ldmatrix.trans. Causal blocks past
+//   the diagonal are skipped; GQA reads the shared kv head in place.
+// - attentionKernel (everything else: f32, other head dims, decode-sized
+//   query counts): one warp per query row walks the keys four at a time
+//   with a running max, sum and output accumulator in f32 registers. Each
+//   lane holds dims lane, lane + 32, ... of q and of the output (head dims
+//   up to 256).
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/kernels/Common.cuh"
+#include "codegen/cuda/kernels/Mma.cuh"
 
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 namespace kestrel::cuda {
 
@@ -153,6 +170,226 @@ __global__ void attentionKernel(AttentionParams p, const T *__restrict__ q,
   }
 }
 
+//===----------------------------------------------------------------------===//
+// flashAttentionMma
+//===----------------------------------------------------------------------===//
+
+constexpr int kFlashRows = 64; ///< queries per block (16 per warp)
+constexpr int kFlashKeys = 64; ///< keys per shared-memory tile
+constexpr int kFlashWarps = 4;
+
+/// Two floats rounded to T and packed as one 32-bit fragment register (the
+/// lower-numbered element in bits 0-15).
+template <typename T>
+__device__ __forceinline__ uint32_t packPair(float lo, float hi) {
+  T a = fromF32<T>(lo), b = fromF32<T>(hi);
+  uint16_t ua, ub;
+  memcpy(&ua, &a, 2);
+  memcpy(&ub, &b, 2);
+  return uint32_t(ua) | (uint32_t(ub) << 16);
+}
+
+/// Two consecutive T at `p` as one fragment register.
+template <typename T> __device__ __forceinline__ uint32_t loadPair(const T *p) {
+  uint32_t r;
+  memcpy(&r, p, 4);
+  return r;
+}
+
+/// Thread mapping: block (query tile, b * H + h), 4 warps; warp w owns
+/// query rows m0 + 16w .. m0 + 16w + 15, and in mma fragment terms lane
+/// (g = lane >> 2, t = lane & 3) holds rows g and g + 8 of them.
+template <typename T, int D>
+__global__ void __launch_bounds__(32 * kFlashWarps)
+    flashAttentionMma(AttentionParams p, const T *__restrict__ q,
+                      const T *__restrict__ k, const T *__restrict__ v,
+                      T *__restrict__ out) {
+  constexpr int kStride = D + 8; // padded rows: ldmatrix without conflicts
+  constexpr int kChunks = kFlashKeys * D / 8; // 16-byte pieces per tile
+  __shared__ __align__(16) uint16_t ks[kFlashKeys * kStride];
+  __shared__ __align__(16) uint16_t vs[kFlashKeys * kStride];
+
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  int g = lane >> 2, t = lane & 3;
+  int64_t bh = blockIdx.y, h = bh % p.heads, b = bh / p.heads;
+  int64_t kvh = h / (p.heads / p.kvHeads);
+  int64_t m0 = int64_t(blockIdx.x) * kFlashRows;
+  int64_t rowBase = m0 + warp * 16;
+  const T *qHead = q + bh * p.querySeq * D;
+  const T *kHead = k + (b * p.kvHeads + kvh) * p.keySeq * D;
+  const T *vHead = v + (b * p.kvHeads + kvh) * p.keySeq * D;
+
+  // This warp's q rows as A fragments for the D / 16 steps of q.k^T.
+  uint32_t qf[D / 16][4];
+  int64_t rowLo = rowBase + g, rowHi = rowBase + g + 8;
+#pragma unroll
+  for (int kk = 0; kk < D / 16; ++kk) {
+    int c = kk * 16 + 2 * t;
+    qf[kk][0] = rowLo < p.querySeq ? loadPair(qHead + rowLo * D + c) : 0u;
+    qf[kk][1] = rowHi < p.querySeq ? loadPair(qHead + rowHi * D + c) : 0u;
+    qf[kk][2] = rowLo < p.querySeq ? loadPair(qHead + rowLo * D + c + 8) : 0u;
+    qf[kk][3] = rowHi < p.querySeq ? loadPair(qHead + rowHi * D + c + 8) : 0u;
+  }
+
+  float acc[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n)
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      acc[n][e] = 0.0f;
+  float rowMax[2] = {kNegInf, kNegInf}, rowSum[2] = {0.0f, 0.0f};
+
+  // Keys this block may see: all, or up to the last query's diagonal.
+  int64_t keyEnd = p.keySeq;
+  if (p.causal) {
+    int64_t last = m0 + kFlashRows - 1 + p.keySeq - p.querySeq;
+    keyEnd = last + 1 < keyEnd ? (last + 1 > 0 ? last + 1 : 0) : keyEnd;
+  }
+  int64_t maskBase = b * p.maskStride[0] + h * p.maskStride[1];
+
+#pragma unroll 1
+  for (int64_t j0 = 0; j0 < keyEnd; j0 += kFlashKeys) {
+    // Stage the k and v tiles (rows past the keys are zero-filled).
+    for (int c = threadIdx.x; c < kChunks; c += 32 * kFlashWarps) {
+      int row = c / (D / 8), col = (c % (D / 8)) * 8;
+      int64_t key = j0 + row;
+      bool valid = key < p.keySeq;
+      int64_t at = (valid ? key : 0) * D + col;
+      cpAsync16(ks + row * kStride + col, kHead + at, valid ? 16 : 0);
+      cpAsync16(vs + row * kStride + col, vHead + at, valid ? 16 : 0);
+    }
+    cpAsyncCommit();
+    cpAsyncWait<0>();
+    __syncthreads();
+
+    // S = q.k^T for 16 rows x 64 keys: 8 tiles of 8 keys.
+    float s[kFlashKeys / 8][4];
+#pragma unroll
+    for (int n = 0; n < kFlashKeys / 8; ++n)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        s[n][e] = 0.0f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk)
+#pragma unroll
+      for (int n = 0; n < kFlashKeys / 8; n += 2) {
+        // Matrices: keys n*8.. (d kk*16.., kk*16+8..), keys (n+1)*8.. (same).
+        int key = (n + (lane >> 4)) * 8 + (lane & 7);
+        int col = kk * 16 + ((lane >> 3) & 1) * 8;
+        uint32_t r[4];
+        ldmatrixX4(r, ks + key * kStride + col);
+        uint32_t b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
+        mmaM16N8K16<T>(s[n], qf[kk], b0, s[n]);
+        mmaM16N8K16<T>(s[n + 1], qf[kk], b1, s[n + 1]);
+      }
+
+    // Scale, mask, and the running softmax per row (rows g and g + 8;
+    // element e of a tile is row g + 8 * (e >> 1), key 2t + (e & 1)).
+    float tileMax[2] = {kNegInf, kNegInf};
+#pragma unroll
+    for (int n = 0; n < kFlashKeys / 8; ++n)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        int64_t row = e < 2 ? rowLo : rowHi;
+        int64_t key = j0 + n * 8 + 2 * t + (e & 1);
+        float x = s[n][e] * p.scale;
+        bool visible = key < p.keySeq && row < p.querySeq &&
+                       (!p.causal || key <= row + p.keySeq - p.querySeq);
+        if (visible && p.maskKind != MaskKind::None) {
+          int64_t at = maskBase + row * p.maskStride[2] + key * p.maskStride[3];
+          if (p.maskKind == MaskKind::Bias)
+            x += loadAsF32(p.mask, p.maskType, at);
+          else if (!static_cast<const uint8_t *>(p.mask)[at])
+            visible = false;
+        }
+        x = visible ? x : kNegInf;
+        s[n][e] = x;
+        tileMax[e >> 1] = fmaxf(tileMax[e >> 1], x);
+      }
+    float correction[2], base[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      // The four lanes of a group hold one row's 64 keys between them.
+      tileMax[r] =
+          fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
+      tileMax[r] =
+          fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
+      float newMax = fmaxf(rowMax[r], tileMax[r]);
+      // Nothing visible yet: exponents against 0 give exact zeros.
+      base[r] = newMax == kNegInf ? 0.0f : newMax;
+      correction[r] = expf(rowMax[r] - base[r]);
+      rowMax[r] = newMax;
+      rowSum[r] *= correction[r];
+    }
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        acc[n][e] *= correction[e >> 1];
+
+        // O += P.v, 16 keys per step: tiles 2kk2 and 2kk2 + 1 of P form the A
+        // fragment; v's B fragments come transposed from shared memory.
+#pragma unroll
+    for (int kk2 = 0; kk2 < kFlashKeys / 16; ++kk2) {
+      float pr[2][4];
+#pragma unroll
+      for (int h2 = 0; h2 < 2; ++h2)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          float w = expf(s[2 * kk2 + h2][e] - base[e >> 1]);
+          pr[h2][e] = w;
+          rowSum[e >> 1] += w;
+        }
+      uint32_t pa[4] = {
+          packPair<T>(pr[0][0], pr[0][1]), packPair<T>(pr[0][2], pr[0][3]),
+          packPair<T>(pr[1][0], pr[1][1]), packPair<T>(pr[1][2], pr[1][3])};
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        // Matrices: keys kk2*16.. and kk2*16+8.. of d tile n, then n + 1.
+        int key = kk2 * 16 + ((lane >> 3) & 1) * 8 + (lane & 7);
+        int col = (n + (lane >> 4)) * 8;
+        uint32_t r[4];
+        ldmatrixX4Trans(r, vs + key * kStride + col);
+        uint32_t b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
+        mmaM16N8K16<T>(acc[n], pa, b0, acc[n]);
+        mmaM16N8K16<T>(acc[n + 1], pa, b1, acc[n + 1]);
+      }
+    }
+    __syncthreads(); // every warp is done with this tile before the next
+  }
+
+  // Row sums are split over the group's four lanes.
+  float inv[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float total = rowSum[r];
+    total += __shfl_xor_sync(0xffffffffu, total, 1);
+    total += __shfl_xor_sync(0xffffffffu, total, 2);
+    inv[r] = total > 0.0f ? 1.0f / total : 0.0f;
+  }
+  T *oHead = out + bh * p.querySeq * D;
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      int64_t row = e < 2 ? rowLo : rowHi;
+      if (row < p.querySeq)
+        oHead[row * D + n * 8 + 2 * t + (e & 1)] =
+            fromF32<T>(acc[n][e] * inv[e >> 1]);
+    }
+}
+
+/// Whether flashAttentionMma takes this problem (see the file comment).
+bool flashEligible(const Context &ctx, DType dtype, int64_t Sq, int64_t D,
+                   int64_t Dv, const void *q, const void *k, const void *v) {
+  auto aligned = [](const void *ptr) {
+    return reinterpret_cast<uintptr_t>(ptr) % 16 == 0;
+  };
+  return (dtype == DType::BF16 || dtype == DType::F16) && D == Dv &&
+         (D == 64 || D == 128) && Sq >= 16 && ctx.ccMajor >= 8 && aligned(q) &&
+         aligned(k) && aligned(v);
+}
+
 bool checkFloat(Context &ctx, const char *name, const Tensor &t) {
   if (!checkTensor(ctx, "attention", name, t))
     return false;
@@ -245,6 +482,23 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
   p.valueDim = Dv;
   p.scale = scale;
   p.causal = causal;
+  if (flashEligible(ctx, q.dtype, Sq, D, Dv, q.data, k.data, v.data)) {
+    dim3 grid(unsigned((Sq + kFlashRows - 1) / kFlashRows),
+              unsigned(B * numHeads));
+    auto launch = [&](auto tag, auto dim) {
+      using T = decltype(tag);
+      constexpr int kD = decltype(dim)::value;
+      flashAttentionMma<T, kD><<<grid, 32 * kFlashWarps, 0, streamOf(ctx)>>>(
+          p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
+    };
+    using D64 = std::integral_constant<int, 64>;
+    using D128 = std::integral_constant<int, 128>;
+    if (q.dtype == DType::BF16)
+      D == 64 ? launch(bf16{}, D64{}) : launch(bf16{}, D128{});
+    else
+      D == 64 ? launch(f16{}, D64{}) : launch(f16{}, D128{});
+    return checkLaunch(ctx, "attention (flash, mma.sync)");
+  }
   int64_t rows = B * numHeads * Sq;
   unsigned grid = gridFor(rows, kWarpsPerBlock);
   dispatchFloat(q.dtype, [&](auto tag) {

@@ -8,6 +8,8 @@
 
 #include "test/cuda/emulator/Harness.h"
 
+#include "codegen/cuda/emulation/Emulator.h"
+
 namespace {
 
 static const DType kFloats[] = {DType::F32, DType::F16, DType::BF16,
@@ -169,10 +171,69 @@ void testAttention() {
          "D > 256 rejected");
 }
 
+/// The tensor-core flash kernel (bf16/f16, head dims 64 and 128, 16 or
+/// more queries): query and key counts that are not multiples of the 64-row
+/// tiles, causal with Skv > Sq (decoding against a cache), GQA, i1 and
+/// float masks of broadcast shapes, and a fully masked row.
+void testFlashAttention() {
+  for (int iter = 0; iter < 24; ++iter) {
+    DType d = iter % 2 ? DType::F16 : DType::BF16;
+    int64_t D = iter % 4 < 2 ? 64 : 128;
+    int64_t B = randInt(1, 2), Hkv = randInt(1, 2), G = randInt(1, 3),
+            H = Hkv * G;
+    int64_t Sq = randInt(16, 100);
+    int64_t Skv = iter % 3 == 0 ? Sq : randInt(Sq, 150);
+    bool causal = iter % 2 == 0 || randInt(0, 1);
+    float scale = randInt(0, 1) ? 0.0f : 0.2f;
+    Buf q(d, {B, H, Sq, D}), k(d, {B, Hkv, Skv, D}), v(d, {B, Hkv, Skv, D});
+    fill(q.t, 1.0);
+    fill(k.t, 1.0);
+    fill(v.t, 1.0);
+    int maskKind = iter < 8 ? 0 : int(randInt(0, 2));
+    Shape full{B, H, Sq, Skv}, ms;
+    ms.rank = int(randInt(2, 4));
+    for (int i = 0; i < ms.rank; ++i)
+      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - ms.rank + i];
+    DType mdt = maskKind == 1 ? DType::I1 : d;
+    Buf m(mdt, ms);
+    if (mdt == DType::I1) {
+      fill(m.t);
+    } else {
+      fill(m.t, 2.0);
+      for (int64_t i = 0; i < m.t.numel(); ++i)
+        if (randInt(0, 4) == 0)
+          setD(m.t, i, -INFINITY);
+    }
+    // An i1 mask that hides every key of its first row.
+    if (mdt == DType::I1 && ms.dims[ms.rank - 1] == Skv)
+      for (int64_t j = 0; j < Skv; ++j)
+        setD(m.t, j, 0.0);
+    Buf a(d, {B, H, Sq, D}), b(d, {B, H, Sq, D});
+    Ctxs c;
+    const Tensor *mp = maskKind ? &m.t : nullptr;
+    bool okc =
+        cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
+    bool okg =
+        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    EXPECT(okc && okg, "flash attention: %s / %s", c.c.error.c_str(),
+           c.g.error.c_str());
+    EXPECT(emu::lastKernelName().rfind("flashAttentionMma", 0) == 0,
+           "flash attention: launched %s", emu::lastKernelName().c_str());
+    std::string what = "flash attention " + std::string(dn(d)) + " B" +
+                       std::to_string(B) + " H" + std::to_string(H) + " Hkv" +
+                       std::to_string(Hkv) + " Sq" + std::to_string(Sq) +
+                       " Skv" + std::to_string(Skv) + " D" + std::to_string(D) +
+                       (causal ? " causal" : "") + " mask" +
+                       std::to_string(maskKind) + " " + S(ms);
+    compare(what.c_str(), b.t, a.t, tolFor(d));
+  }
+}
+
 } // namespace
 
 void runFusedTests() {
   testNorms();
   testRope();
   testAttention();
+  testFlashAttention();
 }
