@@ -519,9 +519,9 @@ __global__ void __launch_bounds__(256) fusedVector(Args a) {{
   if (a.n == 0)
     return true;
   if (vector)
-    fusedVector<<<gridFor(a.n / kVec, 256), 256, 0, streamOf(ctx)>>>(a);
+    KESTREL_LAUNCH(gridFor(a.n / kVec, 256), 256, 0, streamOf(ctx), fusedVector)(a);
   else
-    fusedScalar<<<gridFor(a.n, 256), 256, 0, streamOf(ctx)>>>(a);
+    KESTREL_LAUNCH(gridFor(a.n, 256), 256, 0, streamOf(ctx), fusedScalar)(a);
   return checkLaunch(ctx, "fused_elementwise");
 }
 )";

@@ -2,14 +2,16 @@
 //
 // The prelude force-included (-include) into every translation unit built
 // for the emulator: the kernel sources compile unmodified as host C++ once
-// rewrite_launches.py has replaced their `<<<>>>` launches. The CUDA
+// rewrite_shared.py has turned their static __shared__ arrays into
+// checked SharedArrays (launches go through KESTREL_LAUNCH). The CUDA
 // headers' host code paths supply __half, __nv_bfloat16 and __nv_fp8_e4m3;
 // this file adds the execution-model built-ins (thread coordinates,
 // barriers, warp collectives, atomics, device math intrinsics) and defines
 // the portable layer Mma.cuh declares under KESTREL_CUDA_EMULATOR.
 //
-// Static __shared__ variables become function-local statics: blocks run
-// one at a time, so one instance per kernel is one per running block.
+// Static __shared__ variables become function-local statics (arrays as
+// SharedArrays): blocks run one at a time, so one instance per kernel is
+// one per running block.
 //
 //===----------------------------------------------------------------------===//
 

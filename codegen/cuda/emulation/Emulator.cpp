@@ -47,7 +47,7 @@ struct Access {
   int tid = -1;
   unsigned blockEpoch = 0, warpEpoch = 0;
 };
-struct WordHistory {
+struct ByteHistory {
   Access write, read;
 };
 
@@ -62,7 +62,7 @@ struct Block {
   std::vector<unsigned> warpEpochs;
   unsigned blockEpoch = 0;
   std::vector<unsigned char> slots; ///< [warp][parity][lane][kSlotBytes]
-  std::unordered_map<uintptr_t, WordHistory> shadow;
+  std::unordered_map<uintptr_t, ByteHistory> shadow;
 };
 
 struct Emulator {
@@ -454,16 +454,20 @@ static std::string describe(const char *what, const Access &other,
   return text;
 }
 
+// Histories are kept per byte (threads may write neighbouring 1- or 2-byte
+// elements of one word without a race); an access reports at most once.
 void noteSharedRead(const void *p, size_t bytes) {
   Emulator &e = emulator();
   if (!e.checking || !e.block)
     return;
-  uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t(3);
-  uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
-  for (uintptr_t w = first; w < end; w += 4) {
-    WordHistory &h = e.block->shadow[w];
-    if (!ordered(h.write))
+  uintptr_t first = reinterpret_cast<uintptr_t>(p);
+  bool reported = false;
+  for (uintptr_t b = first; b < first + bytes; ++b) {
+    ByteHistory &h = e.block->shadow[b];
+    if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("read after write", h.write, p));
+      reported = true;
+    }
     h.read = now();
   }
 }
@@ -472,14 +476,17 @@ void noteSharedWrite(const void *p, size_t bytes) {
   Emulator &e = emulator();
   if (!e.checking || !e.block)
     return;
-  uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t(3);
-  uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
-  for (uintptr_t w = first; w < end; w += 4) {
-    WordHistory &h = e.block->shadow[w];
-    if (!ordered(h.write))
+  uintptr_t first = reinterpret_cast<uintptr_t>(p);
+  bool reported = false;
+  for (uintptr_t b = first; b < first + bytes; ++b) {
+    ByteHistory &h = e.block->shadow[b];
+    if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("write after write", h.write, p));
-    if (!ordered(h.read))
+      reported = true;
+    } else if (!reported && !ordered(h.read)) {
       report("shared-memory race", describe("write after read", h.read, p));
+      reported = true;
+    }
     h.write = now();
   }
 }

@@ -11,19 +11,23 @@
 //
 // Kernel sources do not include this header directly: CudaEmulation.h (the
 // prelude force-included into every emulated translation unit) maps the
-// CUDA built-ins onto it, and rewrite_launches.py turns `k<<<g, b, s, st>>>(
-// args)` into launchKernel(k, LaunchConfig(g, b, s, st), args).
+// CUDA built-ins onto it, KESTREL_LAUNCH (codegen/cuda/kernels/Launch.cuh)
+// launches through launchKernel, and rewrite_shared.py turns static
+// __shared__ arrays into SharedArrays whose accesses the checker sees.
 //
 // Checking mode (setChecking, or KESTREL_EMU_CHECK=1) records diagnostics
 // for: threads that exit before a __syncthreads the others reach
 // (divergent barrier), a warp collective whose mask names an exited lane,
 // misaligned ldmatrix/cp.async addresses, and shared-memory races -- a
 // read or write after another thread's write, or a write after another
-// thread's read, with no barrier ordering the two -- on the accesses the
-// emulator sees: cp.async writes, ldmatrix reads and CheckedShared. Plain
-// loads and stores of __shared__ arrays are not seen; for them, tests run
-// a kernel under several schedules (KESTREL_EMU_SCHEDULE=reverse|warps),
-// and dynamic shared memory starts as NaN bytes.
+// thread's read, with no barrier ordering the two -- on every access to
+// shared memory but one kind: cp.async writes, ldmatrix reads, loads and
+// stores of static __shared__ arrays (SharedArray) and CheckedShared views.
+// Plain accesses through a pointer into dynamic shared memory (extern
+// __shared__; the GEMM reaches it only by cp.async and ldmatrix) or through
+// a raw pointer taken from a static array are not seen; tests also run
+// kernels under several schedules (KESTREL_EMU_SCHEDULE=reverse|warps), and
+// dynamic shared memory starts as NaN bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -174,6 +178,75 @@ public:
 
 private:
   T *base;
+};
+
+/// One element of a static `__shared__` array in an emulated kernel: reads
+/// and writes go to the race checker (the build rewrites `__shared__ T
+/// name[N]...;` into a SharedArray, see rewrite_shared.py).
+///
+/// A template that deduces its parameter type from such an element gets
+/// the proxy type, not T: kernels name the type at such calls
+/// (`before<K>(key[a], ...)`), as a type trait on the proxy would differ.
+template <typename T> class SharedRef {
+public:
+  explicit SharedRef(T *p) : p(p) {}
+  SharedRef(const SharedRef &) = default;
+  operator T() const {
+    noteSharedRead(p, sizeof(T));
+    return *p;
+  }
+  const SharedRef &operator=(const T &v) const {
+    noteSharedWrite(p, sizeof(T));
+    *p = v;
+    return *this;
+  }
+  const SharedRef &operator=(const SharedRef &other) const {
+    return *this = T(other);
+  }
+  template <typename U> const SharedRef &operator+=(const U &u) const {
+    return *this = T(T(*this) + u);
+  }
+  template <typename U> const SharedRef &operator-=(const U &u) const {
+    return *this = T(T(*this) - u);
+  }
+  template <typename U> const SharedRef &operator*=(const U &u) const {
+    return *this = T(T(*this) * u);
+  }
+  /// The address: untracked from here (cp.async and ldmatrix note their
+  /// own accesses).
+  T *operator&() const { return p; }
+
+private:
+  T *p;
+};
+
+/// A (sub-)array of a static shared array: indexing ends in a SharedRef;
+/// it converts to a plain pointer where code does pointer arithmetic.
+template <typename A> class SharedView {
+  using Elem = std::remove_extent_t<A>;
+
+public:
+  explicit SharedView(Elem *p) : p(p) {}
+  auto operator[](size_t i) const {
+    if constexpr (std::is_array_v<Elem>)
+      return SharedView<Elem>(p[i]);
+    else
+      return SharedRef<Elem>(p + i);
+  }
+  operator Elem *() const { return p; }
+
+private:
+  Elem *p;
+};
+
+/// The storage of a static `__shared__` array of type A (e.g. float[8][33])
+/// in an emulated kernel (a function-local static: blocks run one at a
+/// time, and the checker's history is per block).
+template <typename A, size_t Align = 16> struct SharedArray {
+  using Elem = std::remove_extent_t<A>;
+  alignas(Align) A data;
+  auto operator[](size_t i) { return SharedView<A>(data)[i]; }
+  operator Elem *() { return data; }
 };
 
 } // namespace kestrel::emu

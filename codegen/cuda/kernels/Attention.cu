@@ -488,8 +488,9 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
     auto launch = [&](auto tag, auto dim) {
       using T = decltype(tag);
       constexpr int kD = decltype(dim)::value;
-      flashAttentionMma<T, kD><<<grid, 32 * kFlashWarps, 0, streamOf(ctx)>>>(
-          p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
+      KESTREL_LAUNCH(grid, 32 * kFlashWarps, 0, streamOf(ctx),
+                     flashAttentionMma<T, kD>)
+      (p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
     };
     using D64 = std::integral_constant<int, 64>;
     using D128 = std::integral_constant<int, 128>;
@@ -503,8 +504,9 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
   unsigned grid = gridFor(rows, kWarpsPerBlock);
   dispatchFloat(q.dtype, [&](auto tag) {
     using T = decltype(tag);
-    attentionKernel<T><<<grid, 32 * kWarpsPerBlock, 0, streamOf(ctx)>>>(
-        p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
+    KESTREL_LAUNCH(grid, 32 * kWarpsPerBlock, 0, streamOf(ctx),
+                   attentionKernel<T>)
+    (p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
   });
   return checkLaunch(ctx, "attention");
 }

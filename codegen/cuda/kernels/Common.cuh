@@ -14,6 +14,7 @@
 #define KESTREL_CODEGEN_CUDA_KERNELS_COMMON_CUH
 
 #include "codegen/cuda/kernels/Kernels.h"
+#include "codegen/cuda/kernels/Launch.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -178,9 +179,10 @@ __device__ __forceinline__ float warpReduce(float v, Op op) {
 }
 
 /// Reduces `v` over the block (blockDim.x a multiple of 32, at most 1024);
-/// every thread gets the result. `scratch` holds 32 floats.
-template <typename Op>
-__device__ __forceinline__ float blockReduce(float v, Op op, float *scratch,
+/// every thread gets the result. `scratch` holds 32 floats (a __shared__
+/// array, or a pointer into shared memory).
+template <typename Op, typename Scratch>
+__device__ __forceinline__ float blockReduce(float v, Op op, Scratch &&scratch,
                                              float identity) {
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   v = warpReduce(v, op);

@@ -162,10 +162,10 @@ bool stridedCopy(Context &ctx, const char *name, size_t bytes, const void *src,
     int64_t n = source.numel();
     dispatchWords(word, [&](auto tag) {
       using W = decltype(tag);
-      stridedCopyKernel<W>
-          <<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-              static_cast<const W *>(src), static_cast<W *>(dst), n,
-              StridedIndex<1>::make(source));
+      KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                     stridedCopyKernel<W>)
+      (static_cast<const W *>(src), static_cast<W *>(dst), n,
+       StridedIndex<1>::make(source));
     });
     return checkLaunch(ctx, name);
   }
@@ -178,10 +178,11 @@ bool stridedCopy(Context &ctx, const char *name, size_t bytes, const void *src,
   unsigned grid = unsigned(tiles < 65535LL * 16 ? tiles : 65535LL * 16);
   dispatchBytes(bytes, [&](auto tag) {
     using W = decltype(tag);
-    transposeTileKernel<W><<<grid, dim3(kTile, kTileRows), 0, streamOf(ctx)>>>(
-        static_cast<const W *>(src), static_cast<W *>(dst),
-        StridedIndex<2>::make(s, inner - 1), rows, cols, step,
-        s.stride[1][inner - 1], tilesR, tilesC, tiles);
+    KESTREL_LAUNCH(grid, dim3(kTile, kTileRows), 0, streamOf(ctx),
+                   transposeTileKernel<W>)
+    (static_cast<const W *>(src), static_cast<W *>(dst),
+     StridedIndex<2>::make(s, inner - 1), rows, cols, step,
+     s.stride[1][inner - 1], tilesR, tilesC, tiles);
   });
   return checkLaunch(ctx, name);
 }
@@ -286,10 +287,10 @@ bool concatSplit(Context &ctx, const char *name, char *whole, int64_t outer,
       continue;
     dispatchWords(word, [&](auto tag) {
       using W = decltype(tag);
-      concatSplitKernel<W>
-          <<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-              parts, reinterpret_cast<W *>(whole + start), rowBytes / w, n,
-              IndexDivisor::make(spanWords, n), split);
+      KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                     concatSplitKernel<W>)
+      (parts, reinterpret_cast<W *>(whole + start), rowBytes / w, n,
+       IndexDivisor::make(spanWords, n), split);
     });
     if (!checkLaunch(ctx, name))
       return false;
@@ -597,11 +598,12 @@ bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
   int64_t n = write ? outer * count * innerWords : count;
   dispatchWords(word, [&](auto tag) {
     using W = decltype(tag);
-    gatherKernel<W><<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        x.as<const W>(), indices.data, wide, out.as<W>(), n,
-        IndexDivisor::make(innerWords, n),
-        IndexDivisor::make(count, write ? outer * count : count), size, write,
-        ctx.errorFlag);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   gatherKernel<W>)
+    (x.as<const W>(), indices.data, wide, out.as<W>(), n,
+     IndexDivisor::make(innerWords, n),
+     IndexDivisor::make(count, write ? outer * count : count), size, write,
+     ctx.errorFlag);
   });
   return checkLaunch(ctx, "gather");
 }
@@ -637,11 +639,11 @@ bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
   layout.simplify();
   dispatchBytes(cpu::dtypeSize(x.dtype), [&](auto tag) {
     using W = decltype(tag);
-    gatherElementsKernel<W>
-        <<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-            x.as<const W>(), indices.data, indices.dtype == DType::I64,
-            out.as<W>(), n, StridedIndex<1>::make(layout), xStrides[axis],
-            x.shape.dims[axis], ctx.errorFlag);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   gatherElementsKernel<W>)
+    (x.as<const W>(), indices.data, indices.dtype == DType::I64, out.as<W>(), n,
+     StridedIndex<1>::make(layout), xStrides[axis], x.shape.dims[axis],
+     ctx.errorFlag);
   });
   return checkLaunch(ctx, "gather_elements");
 }
@@ -691,11 +693,11 @@ bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
   int64_t n = tuples * sliceWords;
   dispatchWords(word, [&](auto tag) {
     using W = decltype(tag);
-    gatherNdKernel<W><<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        x.as<const W>(), indices.data, indices.dtype == DType::I64, out.as<W>(),
-        n, IndexDivisor::make(sliceWords, n),
-        IndexDivisor::make(perBatch, tuples), write ? batchSpan * bytes / w : 0,
-        nd, write, ctx.errorFlag);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   gatherNdKernel<W>)
+    (x.as<const W>(), indices.data, indices.dtype == DType::I64, out.as<W>(), n,
+     IndexDivisor::make(sliceWords, n), IndexDivisor::make(perBatch, tuples),
+     write ? batchSpan * bytes / w : 0, nd, write, ctx.errorFlag);
   });
   return checkLaunch(ctx, "gather_nd");
 }
@@ -738,8 +740,9 @@ bool range(Context &ctx, const Tensor &start, const Tensor &limit,
   double deltaFloat = isInt ? 0.0 : scalarFloat(delta);
   auto launch = [&](auto tag) {
     using T = decltype(tag);
-    rangeKernel<T><<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        out.as<T>(), n, startInt, deltaInt, startFloat, deltaFloat);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   rangeKernel<T>)
+    (out.as<T>(), n, startInt, deltaInt, startFloat, deltaFloat);
   };
   switch (start.dtype) {
   case DType::I64:
@@ -775,7 +778,8 @@ bool shapeOf(Context &ctx, const Shape &x, Tensor &out) {
   Dims dims;
   for (int d = 0; d < x.rank; ++d)
     dims.value[d] = x.dims[d];
-  shapeOfKernel<<<1, 32, 0, streamOf(ctx)>>>(out.as<int64_t>(), x.rank, dims);
+  KESTREL_LAUNCH(1, 32, 0, streamOf(ctx), shapeOfKernel)
+  (out.as<int64_t>(), x.rank, dims);
   return checkLaunch(ctx, "shape_of");
 }
 

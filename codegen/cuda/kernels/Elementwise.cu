@@ -414,10 +414,10 @@ bool launchBinary(Context &ctx, const BinaryParams &p, const Tensor &a,
   }
   int64_t n = out.numel();
   int perThread = walk == Walk::Packed ? kPack<T> : 1;
-  binaryKernel<T, Out>
-      <<<gridFor(n, kThreads, perThread), kThreads, 0, streamOf(ctx)>>>(
-          p, a.as<const T>(), b.as<const T>(), out.as<Out>(), n, walk,
-          StridedIndex<2>::make(layout));
+  KESTREL_LAUNCH(gridFor(n, kThreads, perThread), kThreads, 0, streamOf(ctx),
+                 binaryKernel<T, Out>)
+  (p, a.as<const T>(), b.as<const T>(), out.as<Out>(), n, walk,
+   StridedIndex<2>::make(layout));
   return checkLaunch(ctx, name);
 }
 
@@ -539,8 +539,9 @@ bool copyBytes(Context &ctx, const void *src, void *dst, int64_t bytes,
   int64_t n = bytes / int64_t(word);
   dispatchWords(word, [&](auto tag) {
     using W = decltype(tag);
-    flatCopyKernel<W><<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        static_cast<const W *>(src), static_cast<W *>(dst), n);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   flatCopyKernel<W>)
+    (static_cast<const W *>(src), static_cast<W *>(dst), n);
   });
   return checkLaunch(ctx, name);
 }
@@ -576,9 +577,9 @@ bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out) {
     constexpr int V = kPack<T>;
     bool packed =
         isAligned(x.data, V * sizeof(T)) && isAligned(out.data, V * sizeof(T));
-    unaryKernel<T>
-        <<<gridFor(n, kThreads, packed ? V : 1), kThreads, 0, streamOf(ctx)>>>(
-            op, x.as<const T>(), out.as<T>(), n, packed);
+    KESTREL_LAUNCH(gridFor(n, kThreads, packed ? V : 1), kThreads, 0,
+                   streamOf(ctx), unaryKernel<T>)
+    (op, x.as<const T>(), out.as<T>(), n, packed);
   });
   return checkLaunch(ctx, name);
 }
@@ -620,9 +621,10 @@ bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
     broadcastStridesInto(b.shape, layout.rank, layout.stride[1]);
     layout.simplify();
     BinaryParams p{op, b.numel() == 1, ctx.errorFlag};
-    binaryMixedKernel<<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        p, a.data, a.dtype, b.data, b.dtype, out.data, out.dtype,
-        kind != BinaryKind::Arithmetic, n, StridedIndex<2>::make(layout));
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   binaryMixedKernel)
+    (p, a.data, a.dtype, b.data, b.dtype, out.data, out.dtype,
+     kind != BinaryKind::Arithmetic, n, StridedIndex<2>::make(layout));
     return checkLaunch(ctx, name);
   }
   DType result = kind == BinaryKind::Arithmetic ? a.dtype : DType::I1;
@@ -680,9 +682,10 @@ bool where(Context &ctx, const Tensor &cond, const Tensor &a, const Tensor &b,
   layout.simplify();
   dispatchBytes(cpu::dtypeSize(a.dtype), [&](auto tag) {
     using W = decltype(tag);
-    whereKernel<W><<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-        cond.as<const uint8_t>(), a.as<const W>(), b.as<const W>(), out.as<W>(),
-        n, StridedIndex<3>::make(layout));
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   whereKernel<W>)
+    (cond.as<const uint8_t>(), a.as<const W>(), b.as<const W>(), out.as<W>(), n,
+     StridedIndex<3>::make(layout));
   });
   return checkLaunch(ctx, "where");
 }
@@ -699,8 +702,8 @@ bool cast(Context &ctx, const Tensor &x, Tensor &out) {
       return true;
     return copyBytes(ctx, x.data, out.data, int64_t(x.bytes()), "cast");
   }
-  castKernel<<<gridFor(n, kThreads), kThreads, 0, streamOf(ctx)>>>(
-      x.data, x.dtype, out.data, out.dtype, n);
+  KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx), castKernel)
+  (x.data, x.dtype, out.data, out.dtype, n);
   return checkLaunch(ctx, "cast");
 }
 

@@ -570,7 +570,8 @@ bool launchMma(Context &ctx, const GemmArgs &args, unsigned flags, dim3 grid) {
     if (!optInSharedMemory(ctx, kernel, Cfg::kSmemBytes, optedIn))
       return false;
   }
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, streamOf(ctx)>>>(args, flags);
+  KESTREL_LAUNCH(grid, Cfg::kThreads, Cfg::kSmemBytes, streamOf(ctx), kernel)
+  (args, flags);
   return checkLaunch(ctx, "matmul");
 }
 

@@ -305,8 +305,9 @@ template <typename T> bool launchSimt(Context &ctx, const GemmArgs &args) {
                   ((args.n + kSimtTile - 1) / kSimtTile);
   if (tiles > INT_MAX)
     return ctx.fail("matmul: too many GEMM tiles for one launch");
-  gemmSimtKernel<T><<<dim3(unsigned(tiles), 1, batchGrid(args.batchCount)),
-                      kSimtThreads, 0, streamOf(ctx)>>>(args);
+  KESTREL_LAUNCH(dim3(unsigned(tiles), 1, batchGrid(args.batchCount)),
+                 kSimtThreads, 0, streamOf(ctx), gemmSimtKernel<T>)
+  (args);
   return checkLaunch(ctx, "matmul");
 }
 
@@ -494,9 +495,12 @@ bool launchGemvRows(Context &ctx, const GemmArgs &args) {
                stridesMultipleOf(args, args.batchStrideB, kVec);
     dim3 grid(unsigned((args.n + 31) / 32), 1, z);
     if (vec)
-      gemvKnKernel<T, kVec, MAX_M><<<grid, block, 0, streamOf(ctx)>>>(args);
+      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
+                     gemvKnKernel<T, kVec, MAX_M>)
+      (args);
     else
-      gemvKnKernel<T, 1, MAX_M><<<grid, block, 0, streamOf(ctx)>>>(args);
+      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx), gemvKnKernel<T, 1, MAX_M>)
+      (args);
   } else {
     bool vec = !args.transA && args.k % kVec == 0 &&
                isAligned(args.b, vecBytes) && args.ldb % kVec == 0 &&
@@ -505,9 +509,12 @@ bool launchGemvRows(Context &ctx, const GemmArgs &args) {
                stridesMultipleOf(args, args.batchStrideA, kVec);
     dim3 grid(unsigned((args.n + kGemvWarps - 1) / kGemvWarps), 1, z);
     if (vec)
-      gemvNkKernel<T, kVec, MAX_M><<<grid, block, 0, streamOf(ctx)>>>(args);
+      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
+                     gemvNkKernel<T, kVec, MAX_M>)
+      (args);
     else
-      gemvNkKernel<T, 1, MAX_M><<<grid, block, 0, streamOf(ctx)>>>(args);
+      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx), gemvNkKernel<T, 1, MAX_M>)
+      (args);
   }
   return checkLaunch(ctx, "matmul");
 }
@@ -785,9 +792,10 @@ bool runCublasLt(Context &ctx, const GemmArgs &args, bool &handled) {
     return false;
   if (followUp) {
     const int64_t count = args.batchCount * M * N;
-    activationResidualKernel<T><<<gridFor(count, 256), 256, 0, streamOf(ctx)>>>(
-        static_cast<T *>(args.c), static_cast<const T *>(args.residual),
-        args.activation, count);
+    KESTREL_LAUNCH(gridFor(count, 256), 256, 0, streamOf(ctx),
+                   activationResidualKernel<T>)
+    (static_cast<T *>(args.c), static_cast<const T *>(args.residual),
+     args.activation, count);
     return checkLaunch(ctx, "matmul");
   }
   return true;

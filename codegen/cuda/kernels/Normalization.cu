@@ -56,8 +56,9 @@ struct RowGroup {
 };
 
 /// The row sum over the group (every thread gets it).
+template <typename Scratch>
 __device__ __forceinline__ float groupSum(float v, bool warpPerRow,
-                                          float *scratch) {
+                                          Scratch &&scratch) {
   return warpPerRow ? warpReduce(v, SumOp{})
                     : blockReduce(v, SumOp{}, scratch, 0.0f);
 }
@@ -253,9 +254,9 @@ bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
     RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
-    rmsNormKernel<T><<<l.grid, l.threads, 0, streamOf(ctx)>>>(
-        x.as<const T>(), Param{weight.data, weight.dtype}, out.as<T>(), rows,
-        cols, epsilon, l.warpPerRow, l.packed);
+    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), rmsNormKernel<T>)
+    (x.as<const T>(), Param{weight.data, weight.dtype}, out.as<T>(), rows, cols,
+     epsilon, l.warpPerRow, l.packed);
   });
   return checkLaunch(ctx, "rms_norm");
 }
@@ -274,9 +275,9 @@ bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
     RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
-    layerNormKernel<T><<<l.grid, l.threads, 0, streamOf(ctx)>>>(
-        x.as<const T>(), Param{scale.data, scale.dtype}, b, out.as<T>(), rows,
-        cols, epsilon, l.warpPerRow, l.packed);
+    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), layerNormKernel<T>)
+    (x.as<const T>(), Param{scale.data, scale.dtype}, b, out.as<T>(), rows,
+     cols, epsilon, l.warpPerRow, l.packed);
   });
   return checkLaunch(ctx, "layer_norm");
 }
@@ -339,10 +340,10 @@ bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
   int64_t slots = headDim - half, n = rows * slots;
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    ropeKernel<T><<<gridFor(n, 256), 256, 0, streamOf(ctx)>>>(
-        x.as<const T>(), Param{cos.data, cos.dtype}, Param{sin.data, sin.dtype},
-        out.as<T>(), n, IndexDivisor::make(slots, n),
-        StridedIndex<1>::make(table), headDim, half, interleaved);
+    KESTREL_LAUNCH(gridFor(n, 256), 256, 0, streamOf(ctx), ropeKernel<T>)
+    (x.as<const T>(), Param{cos.data, cos.dtype}, Param{sin.data, sin.dtype},
+     out.as<T>(), n, IndexDivisor::make(slots, n), StridedIndex<1>::make(table),
+     headDim, half, interleaved);
   });
   return checkLaunch(ctx, "rope");
 }

@@ -36,8 +36,9 @@ __device__ __forceinline__ A warpAll(A v, Op op) {
 
 /// Combines `v` over the block (blockDim.x a multiple of 32); every thread
 /// gets the result. `scratch` holds 32 values.
-template <typename A, typename Op>
-__device__ __forceinline__ A blockAll(A v, Op op, A *scratch, A identity) {
+template <typename A, typename Op, typename Scratch>
+__device__ __forceinline__ A blockAll(A v, Op op, Scratch &&scratch,
+                                      A identity) {
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   v = warpAll(v, op);
   __syncthreads(); // scratch may still be read by a previous call
@@ -255,11 +256,11 @@ bool launchReduce(Context &ctx, const char *name, ReduceOp op, const Tensor &x,
     bool packed = n % (16 / int64_t(sizeof(T))) == 0 && isAligned(in, 16);
     if (n < 2048) { // a warp per row, 8 rows per block
       int64_t blocks = (rows + 7) / 8;
-      reduceRowsKernel<T><<<gridFor(blocks, 1), 256, 0, stream>>>(
-          p, identity, in, y, rows, n, true, packed);
+      KESTREL_LAUNCH(gridFor(blocks, 1), 256, 0, stream, reduceRowsKernel<T>)
+      (p, identity, in, y, rows, n, true, packed);
     } else {
-      reduceRowsKernel<T><<<gridFor(rows, 1), 512, 0, stream>>>(
-          p, identity, in, y, rows, n, false, packed);
+      KESTREL_LAUNCH(gridFor(rows, 1), 512, 0, stream, reduceRowsKernel<T>)
+      (p, identity, in, y, rows, n, false, packed);
     }
     return checkLaunch(ctx, name);
   };
@@ -293,8 +294,8 @@ bool launchReduce(Context &ctx, const char *name, ReduceOp op, const Tensor &x,
     int64_t tiles = (inner + 31) / 32;
     dim3 grid(unsigned(tiles < 65535 ? tiles : 65535),
               unsigned(outer < 65535 ? outer : 65535));
-    reduceColumnsKernel<T>
-        <<<grid, dim3(32, 8), 0, stream>>>(p, identity, in, y, outer, n, inner);
+    KESTREL_LAUNCH(grid, dim3(32, 8), 0, stream, reduceColumnsKernel<T>)
+    (p, identity, in, y, outer, n, inner);
     return checkLaunch(ctx, name);
   }
   // The general case: kept and reduced dims each as a strided space of x.
@@ -313,9 +314,9 @@ bool launchReduce(Context &ctx, const char *name, ReduceOp op, const Tensor &x,
   kept.simplify();
   reduced.simplify();
   int64_t blocks = (outputs + 7) / 8;
-  reduceGeneralKernel<T><<<gridFor(blocks, 1), 256, 0, stream>>>(
-      p, identity, in, y, outputs, StridedIndex<1>::make(kept),
-      StridedIndex<1>::make(reduced));
+  KESTREL_LAUNCH(gridFor(blocks, 1), 256, 0, stream, reduceGeneralKernel<T>)
+  (p, identity, in, y, outputs, StridedIndex<1>::make(kept),
+   StridedIndex<1>::make(reduced));
   return checkLaunch(ctx, name);
 }
 
@@ -362,7 +363,8 @@ __device__ __forceinline__ MaxSum warpMaxSum(MaxSum v) {
   return v;
 }
 
-__device__ __forceinline__ MaxSum blockMaxSum(MaxSum v, MaxSum *scratch) {
+template <typename Scratch>
+__device__ __forceinline__ MaxSum blockMaxSum(MaxSum v, Scratch &&scratch) {
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   v = warpMaxSum(v);
   __syncthreads();
@@ -519,7 +521,7 @@ __global__ void topKSortKernel(const T *__restrict__ x, T *__restrict__ values,
           bool bFirst = at[a] == n ? at[b] != n
                         : at[b] == n
                             ? false
-                            : before(key[b], at[b], key[a], at[a], largest);
+                            : before<K>(key[b], at[b], key[a], at[a], largest);
           if (bFirst == up) {
             K kt = key[a];
             key[a] = key[b];
@@ -693,17 +695,18 @@ bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
     using T = decltype(tag);
     if (inner == 1) {
       if (n <= 1024) // a warp per row, 8 rows per block
-        softmaxRowsKernel<T><<<gridFor((outer + 7) / 8, 1), 256, 0, stream>>>(
-            x.as<const T>(), out.as<T>(), outer, n, logSoftmax, true);
+        KESTREL_LAUNCH(gridFor((outer + 7) / 8, 1), 256, 0, stream,
+                       softmaxRowsKernel<T>)
+        (x.as<const T>(), out.as<T>(), outer, n, logSoftmax, true);
       else
-        softmaxRowsKernel<T><<<gridFor(outer, 1), 512, 0, stream>>>(
-            x.as<const T>(), out.as<T>(), outer, n, logSoftmax, false);
+        KESTREL_LAUNCH(gridFor(outer, 1), 512, 0, stream, softmaxRowsKernel<T>)
+        (x.as<const T>(), out.as<T>(), outer, n, logSoftmax, false);
     } else {
       int64_t tiles = (inner + 31) / 32;
       dim3 grid(unsigned(tiles < 65535 ? tiles : 65535),
                 unsigned(outer < 65535 ? outer : 65535));
-      softmaxColumnsKernel<T><<<grid, dim3(32, 8), 0, stream>>>(
-          x.as<const T>(), out.as<T>(), outer, n, inner, logSoftmax);
+      KESTREL_LAUNCH(grid, dim3(32, 8), 0, stream, softmaxColumnsKernel<T>)
+      (x.as<const T>(), out.as<T>(), outer, n, inner, logSoftmax);
     }
   });
   return checkLaunch(ctx, name);
@@ -741,13 +744,13 @@ bool topK(Context &ctx, const Tensor &x, int64_t k, int64_t axis, bool largest,
         while (size < n)
           size <<= 1;
         int threads = size / 2 < 32 ? 32 : (size / 2 > 1024 ? 1024 : size / 2);
-        topKSortKernel<T><<<grid, threads, 0, stream>>>(
-            x.as<const T>(), values.as<T>(), indices.as<int64_t>(), lines, n,
-            inner, k, size, largest);
+        KESTREL_LAUNCH(grid, threads, 0, stream, topKSortKernel<T>)
+        (x.as<const T>(), values.as<T>(), indices.as<int64_t>(), lines, n,
+         inner, k, size, largest);
       } else {
-        topKSelectKernel<T><<<grid, 1024, 0, stream>>>(
-            x.as<const T>(), values.as<T>(), indices.as<int64_t>(), lines, n,
-            inner, k, largest);
+        KESTREL_LAUNCH(grid, 1024, 0, stream, topKSelectKernel<T>)
+        (x.as<const T>(), values.as<T>(), indices.as<int64_t>(), lines, n,
+         inner, k, largest);
       }
     }
   });

@@ -78,8 +78,8 @@ module {
 // CHECK: __global__ void __launch_bounds__(256) fusedVector(Args a) {
 // CHECK: const Vec<bf16, 8> in0 = *reinterpret_cast<const Vec<bf16, 8> *>(static_cast<const bf16 *>(a.in[0]) + i);
 // CHECK: bool [[$FN:kestrel_fused_[0-9a-f]+]](Context &ctx, const Tensor *inputs, Tensor *outputs) {
-// CHECK: fusedVector<<<gridFor(a.n / kVec, 256), 256, 0, streamOf(ctx)>>>(a);
-// CHECK: fusedScalar<<<gridFor(a.n, 256), 256, 0, streamOf(ctx)>>>(a);
+// CHECK: KESTREL_LAUNCH(gridFor(a.n / kVec, 256), 256, 0, streamOf(ctx), fusedVector)(a);
+// CHECK: KESTREL_LAUNCH(gridFor(a.n, 256), 256, 0, streamOf(ctx), fusedScalar)(a);
 // CHECK: return checkLaunch(ctx, "fused_elementwise");
 
 // ERROR: error: 'arith.bitcast' op has a body op the CUDA code generator does not handle: 'arith.bitcast'

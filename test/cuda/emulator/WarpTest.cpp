@@ -1,7 +1,7 @@
 //===- WarpTest.cpp - Emulator semantics: warps, mma, planted bugs
 //---------===//
 //
-// Test-only kernels (launched with <<<>>>, rewritten like the library's):
+// Test-only kernels (launched with KESTREL_LAUNCH, like the library's):
 // shuffle and vote results against the CUDA programming guide's rules;
 // mma.m16n8k16 and ldmatrix against a naive matmul and direct fragment
 // indexing; mma.m16n8k32 e4m3 against a naive double matmul; and planted
@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cuda/kernels/Launch.cuh"
 #include "codegen/cuda/kernels/Mma.cuh"
 
 #include "test/cuda/emulator/Harness.h"
@@ -64,7 +65,7 @@ int expectedShuffle(int kind, int lane, int a, int w) {
 
 void testShuffles() {
   std::vector<int> out(4 * 64 * 4 * 6 + 4 * 64, -1);
-  shuffleKernel<<<1, 64>>>(out.data());
+  KESTREL_LAUNCH(1, 64, 0, 0, shuffleKernel)(out.data());
   const int *o = out.data();
   for (int w : kWidths)
     for (int a : kArgs) {
@@ -102,7 +103,7 @@ void testLockstep() {
   for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Reverse}) {
     emu::setSchedule(s);
     int out[32];
-    rotateKernel<<<1, 32>>>(out, 5);
+    KESTREL_LAUNCH(1, 32, 0, 0, rotateKernel)(out, 5);
     for (int l = 0; l < 32; ++l)
       EXPECT(out[l] == (l + 5) % 32, "rotate lane %d: got %d", l, out[l]);
   }
@@ -133,7 +134,7 @@ void testPartialWarp() {
   for (emu::Schedule s :
        {emu::Schedule::Forward, emu::Schedule::Reverse, emu::Schedule::Warps}) {
     emu::setSchedule(s);
-    partialWarpSumKernel<<<1, 48>>>(in, out);
+    KESTREL_LAUNCH(1, 48, 0, 0, partialWarpSumKernel)(in, out);
     for (int i = 0; i < 48; ++i)
       EXPECT(out[i] == want, "partial warp sum thread %d: got %d want %d", i,
              out[i], want);
@@ -256,19 +257,21 @@ template <typename T> void testMmaType(const char *name, bool bf16) {
     for (auto &x : C)
       x = float(randInt(-8, 8));
     // Small integers / 4: every product and sum is exact in f32.
-    mmaKernel<T, false><<<1, 32>>>(A, B, C, D);
+    KESTREL_LAUNCH(1, 32, 0, 0, mmaKernel<T, false>)(A, B, C, D);
     EXPECT(mmaError(A, B, C, D, bf16) == 0, "mma %s: error %g", name,
            mmaError(A, B, C, D, bf16));
-    mmaKernel<T, true><<<1, 32>>>(A, B, C, D2);
+    KESTREL_LAUNCH(1, 32, 0, 0, mmaKernel<T, true>)(A, B, C, D2);
     EXPECT(mmaError(A, B, C, D2, bf16) > 0.5,
            "planted wrong fragment index (%s) not detected: error %g", name,
            mmaError(A, B, C, D2, bf16));
     for (bool transA : {false, true}) {
       uint32_t frags[32 * 6];
       if (transA)
-        ldmatrixMmaKernel<T, true><<<1, 32>>>(A, B, C, D2, frags);
+        KESTREL_LAUNCH(1, 32, 0, 0, ldmatrixMmaKernel<T, true>)
+        (A, B, C, D2, frags);
       else
-        ldmatrixMmaKernel<T, false><<<1, 32>>>(A, B, C, D2, frags);
+        KESTREL_LAUNCH(1, 32, 0, 0, ldmatrixMmaKernel<T, false>)
+        (A, B, C, D2, frags);
       EXPECT(mmaError(A, B, C, D2, bf16) == 0, "ldmatrix%s + mma %s: error %g",
              transA ? ".trans" : "", name, mmaError(A, B, C, D2, bf16));
       for (int lane = 0; lane < 32; ++lane) {
@@ -399,13 +402,13 @@ void testMmaE4M3() {
       x = full ? randomE4M3() : small();
     for (auto &x : C)
       x = full ? float(e4m3Value(randomE4M3())) : float(randInt(-8, 8));
-    mmaE4M3Kernel<false><<<1, 32>>>(A, B, C, D);
+    KESTREL_LAUNCH(1, 32, 0, 0, mmaE4M3Kernel<false>)(A, B, C, D);
     const double err = mmaE4M3Error(A, B, C, D);
     if (full)
       EXPECT(err <= 1e-6, "mma e4m3 (full range): relative error %g", err);
     else
       EXPECT(err == 0, "mma e4m3 (exact values): error %g", err);
-    mmaE4M3Kernel<true><<<1, 32>>>(A, B, C, D2);
+    KESTREL_LAUNCH(1, 32, 0, 0, mmaE4M3Kernel<true>)(A, B, C, D2);
     const double planted = mmaE4M3Error(A, B, C, D2);
     EXPECT(planted > 1e-2,
            "planted wrong e4m3 fragment index not detected: relative error %g",
@@ -421,13 +424,12 @@ void testMmaE4M3() {
 /// missing __syncthreads between the writes and the reads.
 template <bool BARRIER>
 __global__ void neighbourKernel(const int *in, int *out) {
-  __shared__ int tile[128];
-  emu::CheckedShared<int> s(tile);
+  __shared__ int tile[128]; // plain accesses: the checker sees them
   const int t = threadIdx.x, n = blockDim.x;
-  s.store(t, in[t]);
+  tile[t] = in[t];
   if (BARRIER)
     __syncthreads();
-  out[t] = s.load((t + 1) % n);
+  out[t] = tile[(t + 1) % n];
   __syncthreads(); // the next block reuses the tile
 }
 
@@ -446,7 +448,7 @@ void testMissingBarrier() {
        {emu::Schedule::Forward, emu::Schedule::Reverse, emu::Schedule::Warps}) {
     emu::setSchedule(s);
     emu::clearDiagnostics();
-    neighbourKernel<true><<<2, 128>>>(in.data(), out.data());
+    KESTREL_LAUNCH(2, 128, 0, 0, neighbourKernel<true>)(in.data(), out.data());
     EXPECT(correct() && emu::diagnostics().empty(),
            "the kernel with its barrier fails or is reported");
   }
@@ -455,7 +457,7 @@ void testMissingBarrier() {
   for (emu::Schedule s : {emu::Schedule::Forward, emu::Schedule::Reverse}) {
     emu::setSchedule(s);
     std::fill(out.begin(), out.end(), 0);
-    neighbourKernel<false><<<1, 128>>>(in.data(), out.data());
+    KESTREL_LAUNCH(1, 128, 0, 0, neighbourKernel<false>)(in.data(), out.data());
     anyWrong |= !correct();
   }
   EXPECT(!emu::diagnostics().empty() &&
@@ -480,7 +482,7 @@ void testDivergentBarrier() {
   emu::setChecking(true);
   emu::clearDiagnostics();
   int out[64] = {};
-  divergentBarrierKernel<<<1, 64>>>(out);
+  KESTREL_LAUNCH(1, 64, 0, 0, divergentBarrierKernel)(out);
   EXPECT(!emu::diagnostics().empty() &&
              emu::diagnostics()[0].find("divergent __syncthreads") !=
                  std::string::npos,

@@ -27,7 +27,7 @@ BUGS = {
 
 def main():
     kind, rewriter, src_path, out_path = sys.argv[1:5]
-    spec = importlib.util.spec_from_file_location("rewrite_launches", rewriter)
+    spec = importlib.util.spec_from_file_location("rewrite_shared", rewriter)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with open(src_path) as f:
