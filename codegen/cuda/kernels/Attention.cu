@@ -379,6 +379,166 @@ __global__ void __launch_bounds__(32 * kFlashWarps)
     }
 }
 
+//===----------------------------------------------------------------------===//
+// decodeAttentionSplitKv
+//===----------------------------------------------------------------------===//
+
+constexpr int kDecodeWarps = 8;
+constexpr int kDecodeMaxDim = 128;
+constexpr int kDecodePerLane = kDecodeMaxDim / 32;
+constexpr int kDecodeMaxGroup = 8;
+
+/// Decode-shaped attention (a few queries against many keys), split over
+/// the keys: a block takes one query position of one kv head and all the
+/// query heads that share it (GQA: k and v are read once per group, not
+/// once per query head); its 8 warps take contiguous eighths of the keys,
+/// each keeping a running (max, sum, accumulator) per query head in
+/// registers (lane l holds dims l, l + 32, ...), and the block merges the
+/// eight partial softmaxes through shared memory at the end.
+template <typename T>
+__global__ void __launch_bounds__(32 * kDecodeWarps, 1)
+    decodeAttentionSplitKv(AttentionParams p, const T *__restrict__ q,
+                           const T *__restrict__ k, const T *__restrict__ v,
+                           T *__restrict__ out) {
+  __shared__ float partMax[kDecodeWarps][kDecodeMaxGroup];
+  __shared__ float partSum[kDecodeWarps][kDecodeMaxGroup];
+  __shared__ float partAcc[kDecodeWarps][kDecodeMaxGroup][kDecodeMaxDim];
+
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  int64_t qi = blockIdx.x % p.querySeq, bkv = blockIdx.x / p.querySeq;
+  int64_t kvh = bkv % p.kvHeads, b = bkv / p.kvHeads;
+  int group = int(p.heads / p.kvHeads);
+  const T *keys = k + bkv * p.keySeq * p.headDim;
+  const T *values = v + bkv * p.keySeq * p.valueDim;
+
+  float qv[kDecodeMaxGroup][kDecodePerLane],
+      acc[kDecodeMaxGroup][kDecodePerLane];
+  float rowMax[kDecodeMaxGroup], rowSum[kDecodeMaxGroup];
+#pragma unroll
+  for (int g = 0; g < kDecodeMaxGroup; ++g) {
+    int64_t h = kvh * group + g;
+    const T *qRow = q + ((b * p.heads + h) * p.querySeq + qi) * p.headDim;
+#pragma unroll
+    for (int i = 0; i < kDecodePerLane; ++i) {
+      int64_t d = lane + 32 * i;
+      qv[g][i] = g < group && d < p.headDim ? toF32(qRow[d]) : 0.0f;
+      acc[g][i] = 0.0f;
+    }
+    rowMax[g] = kNegInf;
+    rowSum[g] = 0.0f;
+  }
+  // Query qi sees keys j <= qi + Skv - Sq (bottom-right aligned).
+  int64_t keyEnd = p.keySeq;
+  if (p.causal) {
+    int64_t last = qi + p.keySeq - p.querySeq;
+    keyEnd = last + 1 < keyEnd ? (last + 1 > 0 ? last + 1 : 0) : keyEnd;
+  }
+  int64_t chunk = (keyEnd + kDecodeWarps - 1) / kDecodeWarps;
+  int64_t begin = warp * chunk;
+  int64_t end = begin + chunk < keyEnd ? begin + chunk : keyEnd;
+
+  for (int64_t j = begin; j < end; ++j) {
+    const T *key = keys + j * p.headDim;
+    float kd[kDecodePerLane];
+#pragma unroll
+    for (int i = 0; i < kDecodePerLane; ++i) {
+      int64_t d = lane + 32 * i;
+      kd[i] = d < p.headDim ? toF32(key[d]) : 0.0f;
+    }
+    float s[kDecodeMaxGroup];
+#pragma unroll
+    for (int g = 0; g < kDecodeMaxGroup; ++g) {
+      s[g] = 0.0f;
+#pragma unroll
+      for (int i = 0; i < kDecodePerLane; ++i)
+        s[g] += qv[g][i] * kd[i];
+    }
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+#pragma unroll
+      for (int g = 0; g < kDecodeMaxGroup; ++g)
+        s[g] += __shfl_xor_sync(0xffffffffu, s[g], offset);
+    const T *value = values + j * p.valueDim;
+    float vd[kDecodePerLane];
+#pragma unroll
+    for (int i = 0; i < kDecodePerLane; ++i) {
+      int64_t d = lane + 32 * i;
+      vd[i] = d < p.valueDim ? toF32(value[d]) : 0.0f;
+    }
+#pragma unroll
+    for (int g = 0; g < kDecodeMaxGroup; ++g) {
+      if (g >= group)
+        break;
+      int64_t h = kvh * group + g;
+      float x = s[g] * p.scale;
+      if (p.maskKind != MaskKind::None) {
+        int64_t at = b * p.maskStride[0] + h * p.maskStride[1] +
+                     qi * p.maskStride[2] + j * p.maskStride[3];
+        if (p.maskKind == MaskKind::Bias)
+          x += loadAsF32(p.mask, p.maskType, at);
+        else if (!static_cast<const uint8_t *>(p.mask)[at])
+          x = kNegInf;
+      }
+      float newMax = fmaxf(rowMax[g], x);
+      if (newMax == kNegInf) // nothing visible yet
+        continue;
+      float correction = expf(rowMax[g] - newMax);
+      float weight = expf(x - newMax);
+      rowSum[g] = rowSum[g] * correction + weight;
+#pragma unroll
+      for (int i = 0; i < kDecodePerLane; ++i)
+        acc[g][i] = acc[g][i] * correction + weight * vd[i];
+      rowMax[g] = newMax;
+    }
+  }
+
+  // Merge the warps' partial softmaxes: warp g combines query head g.
+#pragma unroll
+  for (int g = 0; g < kDecodeMaxGroup; ++g) {
+    if (lane == 0) {
+      partMax[warp][g] = rowMax[g];
+      partSum[warp][g] = rowSum[g];
+    }
+#pragma unroll
+    for (int i = 0; i < kDecodePerLane; ++i)
+      partAcc[warp][g][lane + 32 * i] = acc[g][i];
+  }
+  __syncthreads();
+  if (warp < group) {
+    int g = warp;
+    float m = kNegInf;
+    for (int w = 0; w < kDecodeWarps; ++w)
+      m = fmaxf(m, partMax[w][g]);
+    float total = 0.0f, o[kDecodePerLane] = {};
+    if (m != kNegInf)
+      for (int w = 0; w < kDecodeWarps; ++w) {
+        float f = expf(partMax[w][g] - m); // 0 for a warp that saw nothing
+        total += partSum[w][g] * f;
+#pragma unroll
+        for (int i = 0; i < kDecodePerLane; ++i)
+          o[i] += partAcc[w][g][lane + 32 * i] * f;
+      }
+    float inv = total > 0.0f ? 1.0f / total : 0.0f;
+    int64_t h = kvh * group + g;
+    T *oRow = out + ((b * p.heads + h) * p.querySeq + qi) * p.valueDim;
+#pragma unroll
+    for (int i = 0; i < kDecodePerLane; ++i) {
+      int64_t d = lane + 32 * i;
+      if (d < p.valueDim)
+        oRow[d] = fromF32<T>(o[i] * inv);
+    }
+  }
+}
+
+/// Whether decodeAttentionSplitKv takes this problem: few queries (decode),
+/// enough keys to split, head dims up to 128 and at most 8 query heads per
+/// kv head.
+bool decodeEligible(int64_t Sq, int64_t Skv, int64_t D, int64_t Dv,
+                    int64_t heads, int64_t kvHeads) {
+  return Sq < 16 && Skv >= 2 * kDecodeWarps && D <= kDecodeMaxDim &&
+         Dv <= kDecodeMaxDim && heads / kvHeads <= kDecodeMaxGroup;
+}
+
 /// Whether flashAttentionMma takes this problem (see the file comment).
 bool flashEligible(const Context &ctx, DType dtype, int64_t Sq, int64_t D,
                    int64_t Dv, const void *q, const void *k, const void *v) {
@@ -499,6 +659,16 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
     else
       D == 64 ? launch(f16{}, D64{}) : launch(f16{}, D128{});
     return checkLaunch(ctx, "attention (flash, mma.sync)");
+  }
+  if (decodeEligible(Sq, Skv, D, Dv, numHeads, numKvHeads)) {
+    unsigned blocks = unsigned(B * numKvHeads * Sq);
+    dispatchFloat(q.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      KESTREL_LAUNCH(blocks, 32 * kDecodeWarps, 0, streamOf(ctx),
+                     decodeAttentionSplitKv<T>)
+      (p, q.as<const T>(), k.as<const T>(), v.as<const T>(), out.as<T>());
+    });
+    return checkLaunch(ctx, "attention (split-KV decode)");
   }
   int64_t rows = B * numHeads * Sq;
   unsigned grid = gridFor(rows, kWarpsPerBlock);

@@ -229,6 +229,66 @@ void testFlashAttention() {
   }
 }
 
+/// The split-KV decode kernel (fewer than 16 queries, 16 or more keys, head
+/// dims up to 128, up to 8 query heads per kv head): key counts that do not
+/// divide among the 8 warps, warps left without keys, causal decoding
+/// against a longer cache, GQA groups of 1-8, masks, every float type.
+void testDecodeAttention() {
+  for (int iter = 0; iter < 16; ++iter) {
+    DType d = kFloats[iter % 4];
+    int64_t B = randInt(1, 2), Hkv = randInt(1, 2), G = randInt(1, 8),
+            H = Hkv * G;
+    int64_t Sq = randInt(1, 6), Skv = randInt(16, 140);
+    if (iter % 7 == 0)
+      Skv = randInt(16, 20); // fewer keys than 8 warps x 3
+    int64_t D =
+        std::vector<int64_t>{16, 32, 64, 100, 128}[size_t(randInt(0, 4))];
+    int64_t Dv = randInt(0, 3) == 0 ? randInt(1, 128) : D;
+    bool causal = randInt(0, 1);
+    float scale = randInt(0, 1) ? 0.0f : 0.3f;
+    Buf q(d, {B, H, Sq, D}), k(d, {B, Hkv, Skv, D}), v(d, {B, Hkv, Skv, Dv});
+    fill(q.t, 1.0);
+    fill(k.t, 1.0);
+    fill(v.t, 1.0);
+    int maskKind = int(randInt(0, 2));
+    Shape full{B, H, Sq, Skv}, ms;
+    ms.rank = int(randInt(1, 4));
+    for (int i = 0; i < ms.rank; ++i)
+      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - ms.rank + i];
+    DType mdt = maskKind == 1 ? DType::I1 : kFloats[randInt(0, 3)];
+    Buf m(mdt, ms);
+    if (mdt == DType::I1) {
+      fill(m.t);
+    } else {
+      fill(m.t, 2.0);
+      for (int64_t i = 0; i < m.t.numel(); ++i)
+        if (randInt(0, 4) == 0)
+          setD(m.t, i, -INFINITY);
+    }
+    Buf a(d, {B, H, Sq, Dv}), b(d, {B, H, Sq, Dv});
+    Ctxs c;
+    const Tensor *mp = maskKind ? &m.t : nullptr;
+    bool okc =
+        cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
+    bool okg =
+        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    EXPECT(okc && okg, "decode attention: %s / %s", c.c.error.c_str(),
+           c.g.error.c_str());
+    EXPECT(emu::lastKernelName().rfind("decodeAttentionSplitKv", 0) == 0,
+           "decode attention: launched %s", emu::lastKernelName().c_str());
+    Tol t = tolFor(d);
+    if (d == DType::F32)
+      t = {2e-6, 2e-5};
+    std::string what = "decode attention " + std::string(dn(d)) + " B" +
+                       std::to_string(B) + " H" + std::to_string(H) + " Hkv" +
+                       std::to_string(Hkv) + " Sq" + std::to_string(Sq) +
+                       " Skv" + std::to_string(Skv) + " D" + std::to_string(D) +
+                       " Dv" + std::to_string(Dv) + (causal ? " causal" : "") +
+                       " mask" + std::to_string(maskKind) + " " + S(ms);
+    compare(what.c_str(), b.t, a.t, t);
+  }
+}
+
 } // namespace
 
 void runFusedTests() {
@@ -236,4 +296,5 @@ void runFusedTests() {
   testRope();
   testAttention();
   testFlashAttention();
+  testDecodeAttention();
 }
