@@ -96,6 +96,33 @@ def FuseAttention : Pass<"kestrel-fuse-attention", "mlir::func::FuncOp"> {
   ];
 }
 
+def FuseMatmulEpilogue : Pass<"kestrel-fuse-matmul-epilogue",
+                              "mlir::func::FuncOp"> {
+  let summary = "Fold the elementwise ops after a matmul into "
+                "kestrel.fused_matmul";
+  let description = [{
+    Folds what exporters write right after a float matmul, in epilogue
+    order, `matmul(a, b) [* alpha] [+ bias] [relu | gelu | silu]
+    [+ residual]`, into one `kestrel.fused_matmul`: alpha a scalar
+    constant, bias a vector of the output's last dim, the residual a tensor
+    of exactly the output's type. Each step is optional; each intermediate
+    must have no other user. Runs after kestrel-fuse-attention, whose
+    patterns start at matmuls too.
+
+    Example:
+    ```mlir
+    // Before:
+    %m = kestrel.matmul %x, %w : (tensor<?x64xf32>, tensor<64x256xf32>) -> tensor<?x256xf32>
+    %b = kestrel.add %m, %bias : (tensor<?x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    %g = kestrel.gelu %b : (tensor<?x256xf32>) -> tensor<?x256xf32>
+    // After:
+    %g = kestrel.fused_matmul %x, %w bias %bias {activation = "gelu"}
+        : (tensor<?x64xf32>, tensor<64x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
+
 def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
   let summary = "Fuse RMSNorm and LayerNorm chains into kestrel.rms_norm and "
                 "kestrel.layer_norm";

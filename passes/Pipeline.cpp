@@ -20,6 +20,7 @@ void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion) {
     pm.addNestedPass<mlir::func::FuncOp>(createFuseNorms());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseRope());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseMatmulEpilogue());
   }
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createInferShapes());

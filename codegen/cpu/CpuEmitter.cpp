@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -150,6 +151,10 @@ std::vector<Type> deviceTypes(func::FuncOp func, const BufferPlan &plan,
         })
         .Case([&](AttentionOp a) {
           uniteAll(a, {a.getQuery(), a.getKey(), a.getValue()});
+        })
+        .Case([&](FusedMatmulOp m) {
+          // The GEMM epilogue reads bias and residual in the output's type.
+          uniteAll(m, m->getOperands());
         });
   }
   // Forward through the ops, then across each group, until nothing changes.
@@ -329,10 +334,12 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
            << ")); }\n";
         return success();
       })
-      .Case([&](MatmulOp m) {
+      .Case<MatmulOp, FusedMatmulOp>([&](Operation *op) {
+        bool ta = op->getAttrOfType<BoolAttr>("transpose_a").getValue();
+        bool tb = op->getAttrOfType<BoolAttr>("transpose_b").getValue();
         return viaShape(llvm::formatv("matmulShape(c, {0}, {1}, {2}, {3}, s)",
-                                      sh(m.getLhs()), sh(m.getRhs()),
-                                      m.getTransposeA(), m.getTransposeB())
+                                      sh(op->getOperand(0)),
+                                      sh(op->getOperand(1)), ta, tb)
                             .str());
       })
       .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
@@ -560,6 +567,46 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                                   m.getTransposeA(), m.getTransposeB(),
                                   ref(m.getResult()), extra)
                         .str());
+      })
+      .Case([&](FusedMatmulOp m) {
+        std::string instance = "nullptr";
+        Type t = cuda() && !emittingHost ? devTypes[id(m.getResult())] : Type();
+        if (cuda() && (t.isBF16() || t.isF16()) &&
+            devTypes[id(m.getLhs())] == t && devTypes[id(m.getRhs())] == t) {
+          auto type = typeOf(m.getResult());
+          int64_t rank = type.getRank();
+          GemmInstance g = chooseGemm(
+              type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
+              type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1),
+              t.isF16(), m.getTransposeA(), m.getTransposeB());
+          gemms.insert(g);
+          instance = "kestrel::cuda::instances::" + g.function;
+        }
+        StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
+                            .Case("relu", "Relu")
+                            .Case("gelu", "Gelu")
+                            .Case("gelu_tanh", "GeluTanh")
+                            .Case("silu", "Silu")
+                            .Default("None");
+        // Both kernel namespaces are in scope in CUDA models: qualify.
+        StringRef ns =
+            cuda() && !emittingHost ? "kestrel::cuda::" : "kestrel::cpu::";
+        cs << "  { " << ns << "GemmEpilogue e; e.alpha = "
+           << floatLiteral(m.getAlpha().convertToFloat())
+           << "; e.activation = " << ns << "Activation::" << act << ";";
+        if (m.getBias())
+          cs << " e.bias = &" << ref(m.getBias()) << ";";
+        if (m.getResidual())
+          cs << " e.residual = &" << ref(m.getResidual()) << ";";
+        cs << "\n  ";
+        std::string extra =
+            cuda() && !emittingHost ? ", " + instance : std::string();
+        call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
+                           ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),
+                           m.getTransposeB(), ref(m.getResult()), extra)
+                 .str());
+        cs << "  }\n";
+        return success();
       })
       .Case([&](SoftmaxOp s) {
         return call(llvm::formatv("softmax(c, {0}, {1}, false, {2})",

@@ -60,7 +60,8 @@ def check_fusion_counts(name, stats):
     """Every attention site and every norm fused, per --stats."""
     m = re.search(r"fused ops: attention (\d+) \(\+\d+\) rms_norm (\d+) "
                   r"\(\+\d+\) layer_norm (\d+) \(\+\d+\) rope (\d+) "
-                  r"\(\+\d+\); softmax left (\d+) of (\d+)", stats)
+                  r"\(\+\d+\) fused_matmul \d+ \(\+\d+\); softmax left "
+                  r"(\d+) of (\d+)", stats)
     if not m:
         return [f"{name}: no fused-op counts in kestrelc --stats:\n{stats}"]
     attention, rms, layer, rope, left, before = map(int, m.groups())

@@ -120,7 +120,8 @@ cl::opt<std::string> cxxCompiler(
 cl::opt<bool> noFusion(
     "no-fusion",
     cl::desc("Skip the fusion passes (kestrel-fuse-norms, kestrel-fuse-rope, "
-             "kestrel-fuse-attention): every exported op runs as its own "
+             "kestrel-fuse-attention, kestrel-fuse-matmul-epilogue): every "
+             "exported op runs as its own "
              "kernel (for checking fusion's numerics and speed)"),
     cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
@@ -389,7 +390,8 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
     return it == m.end() ? int64_t(0) : it->second;
   };
   os << "  fused ops:";
-  for (StringRef op : {"attention", "rms_norm", "layer_norm", "rope"})
+  for (StringRef op :
+       {"attention", "rms_norm", "layer_norm", "rope", "fused_matmul"})
     os << " " << op << " " << count(after, op) << " (+"
        << count(after, op) - count(before, op) << ")";
   os << "; softmax left " << count(after, "softmax") << " of "

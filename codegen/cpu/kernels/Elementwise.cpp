@@ -93,8 +93,6 @@ const char *binaryOpName(BinaryOp op) {
   return "unknown binary op";
 }
 
-namespace {
-
 //===----------------------------------------------------------------------===//
 // Unary
 //===----------------------------------------------------------------------===//
@@ -174,6 +172,8 @@ void unaryF32(UnaryOp op, const float *x, float *y, int64_t n) {
     break; // i1 only; handled by the caller
   }
 }
+
+namespace {
 
 template <typename T> void unaryInt(UnaryOp op, const T *x, T *y, int64_t n) {
   using U = std::make_unsigned_t<T>;

@@ -162,6 +162,9 @@ bool broadcastShape(Context &ctx, const Shape &a, const Shape &b, Shape &out);
 /// Float ops take f8E4M3FN too; neg/abs/relu also take i64/i32 (wrapping:
 /// -MIN = MIN); not takes i1 only.
 bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out);
+/// y = op(x) over n f32 values: the float unary kernels' inner loop (also
+/// the matmul epilogue's activation). x and y may be the same array.
+void unaryF32(UnaryOp op, const float *x, float *y, int64_t n);
 
 /// out = op(a, b) with NumPy broadcasting; out.shape is the broadcast shape.
 /// a and b share one dtype. Arithmetic: floats (incl. f8E4M3FN) and i64/i32,
@@ -194,10 +197,22 @@ bool copy(Context &ctx, const Tensor &x, Tensor &out);
 /// [..., K, N] (or [..., N, K]); batch dimensions broadcast.
 bool matmulShape(Context &ctx, const Shape &lhs, const Shape &rhs,
                  bool transposeA, bool transposeB, Shape &out);
+/// kestrel.fused_matmul's epilogue: out = act(alpha * acc + bias) +
+/// residual (float matmuls only).
+enum class Activation : uint8_t { None, Relu, Gelu, GeluTanh, Silu };
+struct GemmEpilogue {
+  float alpha = 1.0f;
+  const Tensor *bias = nullptr; ///< [N], added to every row; or null
+  Activation activation = Activation::None;
+  const Tensor *residual = nullptr; ///< out's shape; or null
+};
+
 /// Blocked GEMM per batch entry (f32 accumulation; integer matmuls
-/// accumulate in i64).
+/// accumulate in i64), with an optional epilogue applied to the f32 result
+/// before it is stored.
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
-            bool transposeB, Tensor &out);
+            bool transposeB, Tensor &out,
+            const GemmEpilogue *epilogue = nullptr);
 
 /// softmax / log_softmax along `axis` (normalized, in [0, rank)).
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,

@@ -111,8 +111,75 @@ bool matmulShape(Context &ctx, const Shape &lhs, const Shape &rhs,
   return true;
 }
 
+/// Checks an epilogue's operands against the matmul's output.
+static bool checkEpilogue(Context &ctx, const GemmEpilogue *epilogue,
+                          const Tensor &out) {
+  if (!epilogue)
+    return true;
+  if (!isFloat(out.dtype))
+    return ctx.fail("matmul: an epilogue needs a float matmul");
+  if (const Tensor *bias = epilogue->bias) {
+    if (!checkTensor(ctx, "matmul", "bias", *bias))
+      return false;
+    if (!isFloat(bias->dtype) || bias->shape.rank != 1 ||
+        bias->shape[0] != out.shape[out.shape.rank - 1])
+      return ctx.fail("matmul: bias must be a float [" +
+                      std::to_string(out.shape[out.shape.rank - 1]) +
+                      "], got " + std::string(dtypeName(bias->dtype)) + " " +
+                      bias->shape.str());
+  }
+  if (const Tensor *residual = epilogue->residual) {
+    if (!checkTensor(ctx, "matmul", "residual", *residual))
+      return false;
+    if (!isFloat(residual->dtype) || !(residual->shape == out.shape))
+      return ctx.fail("matmul: residual must be a float " + out.shape.str() +
+                      " (the output's shape), got " +
+                      std::string(dtypeName(residual->dtype)) + " " +
+                      residual->shape.str());
+  }
+  return true;
+}
+
+/// c = act(alpha * c + bias) + residual over the [rows, N] f32 output.
+static void applyEpilogue(const GemmEpilogue &e, float *c, int64_t rows,
+                          int64_t N) {
+  std::vector<float> biasF32, residualF32;
+  const float *bias = e.bias ? asF32(*e.bias, biasF32) : nullptr;
+  const float *residual =
+      e.residual ? asF32(*e.residual, residualF32) : nullptr;
+  UnaryOp act = UnaryOp::Relu;
+  switch (e.activation) {
+  case Activation::None:
+  case Activation::Relu:
+    break;
+  case Activation::Gelu:
+    act = UnaryOp::Gelu;
+    break;
+  case Activation::GeluTanh:
+    act = UnaryOp::GeluTanh;
+    break;
+  case Activation::Silu:
+    act = UnaryOp::Silu;
+    break;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = c + r * N;
+    if (e.alpha != 1.0f)
+      for (int64_t j = 0; j < N; ++j)
+        row[j] *= e.alpha;
+    if (bias)
+      for (int64_t j = 0; j < N; ++j)
+        row[j] += bias[j];
+    if (e.activation != Activation::None)
+      unaryF32(act, row, row, N);
+    if (residual)
+      for (int64_t j = 0; j < N; ++j)
+        row[j] += residual[r * N + j];
+  }
+}
+
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
-            bool transposeB, Tensor &out) {
+            bool transposeB, Tensor &out, const GemmEpilogue *epilogue) {
   if (!checkTensor(ctx, "matmul", "lhs", lhs) ||
       !checkTensor(ctx, "matmul", "rhs", rhs))
     return false;
@@ -124,7 +191,8 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
                     dtypeName(lhs.dtype));
   Shape shape;
   if (!matmulShape(ctx, lhs.shape, rhs.shape, transposeA, transposeB, shape) ||
-      !checkOut(ctx, "matmul", out, shape, lhs.dtype))
+      !checkOut(ctx, "matmul", out, shape, lhs.dtype) ||
+      !checkEpilogue(ctx, epilogue, out))
     return false;
   if (out.numel() == 0)
     return true;
@@ -177,6 +245,8 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
     for (int64_t batch = 0; batch < batches; ++batch)
       gemmAt(batch, ctx.parallelFor);
   }
+  if (epilogue)
+    applyEpilogue(*epilogue, c, out.numel() / N, N);
   if (out.dtype != DType::F32)
     convertFromF32(out.dtype, c, out.data, out.numel());
   return true;

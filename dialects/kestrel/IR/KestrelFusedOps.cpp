@@ -213,6 +213,54 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// FusedMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedMatmulOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  StringRef opName = getOperationName();
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
+  if (lhs.getElementType() != rhs.getElementType())
+    return inferError(location, opName)
+           << "lhs and rhs must share one element type, got "
+           << lhs.getElementType() << " and " << rhs.getElementType();
+  SmallVector<Type> matmul;
+  if (failed(inferMatmulType(location, opName, lhs, rhs,
+                             adaptor.getTransposeA(), adaptor.getTransposeB(),
+                             matmul)))
+    return failure();
+  auto result = cast<RankedTensorType>(matmul.front());
+  StringRef act = adaptor.getActivation();
+  if (act != "none" && act != "relu" && act != "gelu" && act != "gelu_tanh" &&
+      act != "silu")
+    return inferError(location, opName)
+           << "activation must be none, relu, gelu, gelu_tanh or silu, got '"
+           << act << "'";
+  if (Value bias = adaptor.getBias()) {
+    auto b = cast<RankedTensorType>(bias.getType());
+    if (b.getRank() != 1 ||
+        !compatibleSizes(b.getDimSize(0), result.getShape().back()))
+      return inferError(location, opName)
+             << "bias must be [N] = " << formatShape(result.getShape().back())
+             << ", got " << formatShape(b.getShape());
+  }
+  if (Value residual = adaptor.getResidual()) {
+    auto r = cast<RankedTensorType>(residual.getType());
+    RankedTensorType joined = joinTensorTypes(r, result);
+    if (!joined || r.getElementType() != result.getElementType())
+      return inferError(location, opName)
+             << "residual " << r << " does not have the result's type "
+             << result;
+    result = joined;
+  }
+  types.push_back(result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // FusedElementwiseOp
 //===----------------------------------------------------------------------===//
 

@@ -50,36 +50,44 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> location,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
-  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
-  auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
+LogicalResult kestrel::inferMatmulType(std::optional<Location> location,
+                                       StringRef opName, RankedTensorType lhs,
+                                       RankedTensorType rhs, bool ta, bool tb,
+                                       SmallVectorImpl<Type> &types) {
   if (lhs.getRank() < 2 || rhs.getRank() < 2)
-    return inferError(location, getOperationName())
+    return inferError(location, opName)
            << "operands must have rank 2 or more, got ranks " << lhs.getRank()
            << " and " << rhs.getRank();
   ArrayRef<int64_t> l = lhs.getShape(), r = rhs.getShape();
   size_t lr = l.size(), rr = r.size();
-  bool ta = adaptor.getTransposeA(), tb = adaptor.getTransposeB();
   int64_t m = ta ? l[lr - 1] : l[lr - 2];
   int64_t kl = ta ? l[lr - 2] : l[lr - 1];
   int64_t kr = tb ? r[rr - 1] : r[rr - 2];
   int64_t n = tb ? r[rr - 2] : r[rr - 1];
   if (!ShapedType::isDynamic(kl) && !ShapedType::isDynamic(kr) && kl != kr)
-    return inferError(location, getOperationName())
+    return inferError(location, opName)
            << "contraction dimensions differ: lhs has K = " << kl
            << ", rhs has K = " << kr;
   SmallVector<int64_t> batch;
   if (failed(broadcastShapes({l.drop_back(2), r.drop_back(2)}, batch)))
-    return inferError(location, getOperationName())
+    return inferError(location, opName)
            << "batch dimensions " << formatShape(l.drop_back(2)) << " and "
            << formatShape(r.drop_back(2)) << " do not broadcast";
   batch.push_back(m);
   batch.push_back(n);
   types.push_back(RankedTensorType::get(batch, lhs.getElementType()));
   return success();
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferMatmulType(location, getOperationName(),
+                         cast<RankedTensorType>(adaptor.getLhs().getType()),
+                         cast<RankedTensorType>(adaptor.getRhs().getType()),
+                         adaptor.getTransposeA(), adaptor.getTransposeB(),
+                         types);
 }
 
 //===----------------------------------------------------------------------===//

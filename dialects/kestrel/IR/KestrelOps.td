@@ -647,6 +647,35 @@ def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
   }];
 }
 
+def Kestrel_FusedMatmulOp : Kestrel_Op<"fused_matmul", [Pure,
+    Kestrel_InferTypes, AttrSizedOperandSegments]> {
+  let summary = "matmul with a fused epilogue (scale, bias, activation, "
+                "residual)";
+  let description = Kestrel_Doc<[{
+    `activation(alpha * matmul(lhs, rhs) + bias) + residual`, with
+    `kestrel.matmul`'s operands and transposes, on floats. `bias` (optional)
+    is `[N]`, added to every row; `activation` is `none`, `relu`, `gelu`
+    (erf), `gelu_tanh` or `silu`; `residual` (optional) has the result's
+    shape. The GEMM kernels apply the epilogue to their accumulators before
+    the single store (kestrel-fuse-matmul-epilogue forms it from the ops
+    exporters write after a matmul).
+  }], "%y = kestrel.fused_matmul %x, %w bias %b residual %r {activation = "
+      "\"gelu\"} : (tensor<?x?x768xf32>, tensor<768x3072xf32>, "
+      "tensor<3072xf32>, tensor<?x?x3072xf32>) -> tensor<?x?x3072xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$lhs, Kestrel_FloatTensor:$rhs,
+                       Optional<Kestrel_FloatTensor>:$bias,
+                       Optional<Kestrel_FloatTensor>:$residual,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_b,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$alpha,
+                       DefaultValuedStrAttr<StrAttr, "none">:$activation);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 def Kestrel_FusedElementwiseOp : Kestrel_Op<"fused_elementwise", [Pure,
     IsolatedFromAbove, SingleBlock]> {
   let summary = "a chain of elementwise ops as one scalar region";

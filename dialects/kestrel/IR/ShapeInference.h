@@ -44,6 +44,15 @@ inferElementwiseResult(std::optional<mlir::Location> location,
 
 /// The most precise type compatible with both `a` and `b` (static sizes
 /// taken from either), or null when they are incompatible.
+/// The result type of a (batched) matmul of `lhs` and `rhs`, shared by
+/// kestrel.matmul and kestrel.fused_matmul; failures name `opName`.
+llvm::LogicalResult inferMatmulType(std::optional<mlir::Location> location,
+                                    llvm::StringRef opName,
+                                    mlir::RankedTensorType lhs,
+                                    mlir::RankedTensorType rhs, bool transposeA,
+                                    bool transposeB,
+                                    llvm::SmallVectorImpl<mlir::Type> &types);
+
 mlir::RankedTensorType joinTensorTypes(mlir::RankedTensorType a,
                                        mlir::RankedTensorType b);
 

@@ -1,0 +1,125 @@
+//===- FuseMatmulEpilogue.cpp - Matmul epilogues into kestrel.fused_matmul ===//
+//
+// Implements kestrel-fuse-matmul-epilogue: the elementwise ops exporters
+// write right after a float matmul, in the order a GEMM epilogue applies
+// them,
+//
+//   y = matmul(a, b) [* alpha] [+ bias[N]] [relu | gelu | silu] [+ residual]
+//
+// (alpha a scalar constant, bias a vector of the output's last dim, the
+// residual a tensor of the output's type; each step optional, each
+// intermediate with no other user) become one `kestrel.fused_matmul`, so the
+// output is written once instead of once per op. A residual whose shape
+// differs from the output's at run time (a broadcast the types did not
+// show) is an error of the fused kernel, never a silent miscomputation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/MatchUtils.h"
+#include "passes/Passes.h"
+
+#include "dialects/kestrel/IR/KestrelOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "kestrel-fuse-matmul-epilogue"
+
+namespace kestrel {
+#define GEN_PASS_DEF_FUSEMATMULEPILOGUE
+#include "passes/Passes.h.inc"
+} // namespace kestrel
+
+using namespace mlir;
+using namespace kestrel;
+
+namespace {
+
+struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatmulOp matmul,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(matmul.getType());
+    if (!isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(matmul, "not a float matmul");
+    int64_t n = type.getShape().back();
+    Value current = matmul.getResult();
+    Operation *last = matmul;
+    float alpha = 1.0f;
+    Value bias, residual;
+    StringRef activation = "none";
+    auto sameType = [&](Operation *op) {
+      return op->getResult(0).getType() == current.getType();
+    };
+
+    if (auto mul = dyn_cast_or_null<MulOp>(singleUser(current))) {
+      std::optional<double> c = scalarFloatConstant(otherOperand(mul, current));
+      if (c && sameType(mul)) {
+        alpha = static_cast<float>(*c);
+        current = mul.getResult();
+        last = mul;
+      }
+    }
+    if (auto add = dyn_cast_or_null<AddOp>(singleUser(current))) {
+      Value b = otherOperand(add, current);
+      auto bType = b ? dyn_cast<RankedTensorType>(b.getType()) : nullptr;
+      if (bType && bType.getRank() == 1 && !ShapedType::isDynamic(n) &&
+          bType.getDimSize(0) == n && sameType(add) &&
+          bType.getElementType() == type.getElementType()) {
+        bias = b;
+        current = add.getResult();
+        last = add;
+      }
+    }
+    if (Operation *user = singleUser(current); user && sameType(user)) {
+      if (isa<ReluOp>(user))
+        activation = "relu";
+      else if (isa<SiluOp>(user))
+        activation = "silu";
+      else if (auto gelu = dyn_cast<GeluOp>(user))
+        activation = gelu.getApproximate() ? "gelu_tanh" : "gelu";
+      if (activation != "none") {
+        current = user->getResult(0);
+        last = user;
+      }
+    }
+    if (auto add = dyn_cast_or_null<AddOp>(singleUser(current))) {
+      Value r = otherOperand(add, current);
+      if (r && r != current && r.getType() == current.getType() &&
+          sameType(add)) {
+        residual = r;
+        current = add.getResult();
+        last = add;
+      }
+    }
+    if (last == matmul.getOperation())
+      return rewriter.notifyMatchFailure(matmul, "no epilogue op follows");
+
+    rewriter.setInsertionPoint(last);
+    auto fused = FusedMatmulOp::create(
+        rewriter, rewriter.getFusedLoc({matmul.getLoc(), last->getLoc()}),
+        current.getType(), matmul.getLhs(), matmul.getRhs(), bias, residual,
+        rewriter.getBoolAttr(matmul.getTransposeA()),
+        rewriter.getBoolAttr(matmul.getTransposeB()),
+        rewriter.getF32FloatAttr(alpha), rewriter.getStringAttr(activation));
+    LLVM_DEBUG(llvm::dbgs()
+               << "fused an epilogue into " << matmul.getLoc() << "\n");
+    rewriter.replaceOp(last, fused.getResult());
+    return success();
+  }
+};
+
+struct FuseMatmulEpiloguePass
+    : public kestrel::impl::FuseMatmulEpilogueBase<FuseMatmulEpiloguePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseEpilogue>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
