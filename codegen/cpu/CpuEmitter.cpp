@@ -601,12 +601,13 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
         cs << "\n  ";
         std::string extra =
             cuda() && !emittingHost ? ", " + instance : std::string();
-        call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
-                           ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),
-                           m.getTransposeB(), ref(m.getResult()), extra)
-                 .str());
+        LogicalResult emitted = call(
+            llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
+                          ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),
+                          m.getTransposeB(), ref(m.getResult()), extra)
+                .str());
         cs << "  }\n";
-        return success();
+        return emitted;
       })
       .Case([&](SoftmaxOp s) {
         return call(llvm::formatv("softmax(c, {0}, {1}, false, {2})",
