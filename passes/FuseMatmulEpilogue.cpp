@@ -51,8 +51,10 @@ struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
     float alpha = 1.0f;
     Value bias, residual;
     StringRef activation = "none";
+    // The next op keeps the output's type (and is not, say, func.return).
     auto sameType = [&](Operation *op) {
-      return op->getResult(0).getType() == current.getType();
+      return op->getNumResults() == 1 &&
+             op->getResult(0).getType() == current.getType();
     };
 
     if (auto mul = dyn_cast_or_null<MulOp>(singleUser(current))) {

@@ -76,3 +76,15 @@ func.func @integer(%x: tensor<4x8xi64>, %w: tensor<8x2xi64>, %b: tensor<2xi64>) 
   %a = kestrel.add %m, %b : (tensor<4x2xi64>, tensor<2xi64>) -> tensor<4x2xi64>
   return %a : tensor<4x2xi64>
 }
+
+// -----
+
+// Not fused: the result goes straight to func.return (a user without
+// results; regression test for a crash found by the ONNX mutation test).
+// CHECK-LABEL: func.func @returned(
+// CHECK: kestrel.matmul
+// CHECK-NOT: kestrel.fused_matmul
+func.func @returned(%x: tensor<4x8xf32>, %w: tensor<8x2xf32>) -> tensor<4x2xf32> {
+  %m = kestrel.matmul %x, %w : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
+  return %m : tensor<4x2xf32>
+}
