@@ -497,10 +497,9 @@ bool launchGemvRows(Context &ctx, const GemmArgs &args) {
     if (vec)
       KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
                      gemvKnKernel<T, kVec, MAX_M>)
-      (args);
-    else
-      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx), gemvKnKernel<T, 1, MAX_M>)
-      (args);
+    (args);
+    else KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
+                        gemvKnKernel<T, 1, MAX_M>)(args);
   } else {
     bool vec = !args.transA && args.k % kVec == 0 &&
                isAligned(args.b, vecBytes) && args.ldb % kVec == 0 &&
@@ -511,10 +510,9 @@ bool launchGemvRows(Context &ctx, const GemmArgs &args) {
     if (vec)
       KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
                      gemvNkKernel<T, kVec, MAX_M>)
-      (args);
-    else
-      KESTREL_LAUNCH(grid, block, 0, streamOf(ctx), gemvNkKernel<T, 1, MAX_M>)
-      (args);
+    (args);
+    else KESTREL_LAUNCH(grid, block, 0, streamOf(ctx),
+                        gemvNkKernel<T, 1, MAX_M>)(args);
   }
   return checkLaunch(ctx, "matmul");
 }

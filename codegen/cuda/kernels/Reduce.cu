@@ -697,10 +697,10 @@ bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
       if (n <= 1024) // a warp per row, 8 rows per block
         KESTREL_LAUNCH(gridFor((outer + 7) / 8, 1), 256, 0, stream,
                        softmaxRowsKernel<T>)
-        (x.as<const T>(), out.as<T>(), outer, n, logSoftmax, true);
-      else
-        KESTREL_LAUNCH(gridFor(outer, 1), 512, 0, stream, softmaxRowsKernel<T>)
-        (x.as<const T>(), out.as<T>(), outer, n, logSoftmax, false);
+      (x.as<const T>(), out.as<T>(), outer, n, logSoftmax, true);
+      else KESTREL_LAUNCH(gridFor(outer, 1), 512, 0, stream,
+                          softmaxRowsKernel<T>)(x.as<const T>(), out.as<T>(),
+                                                outer, n, logSoftmax, false);
     } else {
       int64_t tiles = (inner + 31) / 32;
       dim3 grid(unsigned(tiles < 65535 ? tiles : 65535),

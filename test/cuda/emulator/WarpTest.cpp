@@ -268,10 +268,9 @@ template <typename T> void testMmaType(const char *name, bool bf16) {
       uint32_t frags[32 * 6];
       if (transA)
         KESTREL_LAUNCH(1, 32, 0, 0, ldmatrixMmaKernel<T, true>)
-        (A, B, C, D2, frags);
-      else
-        KESTREL_LAUNCH(1, 32, 0, 0, ldmatrixMmaKernel<T, false>)
-        (A, B, C, D2, frags);
+      (A, B, C, D2, frags);
+      else KESTREL_LAUNCH(1, 32, 0, 0, ldmatrixMmaKernel<T, false>)(A, B, C, D2,
+                                                                    frags);
       EXPECT(mmaError(A, B, C, D2, bf16) == 0, "ldmatrix%s + mma %s: error %g",
              transA ? ".trans" : "", name, mmaError(A, B, C, D2, bf16));
       for (int lane = 0; lane < 32; ++lane) {
