@@ -231,6 +231,26 @@ public:
       hostReads.insert(id(v));
     return llvm::formatv("{0}[{1}]", device ? "h" : "v", id(v));
   }
+  /// For a device matmul (or fused_matmul) on bf16/f16 operands, the
+  /// tensor-core GEMM instantiation it calls (recorded in `gemms`), as the
+  /// emitted expression; none on the CPU, on the host or for other types.
+  std::optional<std::string> gemmInstance(Operation *op) {
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    Value result = op->getResult(0);
+    Type t = cuda() && !emittingHost ? devTypes[id(result)] : Type();
+    if (!t || !(t.isBF16() || t.isF16()) || devTypes[id(lhs)] != t ||
+        devTypes[id(rhs)] != t)
+      return std::nullopt;
+    auto type = typeOf(result);
+    int64_t rank = type.getRank();
+    GemmInstance g = chooseGemm(
+        type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
+        type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1), t.isF16(),
+        op->getAttrOfType<BoolAttr>("transpose_a").getValue(),
+        op->getAttrOfType<BoolAttr>("transpose_b").getValue());
+    gemms.insert(g);
+    return "kestrel::cuda::instances::" + g.function;
+  }
   /// Values `execute` reads on the host (see kestrel_model_def::hostReads).
   std::set<int64_t> hostReads;
   /// Set while emitting an op that runs on the host (in inferShapes).
@@ -550,18 +570,8 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
       })
       .Case([&](MatmulOp m) {
         std::string extra;
-        Type t = cuda() && !emittingHost ? devTypes[id(m.getResult())] : Type();
-        if (cuda() && (t.isBF16() || t.isF16()) &&
-            devTypes[id(m.getLhs())] == t && devTypes[id(m.getRhs())] == t) {
-          auto type = typeOf(m.getResult());
-          int64_t rank = type.getRank();
-          GemmInstance g = chooseGemm(
-              type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
-              type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1),
-              t.isF16(), m.getTransposeA(), m.getTransposeB());
-          gemms.insert(g);
-          extra = ", nullptr, kestrel::cuda::instances::" + g.function;
-        }
+        if (std::optional<std::string> g = gemmInstance(m))
+          extra = ", nullptr, " + *g;
         return call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}{5})",
                                   ref(m.getLhs()), ref(m.getRhs()),
                                   m.getTransposeA(), m.getTransposeB(),
@@ -569,19 +579,7 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                         .str());
       })
       .Case([&](FusedMatmulOp m) {
-        std::string instance = "nullptr";
-        Type t = cuda() && !emittingHost ? devTypes[id(m.getResult())] : Type();
-        if (cuda() && (t.isBF16() || t.isF16()) &&
-            devTypes[id(m.getLhs())] == t && devTypes[id(m.getRhs())] == t) {
-          auto type = typeOf(m.getResult());
-          int64_t rank = type.getRank();
-          GemmInstance g = chooseGemm(
-              type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
-              type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1),
-              t.isF16(), m.getTransposeA(), m.getTransposeB());
-          gemms.insert(g);
-          instance = "kestrel::cuda::instances::" + g.function;
-        }
+        std::string instance = gemmInstance(m).value_or("nullptr");
         StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
                             .Case("relu", "Relu")
                             .Case("gelu", "Gelu")

@@ -10,6 +10,8 @@
 
 #include "codegen/cuda/emulation/Emulator.h"
 
+#include <optional>
+
 namespace {
 
 static const DType kFloats[] = {DType::F32, DType::F16, DType::BF16,
@@ -110,6 +112,30 @@ void testRope() {
   }
 }
 
+/// A random attention mask of a shape that broadcasts to `full` ([B, H, Sq,
+/// Skv]; rank minRank..4, each dim full or 1): i1 with `keep`, else floats
+/// (of `floatType`, or a random float type) with a fifth of them -inf.
+Buf attentionMask(bool keep, Shape full, int minRank,
+                  std::optional<DType> floatType) {
+  Shape ms;
+  ms.rank = int(randInt(minRank, 4));
+  for (int i = 0; i < ms.rank; ++i)
+    ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - ms.rank + i];
+  DType dtype = keep        ? DType::I1
+                : floatType ? *floatType
+                            : kFloats[randInt(0, 3)];
+  Buf m(dtype, ms);
+  if (keep) {
+    fill(m.t);
+  } else {
+    fill(m.t, 2.0);
+    for (int64_t i = 0; i < m.t.numel(); ++i)
+      if (randInt(0, 4) == 0)
+        setD(m.t, i, -INFINITY);
+  }
+  return m;
+}
+
 void testAttention() {
   for (int iter = 0; iter < 60; ++iter) {
     DType d = kFloats[iter % 4];
@@ -128,23 +154,8 @@ void testAttention() {
     fill(k.t, 1.0);
     fill(v.t, 1.0);
     int maskKind = int(randInt(0, 2));
-    Shape ms;
-    // Broadcastable mask shapes.
-    int mr = int(randInt(1, 4));
-    Shape full{B, H, Sq, Skv};
-    ms.rank = mr;
-    for (int i = 0; i < mr; ++i)
-      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - mr + i];
-    DType mdt = maskKind == 1 ? DType::I1 : kFloats[randInt(0, 3)];
-    Buf m(mdt, ms);
-    if (mdt == DType::I1)
-      fill(m.t);
-    else {
-      fill(m.t, 2.0);
-      for (int64_t i = 0; i < m.t.numel(); ++i)
-        if (randInt(0, 4) == 0)
-          setD(m.t, i, -INFINITY);
-    }
+    Buf m = attentionMask(maskKind == 1, {B, H, Sq, Skv}, 1, std::nullopt);
+    const Shape &ms = m.t.shape;
     Buf a(d, {B, H, Sq, Dv}), b(d, {B, H, Sq, Dv});
     Ctxs c;
     const Tensor *mp = maskKind ? &m.t : nullptr;
@@ -190,20 +201,9 @@ void testFlashAttention() {
     fill(k.t, 1.0);
     fill(v.t, 1.0);
     int maskKind = iter < 8 ? 0 : int(randInt(0, 2));
-    Shape full{B, H, Sq, Skv}, ms;
-    ms.rank = int(randInt(2, 4));
-    for (int i = 0; i < ms.rank; ++i)
-      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - ms.rank + i];
-    DType mdt = maskKind == 1 ? DType::I1 : d;
-    Buf m(mdt, ms);
-    if (mdt == DType::I1) {
-      fill(m.t);
-    } else {
-      fill(m.t, 2.0);
-      for (int64_t i = 0; i < m.t.numel(); ++i)
-        if (randInt(0, 4) == 0)
-          setD(m.t, i, -INFINITY);
-    }
+    Buf m = attentionMask(maskKind == 1, {B, H, Sq, Skv}, 2, d);
+    const Shape &ms = m.t.shape;
+    DType mdt = m.t.dtype;
     // An i1 mask that hides every key of its first row.
     if (mdt == DType::I1 && ms.dims[ms.rank - 1] == Skv)
       for (int64_t j = 0; j < Skv; ++j)
@@ -251,20 +251,8 @@ void testDecodeAttention() {
     fill(k.t, 1.0);
     fill(v.t, 1.0);
     int maskKind = int(randInt(0, 2));
-    Shape full{B, H, Sq, Skv}, ms;
-    ms.rank = int(randInt(1, 4));
-    for (int i = 0; i < ms.rank; ++i)
-      ms.dims[i] = randInt(0, 1) ? 1 : full.dims[4 - ms.rank + i];
-    DType mdt = maskKind == 1 ? DType::I1 : kFloats[randInt(0, 3)];
-    Buf m(mdt, ms);
-    if (mdt == DType::I1) {
-      fill(m.t);
-    } else {
-      fill(m.t, 2.0);
-      for (int64_t i = 0; i < m.t.numel(); ++i)
-        if (randInt(0, 4) == 0)
-          setD(m.t, i, -INFINITY);
-    }
+    Buf m = attentionMask(maskKind == 1, {B, H, Sq, Skv}, 1, std::nullopt);
+    const Shape &ms = m.t.shape;
     Buf a(d, {B, H, Sq, Dv}), b(d, {B, H, Sq, Dv});
     Ctxs c;
     const Tensor *mp = maskKind ? &m.t : nullptr;
