@@ -20,10 +20,10 @@
 // (divergent barrier), a warp collective whose mask names an exited lane,
 // misaligned ldmatrix/cp.async addresses, and shared-memory races -- a
 // read or write after another thread's write, or a write after another
-// thread's read, with no barrier ordering the two -- on every access to
-// shared memory but one kind: cp.async writes, ldmatrix reads, loads and
-// stores of static __shared__ arrays (SharedArray) and CheckedShared views.
-// Plain accesses through a pointer into dynamic shared memory (extern
+// thread's read, with no barrier ordering the two -- on the accesses it
+// sees: cp.async writes, ldmatrix reads, and loads and stores of static
+// __shared__ arrays (SharedArray). Plain accesses through a pointer into
+// dynamic shared memory (extern
 // __shared__; the GEMM reaches it only by cp.async and ldmatrix) or through
 // a raw pointer taken from a static array are not seen; tests also run
 // kernels under several schedules (KESTREL_EMU_SCHEDULE=reverse|warps), and
@@ -161,24 +161,6 @@ void cpAsync16(void *smem, const void *gmem, int bytesValid);
 /// checking mode).
 void noteSharedRead(const void *p, size_t bytes);
 void noteSharedWrite(const void *p, size_t bytes);
-
-/// A view of shared memory whose element accesses the race checker sees:
-/// `CheckedShared<float> s(array);  s.store(i, v);  s.load(j)`.
-template <typename T> class CheckedShared {
-public:
-  explicit CheckedShared(T *base) : base(base) {}
-  T load(size_t i) const {
-    noteSharedRead(base + i, sizeof(T));
-    return base[i];
-  }
-  void store(size_t i, T v) const {
-    noteSharedWrite(base + i, sizeof(T));
-    base[i] = v;
-  }
-
-private:
-  T *base;
-};
 
 /// One element of a static `__shared__` array in an emulated kernel: reads
 /// and writes go to the race checker (the build rewrites `__shared__ T
