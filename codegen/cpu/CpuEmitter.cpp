@@ -1,6 +1,7 @@
 //===- CpuEmitter.cpp - kestrel dialect to C++ for the CPU runtime --------===//
 
 #include "codegen/cpu/CpuEmitter.h"
+#include "codegen/cpu/FusedElementwise.h"
 #include "codegen/cuda/FusedElementwise.h"
 
 #include "dialects/kestrel/IR/KestrelOps.h"
@@ -292,6 +293,8 @@ private:
 public:
   std::set<GemmInstance> gemms;
   std::map<std::string, std::string> fused; ///< launcher name -> source
+  /// CPU: block functions of fused_elementwise bodies, name -> definition.
+  std::map<std::string, std::string> cpuBlocks;
 };
 
 std::string Emitter::describe(Operation *op) const {
@@ -761,8 +764,33 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                 .str());
       })
       .Case([&](FusedElementwiseOp f) -> LogicalResult {
-        if (!cuda() || emittingHost)
-          return op->emitOpError("is not supported by the CPU backend yet");
+        // The operands as arrays, then the call: the CPU driver with a
+        // generated block function, or a generated CUDA launcher.
+        auto callWithArrays = [&](const std::string &expr) {
+          cs << "  { const Tensor in[] = {";
+          for (auto [i, v] : llvm::enumerate(f.getInputs()))
+            cs << (i ? ", " : "") << ref(v);
+          cs << "};\n    Tensor out[] = {";
+          for (auto [i, v] : llvm::enumerate(f.getResults()))
+            cs << (i ? ", " : "") << ref(v);
+          cs << "};\n  ";
+          LogicalResult emitted = call(expr);
+          cs << "  }\n";
+          return emitted;
+        };
+        if (!cuda() || emittingHost) {
+          FailureOr<codegen::cpu::FusedBlock> block =
+              codegen::cpu::generateFusedBlock(op);
+          if (failed(block))
+            return failure();
+          cpuBlocks.try_emplace(block->function, block->source);
+          return callWithArrays(
+              llvm::formatv("fusedElementwise(c, \"fused_elementwise\", in, "
+                            "{0}, out, {1}, {2})",
+                            f.getInputs().size(), f.getNumResults(),
+                            block->function)
+                  .str());
+        }
         SmallVector<Type> ins, outs;
         for (Value v : f.getInputs())
           ins.push_back(devTypes[id(v)]);
@@ -773,17 +801,8 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
         if (failed(kernel))
           return failure();
         fused.try_emplace(kernel->function, kernel->source);
-        cs << "  { const Tensor in[] = {";
-        for (auto [i, v] : llvm::enumerate(f.getInputs()))
-          cs << (i ? ", " : "") << ref(v);
-        cs << "};\n    Tensor out[] = {";
-        for (auto [i, v] : llvm::enumerate(f.getResults()))
-          cs << (i ? ", " : "") << ref(v);
-        cs << "};\n  ";
-        LogicalResult emitted = call(
-            "kestrel::cuda::instances::" + kernel->function + "(c, in, out)");
-        cs << "  }\n";
-        return emitted;
+        return callWithArrays("kestrel::cuda::instances::" + kernel->function +
+                              "(c, in, out)");
       })
       .Default([&](Operation *op) {
         return op->emitOpError("is not supported by the ")
@@ -877,8 +896,11 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << (cuda() ? "#include \"codegen/cuda/kernels/Kernels.h\"\n"
                   "#include \"runtime/cuda/CudaBackend.h\"\n"
                 : "")
+     << (cpuBlocks.empty() ? ""
+                           : "#include \"codegen/cpu/kernels/VectorMath.h\"\n")
      << "#include \"runtime/ModelDef.h\"\n\n"
-     << "#include <cstdint>\n\n";
+     << "#include <cstdint>\n"
+     << (cpuBlocks.empty() ? "" : "#include <limits>\n") << "\n";
   if (!gemms.empty() || !fused.empty()) {
     // Defined in the model's kernel sources (kernels/*.cu): GEMMs one per
     // tile configuration, generated kernels one per fused_elementwise body;
@@ -919,6 +941,10 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << "  } while (0)\n"
      << "#endif\n\n";
 
+  if (!cpuBlocks.empty()) {
+    for (const auto &[function, source] : cpuBlocks)
+      os << source << "\n";
+  }
   if (failed(emitTables(result)))
     return failure();
 

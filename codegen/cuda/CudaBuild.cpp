@@ -387,6 +387,8 @@ bool buildLibrary(
     std::vector<std::string> args = {options.cxx,
                                      "-std=c++17",
                                      "-O2",
+                                     "-fopenmp-simd",
+                                     "-fno-math-errno",
                                      "-fPIC",
                                      "-fvisibility=hidden",
                                      "-I" + options.sourceDir,
@@ -535,7 +537,8 @@ add_library({0} SHARED
 )
 target_include_directories({0} PRIVATE ${{SRC} ${{SRC}/runtime/include)
 target_compile_options({0} PRIVATE
-  $<$<COMPILE_LANGUAGE:CUDA>:-O3 ${{KESTREL_CUDA_GENCODE_LIST}>)
+  $<$<COMPILE_LANGUAGE:CUDA>:-O3 ${{KESTREL_CUDA_GENCODE_LIST}>
+  $<$<COMPILE_LANGUAGE:CXX>:-fopenmp-simd -fno-math-errno>)
 set_target_properties({0} PROPERTIES
   CXX_VISIBILITY_PRESET hidden CUDA_VISIBILITY_PRESET hidden
   LIBRARY_OUTPUT_DIRECTORY ${{CMAKE_CURRENT_SOURCE_DIR})

@@ -120,8 +120,8 @@ cl::opt<std::string> cxxCompiler(
 cl::opt<bool> noFusion(
     "no-fusion",
     cl::desc("Skip the fusion passes (kestrel-fuse-norms, kestrel-fuse-rope, "
-             "kestrel-fuse-attention, kestrel-fuse-matmul-epilogue): every "
-             "exported op runs as its own "
+             "kestrel-fuse-attention, kestrel-fuse-matmul-epilogue, "
+             "kestrel-fuse-elementwise): every exported op runs as its own "
              "kernel (for checking fusion's numerics and speed)"),
     cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
@@ -321,6 +321,10 @@ bool compileLibrary(const std::string &source, const std::string &library,
       *program,
       "-std=c++17",
       "-O2",
+      // The fused_elementwise loops vectorize (omp simd; sqrtf without
+      // errno).
+      "-fopenmp-simd",
+      "-fno-math-errno",
       "-fPIC",
       "-shared",
       "-fvisibility=hidden",
@@ -336,6 +340,11 @@ bool compileLibrary(const std::string &source, const std::string &library,
       "-ldl",
       "-Wl,-z,defs",
   };
+  // The kernel library's target flags (-march=native by default): the
+  // emitted code links it, so it runs only where the library does.
+  for (StringRef flag : llvm::split(StringRef(KESTREL_CPU_ARCH_FLAGS), ' '))
+    if (!flag.empty())
+      args.push_back(flag.str());
   llvm::errs() << "kestrelc: compiling " << llvm::sys::path::filename(library)
                << " (" << lines << " lines of C++) with "
                << llvm::sys::path::filename(*program) << " -O2 ...\n";
@@ -390,8 +399,8 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
     return it == m.end() ? int64_t(0) : it->second;
   };
   os << "  fused ops:";
-  for (StringRef op :
-       {"attention", "rms_norm", "layer_norm", "rope", "fused_matmul"})
+  for (StringRef op : {"attention", "rms_norm", "layer_norm", "rope",
+                       "fused_matmul", "fused_elementwise"})
     os << " " << op << " " << count(after, op) << " (+"
        << count(after, op) - count(before, op) << ")";
   os << "; softmax left " << count(after, "softmax") << " of "

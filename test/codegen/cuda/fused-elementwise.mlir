@@ -82,4 +82,4 @@ module {
 // CHECK: KESTREL_LAUNCH(gridFor(a.n, 256), 256, 0, streamOf(ctx), fusedScalar)(a);
 // CHECK: return checkLaunch(ctx, "fused_elementwise");
 
-// ERROR: error: 'arith.bitcast' op has a body op the CUDA code generator does not handle: 'arith.bitcast'
+// ERROR: error: 'arith.bitcast' op has a body op the fused-body generator does not handle: 'arith.bitcast'
