@@ -190,6 +190,45 @@ def FuseRope : Pass<"kestrel-fuse-rope", "mlir::func::FuncOp"> {
   let dependentDialects = ["::kestrel::KestrelDialect"];
 }
 
+def FuseElementwise : Pass<"kestrel-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse trees of elementwise ops into kestrel.fused_elementwise";
+  let description = [{
+    Gathers trees of float elementwise ops (arithmetic, activations,
+    comparisons feeding a where, float casts) into one
+    `kestrel.fused_elementwise` whose body holds the same math on scalars,
+    so a chain reads its inputs once and writes one result. Starting from the
+    last op, a group absorbs an operand's producer when the producer is
+    fusible, has the group's result shape (no work repeated across a
+    broadcast) and all of its users are in the group. One-element constants
+    that do not widen the op they feed become `arith.constant`s in the
+    body. Groups of one op stay as they are; a group keeps at most 15
+    inputs. Runs after the other fusion passes, so that norms, rope,
+    attention and matmul epilogues take their ops first.
+
+    Example:
+    ```mlir
+    // Before (SiLU written out, times the up projection):
+    %s = kestrel.sigmoid %g : (tensor<?x64xf32>) -> tensor<?x64xf32>
+    %a = kestrel.mul %g, %s : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    %y = kestrel.mul %a, %u : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    // After:
+    %y = kestrel.fused_elementwise ins(%g, %u : tensor<?x64xf32>, tensor<?x64xf32>) {
+    ^bb0(%x: f32, %v: f32):
+      ... sigmoid, two mulf ...
+      kestrel.yield %r : f32
+    } -> tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Number of fused_elementwise ops made">,
+    Statistic<"numAbsorbed", "num-absorbed",
+              "Number of elementwise ops moved into them">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Phase 3: buffers
 //===----------------------------------------------------------------------===//

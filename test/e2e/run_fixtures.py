@@ -60,12 +60,24 @@ def check_fusion_counts(name, stats):
     """Every attention site and every norm fused, per --stats."""
     m = re.search(r"fused ops: attention (\d+) \(\+\d+\) rms_norm (\d+) "
                   r"\(\+\d+\) layer_norm (\d+) \(\+\d+\) rope (\d+) "
-                  r"\(\+\d+\) fused_matmul \d+ \(\+\d+\); softmax left "
-                  r"(\d+) of (\d+)", stats)
+                  r"\(\+\d+\) fused_matmul \d+ \(\+\d+\) fused_elementwise "
+                  r"(\d+) \(\+\d+\); softmax left (\d+) of (\d+)", stats)
     if not m:
         return [f"{name}: no fused-op counts in kestrelc --stats:\n{stats}"]
-    attention, rms, layer, rope, left, before = map(int, m.groups())
+    attention, rms, layer, rope, fused, left, before = map(int, m.groups())
     problems = []
+    # The activations exporters write out (SiLU as x * sigmoid(x), GPT-2's
+    # tanh GELU) end up in fused_elementwise bodies: none is left as its own
+    # op, and every MLP has one.
+    compiled = re.search(r"ops compiled: \d+ \(([^)]*)\)", stats)
+    left_ops = dict(entry.rsplit(" ", 1) for entry in
+                    compiled.group(1).split(", ")) if compiled else {}
+    for op in ("sigmoid", "tanh", "pow", "erf"):
+        if op in left_ops:
+            problems.append(f"{name}: {left_ops[op]} {op} ops left unfused")
+    if not name.startswith("bert") and fused < LAYERS:
+        problems.append(f"{name}: {fused} fused_elementwise ops, expected at "
+                        f"least {LAYERS} (one per MLP)")
     # Rotary models (all but GPT-2 and BERT) rotate q and k in every layer.
     rotary = not name.startswith(("gpt2", "bert"))
     if rope != (2 * LAYERS if rotary else 0):
@@ -75,9 +87,11 @@ def check_fusion_counts(name, stats):
         problems.append(f"{name}: {attention} attention ops, expected {LAYERS}")
     if left != ROUTER_SOFTMAX.get(name, 0):
         problems.append(f"{name}: {left} of {before} softmax ops left unfused")
-    if rms + layer != 2 * LAYERS + 1:
+    # GPT-J runs attention and MLP in parallel off one LayerNorm per layer.
+    norms = LAYERS + 1 if name.startswith("gptj") else 2 * LAYERS + 1
+    if rms + layer != norms:
         problems.append(f"{name}: {rms} rms_norm + {layer} layer_norm, "
-                        f"expected {2 * LAYERS + 1}")
+                        f"expected {norms}")
     return problems
 
 
