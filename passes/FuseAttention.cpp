@@ -381,6 +381,10 @@ Value untranspose(Value kt) {
 /// A matched site, before it is rewritten.
 struct Site {
   Value query, key, value, mask;
+  /// The key is k in [B, S, H, D] (kᵀ = transpose(k, [0, 2, 3, 1]), as
+  /// GPT-J's TorchScript export writes it); the rewrite transposes it to
+  /// [B, H, S, D].
+  bool keyIsBshd = false;
   double scale = 1.0;
   bool causal = false;
 };
@@ -501,7 +505,11 @@ FailureOr<Site> matchSite(SoftmaxOp softmax, MatmulOp &pv, std::string &why) {
   site.query = peelScale(qk.getLhs(), site.scale);
   Value kt = peelScale(qk.getRhs(), site.scale);
   Value k = qk.getTransposeB() ? kt : untranspose(kt);
-  if (k) {
+  auto bshd = kt.getDefiningOp<TransposeOp>();
+  if (!k && bshd && bshd.getPermutation() == ArrayRef<int64_t>{0, 2, 3, 1}) {
+    k = peelScale(bshd.getInput(), site.scale);
+    site.keyIsBshd = true;
+  } else if (k) {
     k = stripRepeatKv(peelScale(k, site.scale));
   } else {
     k = untransposeStatic(kt);
@@ -543,13 +551,22 @@ struct FuseAttentionPass
           softmax.emitRemark("attention not fused: ") << why;
         continue;
       }
+      rewriter.setInsertionPoint(pv);
+      if (site->keyIsBshd) {
+        auto bshd = typeOf(site->key);
+        ArrayRef<int64_t> d = bshd.getShape();
+        site->key = TransposeOp::create(
+            rewriter, site->key.getLoc(),
+            RankedTensorType::get({d[0], d[2], d[1], d[3]},
+                                  bshd.getElementType()),
+            site->key, rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
+      }
       auto qType = typeOf(site->query), kType = typeOf(site->key);
       IntegerAttr heads, kvHeads;
       if (!qType.isDynamicDim(1) && !kType.isDynamicDim(1)) {
         heads = rewriter.getI64IntegerAttr(qType.getDimSize(1));
         kvHeads = rewriter.getI64IntegerAttr(kType.getDimSize(1));
       }
-      rewriter.setInsertionPoint(pv);
       Location loc = rewriter.getFusedLoc({softmax.getLoc(), pv.getLoc()});
       auto attention = AttentionOp::create(
           rewriter, loc, pv.getResult().getType(), site->query, site->key,
@@ -570,6 +587,8 @@ struct FuseAttentionPass
       }
       if (!verified) {
         rewriter.eraseOp(attention);
+        if (site->keyIsBshd)
+          rewriter.eraseOp(site->key.getDefiningOp());
         if (report)
           softmax.emitRemark("attention not fused: the fused op would not "
                              "verify: ")

@@ -81,6 +81,11 @@ def tiny_models():
         return m
 
     yield "mixtral", seeded(mixtral), False
+    # GPT-J: interleaved (rotate-every-two) rotary on the first 8 of 16 head
+    # dims, attention and MLP in parallel off one LayerNorm.
+    yield "gptj", seeded(lambda: transformers.GPTJForCausalLM(
+        transformers.GPTJConfig(vocab_size=VOCAB, n_embd=64, n_layer=2,
+                                n_head=4, n_positions=128, rotary_dim=8))), False
 
 
 def example_inputs(batch, seq, with_mask, rng):

@@ -17,6 +17,16 @@
 // GPT2_DYNAMO-DYN-SAME: -> (tensor<?x?x256xf32> {kestrel.name = "output"})
 // GPT2_DYNAMO-STATIC: -> (tensor<2x5x256xf32> {kestrel.name = "output"})
 // GPT2_DYNAMO-STATIC: return %{{.+}} : tensor<2x5x256xf32>
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-dynamo/model.onnx | FileCheck %s --check-prefixes=DYN,GPTJ_DYNAMO-DYN
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-dynamo/model.onnx --input-shape input_ids=2x5 | FileCheck %s --check-prefix=GPTJ_DYNAMO-STATIC
+// GPTJ_DYNAMO-DYN-SAME: -> (tensor<?x?x256xf32> {kestrel.name = "output"})
+// GPTJ_DYNAMO-STATIC: -> (tensor<2x5x256xf32> {kestrel.name = "output"})
+// GPTJ_DYNAMO-STATIC: return %{{.+}} : tensor<2x5x256xf32>
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-opset17/model.onnx | FileCheck %s --check-prefixes=DYN,GPTJ_OPSET17-DYN
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-opset17/model.onnx --input-shape input_ids=2x5 | FileCheck %s --check-prefix=GPTJ_OPSET17-STATIC
+// GPTJ_OPSET17-DYN-SAME: -> (tensor<?x?x256xf32> {kestrel.name = "output"})
+// GPTJ_OPSET17-STATIC: -> (tensor<2x5x256xf32> {kestrel.name = "output"})
+// GPTJ_OPSET17-STATIC: return %{{.+}} : tensor<2x5x256xf32>
 // RUN: kestrelc --emit=mlir %S/fixtures/llama-dynamo/model.onnx | FileCheck %s --check-prefixes=DYN,LLAMA_DYNAMO-DYN
 // RUN: kestrelc --emit=mlir %S/fixtures/llama-dynamo/model.onnx --input-shape input_ids=2x5 | FileCheck %s --check-prefix=LLAMA_DYNAMO-STATIC
 // LLAMA_DYNAMO-DYN-SAME: -> (tensor<?x?x256xf32> {kestrel.name = "output"})

@@ -238,3 +238,26 @@ func.func @where_not_mask(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v
   %o = kestrel.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// GPT-J's TorchScript form: kᵀ straight from the [B, S, H, D] projection
+// with one transpose [0, 2, 3, 1]. The fused op gets k as [B, H, S, D].
+// CHECK-LABEL: func.func @key_from_bshd(
+// CHECK-SAME: %[[Q:[^:]+]]: tensor<2x8x4x16xf32>, %[[K:[^:]+]]: tensor<2x8x4x16xf32>, %[[V:[^:]+]]: tensor<2x8x4x16xf32>
+// CHECK-DAG: %[[QT:.+]] = kestrel.transpose %[[Q]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK-DAG: %[[KT:.+]] = kestrel.transpose %[[K]] {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+// CHECK-DAG: %[[VT:.+]] = kestrel.transpose %[[V]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK: kestrel.attention %[[QT]], %[[KT]], %[[VT]] {num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 2.500000e-01 : f32}
+func.func @key_from_bshd(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v: tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32> {
+  %c = kestrel.constant dense<0.25> : tensor<f32>
+  %qt = kestrel.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %kt = kestrel.transpose %k {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %vt = kestrel.transpose %v {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %s = kestrel.matmul %qt, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %ss = kestrel.mul %s, %c : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  // expected-remark @below {{attention fused}}
+  %p = kestrel.softmax %ss {axis = 3 : i64} : (tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %o = kestrel.matmul %p, %vt : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}

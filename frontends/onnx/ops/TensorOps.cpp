@@ -312,7 +312,8 @@ LogicalResult importGatherND(NodeContext &ctx) {
 }
 
 /// Tile(x, repeats) = reshape(expand(x as [1, d0, 1, d1, ...] to
-/// [r0, d0, r1, d1, ...]), [r0 * d0, r1 * d1, ...]).
+/// [r0, d0, r1, d1, ...]), [r0 * d0, r1 * d1, ...]); with constant repeats
+/// only the dims whose repeat is not 1 get the unit axis.
 LogicalResult importTile(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   if (failed(x) || failed(ctx.requiredInput(1)))
@@ -359,11 +360,20 @@ LogicalResult importTile(NodeContext &ctx) {
     int64_t r = (*repeats)[d], size = in.getDimSize(d);
     if (r < 0)
       return ctx.error() << "repeats must be non-negative";
+    tiled.push_back(size == kDyn ? kDyn : size * r);
+    // Only repeated dims get the extra unit axis: the spread tensor stays
+    // within the runtime's rank limit for the rank-5 tiles exporters write.
+    if (r == 1) {
+      dims.push_back(kDyn);
+      source.push_back(d);
+      expanded.push_back(size);
+      interleavedRepeats.push_back(1);
+      continue;
+    }
     dims.append({1, kDyn});
     source.append({-1, d});
     expanded.append({r, size});
     interleavedRepeats.append({r, 1});
-    tiled.push_back(size == kDyn ? kDyn : size * r);
   }
   FailureOr<Value> spread = ctx.reshapeMapped(*x, dims, source);
   if (failed(spread))
