@@ -56,6 +56,20 @@ struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
       return op->getNumResults() == 1 &&
              op->getResult(0).getType() == current.getType();
     };
+    // A reshape that keeps the last dim maps the output's rows to rows in
+    // order, so the epilogue may follow it (GPT-2 and GPT-J reshape the
+    // [B*S, N] projection back to [B, S, N] before the bias and residual).
+    // The fused op then computes in the matmul's shape and the reshape moves
+    // after it; a residual is reshaped to the matmul's shape, which needs
+    // that shape to have at most one dynamic dim.
+    ReshapeOp through = dyn_cast_or_null<ReshapeOp>(singleUser(current));
+    auto throughType =
+        through ? cast<RankedTensorType>(through.getType()) : nullptr;
+    if (through && !ShapedType::isDynamic(n) && throughType.getRank() > 0 &&
+        throughType.getShape().back() == n && type.getNumDynamicDims() <= 1)
+      current = through.getResult();
+    else
+      through = nullptr;
 
     if (auto mul = dyn_cast_or_null<MulOp>(singleUser(current))) {
       std::optional<double> c = scalarFloatConstant(otherOperand(mul, current));
@@ -91,25 +105,34 @@ struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
     if (auto add = dyn_cast_or_null<AddOp>(singleUser(current))) {
       Value r = otherOperand(add, current);
       if (r && r != current && r.getType() == current.getType() &&
-          sameType(add)) {
+          sameType(add) && !(through && r == through.getResult())) {
         residual = r;
         current = add.getResult();
         last = add;
       }
     }
-    if (last == matmul.getOperation())
+    if (last == matmul.getOperation() || (through && last == through))
       return rewriter.notifyMatchFailure(matmul, "no epilogue op follows");
 
     rewriter.setInsertionPoint(last);
+    Location loc = rewriter.getFusedLoc({matmul.getLoc(), last->getLoc()});
+    if (through && residual)
+      residual = ReshapeOp::create(rewriter, loc, type, residual, Value(),
+                                   rewriter.getBoolAttr(false));
     auto fused = FusedMatmulOp::create(
-        rewriter, rewriter.getFusedLoc({matmul.getLoc(), last->getLoc()}),
-        current.getType(), matmul.getLhs(), matmul.getRhs(), bias, residual,
+        rewriter, loc, through ? Type(type) : current.getType(),
+        matmul.getLhs(), matmul.getRhs(), bias, residual,
         rewriter.getBoolAttr(matmul.getTransposeA()),
         rewriter.getBoolAttr(matmul.getTransposeB()),
         rewriter.getF32FloatAttr(alpha), rewriter.getStringAttr(activation));
+    Value result = fused.getResult();
+    if (through)
+      result = ReshapeOp::create(rewriter, through.getLoc(), current.getType(),
+                                 result, through.getShape(),
+                                 through.getAllowZeroAttr());
     LLVM_DEBUG(llvm::dbgs()
                << "fused an epilogue into " << matmul.getLoc() << "\n");
-    rewriter.replaceOp(last, fused.getResult());
+    rewriter.replaceOp(last, result);
     return success();
   }
 };

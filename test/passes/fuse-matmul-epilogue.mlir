@@ -88,3 +88,53 @@ func.func @returned(%x: tensor<4x8xf32>, %w: tensor<8x2xf32>) -> tensor<4x2xf32>
   %m = kestrel.matmul %x, %w : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
   return %m : tensor<4x2xf32>
 }
+
+// -----
+
+// GPT-2's form: the [B*S, N] projection is reshaped back to [B, S, N]
+// before the bias and the residual. The reshape keeps rows, so the
+// epilogue runs in the matmul's shape (the residual reshaped to it) and the
+// reshape moves after the fused op.
+// CHECK-LABEL: func.func @through_reshape(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x64xf32>, %[[W:[^:]+]]: tensor<64x64xf32>, %[[B:[^:]+]]: tensor<64xf32>, %[[R:[^:]+]]: tensor<?x?x64xf32>, %[[S:[^:]+]]: tensor<3xi64>
+// CHECK: %[[R2:.+]] = kestrel.reshape %[[R]] : (tensor<?x?x64xf32>) -> tensor<?x64xf32>
+// CHECK: %[[F:.+]] = kestrel.fused_matmul %[[X]], %[[W]] bias %[[B]] residual %[[R2]] {{.*}}-> tensor<?x64xf32>
+// CHECK: %[[Y:.+]] = kestrel.reshape %[[F]], %[[S]] {allow_zero = true} : (tensor<?x64xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+// CHECK: return %[[Y]]
+func.func @through_reshape(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %b: tensor<64xf32>, %r: tensor<?x?x64xf32>, %s: tensor<3xi64>) -> tensor<?x?x64xf32> {
+  %m = kestrel.matmul %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %v = kestrel.reshape %m, %s {allow_zero = true} : (tensor<?x64xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+  %a = kestrel.add %v, %b : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %y = kestrel.add %r, %a : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// Not fused: the reshape changes the last dim (a head split), so rows do
+// not map to rows and the bias would land on the wrong elements.
+// CHECK-LABEL: func.func @reshape_splits_rows(
+// CHECK: kestrel.matmul
+// CHECK: kestrel.reshape
+// CHECK: kestrel.add
+// CHECK-NOT: kestrel.fused_matmul
+func.func @reshape_splits_rows(%x: tensor<4x64xf32>, %w: tensor<64x64xf32>, %b: tensor<16xf32>) -> tensor<4x4x16xf32> {
+  %m = kestrel.matmul %x, %w : (tensor<4x64xf32>, tensor<64x64xf32>) -> tensor<4x64xf32>
+  %v = kestrel.reshape %m : (tensor<4x64xf32>) -> tensor<4x4x16xf32>
+  %a = kestrel.add %v, %b : (tensor<4x4x16xf32>, tensor<16xf32>) -> tensor<4x4x16xf32>
+  return %a : tensor<4x4x16xf32>
+}
+
+// -----
+
+// Not fused: a dot product reshaped to a scalar has no rows for an
+// epilogue (regression test for a crash on ONNX's 1-D matmul node tests,
+// which import as [1, K] x [K, 1] and a reshape).
+// CHECK-LABEL: func.func @scalar_result(
+// CHECK-NOT: kestrel.fused_matmul
+func.func @scalar_result(%x: tensor<1x4xf32>, %w: tensor<4x1xf32>, %b: tensor<f32>) -> tensor<f32> {
+  %d = kestrel.matmul %x, %w : (tensor<1x4xf32>, tensor<4x1xf32>) -> tensor<1x1xf32>
+  %s = kestrel.reshape %d : (tensor<1x1xf32>) -> tensor<f32>
+  %a = kestrel.add %s, %b : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %a : tensor<f32>
+}
