@@ -561,7 +561,7 @@ def print_markdown(args, argv, results):
           "the Kestrel column; the ratios do not subtract it.")
     if args.no_fusion_too:
         print("- Unfused: the same model compiled with `kestrelc "
-              "--no-fusion` (no norm, rotary or attention fusion), timed in "
+              "--no-fusion` (none of the fusion passes), timed in "
               "the same rounds and checked the same way.")
     print()
     table(run_header(args), table_rows(results, args.no_fusion_too))
