@@ -202,6 +202,57 @@ std::optional<APFloat> evalFloat(Kind kind, const APFloat &a,
   }
 }
 
+/// Whether `attr` is a splat of `value` (0 or 1). A float zero must also
+/// have the sign `negativeZero` asks for: x + (-0) and x - (+0) are x for
+/// every float, x + (+0) is not (for x = -0).
+bool isSplatOf(Attribute attr, int value, bool negativeZero = false) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense || !dense.isSplat())
+    return false;
+  if (isa<IntegerType>(dense.getElementType()))
+    return dense.getSplatValue<APInt>() == value;
+  if (!isa<FloatType>(dense.getElementType()))
+    return false;
+  APFloat v = dense.getSplatValue<APFloat>();
+  if (value == 1)
+    return v.isExactlyValue(1.0);
+  return v.isZero() && v.isNegative() == negativeZero;
+}
+
+/// x * 1, 1 * x, x / 1, x - (+0), x + (-0), -0 + x (and, for integers, any
+/// zero): x, exactly, when x already has the result's type (the constant
+/// does not broadcast it).
+OpFoldResult foldIdentity(Operation *op, Kind kind, Attribute lhsAttr,
+                          Attribute rhsAttr) {
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  Type result = op->getResult(0).getType();
+  bool intTyped = isa<IntegerType>(getElementTypeOrSelf(lhs.getType()));
+  auto keep = [&](Value v) -> OpFoldResult {
+    return v.getType() == result ? OpFoldResult(v) : OpFoldResult();
+  };
+  switch (kind) {
+  case Kind::Mul:
+    if (isSplatOf(rhsAttr, 1))
+      return keep(lhs);
+    if (isSplatOf(lhsAttr, 1))
+      return keep(rhs);
+    return {};
+  case Kind::Div:
+    return isSplatOf(rhsAttr, 1) ? keep(lhs) : OpFoldResult();
+  case Kind::Sub:
+    return isSplatOf(rhsAttr, 0, /*negativeZero=*/false) ? keep(lhs)
+                                                         : OpFoldResult();
+  case Kind::Add:
+    if (isSplatOf(rhsAttr, 0, /*negativeZero=*/!intTyped))
+      return keep(lhs);
+    if (isSplatOf(lhsAttr, 0, /*negativeZero=*/!intTyped))
+      return keep(rhs);
+    return {};
+  default:
+    return {};
+  }
+}
+
 } // namespace
 
 OpFoldResult kestrel::foldBinaryConstants(Operation *op, Attribute lhsAttr,
@@ -209,6 +260,9 @@ OpFoldResult kestrel::foldBinaryConstants(Operation *op, Attribute lhsAttr,
   DenseElementsAttr lhs = getFoldableConstant(lhsAttr);
   DenseElementsAttr rhs = getFoldableConstant(rhsAttr);
   std::optional<Kind> kind = classify(op);
+  if (kind && (!lhs || !rhs))
+    if (OpFoldResult identity = foldIdentity(op, *kind, lhsAttr, rhsAttr))
+      return identity;
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!lhs || !rhs || !kind || !resultType || !resultType.hasStaticShape() ||
       resultType.getNumElements() > kMaxFoldedElements)

@@ -342,3 +342,35 @@ func.func @range_constant_f16() -> tensor<2xf16> {
   %0 = kestrel.range %s, %l, %d : (tensor<f16>, tensor<f16>, tensor<f16>) -> tensor<2xf16>
   return %0 : tensor<2xf16>
 }
+
+// -----
+
+// Identities fold to the other operand when it already has the result's
+// type: x * 1, 1 * x, x / 1, x - (+0), x + (-0); for integers x + 0. Not
+// x + (+0.0) (wrong for x = -0), not 1 / x, and not a 1 that broadcasts x.
+// CHECK-LABEL: func.func @identities(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<4xf32>, %[[I:[^:]+]]: tensor<4xi64>
+// CHECK-DAG: %[[PZ:.+]] = kestrel.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[ONE:.+]] = kestrel.constant dense<1.000000e+00> : tensor<2x4xf32>
+// CHECK-DAG: %[[ONES:.+]] = kestrel.constant dense<1.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[A:.+]] = kestrel.add %[[X]], %[[PZ]]
+// CHECK-DAG: %[[B:.+]] = kestrel.div %[[ONES]], %[[X]]
+// CHECK-DAG: %[[C:.+]] = kestrel.mul %[[X]], %[[ONE]]
+// CHECK: return %[[X]], %[[X]], %[[X]], %[[X]], %[[X]], %[[I]], %[[A]], %[[B]], %[[C]]
+func.func @identities(%x: tensor<4xf32>, %i: tensor<4xi64>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi64>, tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>) {
+  %one = kestrel.constant dense<1.0> : tensor<f32>
+  %pz = kestrel.constant dense<0.0> : tensor<f32>
+  %nz = kestrel.constant dense<-0.0> : tensor<f32>
+  %iz = kestrel.constant dense<0> : tensor<i64>
+  %wide = kestrel.constant dense<1.0> : tensor<2x4xf32>
+  %0 = kestrel.mul %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %1 = kestrel.mul %one, %x : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
+  %2 = kestrel.div %x, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %3 = kestrel.sub %x, %pz : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %4 = kestrel.add %nz, %x : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
+  %5 = kestrel.add %i, %iz : (tensor<4xi64>, tensor<i64>) -> tensor<4xi64>
+  %6 = kestrel.add %x, %pz : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %7 = kestrel.div %one, %x : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
+  %8 = kestrel.mul %x, %wide : (tensor<4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi64>, tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>
+}
