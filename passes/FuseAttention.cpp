@@ -263,27 +263,47 @@ Value peelScale(Value v, double &scale) {
 
 /// GQA/MQA's repeat-kv: reshape([B, KvH, S, D] -> [B, KvH, 1, S, D]),
 /// expand the unit dim to n_rep, reshape to [B, KvH * n_rep, S, D]. Returns
-/// the un-repeated tensor, or `v` itself.
+/// the un-repeated tensor, or `v` itself. repeat_interleave(k, n_rep, 1) as
+/// the TorchScript exporter writes it (unsqueeze, Tile, reshape) imports as
+/// the same with one more unit dim ([B, KvH, 1, 1, S, D], expanded to
+/// [B, KvH, n_rep, 1, S, D]) and a reshape on either side of the expand
+/// split in two; reshapes keep the flat order, so the chains are followed.
 Value stripRepeatKv(Value v) {
   auto merge = v.getDefiningOp<ReshapeOp>();
   if (!merge || rankOf(v) != 4)
     return v;
-  auto expand = merge.getInput().getDefiningOp<ExpandOp>();
-  if (!expand || rankOf(expand.getResult()) != 5)
+  Value merged = merge.getInput();
+  while (auto more = merged.getDefiningOp<ReshapeOp>())
+    merged = more.getInput();
+  auto expand = merged.getDefiningOp<ExpandOp>();
+  int64_t r = expand ? rankOf(expand.getResult()) : 0;
+  if (r != 5 && r != 6)
     return v;
-  auto split = expand.getInput().getDefiningOp<ReshapeOp>();
-  if (!split || rankOf(split.getInput()) != 4)
+  // The reshapes from k (rank 4) to the unit-dim form (rank r).
+  SmallVector<ReshapeOp> splits;
+  Value kv = expand.getInput();
+  while (rankOf(kv) != 4) {
+    auto split = kv.getDefiningOp<ReshapeOp>();
+    if (!split || splits.size() == 2)
+      return v;
+    splits.push_back(split);
+    kv = split.getInput();
+  }
+  if (splits.empty())
     return v;
-  Value kv = split.getInput();
-  auto in = typeOf(kv), unit = typeOf(split.getResult()), out = typeOf(v);
+  auto in = typeOf(kv), unit = typeOf(expand.getInput()), out = typeOf(v);
+  if (unit.getRank() != r)
+    return v;
   auto compatible = [](int64_t a, int64_t b) {
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
   };
-  // [B, KvH, S, D] -> [B, KvH, 1, S, D]: the unit dim is new at 2, head_dim
-  // stays; -> [B, H, S, D] keeps head_dim and sequence.
-  if (unit.getDimSize(2) != 1 ||
-      !compatible(unit.getDimSize(1), in.getDimSize(1)) ||
-      !compatible(unit.getDimSize(4), in.getDimSize(3)) ||
+  // [B, KvH, S, D] -> [B, KvH, 1, (1,) S, D]: the unit dims are new after
+  // KvH, head_dim stays; -> [B, H, S, D] keeps head_dim and sequence.
+  for (int64_t d = 2; d < r - 2; ++d)
+    if (unit.getDimSize(d) != 1)
+      return v;
+  if (!compatible(unit.getDimSize(1), in.getDimSize(1)) ||
+      !compatible(unit.getDimSize(r - 1), in.getDimSize(3)) ||
       !compatible(out.getDimSize(3), in.getDimSize(3)) ||
       !compatible(out.getDimSize(2), in.getDimSize(2)) ||
       !compatible(out.getDimSize(0), in.getDimSize(0)))
@@ -292,16 +312,22 @@ Value stripRepeatKv(Value v) {
   if (!in.isDynamicDim(1) && !out.isDynamicDim(1) &&
       out.getDimSize(1) % in.getDimSize(1) != 0)
     return v;
-  // The first reshape keeps the sequence dim: its shape reads it from a
-  // rank-4 tensor's dim 2 (k's own, or k's for v), or it is static and
-  // equal. (A reshape that moved elements between batch and sequence would
-  // leave k, v and q disagreeing on the batch, which the kernels reject.)
-  if (Value shape = split.getShape()) {
-    std::optional<ShapeElement> seq = traceShapeElement(shape, 3);
-    bool readsSeq =
-        seq && seq->tensor && seq->dim == 2 && rankOf(seq->tensor) == 4;
+  // Each reshape from k keeps the sequence dim (second to last): its shape
+  // reads it from a tensor's second-to-last dim (k's own, k's for v, or the
+  // previous step's), or it is static and equal. (A reshape that moved
+  // elements between batch and sequence would leave k, v and q disagreeing
+  // on the batch, which the kernels reject.)
+  for (ReshapeOp split : splits) {
+    Value shape = split.getShape();
+    if (!shape)
+      continue;
+    int64_t rank = rankOf(split.getResult());
+    std::optional<ShapeElement> seq = traceShapeElement(shape, rank - 2);
+    bool readsSeq = seq && seq->tensor && seq->dim == rankOf(seq->tensor) - 2 &&
+                    rankOf(seq->tensor) >= 4;
     if (!readsSeq &&
-        !(unit.getDimSize(3) == in.getDimSize(2) && !in.isDynamicDim(2)))
+        !(typeOf(split.getResult()).getDimSize(rank - 2) == in.getDimSize(2) &&
+          !in.isDynamicDim(2)))
       return v;
   }
   return kv;

@@ -261,3 +261,29 @@ func.func @key_from_bshd(%q: tensor<2x8x4x16xf32>, %k: tensor<2x8x4x16xf32>, %v:
   %o = kestrel.matmul %p, %vt : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   return %o : tensor<2x4x8x16xf32>
 }
+
+// -----
+
+// repeat_interleave(k, 2, dim=1) as the TorchScript exporter writes it and
+// the importer turns its Tile into: two reshapes to [B, KvH, 1, 1, S, D],
+// an expand of the first unit dim, two reshapes back. It is repeat-kv: the
+// fused op reads the two kv heads themselves.
+// CHECK-LABEL: func.func @repeat_interleave_kv(
+// CHECK-SAME: %[[Q:[^:]+]]: tensor<1x4x5x16xf32>, %[[K:[^:]+]]: tensor<1x2x5x16xf32>
+// CHECK: kestrel.attention %[[Q]], %[[K]], %[[K]] {num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32}
+func.func @repeat_interleave_kv(%q: tensor<1x4x5x16xf32>, %k: tensor<1x2x5x16xf32>) -> tensor<1x4x5x16xf32> {
+  %c = kestrel.constant dense<0.25> : tensor<f32>
+  %r = kestrel.constant dense<[1, 1, 2, 1, 1, 1]> : tensor<6xi64>
+  %u5 = kestrel.reshape %k : (tensor<1x2x5x16xf32>) -> tensor<1x2x1x5x16xf32>
+  %u6 = kestrel.reshape %u5 : (tensor<1x2x1x5x16xf32>) -> tensor<1x2x1x1x5x16xf32>
+  %e = kestrel.expand %u6, %r : (tensor<1x2x1x1x5x16xf32>, tensor<6xi64>) -> tensor<1x2x2x1x5x16xf32>
+  %t5 = kestrel.reshape %e : (tensor<1x2x2x1x5x16xf32>) -> tensor<1x2x2x5x16xf32>
+  %kk = kestrel.reshape %t5 : (tensor<1x2x2x5x16xf32>) -> tensor<1x4x5x16xf32>
+  %kt = kestrel.transpose %kk {permutation = array<i64: 0, 1, 3, 2>} : (tensor<1x4x5x16xf32>) -> tensor<1x4x16x5xf32>
+  %s = kestrel.matmul %q, %kt : (tensor<1x4x5x16xf32>, tensor<1x4x16x5xf32>) -> tensor<1x4x5x5xf32>
+  %ss = kestrel.mul %s, %c : (tensor<1x4x5x5xf32>, tensor<f32>) -> tensor<1x4x5x5xf32>
+  // expected-remark @below {{attention fused}}
+  %p = kestrel.softmax %ss {axis = 3 : i64} : (tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32>
+  %o = kestrel.matmul %p, %kk : (tensor<1x4x5x5xf32>, tensor<1x4x5x16xf32>) -> tensor<1x4x5x16xf32>
+  return %o : tensor<1x4x5x16xf32>
+}

@@ -5,6 +5,10 @@
 // RUN: kestrelc --emit=mlir %t.past.onnx | FileCheck %s --check-prefix=PAST
 // RUN: %onnx_model rotary23 %t.rope.onnx
 // RUN: kestrelc --emit=mlir %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+// RUN: %onnx_model gqa_repeat_interleave %t.gqa.onnx
+// RUN: kestrelc --emit=mlir %t.gqa.onnx | FileCheck %s --check-prefix=GQA
+// RUN: rm -rf %t.gqa.lib && kestrelc %t.gqa.onnx -o %t.gqa.lib --name m > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gqa.onnx %t.gqa.lib %t.gqa.work batch=2 seq=5 | FileCheck %s --check-prefix=GQANUM
 
 // 3-D Q/K/V are split into heads; with dynamic lengths ONNX's causal rule
 // (key j <= query i) becomes an explicit mask.
@@ -30,3 +34,11 @@
 // ROPE: %[[C4:.+]] = kestrel.reshape %[[C]], %{{.+}} : (tensor<?x?x8xf32>, tensor<4xi64>) -> tensor<?x1x?x8xf32>
 // ROPE: %[[S4:.+]] = kestrel.reshape %[[S]]
 // ROPE: kestrel.rope %{{.+}}, %[[C4]], %[[S4]] : (tensor<?x4x?x16xf32>, tensor<?x1x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x4x?x16xf32>
+
+// repeat_interleave(k, 2, dim=1) through Unsqueeze/Tile/Reshape is GQA's
+// repeat-kv: the fused op reads the two kv heads as they are (no copy),
+// and matches onnxruntime.
+// GQA: func.func @main(%[[Q:[^:]+]]: tensor<?x4x?x16xf32> {{.+}}, %[[K:[^:]+]]: tensor<?x2x?x16xf32> {{.+}}, %[[V:[^:]+]]: tensor<?x2x?x16xf32>
+// GQA: kestrel.attention %[[Q]], %[[K]], %[[V]] {num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32}
+// GQA-NOT: kestrel.expand
+// GQANUM: y: shape [2, 4, 5, 16] f32; {{.+}}: ok

@@ -325,6 +325,30 @@ def attention23_static_past():
 
 
 @register
+def gqa_repeat_interleave():
+    """GQA as TorchScript exports torch.repeat_interleave(k, 2, dim=1):
+    Unsqueeze, Tile over the new axis, Reshape; then decomposed attention."""
+    q = vi("q", F, ["batch", 4, "seq", 16])
+    k = vi("k", F, ["batch", 2, "seq", 16])
+    v = vi("v", F, ["batch", 2, "seq", 16])
+    nodes = []
+    for x in ("k", "v"):
+        nodes += [n("Unsqueeze", [x, "axis2"], [x + "5"]),
+                  n("Tile", [x + "5", "reps"], [x + "t"]),
+                  n("Reshape", [x + "t", "heads"], [x + "r"])]
+    nodes += [n("Transpose", ["kr"], ["kT"], perm=[0, 1, 3, 2]),
+              n("MatMul", ["q", "kT"], ["s"]),
+              n("Mul", ["s", "scale"], ["ss"]),
+              n("Softmax", ["ss"], ["p"], axis=-1),
+              n("MatMul", ["p", "vr"], ["y"])]
+    return model(nodes, [q, k, v], [vi("y", F, None)],
+                 [init("axis2", np.array([2], np.int64)),
+                  init("reps", np.array([1, 1, 2, 1, 1], np.int64)),
+                  init("heads", np.array([0, 4, -1, 16], np.int64)),
+                  init("scale", np.array(0.25, np.float32))])
+
+
+@register
 def rotary23():
     x = vi("x", F, ["batch", 4, "seq", 16])
     pos = vi("pos", I64, ["batch", "seq"])
