@@ -643,6 +643,83 @@ TEST(KernelsWhere, BroadcastsAllThree) {
 }
 
 //===----------------------------------------------------------------------===//
+// The fused_elementwise driver
+//===----------------------------------------------------------------------===//
+
+/// What the emitter writes for `r0 = c ? a * b : -a; r1 = a * b > 0`, over
+/// compute types (floats as f32, i1 as bytes).
+void selectProduct(const void *const *in, void *const *out, int64_t n,
+                   int *error) {
+  (void)error;
+  auto *a = static_cast<const float *>(in[0]);
+  auto *b = static_cast<const float *>(in[1]);
+  auto *c = static_cast<const uint8_t *>(in[2]);
+  auto *r0 = static_cast<float *>(out[0]);
+  auto *r1 = static_cast<uint8_t *>(out[1]);
+  for (int64_t i = 0; i < n; ++i) {
+    float p = a[i] * b[i];
+    r0[i] = c[i] ? p : -a[i];
+    r1[i] = p > 0.0f;
+  }
+}
+
+void divideInts(const void *const *in, void *const *out, int64_t n,
+                int *error) {
+  auto *a = static_cast<const int64_t *>(in[0]);
+  auto *b = static_cast<const int64_t *>(in[1]);
+  auto *r = static_cast<int64_t *>(out[0]);
+  for (int64_t i = 0; i < n; ++i)
+    r[i] = b[i] == 0 ? (*error = 1, 0) : a[i] / b[i];
+}
+
+TEST(KernelsFusedElementwise, StagesBroadcastsAndConverts) {
+  for (bool threaded : {false, true}) {
+    Context ctx = threaded ? threadedContext() : serialContext();
+    int64_t n = threaded ? 9001 : 7; // rows longer than a block, and short
+    // bf16 and f32 inputs in, f16 and i1 out: every staging path.
+    Buf a = randomBuf(DType::BF16, {3, 1, n}, 1);
+    Buf b = randomBuf(DType::F32, {4, 1}, 2);
+    Buf c = randomBuf(DType::I1, {n}, 3);
+    Buf r0(DType::F16, {3, 4, n}), r1(DType::I1, {3, 4, n});
+    Tensor in[] = {a.t(), b.t(), c.t()};
+    Tensor out[] = {r0.t(), r1.t()};
+    ASSERT_TRUE(fusedElementwise(ctx, "fused", in, 3, out, 2, selectProduct))
+        << ctx.error;
+    for (int64_t i = 0; i < r0.numel(); ++i) {
+      float x = float(a.get(broadcastSource(a.shape, r0.shape, i)));
+      float y = float(b.get(broadcastSource(b.shape, r0.shape, i)));
+      bool keep = c.get(broadcastSource(c.shape, r0.shape, i)) != 0;
+      float want = keep ? x * y : -x;
+      ASSERT_EQ(r0.get(i), f16ToF32(f32ToF16(want))) << i;
+      ASSERT_EQ(r1.get(i), x * y > 0.0f ? 1.0 : 0.0) << i;
+    }
+  }
+}
+
+TEST(KernelsFusedElementwise, Errors) {
+  Context ctx = serialContext();
+  Buf a(DType::I64, {4}), b(DType::I64, {4}), r(DType::I64, {4});
+  for (int64_t i = 0; i < 4; ++i) {
+    a.set(i, 10 + i);
+    b.set(i, i == 2 ? 0 : 3);
+  }
+  Tensor in[] = {a.t(), b.t()};
+  Tensor out[] = {r.t()};
+  EXPECT_FAILS_WITH(fusedElementwise(ctx, "fused", in, 2, out, 1, divideInts),
+                    "fused: integer division by zero");
+  Buf wrong(DType::I64, {5});
+  Tensor bad[] = {wrong.t()};
+  EXPECT_FALSE(fusedElementwise(ctx, "fused", in, 2, bad, 1, divideInts));
+  EXPECT_NE(ctx.error.find("fused"), std::string::npos) << ctx.error;
+  Buf other(DType::I64, {3});
+  Tensor mismatched[] = {a.t(), other.t()};
+  EXPECT_FALSE(
+      fusedElementwise(ctx, "fused", mismatched, 2, out, 1, divideInts));
+  EXPECT_FAILS_WITH(fusedElementwise(ctx, "fused", in, 0, out, 1, divideInts),
+                    "1 to 16 operands");
+}
+
+//===----------------------------------------------------------------------===//
 // Cast and copy
 //===----------------------------------------------------------------------===//
 
