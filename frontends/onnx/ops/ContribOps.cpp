@@ -279,8 +279,10 @@ LogicalResult importContribRotary(NodeContext &ctx) {
   return ctx.setOutput(0, *y);
 }
 
-/// Skip(Simplified)LayerNormalization: s = input + skip (+ bias), then the
-/// norm of s; output 3 is s itself.
+/// Skip(Simplified)LayerNormalization: s = input (+ bias) + skip, then the
+/// norm of s; output 3 is s itself. The bias is added first: the input is
+/// a projection whose bias ORT's optimizer moved here, so that
+/// kestrel-fuse-matmul-epilogue folds bias and skip back into the matmul.
 LogicalResult importSkipNorm(NodeContext &ctx, bool rms) {
   FailureOr<Value> x = ctx.requiredInput(0), skip = ctx.requiredInput(1),
                    gamma = ctx.requiredInput(2);
@@ -291,12 +293,12 @@ LogicalResult importSkipNorm(NodeContext &ctx, bool rms) {
     return ctx.error() << "mean and inverse standard deviation outputs are "
                           "not supported";
   unsigned biasIndex = rms ? 3 : 4;
-  FailureOr<Value> sum = ctx.create<AddOp>({*x, *skip});
-  if (failed(sum))
-    return failure();
+  FailureOr<Value> sum = *x;
   if (Value bias = ctx.input(biasIndex))
     if (failed(sum = ctx.create<AddOp>({*sum, bias})))
       return failure();
+  if (failed(sum = ctx.create<AddOp>({*sum, *skip})))
+    return failure();
   int64_t axis = ctx.inputType(0).getRank() - 1;
   SmallVector<Value> operands = {*sum, *gamma};
   if (!rms)

@@ -8,11 +8,12 @@
 // RUN: %onnx_model contrib_rotary %t.rope.onnx
 // RUN: kestrelc --emit=mlir --no-fusion %t.rope.onnx | FileCheck %s --check-prefix=ROPE
 
-// Skip norms add the residual first; output 3 is the sum.
+// Skip norms add the bias (when there is one) and then the skip; output 3
+// is the sum.
 // NORMS: %[[SUM:.+]] = kestrel.add %{{.+}}, %{{.+}} : (tensor<?x?x32xf32>, tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
 // NORMS: %[[Y:.+]] = kestrel.rms_norm %[[SUM]], %{{.+}} {axis = 2 : i64, epsilon = 9.99999997E-7 : f32}
-// NORMS: %[[S2:.+]] = kestrel.add %[[Y]], %[[SUM]]
-// NORMS: %[[S3:.+]] = kestrel.add %[[S2]], %{{.+}}
+// NORMS: %[[S2:.+]] = kestrel.add %[[Y]], %{{.+}} : (tensor<?x?x32xf32>, tensor<32xf32>)
+// NORMS: %[[S3:.+]] = kestrel.add %[[S2]], %[[SUM]]
 // NORMS: %[[Z:.+]] = kestrel.layer_norm %[[S3]], %{{.+}}, %{{.+}} {axis = 2 : i64
 // NORMS: %[[R:.+]] = kestrel.rms_norm %[[Z]]
 // FastGelu is the tanh GELU of x + bias.
