@@ -51,6 +51,21 @@ int64_t lastDim(Value v) {
   return type.getDimSize(type.getRank() - 1);
 }
 
+/// The operand of `def` whose repetition along the last axis (equal halves
+/// or equal pairs) its result keeps: the input of an elementwise function of
+/// one tensor, or the tensor a scalar constant scales when `fits(operand)`.
+/// Null for anything else.
+template <typename Fits> Value repetitionSource(Operation *def, Fits fits) {
+  if (isa<CosOp, SinOp, NegOp, CastOp, ExpOp, SqrtOp, ReciprocalOp>(def))
+    return def->getOperand(0);
+  if (isa<MulOp, DivOp>(def))
+    for (int i = 0; i < 2; ++i)
+      if (scalarFloatConstant(def->getOperand(1 - i)) &&
+          (i == 0 || isa<MulOp>(def)) && fits(def->getOperand(i)))
+        return def->getOperand(i);
+  return {};
+}
+
 /// Whether `v[..., i] == v[..., i + d/2]` for every i, as the IR proves it.
 bool hasEqualHalves(Value v, int depth = 0) {
   if (depth > 12 || lastDim(v) <= 0 || lastDim(v) % 2 != 0)
@@ -76,19 +91,13 @@ bool hasEqualHalves(Value v, int depth = 0) {
           return false;
     return true;
   }
-  // Elementwise functions of one tensor keep equal halves equal.
-  if (isa<CosOp, SinOp, NegOp, CastOp, ExpOp, SqrtOp, ReciprocalOp>(def))
-    return hasEqualHalves(def->getOperand(0), depth + 1);
-  // So does scaling by a scalar.
-  if (isa<MulOp, DivOp>(def)) {
-    for (int i = 0; i < 2; ++i)
-      if (scalarFloatConstant(def->getOperand(1 - i)) &&
-          (i == 0 || isa<MulOp>(def)) &&
-          typeOf(def->getOperand(i)).getRank() == rank &&
-          lastDim(def->getOperand(i)) == lastDim(v))
-        return hasEqualHalves(def->getOperand(i), depth + 1);
-    return false;
-  }
+  // Elementwise functions of one tensor and scaling by a scalar keep equal
+  // halves equal.
+  if (Value source = repetitionSource(def, [&](Value operand) {
+        return typeOf(operand).getRank() == rank &&
+               lastDim(operand) == lastDim(v);
+      }))
+    return hasEqualHalves(source, depth + 1);
   // Reshapes that keep the last dim keep every row, and gathers along
   // another axis pick whole rows.
   if (auto reshape = dyn_cast<ReshapeOp>(def))
@@ -151,16 +160,10 @@ bool hasEqualPairs(Value v, int depth = 0) {
         return false;
     return true;
   }
-  if (isa<CosOp, SinOp, NegOp, CastOp, ExpOp, SqrtOp, ReciprocalOp>(def))
-    return hasEqualPairs(def->getOperand(0), depth + 1);
-  if (isa<MulOp, DivOp>(def)) {
-    for (int i = 0; i < 2; ++i)
-      if (scalarFloatConstant(def->getOperand(1 - i)) &&
-          (i == 0 || isa<MulOp>(def)) &&
-          typeOf(def->getOperand(i)).getShape() == type.getShape())
-        return hasEqualPairs(def->getOperand(i), depth + 1);
-    return false;
-  }
+  if (Value source = repetitionSource(def, [&](Value operand) {
+        return typeOf(operand).getShape() == type.getShape();
+      }))
+    return hasEqualPairs(source, depth + 1);
   // A gather along another axis copies whole rows; even rows keep pairs.
   if (auto gather = dyn_cast<GatherOp>(def)) {
     int64_t inRank = typeOf(gather.getInput()).getRank();

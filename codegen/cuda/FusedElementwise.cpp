@@ -35,8 +35,6 @@ FailureOr<StringRef> storageType(Type t) {
   return failure();
 }
 
-FailureOr<StringRef> computeType(Type t) { return scalarComputeType(t); }
-
 } // namespace
 
 FailureOr<FusedKernel> generateFusedKernel(Operation *op,
@@ -55,12 +53,13 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
   // run's error flag (integer division by zero).
   std::string params = "int *errorFlag";
   for (auto [i, arg] : llvm::enumerate(body.getArguments()))
-    params +=
-        ", " + computeType(arg.getType())->str() + " x" + std::to_string(i);
+    params += ", " + scalarComputeType(arg.getType())->str() + " x" +
+              std::to_string(i);
   for (auto [i, t] : llvm::enumerate(fused.getResultTypes()))
-    params += ", " +
-              computeType(cast<RankedTensorType>(t).getElementType())->str() +
-              " &r" + std::to_string(i);
+    params +=
+        ", " +
+        scalarComputeType(cast<RankedTensorType>(t).getElementType())->str() +
+        " &r" + std::to_string(i);
 
   // Widest element: the vector path moves 16 bytes of it per access.
   size_t widest = 1;
@@ -76,7 +75,7 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
   std::string loads, loadsVec, stores, storesVec, call;
   for (size_t i = 0; i < numIn; ++i) {
     FailureOr<StringRef> st = storageType(inputTypes[i]);
-    FailureOr<StringRef> ct = computeType(body.getArgument(i).getType());
+    FailureOr<StringRef> ct = scalarComputeType(body.getArgument(i).getType());
     if (failed(st) || failed(ct))
       return op->emitOpError("has an input type the CUDA generator does not "
                              "handle");
@@ -113,10 +112,10 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
   for (size_t i = 0; i < numOut; ++i) {
     Type ct =
         cast<RankedTensorType>(fused.getResult(i).getType()).getElementType();
-    declResults +=
-        "    " + computeType(ct)->str() + " r" + std::to_string(i) + ";\n";
-    declResultsVec +=
-        "      " + computeType(ct)->str() + " r" + std::to_string(i) + ";\n";
+    declResults += "    " + scalarComputeType(ct)->str() + " r" +
+                   std::to_string(i) + ";\n";
+    declResultsVec += "      " + scalarComputeType(ct)->str() + " r" +
+                      std::to_string(i) + ";\n";
     vecDecl += llvm::formatv("    Vec<{0}, {1}> out{2};\n",
                              *storageType(resultTypes[i]), vec, i)
                    .str();
@@ -129,9 +128,10 @@ FailureOr<FusedKernel> generateFusedKernel(Operation *op,
   for (size_t i = 0; i < numIn; ++i) {
     callArgs += ", x" + std::to_string(i);
     Type ct = body.getArgument(i).getType();
-    std::string conv = isa<FloatType>(ct)
-                           ? "toF32"
-                           : "static_cast<" + computeType(ct)->str() + ">";
+    std::string conv =
+        isa<FloatType>(ct)
+            ? "toF32"
+            : "static_cast<" + scalarComputeType(ct)->str() + ">";
     callArgsVec += ", " + conv + "(in" + std::to_string(i) + ".v[k])";
   }
   for (size_t i = 0; i < numOut; ++i) {
