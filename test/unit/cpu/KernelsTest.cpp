@@ -709,12 +709,13 @@ TEST(KernelsFusedElementwise, Errors) {
                     "fused: integer division by zero");
   Buf wrong(DType::I64, {5});
   Tensor bad[] = {wrong.t()};
-  EXPECT_FALSE(fusedElementwise(ctx, "fused", in, 2, bad, 1, divideInts));
-  EXPECT_NE(ctx.error.find("fused"), std::string::npos) << ctx.error;
+  EXPECT_FAILS_WITH(fusedElementwise(ctx, "fused", in, 2, bad, 1, divideInts),
+                    "result has shape [5], expected [4]");
   Buf other(DType::I64, {3});
   Tensor mismatched[] = {a.t(), other.t()};
-  EXPECT_FALSE(
-      fusedElementwise(ctx, "fused", mismatched, 2, out, 1, divideInts));
+  EXPECT_FAILS_WITH(
+      fusedElementwise(ctx, "fused", mismatched, 2, out, 1, divideInts),
+      "fused: shapes [4] and [3]");
   EXPECT_FAILS_WITH(fusedElementwise(ctx, "fused", in, 0, out, 1, divideInts),
                     "1 to 16 operands");
 }
