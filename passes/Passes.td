@@ -160,6 +160,45 @@ def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
   let dependentDialects = ["::kestrel::KestrelDialect"];
 }
 
+def FuseResidualNorm : Pass<"kestrel-fuse-residual-norm", "mlir::func::FuncOp"> {
+  let summary = "Fuse a residual add and the norm that reads it into "
+                "kestrel.add_rms_norm or kestrel.add_layer_norm";
+  let description = [{
+    A `kestrel.rms_norm` or `kestrel.layer_norm` whose input is a
+    `kestrel.add` of two operands of the add's own type (no broadcast)
+    becomes one `kestrel.add_rms_norm` / `kestrel.add_layer_norm`, whose two
+    results are the sum (the residual stream, for its other users) and the
+    normalized value. The kernels read both operands once and write both
+    results once, instead of writing the sum and reading it back.
+
+    Run it after `kestrel-fuse-matmul-epilogue`: a residual add that a
+    matmul epilogue can take is cheaper there (the matmul's output is never
+    written on its own), so this pass takes only the adds no epilogue could,
+    such as the one after an MoE block. With `report`, every norm whose
+    input is an add gets a remark saying whether it was fused and, if not,
+    why.
+
+    Example:
+    ```mlir
+    // Before:
+    %h = kestrel.add %x, %r : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    %y = kestrel.rms_norm %h, %w {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
+        : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    // After:
+    %h, %y = kestrel.add_rms_norm %x, %r, %w {axis = 1 : i64, epsilon = 9.99999974E-6 : f32}
+        : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on every norm of an add whether it was fused, and why not">
+  ];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Number of residual adds fused">
+  ];
+}
+
 def FuseRope : Pass<"kestrel-fuse-rope", "mlir::func::FuncOp"> {
   let summary = "Fuse rotate-half rotary embedding chains into kestrel.rope";
   let description = [{

@@ -21,6 +21,7 @@ void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion) {
     pm.addNestedPass<mlir::func::FuncOp>(createFuseRope());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseMatmulEpilogue());
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseResidualNorm());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseElementwise());
   }
   pm.addPass(mlir::createCanonicalizerPass());

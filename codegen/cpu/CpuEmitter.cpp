@@ -147,6 +147,9 @@ std::vector<Type> deviceTypes(func::FuncOp func, const BufferPlan &plan,
               LayerNormOp, RopeOp>([&](Operation *op) {
           uniteAll(op, op->getOperands().take_front(1));
         })
+        .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {
+          uniteAll(op, op->getOperands().take_front(2));
+        })
         .Case([&](WhereOp w) {
           uniteAll(w, {w.getTrueValue(), w.getFalseValue()});
         })
@@ -341,6 +344,11 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
             ErfOp, TanhOp, SinOp, CosOp, SigmoidOp, SiluOp, GeluOp, NotOp,
             CastOp, SoftmaxOp, LogSoftmaxOp, RmsNormOp, LayerNormOp, RopeOp>(
           [&](Operation *op) { return same(op->getOperand(0)); })
+      .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {
+        for (Value r : op->getResults())
+          set(r, ref(op->getOperand(0)) + ".shape");
+        return success();
+      })
       .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp,
             NotEqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, AndOp,
             OrOp, XorOp>([&](Operation *op) {
@@ -741,6 +749,27 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                                   floatLiteral(n.getEpsilon().convertToFloat()),
                                   ref(n.getResult()))
                         .str());
+      })
+      .Case([&](AddRmsNormOp n) {
+        return call(
+            llvm::formatv("addRmsNorm(c, {0}, {1}, {2}, {3}, {4}, {5}, {6})",
+                          ref(n.getInput()), ref(n.getResidual()),
+                          ref(n.getWeight()), n.getAxis(),
+                          floatLiteral(n.getEpsilon().convertToFloat()),
+                          ref(n.getSum()), ref(n.getResult()))
+                .str());
+      })
+      .Case([&](AddLayerNormOp n) {
+        std::string bias =
+            n.getBias() ? "&" + ref(n.getBias()) : std::string("nullptr");
+        return call(
+            llvm::formatv(
+                "addLayerNorm(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7})",
+                ref(n.getInput()), ref(n.getResidual()), ref(n.getScale()),
+                bias, n.getAxis(),
+                floatLiteral(n.getEpsilon().convertToFloat()), ref(n.getSum()),
+                ref(n.getResult()))
+                .str());
       })
       .Case([&](RopeOp r) {
         int64_t rotary = r.getRotaryDim() ? int64_t(*r.getRotaryDim()) : 0;

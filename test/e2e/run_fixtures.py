@@ -33,6 +33,10 @@ RTOL = 1e-4
 # routers add one (rank-2) softmax per layer.
 LAYERS = 2
 ROUTER_SOFTMAX = {"mixtral-dynamo": LAYERS, "mixtral-opset17": LAYERS}
+# Residual adds no matmul epilogue can take, fused into the norm after them:
+# the one after each MoE block (Mixtral) and the last of GPT-J's three-way
+# sums.
+RESIDUAL_NORMS = {"mixtral": LAYERS, "gptj": LAYERS}
 
 
 def compile_model(kestrelc, model, out, extra=()):
@@ -58,13 +62,16 @@ def compile_model(kestrelc, model, out, extra=()):
 
 def check_fusion_counts(name, stats):
     """Every attention site and every norm fused, per --stats."""
-    m = re.search(r"fused ops: attention (\d+) \(\+\d+\) rms_norm (\d+) "
-                  r"\(\+\d+\) layer_norm (\d+) \(\+\d+\) rope (\d+) "
-                  r"\(\+\d+\) fused_matmul \d+ \(\+\d+\) fused_elementwise "
-                  r"(\d+) \(\+\d+\); softmax left (\d+) of (\d+)", stats)
+    m = re.search(r"fused ops: attention (\d+) \([+-]\d+\) rms_norm (\d+) "
+                  r"\([+-]\d+\) layer_norm (\d+) \([+-]\d+\) add_rms_norm "
+                  r"(\d+) \([+-]\d+\) add_layer_norm (\d+) \([+-]\d+\) rope "
+                  r"(\d+) \([+-]\d+\) fused_matmul \d+ \([+-]\d+\) "
+                  r"fused_elementwise (\d+) \([+-]\d+\); softmax left (\d+) "
+                  r"of (\d+)", stats)
     if not m:
         return [f"{name}: no fused-op counts in kestrelc --stats:\n{stats}"]
-    attention, rms, layer, rope, fused, left, before = map(int, m.groups())
+    (attention, rms, layer, add_rms, add_layer, rope, fused, left,
+     before) = map(int, m.groups())
     problems = []
     # The activations exporters write out (SiLU as x * sigmoid(x), GPT-2's
     # tanh GELU) end up in fused_elementwise bodies: none is left as its own
@@ -89,9 +96,14 @@ def check_fusion_counts(name, stats):
         problems.append(f"{name}: {left} of {before} softmax ops left unfused")
     # GPT-J runs attention and MLP in parallel off one LayerNorm per layer.
     norms = LAYERS + 1 if name.startswith("gptj") else 2 * LAYERS + 1
-    if rms + layer != norms:
-        problems.append(f"{name}: {rms} rms_norm + {layer} layer_norm, "
-                        f"expected {norms}")
+    if rms + layer + add_rms + add_layer != norms:
+        problems.append(f"{name}: {rms} rms_norm + {layer} layer_norm + "
+                        f"{add_rms} add_rms_norm + {add_layer} "
+                        f"add_layer_norm, expected {norms}")
+    residual_norms = RESIDUAL_NORMS.get(name.split("-")[0], 0)
+    if add_rms + add_layer != residual_norms:
+        problems.append(f"{name}: {add_rms + add_layer} residual adds fused "
+                        f"into norms, expected {residual_norms}")
     return problems
 
 

@@ -399,10 +399,13 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
     return it == m.end() ? int64_t(0) : it->second;
   };
   os << "  fused ops:";
-  for (StringRef op : {"attention", "rms_norm", "layer_norm", "rope",
-                       "fused_matmul", "fused_elementwise"})
-    os << " " << op << " " << count(after, op) << " (+"
-       << count(after, op) - count(before, op) << ")";
+  for (StringRef op :
+       {"attention", "rms_norm", "layer_norm", "add_rms_norm", "add_layer_norm",
+        "rope", "fused_matmul", "fused_elementwise"}) {
+    int64_t change = count(after, op) - count(before, op);
+    os << " " << op << " " << count(after, op) << " ("
+       << (change >= 0 ? "+" : "") << change << ")";
+  }
   os << "; softmax left " << count(after, "softmax") << " of "
      << count(before, "softmax") << "\n";
   return text;

@@ -1,4 +1,4 @@
-//===- Fused.cpp - rms_norm, layer_norm, rope and attention ---------------===//
+//===- Fused.cpp - Norms, add-norms, rope and attention -------------------===//
 //
 // Thin wrappers that check the operands and run the f32 row kernels of
 // Normalization.h and the tiled attentionF32 of Attention.h. Non-f32 data
@@ -52,6 +52,42 @@ void rowsInF32(Context &ctx, const Tensor &x, Tensor &out, int64_t rows,
                 });
 }
 
+/// The add-norm ops' rows: sum = x + residual rounded to sum's dtype, then
+/// body(rows, s, y) with f32 pointers to the rounded sum and to the output
+/// (into sum and out for f32, else into a staging copy of the chunk).
+template <typename Body>
+void sumRowsInF32(Context &ctx, const Tensor &x, const Tensor &residual,
+                  Tensor &sum, Tensor &out, int64_t rows, int64_t cols,
+                  Body &&body) {
+  bool f32 = x.dtype == DType::F32;
+  parallelRange(
+      ctx, rows, kGrain / std::max<int64_t>(cols, 1),
+      [&](int64_t r0, int64_t r1) {
+        int64_t begin = r0 * cols, count = (r1 - r0) * cols;
+        if (f32) {
+          const float *a = x.as<const float>() + begin;
+          const float *b = residual.as<const float>() + begin;
+          float *s = sum.as<float>() + begin;
+          for (int64_t i = 0; i < count; ++i)
+            s[i] = a[i] + b[i];
+          body(r1 - r0, s, out.as<float>() + begin);
+          return;
+        }
+        std::vector<float> a(static_cast<size_t>(count)),
+            b(static_cast<size_t>(count));
+        convertToF32(x.dtype, elementAt(x, begin), a.data(), count);
+        convertToF32(residual.dtype, elementAt(residual, begin), b.data(),
+                     count);
+        for (int64_t i = 0; i < count; ++i)
+          a[i] += b[i];
+        // The norm reads the sum as stored, as it would unfused.
+        convertFromF32(sum.dtype, a.data(), elementAt(sum, begin), count);
+        convertToF32(sum.dtype, elementAt(sum, begin), a.data(), count);
+        body(r1 - r0, a.data(), a.data());
+        convertFromF32(out.dtype, a.data(), elementAt(out, begin), count);
+      });
+}
+
 /// Checks a norm's parameter shape (the dims [axis, rank) of x).
 bool checkNormParam(Context &ctx, const char *op, const char *name,
                     const Tensor &param, const Shape &x, int64_t axis) {
@@ -79,6 +115,26 @@ bool checkNorm(Context &ctx, const char *op, const Tensor &x, int64_t axis,
   if (!(epsilon >= 0.0f))
     return ctx.fail(std::string(op) + ": epsilon must be non-negative, got " +
                     std::to_string(epsilon));
+  return true;
+}
+
+/// The add-norm ops: a norm's checks on x and out, a residual of x's shape
+/// and dtype, and a sum of x's shape and dtype.
+bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
+                  const Tensor &residual, int64_t axis, float epsilon,
+                  const Tensor &sum, const Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      !checkFloat(ctx, op, "residual", residual) ||
+      !checkOut(ctx, op, sum, x.shape, x.dtype, "sum"))
+    return false;
+  if (residual.shape != x.shape)
+    return ctx.fail(std::string(op) + ": residual has shape " +
+                    residual.shape.str() + ", expected x's shape " +
+                    x.shape.str() + " (the fused add does not broadcast)");
+  if (residual.dtype != x.dtype)
+    return ctx.fail(std::string(op) + ": residual is " +
+                    dtypeName(residual.dtype) + ", expected x's dtype " +
+                    dtypeName(x.dtype));
   return true;
 }
 
@@ -118,6 +174,47 @@ bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
             [&](int64_t, int64_t n, const float *in, float *y) {
               layerNormRowsF32(n, cols, in, g, b, epsilon, y, runSerially);
             });
+  return true;
+}
+
+bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
+                Tensor &out) {
+  if (!checkAddNorm(ctx, "add_rms_norm", x, residual, axis, epsilon, sum,
+                    out) ||
+      !checkNormParam(ctx, "add_rms_norm", "weight", weight, x.shape, axis))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = weight.numel(), rows = x.numel() / cols;
+  std::vector<float> weightF32;
+  const float *w = asF32(weight, weightF32);
+  sumRowsInF32(ctx, x, residual, sum, out, rows, cols,
+               [&](int64_t n, const float *s, float *y) {
+                 rmsNormRowsF32(n, cols, s, w, epsilon, y, runSerially);
+               });
+  return true;
+}
+
+bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                  const Tensor &scale, const Tensor *bias, int64_t axis,
+                  float epsilon, Tensor &sum, Tensor &out) {
+  if (!checkAddNorm(ctx, "add_layer_norm", x, residual, axis, epsilon, sum,
+                    out) ||
+      !checkNormParam(ctx, "add_layer_norm", "scale", scale, x.shape, axis) ||
+      (bias &&
+       !checkNormParam(ctx, "add_layer_norm", "bias", *bias, x.shape, axis)))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = scale.numel(), rows = x.numel() / cols;
+  std::vector<float> scaleF32, biasF32;
+  const float *g = asF32(scale, scaleF32);
+  const float *b = bias ? asF32(*bias, biasF32) : nullptr;
+  sumRowsInF32(ctx, x, residual, sum, out, rows, cols,
+               [&](int64_t n, const float *s, float *y) {
+                 layerNormRowsF32(n, cols, s, g, b, epsilon, y, runSerially);
+               });
   return true;
 }
 

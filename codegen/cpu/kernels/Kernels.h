@@ -330,6 +330,14 @@ bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
              float epsilon, Tensor &out);
 bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
                const Tensor *bias, int64_t axis, float epsilon, Tensor &out);
+/// kestrel.add_rms_norm / add_layer_norm: sum = x + residual (same shape
+/// and dtype, no broadcast), out = the norm of sum as stored.
+bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
+                Tensor &out);
+bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                  const Tensor &scale, const Tensor *bias, int64_t axis,
+                  float epsilon, Tensor &sum, Tensor &out);
 /// kestrel.rope; rotaryDim <= 0 means the whole last dim.
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
           bool interleaved, int64_t rotaryDim, Tensor &out);

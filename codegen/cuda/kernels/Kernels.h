@@ -141,6 +141,12 @@ bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
              float epsilon, Tensor &out);
 bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
                const Tensor *bias, int64_t axis, float epsilon, Tensor &out);
+bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
+                Tensor &out);
+bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                  const Tensor &scale, const Tensor *bias, int64_t axis,
+                  float epsilon, Tensor &sum, Tensor &out);
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
           bool interleaved, int64_t rotaryDim, Tensor &out);
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,

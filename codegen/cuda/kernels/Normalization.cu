@@ -1,9 +1,11 @@
-//===- Normalization.cu - rms_norm, layer_norm and rope -------------------===//
+//===- Normalization.cu - Norms, add-norms and rope -----------------------===//
 //
 // The CUDA versions of the norm and rotary kernels of
 // codegen/cpu/kernels/Fused.cpp and Normalization.h, with the same math in
 // f32: rms_norm y = x / sqrt(mean(x^2) + eps) * w; layer_norm with the mean
-// first and the biased variance from a second, centered pass; rope pairs
+// first and the biased variance from a second, centered pass; their
+// add-norm forms normalize x + residual as rounded to the storage type,
+// which the first pass writes out as the sum; rope pairs
 // (i, i + rotary_dim / 2) or (2i, 2i + 1), dims past rotary_dim copied.
 // Activations are templated on their storage type; parameters (weights,
 // cos/sin tables) may have another float dtype and load through a run-time
@@ -103,18 +105,65 @@ __device__ __forceinline__ void mapRow(const T *in, T *out, int64_t n,
   }
 }
 
+/// sum[i] = x[i] + r[i] rounded to T, then f(i, sum[i]), for the group's
+/// share of a row: the first pass of the add-norm kernels. Later passes
+/// read the row back from `sum`; each thread reads only what it wrote.
+template <typename T, typename F>
+__device__ __forceinline__ void addRow(const T *x, const T *r, T *sum,
+                                       int64_t n, const RowGroup &g,
+                                       bool packed, F f) {
+  if (packed) {
+    using P = Pack<T, kPack<T>>;
+    const P *a = reinterpret_cast<const P *>(x);
+    const P *b = reinterpret_cast<const P *>(r);
+    P *dst = reinterpret_cast<P *>(sum);
+    for (int64_t p = g.lane; p < n / kPack<T>; p += g.width) {
+      P u = a[p], v = b[p], s;
+#pragma unroll
+      for (int k = 0; k < kPack<T>; ++k) {
+        s.v[k] = fromF32<T>(toF32(u.v[k]) + toF32(v.v[k]));
+        f(p * kPack<T> + k, toF32(s.v[k]));
+      }
+      dst[p] = s;
+    }
+  } else {
+    for (int64_t i = g.lane; i < n; i += g.width) {
+      T s = fromF32<T>(toF32(x[i]) + toF32(r[i]));
+      sum[i] = s;
+      f(i, toF32(s));
+    }
+  }
+}
+
+/// Pass 1 of a norm over row `r`: f over x's row, or, for the add-norm
+/// forms (`residual` set), over x + residual as written to `sum`. Returns
+/// the row the later passes read.
+template <typename T, typename F>
+__device__ __forceinline__ const T *
+firstPass(const T *x, const T *residual, T *sum, int64_t r, int64_t cols,
+          const RowGroup &g, bool packed, F f) {
+  if (!residual) {
+    readRow(x + r * cols, cols, g, packed, f);
+    return x + r * cols;
+  }
+  addRow(x + r * cols, residual + r * cols, sum + r * cols, cols, g, packed, f);
+  return sum + r * cols;
+}
+
 /// Thread mapping: a warp per row (short rows) or a block per row,
-/// grid-stride over rows; pass 1 sums the squares, pass 2 writes.
+/// grid-stride over rows; pass 1 sums the squares (adding the residual
+/// first when there is one), pass 2 writes.
 template <typename T>
-__global__ void rmsNormKernel(const T *__restrict__ x, Param weight,
-                              T *__restrict__ y, int64_t rows, int64_t cols,
-                              float epsilon, bool warpPerRow, bool packed) {
+__global__ void rmsNormKernel(const T *__restrict__ x, const T *residual,
+                              T *sum, Param weight, T *__restrict__ y,
+                              int64_t rows, int64_t cols, float epsilon,
+                              bool warpPerRow, bool packed) {
   __shared__ float scratch[32];
   RowGroup g = RowGroup::make(warpPerRow);
   for (int64_t r = g.first; r < rows; r += g.step) {
-    const T *in = x + r * cols;
     float squares = 0.0f;
-    readRow(in, cols, g, packed, [&](int64_t, float v) { squares += v * v; });
+    const T *in = firstPass(x, residual, sum, r, cols, g, packed,
+                            [&](int64_t, float v) { squares += v * v; });
     squares = groupSum(squares, warpPerRow, scratch);
     float inv = 1.0f / sqrtf(squares / float(cols) + epsilon);
     mapRow(in, y + r * cols, cols, g, packed,
@@ -122,20 +171,21 @@ __global__ void rmsNormKernel(const T *__restrict__ x, Param weight,
   }
 }
 
-/// Thread mapping: as rmsNormKernel; pass 1 sums, pass 2 sums the centered
-/// squares, pass 3 writes.
+/// Thread mapping: as rmsNormKernel; pass 1 sums (adding the residual
+/// first when there is one), pass 2 sums the centered squares, pass 3
+/// writes.
 template <typename T>
-__global__ void layerNormKernel(const T *__restrict__ x, Param scale,
-                                Param bias, T *__restrict__ y, int64_t rows,
-                                int64_t cols, float epsilon, bool warpPerRow,
-                                bool packed) {
+__global__ void layerNormKernel(const T *__restrict__ x, const T *residual,
+                                T *sum, Param scale, Param bias,
+                                T *__restrict__ y, int64_t rows, int64_t cols,
+                                float epsilon, bool warpPerRow, bool packed) {
   __shared__ float scratch[32];
   RowGroup g = RowGroup::make(warpPerRow);
   for (int64_t r = g.first; r < rows; r += g.step) {
-    const T *in = x + r * cols;
-    float sum = 0.0f;
-    readRow(in, cols, g, packed, [&](int64_t, float v) { sum += v; });
-    float mean = groupSum(sum, warpPerRow, scratch) / float(cols);
+    float total = 0.0f;
+    const T *in = firstPass(x, residual, sum, r, cols, g, packed,
+                            [&](int64_t, float v) { total += v; });
+    float mean = groupSum(total, warpPerRow, scratch) / float(cols);
     float squares = 0.0f;
     readRow(in, cols, g, packed,
             [&](int64_t, float v) { squares += (v - mean) * (v - mean); });
@@ -155,9 +205,11 @@ struct RowLaunch {
 };
 
 template <typename T>
-RowLaunch rowLaunch(int64_t rows, int64_t cols, const void *x, const void *y) {
+RowLaunch rowLaunch(int64_t rows, int64_t cols, const void *x, const void *y,
+                    const void *residual = nullptr, const void *sum = nullptr) {
   RowLaunch l;
-  l.packed = cols % kPack<T> == 0 && isAligned(x, 16) && isAligned(y, 16);
+  l.packed = cols % kPack<T> == 0 && isAligned(x, 16) && isAligned(y, 16) &&
+             isAligned(residual, 16) && isAligned(sum, 16);
   l.warpPerRow = cols <= 1024;
   if (l.warpPerRow) {
     l.threads = 256;
@@ -241,6 +293,26 @@ bool checkNorm(Context &ctx, const char *op, const Tensor &x, int64_t axis,
   return true;
 }
 
+/// The add-norm ops: a norm's checks on x and out, a residual of x's shape
+/// and dtype, and a sum of x's shape and dtype.
+bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
+                  const Tensor &residual, int64_t axis, float epsilon,
+                  const Tensor &sum, const Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      !checkFloat(ctx, op, "residual", residual) ||
+      !checkOut(ctx, op, sum, x.shape, x.dtype, "sum"))
+    return false;
+  if (residual.shape != x.shape)
+    return ctx.fail(std::string(op) + ": residual has shape " +
+                    residual.shape.str() + ", expected x's shape " +
+                    x.shape.str() + " (the fused add does not broadcast)");
+  if (residual.dtype != x.dtype)
+    return ctx.fail(std::string(op) + ": residual is " +
+                    cpu::dtypeName(residual.dtype) + ", expected x's dtype " +
+                    cpu::dtypeName(x.dtype));
+  return true;
+}
+
 } // namespace
 
 bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
@@ -255,8 +327,8 @@ bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
     using T = decltype(tag);
     RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
     KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), rmsNormKernel<T>)
-    (x.as<const T>(), Param{weight.data, weight.dtype}, out.as<T>(), rows, cols,
-     epsilon, l.warpPerRow, l.packed);
+    (x.as<const T>(), nullptr, nullptr, Param{weight.data, weight.dtype},
+     out.as<T>(), rows, cols, epsilon, l.warpPerRow, l.packed);
   });
   return checkLaunch(ctx, "rms_norm");
 }
@@ -276,10 +348,57 @@ bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
     using T = decltype(tag);
     RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
     KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), layerNormKernel<T>)
-    (x.as<const T>(), Param{scale.data, scale.dtype}, b, out.as<T>(), rows,
-     cols, epsilon, l.warpPerRow, l.packed);
+    (x.as<const T>(), nullptr, nullptr, Param{scale.data, scale.dtype}, b,
+     out.as<T>(), rows, cols, epsilon, l.warpPerRow, l.packed);
   });
   return checkLaunch(ctx, "layer_norm");
+}
+
+bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
+                Tensor &out) {
+  if (!checkAddNorm(ctx, "add_rms_norm", x, residual, axis, epsilon, sum,
+                    out) ||
+      !checkNormParam(ctx, "add_rms_norm", "weight", weight, x.shape, axis))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = weight.numel(), rows = x.numel() / cols;
+  dispatchFloat(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    RowLaunch l =
+        rowLaunch<T>(rows, cols, x.data, out.data, residual.data, sum.data);
+    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), rmsNormKernel<T>)
+    (x.as<const T>(), residual.as<const T>(), sum.as<T>(),
+     Param{weight.data, weight.dtype}, out.as<T>(), rows, cols, epsilon,
+     l.warpPerRow, l.packed);
+  });
+  return checkLaunch(ctx, "add_rms_norm");
+}
+
+bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                  const Tensor &scale, const Tensor *bias, int64_t axis,
+                  float epsilon, Tensor &sum, Tensor &out) {
+  if (!checkAddNorm(ctx, "add_layer_norm", x, residual, axis, epsilon, sum,
+                    out) ||
+      !checkNormParam(ctx, "add_layer_norm", "scale", scale, x.shape, axis) ||
+      (bias &&
+       !checkNormParam(ctx, "add_layer_norm", "bias", *bias, x.shape, axis)))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t cols = scale.numel(), rows = x.numel() / cols;
+  Param b = bias ? Param{bias->data, bias->dtype} : Param{};
+  dispatchFloat(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    RowLaunch l =
+        rowLaunch<T>(rows, cols, x.data, out.data, residual.data, sum.data);
+    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), layerNormKernel<T>)
+    (x.as<const T>(), residual.as<const T>(), sum.as<T>(),
+     Param{scale.data, scale.dtype}, b, out.as<T>(), rows, cols, epsilon,
+     l.warpPerRow, l.packed);
+  });
+  return checkLaunch(ctx, "add_layer_norm");
 }
 
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,

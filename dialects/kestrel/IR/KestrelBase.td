@@ -28,7 +28,8 @@ def Kestrel_Dialect : Dialect {
     * import-level ops close to ONNX semantics (`matmul`, elementwise
       arithmetic and activations, reductions, data movement, `constant`,
       `weight`), produced by the ONNX frontend;
-    * fused ops (`rms_norm`, `layer_norm`, `rope`, `attention`,
+    * fused ops (`rms_norm`, `layer_norm`, `add_rms_norm`,
+      `add_layer_norm`, `rope`, `attention`, `fused_matmul`,
       `fused_elementwise`) produced by the fusion passes and by the frontend
       for ONNX ops that already have fused semantics;
     * lowered ops added by later phases (MoE routing, FP8 quantization).

@@ -17,7 +17,7 @@ static bool compatibleSizes(int64_t a, int64_t b) {
 }
 
 //===----------------------------------------------------------------------===//
-// RmsNormOp and LayerNormOp
+// RmsNormOp, LayerNormOp and their add-norm forms
 //===----------------------------------------------------------------------===//
 
 /// A norm's parameter (`weight`, `scale`, `bias`) has exactly the normalized
@@ -68,6 +68,49 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
                    adaptor.getAxis(), adaptor.getEpsilon().convertToFloat(),
                    {{"scale", adaptor.getScale()}, {"bias", adaptor.getBias()}},
                    types);
+}
+
+/// The add-norm ops: `residual` has the shape of `input`, and both results
+/// have the input's type.
+static LogicalResult inferAddNorm(std::optional<Location> location,
+                                  StringRef opName, Value input, Value residual,
+                                  int64_t axis, float epsilon,
+                                  ArrayRef<std::pair<StringRef, Value>> params,
+                                  SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(input.getType()).getShape();
+  ArrayRef<int64_t> residualShape =
+      cast<RankedTensorType>(residual.getType()).getShape();
+  if (shape.size() != residualShape.size() ||
+      !llvm::all_of(llvm::zip_equal(shape, residualShape), [](auto pair) {
+        return compatibleSizes(std::get<0>(pair), std::get<1>(pair));
+      }))
+    return inferError(location, opName)
+           << "residual has shape " << formatShape(residualShape)
+           << ", expected the input's shape " << formatShape(shape);
+  if (failed(inferNorm(location, opName, input, axis, epsilon, params, types)))
+    return failure();
+  types.push_back(types.back());
+  return success();
+}
+
+LogicalResult AddRmsNormOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> location,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferAddNorm(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getResidual(), adaptor.getAxis(),
+                      adaptor.getEpsilon().convertToFloat(),
+                      {{"weight", adaptor.getWeight()}}, types);
+}
+
+LogicalResult AddLayerNormOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location> location,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  return inferAddNorm(
+      location, getOperationName(), adaptor.getInput(), adaptor.getResidual(),
+      adaptor.getAxis(), adaptor.getEpsilon().convertToFloat(),
+      {{"scale", adaptor.getScale()}, {"bias", adaptor.getBias()}}, types);
 }
 
 //===----------------------------------------------------------------------===//

@@ -581,6 +581,54 @@ def Kestrel_LayerNormOp : Kestrel_Op<"layer_norm", [Pure, Kestrel_InferTypes,
   }];
 }
 
+def Kestrel_AddRmsNormOp : Kestrel_Op<"add_rms_norm", [Pure,
+    Kestrel_InferTypes, SameOperandsElementType]> {
+  let summary = "residual add followed by RMS normalization";
+  let description = Kestrel_Doc<[{
+    `sum = input + residual` (rounded to the element type) and
+    `result = rms_norm(sum, weight)` in one pass over the rows, as the
+    residual stream of a pre-norm transformer needs them: `sum` goes on to
+    the next residual add, `result` into the next block. `input` and
+    `residual` have the same shape; the norm is `kestrel.rms_norm`'s.
+  }], "%h, %y = kestrel.add_rms_norm %x, %r, %w {axis = 2 : i64, epsilon = "
+      "1.0e-05 : f32} : (tensor<?x?x4096xbf16>, tensor<?x?x4096xbf16>, "
+      "tensor<4096xbf16>) -> (tensor<?x?x4096xbf16>, "
+      "tensor<?x?x4096xbf16>)">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$residual,
+                       Kestrel_FloatTensor:$weight, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs Kestrel_FloatTensor:$sum, Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $residual `,` $weight attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_AddLayerNormOp : Kestrel_Op<"add_layer_norm", [Pure,
+    Kestrel_InferTypes, SameOperandsElementType]> {
+  let summary = "residual add followed by layer normalization";
+  let description = Kestrel_Doc<[{
+    `sum = input + residual` (rounded to the element type) and
+    `result = layer_norm(sum, scale, bias)` in one pass over the rows; see
+    `kestrel.add_rms_norm`. `input` and `residual` have the same shape; the
+    norm, with its optional `bias`, is `kestrel.layer_norm`'s.
+  }], "%h, %y = kestrel.add_layer_norm %x, %r, %g, %b {axis = 2 : i64, "
+      "epsilon = 1.0e-05 : f32} : (tensor<?x?x768xf32>, "
+      "tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> "
+      "(tensor<?x?x768xf32>, tensor<?x?x768xf32>)">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$residual,
+                       Kestrel_FloatTensor:$scale,
+                       Optional<Kestrel_FloatTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs Kestrel_FloatTensor:$sum, Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $residual `,` $scale (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 def Kestrel_RopeOp : Kestrel_Op<"rope", [Pure, Kestrel_InferTypes,
                                         SameOperandsElementType]> {
   let summary = "rotary position embedding";

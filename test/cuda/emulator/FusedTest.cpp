@@ -1,6 +1,6 @@
 //===- FusedTest.cpp - Fused kernels in the emulator --------------------===//
 //
-// The CUDA kernels (rms_norm, layer_norm, rope and attention) run by the
+// The CUDA kernels (norms, add-norms, rope and attention) run by the
 // emulator at random small shapes, including broadcasts and sizes that are not
 // multiples of the block, against the CPU library; error messages too.
 //
@@ -73,6 +73,79 @@ void testNorms() {
              !cuda::rmsNorm(c.g, x.t, w.t, 1, 1e-5f, o.t) &&
              c.c.error == c.g.error,
          "rms errors '%s' '%s'", c.c.error.c_str(), c.g.error.c_str());
+}
+
+/// add_rms_norm / add_layer_norm: the CUDA kernels against the CPU
+/// library, both results, packed and unpacked rows; and the CPU library's
+/// fused form equals the unfused add then norm exactly.
+void testAddNorms() {
+  for (int iter = 0; iter < 48; ++iter) {
+    DType d = kFloats[iter % 4];
+    DType pd = kFloats[randInt(0, 3)];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 12);
+    if (iter % 8 == 0)
+      x = Shape{3, 2048};
+    if (iter % 8 == 1)
+      x = Shape{2, 5, 1032};
+    rank = x.rank;
+    int axis = int(randInt(0, rank - 1));
+    if (iter % 8 <= 1)
+      axis = rank - 1;
+    Shape ps;
+    for (int i = axis; i < rank; ++i)
+      ps.dims[ps.rank++] = x.dims[i];
+    // An odd offset on the residual or the sum forces the unpacked path.
+    size_t skew = cpu::dtypeSize(d);
+    Buf xb(d, x), rb(d, x, iter % 6 == 2 ? skew : 0), w(pd, ps), bias(pd, ps);
+    fill(xb.t, 3.0);
+    fill(rb.t, 3.0);
+    fill(w.t, 2.0);
+    fill(bias.t, 1.0);
+    Buf sa(d, x), sb(d, x, iter % 6 == 3 ? skew : 0), a(d, x), b(d, x);
+    Buf su(d, x), u(d, x);
+    Ctxs c;
+    Tol t = tolFor(d);
+    if (d == DType::F32)
+      t = {1e-5, 1e-5};
+    std::string what = std::string(dn(d)) + " " + S(x);
+    bool rms = iter % 2 == 0, withBias = randInt(0, 1);
+    const Tensor *bp = withBias ? &bias.t : nullptr;
+    bool okc, okg, oku;
+    if (rms) {
+      okc = cpu::addRmsNorm(c.c, xb.t, rb.t, w.t, axis, 1e-5f, sa.t, a.t);
+      okg = cuda::addRmsNorm(c.g, xb.t, rb.t, w.t, axis, 1e-5f, sb.t, b.t);
+      oku = cpu::binary(c.c, cpu::BinaryOp::Add, xb.t, rb.t, su.t) &&
+            cpu::rmsNorm(c.c, su.t, w.t, axis, 1e-5f, u.t);
+    } else {
+      okc = cpu::addLayerNorm(c.c, xb.t, rb.t, w.t, bp, axis, 1e-5f, sa.t, a.t);
+      okg =
+          cuda::addLayerNorm(c.g, xb.t, rb.t, w.t, bp, axis, 1e-5f, sb.t, b.t);
+      oku = cpu::binary(c.c, cpu::BinaryOp::Add, xb.t, rb.t, su.t) &&
+            cpu::layerNorm(c.c, su.t, w.t, bp, axis, 1e-5f, u.t);
+    }
+    EXPECT(okc && okg && oku, "add-norm %s: '%s' '%s'", what.c_str(),
+           c.c.error.c_str(), c.g.error.c_str());
+    const char *op = rms ? "add_rms_norm" : "add_layer_norm";
+    compare((std::string(op) + " sum " + what).c_str(), sb.t, sa.t, t);
+    compare((std::string(op) + " " + what).c_str(), b.t, a.t, t);
+    size_t bytes = size_t(x.numel()) * cpu::dtypeSize(d);
+    EXPECT(std::memcmp(sa.t.data, su.t.data, bytes) == 0 &&
+               std::memcmp(a.t.data, u.t.data, bytes) == 0,
+           "%s %s: the CPU fused form differs from add then norm", op,
+           what.c_str());
+  }
+  // Errors match: a residual that would need a broadcast.
+  Buf x(DType::F32, {2, 8}), r(DType::F32, {1, 8}), w(DType::F32, {8});
+  Buf s(DType::F32, {2, 8}), o(DType::F32, {2, 8});
+  Ctxs c;
+  EXPECT(!cpu::addRmsNorm(c.c, x.t, r.t, w.t, 1, 1e-5f, s.t, o.t) &&
+             !cuda::addRmsNorm(c.g, x.t, r.t, w.t, 1, 1e-5f, s.t, o.t) &&
+             c.c.error == c.g.error &&
+             c.c.error == "add_rms_norm: residual has shape [1, 8], expected "
+                          "x's shape [2, 8] (the fused add does not "
+                          "broadcast)",
+         "add_rms_norm errors '%s' '%s'", c.c.error.c_str(), c.g.error.c_str());
 }
 
 void testRope() {
@@ -281,6 +354,7 @@ void testDecodeAttention() {
 
 void runFusedTests() {
   testNorms();
+  testAddNorms();
   testRope();
   testAttention();
   testFlashAttention();

@@ -534,6 +534,30 @@ func.func @layer_norm_bias(%x: tensor<2x3x8xf32>, %g: tensor<3x8xf32>, %b: tenso
 
 // -----
 
+func.func @add_rms_norm_residual(%x: tensor<2x8xf32>, %r: tensor<1x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'kestrel.add_rms_norm' op residual has shape [1, 8], expected the input's shape [2, 8]}}
+  %h, %y = kestrel.add_rms_norm %x, %r, %w {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<1x8xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @add_layer_norm_scale(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'kestrel.add_layer_norm' op scale has shape [8], expected the normalized shape [3, 8]}}
+  %h, %y = kestrel.add_layer_norm %x, %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<8xf32>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>)
+  return
+}
+
+// -----
+
+func.func @add_rms_norm_mixed_elements(%x: tensor<2x8xbf16>, %r: tensor<2x8xf32>, %w: tensor<8xbf16>) {
+  // expected-error @+1 {{'kestrel.add_rms_norm' op requires the same element type for all operands}}
+  %h, %y = kestrel.add_rms_norm %x, %r, %w {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xbf16>, tensor<2x8xf32>, tensor<8xbf16>) -> (tensor<2x8xbf16>, tensor<2x8xbf16>)
+  return
+}
+
+// -----
+
 func.func @rope_rank(%x: tensor<128xf32>, %c: tensor<64xf32>) {
   // expected-error @+1 {{'kestrel.rope' op input must have rank 2 or more ([..., seq, head_dim]), got rank 1}}
   %0 = kestrel.rope %x, %c, %c : (tensor<128xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<128xf32>

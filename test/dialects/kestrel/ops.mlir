@@ -389,6 +389,18 @@ func.func @norms(%x: tensor<?x?x4096xbf16>, %w: tensor<4096xbf16>, %y: tensor<?x
   return %0, %1, %2 : tensor<?x?x4096xbf16>, tensor<?x768xf32>, tensor<?x768xf32>
 }
 
+// CHECK-LABEL: func.func @add_norms(
+// CHECK: %{{.+}}, %{{.+}} = kestrel.add_rms_norm %{{.+}}, %{{.+}}, %{{.+}} {axis = 2 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<?x?x4096xbf16>, tensor<?x?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x?x4096xbf16>, tensor<?x?x4096xbf16>)
+// CHECK: %{{.+}}, %{{.+}} = kestrel.add_layer_norm %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>)
+// CHECK: %{{.+}}, %{{.+}} = kestrel.add_layer_norm %{{.+}}, %{{.+}}, %{{.+}} {axis = 1 : i64, epsilon = 0.000000e+00 : f32} : (tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>)
+func.func @add_norms(%x: tensor<?x?x4096xbf16>, %r: tensor<?x?x4096xbf16>, %w: tensor<4096xbf16>, %y: tensor<?x768xf32>, %g: tensor<768xf32>, %b: tensor<768xf32>)
+    -> (tensor<?x?x4096xbf16>, tensor<?x768xf32>, tensor<?x768xf32>) {
+  %h0, %n0 = kestrel.add_rms_norm %x, %r, %w {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<?x?x4096xbf16>, tensor<?x?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x?x4096xbf16>, tensor<?x?x4096xbf16>)
+  %h1, %n1 = kestrel.add_layer_norm %y, %y, %g, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>)
+  %h2, %n2 = kestrel.add_layer_norm %y, %h1, %g {axis = 1 : i64, epsilon = 0.0 : f32} : (tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>)
+  return %n0, %n1, %n2 : tensor<?x?x4096xbf16>, tensor<?x768xf32>, tensor<?x768xf32>
+}
+
 // CHECK-LABEL: func.func @rope(
 // CHECK: kestrel.rope %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x32x?x128xf32>, tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32>) -> tensor<?x32x?x128xf32>
 // CHECK: kestrel.rope %{{.+}}, %{{.+}}, %{{.+}} {interleaved = true, rotary_dim = 64 : i64} : (tensor<?x32x?x128xf32>, tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32x?x128xf32>

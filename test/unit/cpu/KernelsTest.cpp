@@ -1485,6 +1485,64 @@ TEST(KernelsFused, RmsNormAndLayerNorm) {
                     "weight has shape [7], expected the normalized shape [8]");
 }
 
+// The add-norm kernels write exactly what an add followed by the norm
+// writes: the sum rounded to the storage type, and the norm of that.
+TEST(KernelsFused, AddNormsEqualAddThenNorm) {
+  for (DType type : {DType::F32, DType::BF16, DType::F16, DType::F8E4M3FN}) {
+    for (bool threaded : {false, true}) {
+      Context ctx = threaded ? threadedContext() : serialContext();
+      Shape shape = threaded ? Shape{64, 4, 100} : Shape{3, 4, 33};
+      for (int64_t axis : {1, 2}) {
+        Shape normalized;
+        for (int d = int(axis); d < 3; ++d)
+          normalized[normalized.rank++] = shape[d];
+        Buf x = randomBuf(type, shape, 1, -2, 4);
+        Buf r = randomBuf(type, shape, 4, -3, 3);
+        Buf w = randomBuf(type, normalized, 2);
+        Buf bias = randomBuf(type, normalized, 3);
+        Buf sum(type, shape), y(type, shape), wantSum(type, shape),
+            want(type, shape);
+        Tensor xt = x.t(), rt = r.t(), wt = w.t(), bt = bias.t(), st = sum.t(),
+               yt = y.t(), wst = wantSum.t(), wyt = want.t();
+        ASSERT_TRUE(binary(ctx, BinaryOp::Add, xt, rt, wst)) << ctx.error;
+        ASSERT_TRUE(rmsNorm(ctx, wst, wt, axis, 1e-5f, wyt)) << ctx.error;
+        ASSERT_TRUE(addRmsNorm(ctx, xt, rt, wt, axis, 1e-5f, st, yt))
+            << ctx.error;
+        EXPECT_EQ(sum.floats(), wantSum.floats()) << dtypeName(type);
+        EXPECT_EQ(y.floats(), want.floats()) << dtypeName(type);
+        for (bool withBias : {true, false}) {
+          const Tensor *b = withBias ? &bt : nullptr;
+          ASSERT_TRUE(layerNorm(ctx, wst, wt, b, axis, 1e-6f, wyt))
+              << ctx.error;
+          ASSERT_TRUE(addLayerNorm(ctx, xt, rt, wt, b, axis, 1e-6f, st, yt))
+              << ctx.error;
+          EXPECT_EQ(sum.floats(), wantSum.floats()) << dtypeName(type);
+          EXPECT_EQ(y.floats(), want.floats()) << dtypeName(type);
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelsFused, AddNormErrors) {
+  Context ctx = serialContext();
+  Buf x = randomBuf(DType::F32, {2, 8}, 1), w = randomBuf(DType::F32, {8}, 2);
+  Buf row = randomBuf(DType::F32, {1, 8}, 3), half(DType::BF16, {2, 8});
+  Buf sum(DType::F32, {2, 8}), y(DType::F32, {2, 8}), small(DType::F32, {2, 4});
+  Tensor xt = x.t(), wt = w.t(), rowt = row.t(), halft = half.t(), st = sum.t(),
+         yt = y.t(), smallt = small.t();
+  EXPECT_FAILS_WITH(addRmsNorm(ctx, xt, rowt, wt, 1, 1e-5f, st, yt),
+                    "add_rms_norm: residual has shape [1, 8], expected x's "
+                    "shape [2, 8] (the fused add does not broadcast)");
+  EXPECT_FAILS_WITH(addLayerNorm(ctx, xt, halft, wt, nullptr, 1, 1e-5f, st, yt),
+                    "add_layer_norm: residual is bf16, expected x's dtype f32");
+  EXPECT_FAILS_WITH(addRmsNorm(ctx, xt, xt, wt, 1, 1e-5f, smallt, yt),
+                    "add_rms_norm: sum has shape [2, 4], expected [2, 8]");
+  EXPECT_FAILS_WITH(addLayerNorm(ctx, xt, xt, rowt, nullptr, 1, 1e-5f, st, yt),
+                    "add_layer_norm: scale has shape [1, 8], expected the "
+                    "normalized shape [8]");
+}
+
 TEST(KernelsFused, Rope) {
   Context ctx = serialContext();
   struct Case {
