@@ -580,6 +580,28 @@ bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
   // anyway): one instantiation of every loop instead of four.
   bool narrow = a.dtype == DType::F16 || a.dtype == DType::BF16 ||
                 a.dtype == DType::F8E4M3FN;
+  if (narrow && kind == BinaryKind::Arithmetic && a.shape == b.shape) {
+    // No broadcast: widen block by block, so that the f32 copies stay in
+    // cache instead of streaming three whole-tensor copies through memory.
+    // (Float arithmetic on a known op cannot fail.)
+    parallelRange(ctx, a.numel(), kGrain, [&](int64_t i0, int64_t i1) {
+      Context serial;
+      serial.parallelFor = runSerially;
+      std::vector<float> wa(static_cast<size_t>(kGrain)),
+          wb(static_cast<size_t>(kGrain)), wo(static_cast<size_t>(kGrain));
+      for (int64_t b0 = i0; b0 < i1; b0 += kGrain) {
+        int64_t count = std::min(i1 - b0, kGrain);
+        convertToF32(a.dtype, elementAt(a, b0), wa.data(), count);
+        convertToF32(b.dtype, elementAt(b, b0), wb.data(), count);
+        Shape flat{count};
+        Tensor fa{wa.data(), DType::F32, flat}, fb{wb.data(), DType::F32, flat},
+            fo{wo.data(), DType::F32, flat};
+        arithmetic<float>(serial, op, fa, fb, fo);
+        convertFromF32(out.dtype, wo.data(), elementAt(out, b0), count);
+      }
+    });
+    return true;
+  }
   if (narrow && kind != BinaryKind::Logical) {
     std::vector<float> wa(a.numel()), wb(b.numel());
     Tensor fa{wa.data(), DType::F32, a.shape},

@@ -27,65 +27,70 @@ bool checkFloat(Context &ctx, const char *op, const char *name,
   return true;
 }
 
-/// body(rows, in, y) over chunks of `cols`-element rows of x, with f32
-/// pointers into x and out (or, for other dtypes, into an f32 staging copy
-/// of the chunk that is converted back afterwards; `in` may equal `y`).
-/// `first` is the chunk's first row.
+/// fn(r0, r1) over blocks of rows of about kGrain elements, spread over the
+/// session's threads: an f32 staging copy of one block stays in cache.
+template <typename Fn>
+void forRowBlocks(Context &ctx, int64_t rows, int64_t cols, Fn &&fn) {
+  int64_t block = std::max<int64_t>(kGrain / std::max<int64_t>(cols, 1), 1);
+  parallelRange(ctx, rows, block, [&](int64_t r0, int64_t r1) {
+    for (int64_t b = r0; b < r1; b += block)
+      fn(b, std::min(r1, b + block));
+  });
+}
+
+/// body(first, rows, in, y) over blocks of `cols`-element rows of x, with
+/// f32 pointers into x and out (or, for other dtypes, into an f32 staging
+/// copy of the block that is converted back afterwards; `in` may equal
+/// `y`). `first` is the block's first row.
 template <typename Body>
 void rowsInF32(Context &ctx, const Tensor &x, Tensor &out, int64_t rows,
                int64_t cols, Body &&body) {
   bool f32 = x.dtype == DType::F32;
-  parallelRange(ctx, rows, kGrain / std::max<int64_t>(cols, 1),
-                [&](int64_t r0, int64_t r1) {
-                  int64_t count = (r1 - r0) * cols;
-                  if (f32) {
-                    body(r0, r1 - r0, x.as<const float>() + r0 * cols,
-                         out.as<float>() + r0 * cols);
-                    return;
-                  }
-                  std::vector<float> staging(static_cast<size_t>(count));
-                  convertToF32(x.dtype, elementAt(x, r0 * cols), staging.data(),
-                               count);
-                  body(r0, r1 - r0, staging.data(), staging.data());
-                  convertFromF32(out.dtype, staging.data(),
-                                 elementAt(out, r0 * cols), count);
-                });
+  forRowBlocks(ctx, rows, cols, [&](int64_t r0, int64_t r1) {
+    int64_t count = (r1 - r0) * cols;
+    if (f32) {
+      body(r0, r1 - r0, x.as<const float>() + r0 * cols,
+           out.as<float>() + r0 * cols);
+      return;
+    }
+    std::vector<float> staging(static_cast<size_t>(count));
+    convertToF32(x.dtype, elementAt(x, r0 * cols), staging.data(), count);
+    body(r0, r1 - r0, staging.data(), staging.data());
+    convertFromF32(out.dtype, staging.data(), elementAt(out, r0 * cols), count);
+  });
 }
 
 /// The add-norm ops' rows: sum = x + residual rounded to sum's dtype, then
 /// body(rows, s, y) with f32 pointers to the rounded sum and to the output
-/// (into sum and out for f32, else into a staging copy of the chunk).
+/// (into sum and out for f32, else into a staging copy of the block).
 template <typename Body>
 void sumRowsInF32(Context &ctx, const Tensor &x, const Tensor &residual,
                   Tensor &sum, Tensor &out, int64_t rows, int64_t cols,
                   Body &&body) {
   bool f32 = x.dtype == DType::F32;
-  parallelRange(
-      ctx, rows, kGrain / std::max<int64_t>(cols, 1),
-      [&](int64_t r0, int64_t r1) {
-        int64_t begin = r0 * cols, count = (r1 - r0) * cols;
-        if (f32) {
-          const float *a = x.as<const float>() + begin;
-          const float *b = residual.as<const float>() + begin;
-          float *s = sum.as<float>() + begin;
-          for (int64_t i = 0; i < count; ++i)
-            s[i] = a[i] + b[i];
-          body(r1 - r0, s, out.as<float>() + begin);
-          return;
-        }
-        std::vector<float> a(static_cast<size_t>(count)),
-            b(static_cast<size_t>(count));
-        convertToF32(x.dtype, elementAt(x, begin), a.data(), count);
-        convertToF32(residual.dtype, elementAt(residual, begin), b.data(),
-                     count);
-        for (int64_t i = 0; i < count; ++i)
-          a[i] += b[i];
-        // The norm reads the sum as stored, as it would unfused.
-        convertFromF32(sum.dtype, a.data(), elementAt(sum, begin), count);
-        convertToF32(sum.dtype, elementAt(sum, begin), a.data(), count);
-        body(r1 - r0, a.data(), a.data());
-        convertFromF32(out.dtype, a.data(), elementAt(out, begin), count);
-      });
+  forRowBlocks(ctx, rows, cols, [&](int64_t r0, int64_t r1) {
+    int64_t begin = r0 * cols, count = (r1 - r0) * cols;
+    if (f32) {
+      const float *a = x.as<const float>() + begin;
+      const float *b = residual.as<const float>() + begin;
+      float *s = sum.as<float>() + begin;
+      for (int64_t i = 0; i < count; ++i)
+        s[i] = a[i] + b[i];
+      body(r1 - r0, s, out.as<float>() + begin);
+      return;
+    }
+    std::vector<float> a(static_cast<size_t>(count)),
+        b(static_cast<size_t>(count));
+    convertToF32(x.dtype, elementAt(x, begin), a.data(), count);
+    convertToF32(residual.dtype, elementAt(residual, begin), b.data(), count);
+    for (int64_t i = 0; i < count; ++i)
+      a[i] += b[i];
+    // The norm reads the sum as stored, as it would unfused.
+    convertFromF32(sum.dtype, a.data(), elementAt(sum, begin), count);
+    convertToF32(sum.dtype, elementAt(sum, begin), a.data(), count);
+    body(r1 - r0, a.data(), a.data());
+    convertFromF32(out.dtype, a.data(), elementAt(out, begin), count);
+  });
 }
 
 /// Checks a norm's parameter shape (the dims [axis, rank) of x).

@@ -48,6 +48,26 @@ inline void softmaxRowsF32(int64_t rows, int64_t cols, const float *x, float *y,
   });
 }
 
+/// The sum of term(j) for j in [0, n), accumulated in kLanes independent
+/// partial sums that are then added pairwise: a fixed association, so GCC
+/// vectorizes it without -ffast-math (a single running sum cannot be
+/// reordered), and the result does not depend on the vector width.
+template <typename Term>
+KESTREL_VECTOR_INLINE float laneSum(int64_t n, Term term) {
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int k = 0; k < kLanes; ++k)
+      acc[k] += term(j + k);
+  for (int k = 0; j < n; ++j, ++k)
+    acc[k] += term(j);
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int k = 0; k < width; ++k)
+      acc[k] += acc[k + width];
+  return acc[0];
+}
+
 /// y = x / sqrt(mean(x²) + eps) * weight, per row of `cols`.
 inline void rmsNormRowsF32(int64_t rows, int64_t cols, const float *x,
                            const float *weight, float epsilon, float *y,
@@ -55,9 +75,7 @@ inline void rmsNormRowsF32(int64_t rows, int64_t cols, const float *x,
   parallel(rows, [&](int64_t r) {
     const float *in = x + r * cols;
     float *out = y + r * cols;
-    float squares = 0.0f;
-    for (int64_t j = 0; j < cols; ++j)
-      squares += in[j] * in[j];
+    float squares = laneSum(cols, [&](int64_t j) { return in[j] * in[j]; });
     float inv = 1.0f / std::sqrt(squares / cols + epsilon);
     for (int64_t j = 0; j < cols; ++j)
       out[j] = in[j] * inv * weight[j];
@@ -73,13 +91,9 @@ inline void layerNormRowsF32(int64_t rows, int64_t cols, const float *x,
   parallel(rows, [&](int64_t r) {
     const float *in = x + r * cols;
     float *out = y + r * cols;
-    float sum = 0.0f;
-    for (int64_t j = 0; j < cols; ++j)
-      sum += in[j];
-    float mean = sum / cols;
-    float squares = 0.0f;
-    for (int64_t j = 0; j < cols; ++j)
-      squares += (in[j] - mean) * (in[j] - mean);
+    float mean = laneSum(cols, [&](int64_t j) { return in[j]; }) / cols;
+    float squares = laneSum(
+        cols, [&](int64_t j) { return (in[j] - mean) * (in[j] - mean); });
     float inv = 1.0f / std::sqrt(squares / cols + epsilon);
     for (int64_t j = 0; j < cols; ++j)
       out[j] = (in[j] - mean) * inv * scale[j] + (bias ? bias[j] : 0.0f);

@@ -614,6 +614,11 @@ TEST(KernelsBinary, ThreadedLargeShapes) {
               5);
   checkBinary(ctx, BinaryOp::Mul, DType::F32, {{70000}, {70000}, {70000}}, 6);
   checkBinary(ctx, BinaryOp::Sub, DType::BF16, {{3, 40000}, {}, {3, 40000}}, 7);
+  // Same-shape narrow operands go block by block (several blocks per
+  // thread, and a partial last one).
+  for (DType type : {DType::BF16, DType::F16, DType::F8E4M3FN})
+    for (BinaryOp op : {BinaryOp::Add, BinaryOp::Div, BinaryOp::Max})
+      checkBinary(ctx, op, type, {{5, 30011}, {5, 30011}, {5, 30011}}, 8);
 }
 
 TEST(KernelsWhere, BroadcastsAllThree) {
