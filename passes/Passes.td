@@ -71,7 +71,8 @@ def FuseAttention : Pass<"kestrel-fuse-attention", "mlir::func::FuncOp"> {
     The head counts are set when q's and k's types fix them and left to the
     run-time shapes otherwise. Sites that do not match stay unfused; with
     `report`, every softmax gets a remark saying whether it was fused and,
-    if not, why.
+    if not, why (`kestrelc --fusion-remarks` turns it on in the compile
+    pipeline).
 
     Example:
     ```mlir
@@ -135,7 +136,8 @@ def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
     x by the `sqrt`; the optional scale `w` is a multiplication by a tensor of exactly
     the normalized dims (without one, the weight is a splat 1). Every
     intermediate must have no other user; chains that do not match stay as
-    they are (`--debug-only=kestrel-fuse-norms` says why).
+    they are (in an LLVM build with assertions,
+    `--debug-only=kestrel-fuse-norms` says why).
 
     LayerNorm from primitives, as older exporters write it,
     `d = x - mean(x); y = d / sqrt(mean(d^2) + eps) * g + b` (the square as

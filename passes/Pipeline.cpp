@@ -9,7 +9,8 @@
 
 namespace kestrel {
 
-void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion) {
+void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion,
+                          bool fusionRemarks) {
   pm.addPass(createInferShapes());
   if (fusion)
     pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
@@ -19,9 +20,15 @@ void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion) {
   if (fusion) {
     pm.addNestedPass<mlir::func::FuncOp>(createFuseNorms());
     pm.addNestedPass<mlir::func::FuncOp>(createFuseRope());
-    pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
+    // The remarks come from the last attempt only: the first one runs
+    // before folding and would call sites unfused that this one fuses.
+    FuseAttentionOptions attention;
+    attention.report = fusionRemarks;
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention(attention));
     pm.addNestedPass<mlir::func::FuncOp>(createFuseMatmulEpilogue());
-    pm.addNestedPass<mlir::func::FuncOp>(createFuseResidualNorm());
+    FuseResidualNormOptions residualNorm;
+    residualNorm.report = fusionRemarks;
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseResidualNorm(residualNorm));
     pm.addNestedPass<mlir::func::FuncOp>(createFuseElementwise());
   }
   pm.addPass(mlir::createCanonicalizerPass());

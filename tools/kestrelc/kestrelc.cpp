@@ -121,8 +121,15 @@ cl::opt<bool> noFusion(
     "no-fusion",
     cl::desc("Skip the fusion passes (kestrel-fuse-norms, kestrel-fuse-rope, "
              "kestrel-fuse-attention, kestrel-fuse-matmul-epilogue, "
-             "kestrel-fuse-elementwise): every exported op runs as its own "
-             "kernel (for checking fusion's numerics and speed)"),
+             "kestrel-fuse-residual-norm, kestrel-fuse-elementwise): every "
+             "exported op runs as its own kernel (for checking fusion's "
+             "numerics and speed)"),
+    cl::cat(category));
+cl::opt<bool> fusionRemarks(
+    "fusion-remarks",
+    cl::desc("Print the fusion passes' remarks: every softmax the "
+             "attention fusion leaves (and why), and every norm of a "
+             "residual add (fused, or why not)"),
     cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
                       cl::desc("Print the model's op histogram (domain, op, "
@@ -153,6 +160,13 @@ cl::opt<bool> noWeightData(
 void printDiagnostic(Diagnostic &diag) {
   llvm::raw_ostream &os = llvm::errs();
   Location loc = diag.getLocation();
+  // A fused op's location lists the nodes it came from; name the first.
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (isa<NameLoc>(part)) {
+        loc = part;
+        break;
+      }
   std::string node;
   if (auto name = dyn_cast<NameLoc>(loc)) {
     node = name.getName().str();
@@ -166,6 +180,9 @@ void printDiagnostic(Diagnostic &diag) {
     break;
   case DiagnosticSeverity::Warning:
     llvm::WithColor(os, llvm::HighlightColor::Warning) << "warning: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    llvm::WithColor(os, llvm::HighlightColor::Remark) << "remark: ";
     break;
   default:
     llvm::WithColor(os, llvm::HighlightColor::Note) << "note: ";
@@ -589,7 +606,7 @@ int main(int argc, char **argv) {
   if (emit != Emit::Import) {
     std::map<std::string, int64_t> imported = countOps(*module);
     PassManager pm(&context);
-    kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion);
+    kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion, fusionRemarks);
     if (failed(pm.run(*module)))
       return 1;
     if (printStats)
