@@ -123,13 +123,11 @@ bool checkNorm(Context &ctx, const char *op, const Tensor &x, int64_t axis,
   return true;
 }
 
-/// The add-norm ops: a norm's checks on x and out, a residual of x's shape
-/// and dtype, and a sum of x's shape and dtype.
-bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
-                  const Tensor &residual, int64_t axis, float epsilon,
-                  const Tensor &sum, const Tensor &out) {
-  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
-      !checkFloat(ctx, op, "residual", residual) ||
+/// The add-norm ops' extra checks: a residual of x's shape and dtype, and
+/// a sum of x's shape and dtype.
+bool checkResidual(Context &ctx, const char *op, const Tensor &x,
+                   const Tensor &residual, const Tensor &sum) {
+  if (!checkFloat(ctx, op, "residual", residual) ||
       !checkOut(ctx, op, sum, x.shape, x.dtype, "sum"))
     return false;
   if (residual.shape != x.shape)
@@ -143,31 +141,49 @@ bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
   return true;
 }
 
-} // namespace
+/// body(rows, in, y) over blocks of rows of x, or of x + residual written
+/// to sum when `residual` is set (the add-norm forms).
+template <typename Body>
+void normRows(Context &ctx, const Tensor &x, const Tensor *residual,
+              Tensor *sum, Tensor &out, int64_t rows, int64_t cols,
+              Body &&body) {
+  if (residual)
+    sumRowsInF32(ctx, x, *residual, *sum, out, rows, cols, body);
+  else
+    rowsInF32(
+        ctx, x, out, rows, cols,
+        [&](int64_t, int64_t n, const float *in, float *y) { body(n, in, y); });
+}
 
-bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
-             float epsilon, Tensor &out) {
-  if (!checkNorm(ctx, "rms_norm", x, axis, epsilon, out) ||
-      !checkNormParam(ctx, "rms_norm", "weight", weight, x.shape, axis))
+/// rms_norm, or add_rms_norm when `residual` (and `sum`) are set.
+bool runRmsNorm(Context &ctx, const char *op, const Tensor &x,
+                const Tensor *residual, const Tensor &weight, int64_t axis,
+                float epsilon, Tensor *sum, Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      (residual && !checkResidual(ctx, op, x, *residual, *sum)) ||
+      !checkNormParam(ctx, op, "weight", weight, x.shape, axis))
     return false;
   if (x.numel() == 0)
     return true;
   int64_t cols = weight.numel(), rows = x.numel() / cols;
   std::vector<float> weightF32;
   const float *w = asF32(weight, weightF32);
-  rowsInF32(ctx, x, out, rows, cols,
-            [&](int64_t, int64_t n, const float *in, float *y) {
-              rmsNormRowsF32(n, cols, in, w, epsilon, y, runSerially);
-            });
+  normRows(ctx, x, residual, sum, out, rows, cols,
+           [&](int64_t n, const float *in, float *y) {
+             rmsNormRowsF32(n, cols, in, w, epsilon, y, runSerially);
+           });
   return true;
 }
 
-bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
-               const Tensor *bias, int64_t axis, float epsilon, Tensor &out) {
-  if (!checkNorm(ctx, "layer_norm", x, axis, epsilon, out) ||
-      !checkNormParam(ctx, "layer_norm", "scale", scale, x.shape, axis) ||
-      (bias &&
-       !checkNormParam(ctx, "layer_norm", "bias", *bias, x.shape, axis)))
+/// layer_norm, or add_layer_norm when `residual` (and `sum`) are set.
+bool runLayerNorm(Context &ctx, const char *op, const Tensor &x,
+                  const Tensor *residual, const Tensor &scale,
+                  const Tensor *bias, int64_t axis, float epsilon, Tensor *sum,
+                  Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      (residual && !checkResidual(ctx, op, x, *residual, *sum)) ||
+      !checkNormParam(ctx, op, "scale", scale, x.shape, axis) ||
+      (bias && !checkNormParam(ctx, op, "bias", *bias, x.shape, axis)))
     return false;
   if (x.numel() == 0)
     return true;
@@ -175,52 +191,39 @@ bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
   std::vector<float> scaleF32, biasF32;
   const float *g = asF32(scale, scaleF32);
   const float *b = bias ? asF32(*bias, biasF32) : nullptr;
-  rowsInF32(ctx, x, out, rows, cols,
-            [&](int64_t, int64_t n, const float *in, float *y) {
-              layerNormRowsF32(n, cols, in, g, b, epsilon, y, runSerially);
-            });
+  normRows(ctx, x, residual, sum, out, rows, cols,
+           [&](int64_t n, const float *in, float *y) {
+             layerNormRowsF32(n, cols, in, g, b, epsilon, y, runSerially);
+           });
   return true;
+}
+
+} // namespace
+
+bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
+             float epsilon, Tensor &out) {
+  return runRmsNorm(ctx, "rms_norm", x, nullptr, weight, axis, epsilon, nullptr,
+                    out);
+}
+
+bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
+               const Tensor *bias, int64_t axis, float epsilon, Tensor &out) {
+  return runLayerNorm(ctx, "layer_norm", x, nullptr, scale, bias, axis, epsilon,
+                      nullptr, out);
 }
 
 bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
                 const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
                 Tensor &out) {
-  if (!checkAddNorm(ctx, "add_rms_norm", x, residual, axis, epsilon, sum,
-                    out) ||
-      !checkNormParam(ctx, "add_rms_norm", "weight", weight, x.shape, axis))
-    return false;
-  if (x.numel() == 0)
-    return true;
-  int64_t cols = weight.numel(), rows = x.numel() / cols;
-  std::vector<float> weightF32;
-  const float *w = asF32(weight, weightF32);
-  sumRowsInF32(ctx, x, residual, sum, out, rows, cols,
-               [&](int64_t n, const float *s, float *y) {
-                 rmsNormRowsF32(n, cols, s, w, epsilon, y, runSerially);
-               });
-  return true;
+  return runRmsNorm(ctx, "add_rms_norm", x, &residual, weight, axis, epsilon,
+                    &sum, out);
 }
 
 bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
                   const Tensor &scale, const Tensor *bias, int64_t axis,
                   float epsilon, Tensor &sum, Tensor &out) {
-  if (!checkAddNorm(ctx, "add_layer_norm", x, residual, axis, epsilon, sum,
-                    out) ||
-      !checkNormParam(ctx, "add_layer_norm", "scale", scale, x.shape, axis) ||
-      (bias &&
-       !checkNormParam(ctx, "add_layer_norm", "bias", *bias, x.shape, axis)))
-    return false;
-  if (x.numel() == 0)
-    return true;
-  int64_t cols = scale.numel(), rows = x.numel() / cols;
-  std::vector<float> scaleF32, biasF32;
-  const float *g = asF32(scale, scaleF32);
-  const float *b = bias ? asF32(*bias, biasF32) : nullptr;
-  sumRowsInF32(ctx, x, residual, sum, out, rows, cols,
-               [&](int64_t n, const float *s, float *y) {
-                 layerNormRowsF32(n, cols, s, g, b, epsilon, y, runSerially);
-               });
-  return true;
+  return runLayerNorm(ctx, "add_layer_norm", x, &residual, scale, bias, axis,
+                      epsilon, &sum, out);
 }
 
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,

@@ -293,13 +293,11 @@ bool checkNorm(Context &ctx, const char *op, const Tensor &x, int64_t axis,
   return true;
 }
 
-/// The add-norm ops: a norm's checks on x and out, a residual of x's shape
-/// and dtype, and a sum of x's shape and dtype.
-bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
-                  const Tensor &residual, int64_t axis, float epsilon,
-                  const Tensor &sum, const Tensor &out) {
-  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
-      !checkFloat(ctx, op, "residual", residual) ||
+/// The add-norm ops' extra checks: a residual of x's shape and dtype, and
+/// a sum of x's shape and dtype.
+bool checkResidual(Context &ctx, const char *op, const Tensor &x,
+                   const Tensor &residual, const Tensor &sum) {
+  if (!checkFloat(ctx, op, "residual", residual) ||
       !checkOut(ctx, op, sum, x.shape, x.dtype, "sum"))
     return false;
   if (residual.shape != x.shape)
@@ -313,92 +311,83 @@ bool checkAddNorm(Context &ctx, const char *op, const Tensor &x,
   return true;
 }
 
-} // namespace
-
-bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
-             float epsilon, Tensor &out) {
-  if (!checkNorm(ctx, "rms_norm", x, axis, epsilon, out) ||
-      !checkNormParam(ctx, "rms_norm", "weight", weight, x.shape, axis))
+/// rms_norm, or add_rms_norm when `residual` (and `sum`) are set.
+bool runRmsNorm(Context &ctx, const char *op, const Tensor &x,
+                const Tensor *residual, const Tensor &weight, int64_t axis,
+                float epsilon, Tensor *sum, Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      (residual && !checkResidual(ctx, op, x, *residual, *sum)) ||
+      !checkNormParam(ctx, op, "weight", weight, x.shape, axis))
     return false;
   if (x.numel() == 0)
     return true;
   int64_t cols = weight.numel(), rows = x.numel() / cols;
+  const void *r = residual ? residual->data : nullptr;
+  void *s = sum ? sum->data : nullptr;
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
+    RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data, r, s);
     KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), rmsNormKernel<T>)
-    (x.as<const T>(), nullptr, nullptr, Param{weight.data, weight.dtype},
-     out.as<T>(), rows, cols, epsilon, l.warpPerRow, l.packed);
+    (x.as<const T>(), static_cast<const T *>(r), static_cast<T *>(s),
+     Param{weight.data, weight.dtype}, out.as<T>(), rows, cols, epsilon,
+     l.warpPerRow, l.packed);
   });
-  return checkLaunch(ctx, "rms_norm");
+  return checkLaunch(ctx, op);
 }
 
-bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
-               const Tensor *bias, int64_t axis, float epsilon, Tensor &out) {
-  if (!checkNorm(ctx, "layer_norm", x, axis, epsilon, out) ||
-      !checkNormParam(ctx, "layer_norm", "scale", scale, x.shape, axis) ||
-      (bias &&
-       !checkNormParam(ctx, "layer_norm", "bias", *bias, x.shape, axis)))
+/// layer_norm, or add_layer_norm when `residual` (and `sum`) are set.
+bool runLayerNorm(Context &ctx, const char *op, const Tensor &x,
+                  const Tensor *residual, const Tensor &scale,
+                  const Tensor *bias, int64_t axis, float epsilon, Tensor *sum,
+                  Tensor &out) {
+  if (!checkNorm(ctx, op, x, axis, epsilon, out) ||
+      (residual && !checkResidual(ctx, op, x, *residual, *sum)) ||
+      !checkNormParam(ctx, op, "scale", scale, x.shape, axis) ||
+      (bias && !checkNormParam(ctx, op, "bias", *bias, x.shape, axis)))
     return false;
   if (x.numel() == 0)
     return true;
   int64_t cols = scale.numel(), rows = x.numel() / cols;
   Param b = bias ? Param{bias->data, bias->dtype} : Param{};
+  const void *r = residual ? residual->data : nullptr;
+  void *s = sum ? sum->data : nullptr;
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data);
+    RowLaunch l = rowLaunch<T>(rows, cols, x.data, out.data, r, s);
     KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), layerNormKernel<T>)
-    (x.as<const T>(), nullptr, nullptr, Param{scale.data, scale.dtype}, b,
-     out.as<T>(), rows, cols, epsilon, l.warpPerRow, l.packed);
+    (x.as<const T>(), static_cast<const T *>(r), static_cast<T *>(s),
+     Param{scale.data, scale.dtype}, b, out.as<T>(), rows, cols, epsilon,
+     l.warpPerRow, l.packed);
   });
-  return checkLaunch(ctx, "layer_norm");
+  return checkLaunch(ctx, op);
+}
+
+} // namespace
+
+bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
+             float epsilon, Tensor &out) {
+  return runRmsNorm(ctx, "rms_norm", x, nullptr, weight, axis, epsilon, nullptr,
+                    out);
+}
+
+bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
+               const Tensor *bias, int64_t axis, float epsilon, Tensor &out) {
+  return runLayerNorm(ctx, "layer_norm", x, nullptr, scale, bias, axis, epsilon,
+                      nullptr, out);
 }
 
 bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
                 const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
                 Tensor &out) {
-  if (!checkAddNorm(ctx, "add_rms_norm", x, residual, axis, epsilon, sum,
-                    out) ||
-      !checkNormParam(ctx, "add_rms_norm", "weight", weight, x.shape, axis))
-    return false;
-  if (x.numel() == 0)
-    return true;
-  int64_t cols = weight.numel(), rows = x.numel() / cols;
-  dispatchFloat(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    RowLaunch l =
-        rowLaunch<T>(rows, cols, x.data, out.data, residual.data, sum.data);
-    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), rmsNormKernel<T>)
-    (x.as<const T>(), residual.as<const T>(), sum.as<T>(),
-     Param{weight.data, weight.dtype}, out.as<T>(), rows, cols, epsilon,
-     l.warpPerRow, l.packed);
-  });
-  return checkLaunch(ctx, "add_rms_norm");
+  return runRmsNorm(ctx, "add_rms_norm", x, &residual, weight, axis, epsilon,
+                    &sum, out);
 }
 
 bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
                   const Tensor &scale, const Tensor *bias, int64_t axis,
                   float epsilon, Tensor &sum, Tensor &out) {
-  if (!checkAddNorm(ctx, "add_layer_norm", x, residual, axis, epsilon, sum,
-                    out) ||
-      !checkNormParam(ctx, "add_layer_norm", "scale", scale, x.shape, axis) ||
-      (bias &&
-       !checkNormParam(ctx, "add_layer_norm", "bias", *bias, x.shape, axis)))
-    return false;
-  if (x.numel() == 0)
-    return true;
-  int64_t cols = scale.numel(), rows = x.numel() / cols;
-  Param b = bias ? Param{bias->data, bias->dtype} : Param{};
-  dispatchFloat(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    RowLaunch l =
-        rowLaunch<T>(rows, cols, x.data, out.data, residual.data, sum.data);
-    KESTREL_LAUNCH(l.grid, l.threads, 0, streamOf(ctx), layerNormKernel<T>)
-    (x.as<const T>(), residual.as<const T>(), sum.as<T>(),
-     Param{scale.data, scale.dtype}, b, out.as<T>(), rows, cols, epsilon,
-     l.warpPerRow, l.packed);
-  });
-  return checkLaunch(ctx, "add_layer_norm");
+  return runLayerNorm(ctx, "add_layer_norm", x, &residual, scale, bias, axis,
+                      epsilon, &sum, out);
 }
 
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,

@@ -25,23 +25,38 @@ Shape randShape(int rank, int64_t maxDim) {
   return s;
 }
 
+/// A norm case: x of rank 1 to 4 with dims up to 12 and a random axis;
+/// every 8th case the rows [3, 2048] and the next [2, 5, longRow] (a block
+/// per row), normalized over the last dim. `normalized` is x's dims from
+/// the axis on.
+struct NormCase {
+  Shape x, normalized;
+  int axis;
+};
+
+NormCase randomNormCase(int iter, int64_t longRow) {
+  NormCase c;
+  c.x = randShape(int(randInt(1, 4)), 12);
+  if (iter % 8 == 0)
+    c.x = Shape{3, 2048};
+  if (iter % 8 == 1)
+    c.x = Shape{2, 5, longRow};
+  int rank = c.x.rank;
+  c.axis = int(randInt(0, rank - 1));
+  if (iter % 8 <= 1)
+    c.axis = rank - 1;
+  for (int i = c.axis; i < rank; ++i)
+    c.normalized.dims[c.normalized.rank++] = c.x.dims[i];
+  return c;
+}
+
 void testNorms() {
   for (int iter = 0; iter < 80; ++iter) {
     DType d = kFloats[iter % 4];
     DType pd = kFloats[randInt(0, 3)];
-    int rank = int(randInt(1, 4));
-    Shape x = randShape(rank, 12);
-    if (iter % 8 == 0)
-      x = Shape{3, 2048};
-    if (iter % 8 == 1)
-      x = Shape{2, 5, 1030};
-    rank = x.rank;
-    int axis = int(randInt(0, rank - 1));
-    if (iter % 8 <= 1)
-      axis = rank - 1;
-    Shape ps;
-    for (int i = axis; i < rank; ++i)
-      ps.dims[ps.rank++] = x.dims[i];
+    NormCase nc = randomNormCase(iter, 1030);
+    Shape x = nc.x, ps = nc.normalized;
+    int axis = nc.axis;
     Buf xb(d, x, iter % 5 == 0 ? cpu::dtypeSize(d) : 0), w(pd, ps),
         bias(pd, ps);
     fill(xb.t, 3.0);
@@ -82,19 +97,9 @@ void testAddNorms() {
   for (int iter = 0; iter < 48; ++iter) {
     DType d = kFloats[iter % 4];
     DType pd = kFloats[randInt(0, 3)];
-    int rank = int(randInt(1, 4));
-    Shape x = randShape(rank, 12);
-    if (iter % 8 == 0)
-      x = Shape{3, 2048};
-    if (iter % 8 == 1)
-      x = Shape{2, 5, 1032};
-    rank = x.rank;
-    int axis = int(randInt(0, rank - 1));
-    if (iter % 8 <= 1)
-      axis = rank - 1;
-    Shape ps;
-    for (int i = axis; i < rank; ++i)
-      ps.dims[ps.rank++] = x.dims[i];
+    NormCase nc = randomNormCase(iter, 1032);
+    Shape x = nc.x, ps = nc.normalized;
+    int axis = nc.axis;
     // An odd offset on the residual or the sum forces the unpacked path.
     size_t skew = cpu::dtypeSize(d);
     Buf xb(d, x), rb(d, x, iter % 6 == 2 ? skew : 0), w(pd, ps), bias(pd, ps);
