@@ -404,24 +404,40 @@ template <typename A> struct MinOp {
   }
 };
 
-/// Folds a contiguous row with eight independent accumulators (vectorizes
-/// without reassociation flags).
+/// Folds a contiguous row. Integer and boolean combines are associative, so
+/// the plain loop vectorizes as an ordinary reduction; float ones are not
+/// (without reassociation flags), so floats fold into eight independent
+/// accumulators, which are the vector lanes.
+///
+/// Integers must not take the eight-lane form: GCC 12.2 miscompiles it at
+/// 512-bit vectors when each lane is wider than an element (int32 into int64
+/// lanes, two blocks of eight per vector iteration) once value numbering has
+/// made the in-loop sums live after the loop: the row sums come out wrong,
+/// with no undefined behaviour involved (docs/portability.md has a 20-line
+/// reproducer; -fno-tree-pre, -fno-tree-loop-vectorize or 256-bit vectors
+/// hide it).
 template <typename T, typename A, typename Combine>
 inline A reduceRow(const T *x, int64_t n, Combine combine) {
-  constexpr int kLanes = 8;
-  A lanes[kLanes];
-  for (A &l : lanes)
-    l = combine.identity();
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l)
-      lanes[l] = combine(lanes[l], A(loadAcc(x[i + l])));
   A result = combine.identity();
-  for (int l = 0; l < kLanes; ++l)
-    result = combine(result, lanes[l]);
-  for (; i < n; ++i)
-    result = combine(result, A(loadAcc(x[i])));
-  return result;
+  if constexpr (!std::is_same_v<A, float>) {
+    for (int64_t i = 0; i < n; ++i)
+      result = combine(result, A(loadAcc(x[i])));
+    return result;
+  } else {
+    constexpr int kLanes = 8;
+    A lanes[kLanes];
+    for (A &l : lanes)
+      l = combine.identity();
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int l = 0; l < kLanes; ++l)
+        lanes[l] = combine(lanes[l], A(loadAcc(x[i + l])));
+    for (int l = 0; l < kLanes; ++l)
+      result = combine(result, lanes[l]);
+    for (; i < n; ++i)
+      result = combine(result, A(loadAcc(x[i])));
+    return result;
+  }
 }
 
 /// acc[out index] = combine over the reduced dims of x. `acc` has out's
