@@ -11,10 +11,11 @@ cd "$root"
 scripts/install-deps.sh
 scripts/setup-venv.sh
 scripts/build.sh
-# kestrelc again with ASan + UBSan, for the malformed-input tests.
+# With ASan + UBSan: kestrelc, for the malformed-input tests, and the CPU
+# kernel tests at the default CPU level.
 BUILD_DIR="$root/build-asan" \
   KESTREL_CMAKE_ARGS="-DKESTREL_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DKESTREL_ENABLE_CUDA=OFF" \
-  scripts/build.sh kestrelc
+  scripts/build.sh kestrelc kestrel-kernel-tests-x86-64-v3
 build="${BUILD_DIR:-$root/build}"
 cd "$build"
 ctest --output-on-failure "$@"

@@ -25,7 +25,7 @@
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 2;
+constexpr uint32_t kModelAbiVersion = 3;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -120,6 +120,10 @@ struct kestrel_model_def {
   /// The GPU architectures the model's kernels were compiled for
   /// ("sm_80,sm_90a"); checked against the device at open.
   const char *deviceArchs;
+  /// The x86-64 level its CPU code is built for (runtime/CpuLevel.h's
+  /// CpuLevel); checked against this CPU at open, before any of that code
+  /// runs.
+  uint32_t cpuLevel;
 };
 
 namespace kestrel::runtime {

@@ -10,6 +10,7 @@
 #include "kestrel/runtime.h"
 
 #include "runtime/ArenaPlanner.h"
+#include "runtime/CpuLevel.h"
 #include "runtime/ModelDef.h"
 #include "runtime/ThreadPool.h"
 #include "runtime/WeightsFile.h"
@@ -193,16 +194,31 @@ kestrel_status checkDef(const kestrel_model_def *def) {
       (def->device && !def->deviceDtypes))
     return fail(KESTREL_ERROR_INVALID_ARGUMENT,
                 "model definition is incomplete");
+  // Before anything of the model's own code runs: it is built for this
+  // level (kestrelc --cpu), and on a CPU without it the first instruction
+  // it lacks would kill the process.
+  auto level = static_cast<CpuLevel>(def->cpuLevel);
+  bool known = false;
+  for (CpuLevel l : kCpuLevels)
+    known |= l == level;
+  if (!known)
+    return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                "model '%s' records CPU level %u, which this runtime does not "
+                "know",
+                def->name ? def->name : "?", def->cpuLevel);
+  char message[1024];
+  if (!checkCpuLevel(level, def->name, message, sizeof(message)))
+    return fail(KESTREL_ERROR_UNSUPPORTED_CPU, "%s", message);
   return KESTREL_OK;
 }
 
 kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
                          const kestrel_options *options, void *library,
                          kestrel_model **outModel) {
-  auto model = std::make_unique<kestrel_model>();
-  model->def = def;
   if (kestrel_status s = checkDef(def))
     return s;
+  auto model = std::make_unique<kestrel_model>();
+  model->def = def;
   kestrel_options defaults;
   kestrel_options_init(&defaults);
   if (!options)
@@ -532,6 +548,8 @@ const char *kestrel_status_name(kestrel_status status) {
     return "KESTREL_ERROR_NO_DEVICE";
   case KESTREL_ERROR_INTERNAL:
     return "KESTREL_ERROR_INTERNAL";
+  case KESTREL_ERROR_UNSUPPORTED_CPU:
+    return "KESTREL_ERROR_UNSUPPORTED_CPU";
   }
   return "KESTREL_ERROR_UNKNOWN";
 }

@@ -14,6 +14,9 @@ packages=(
   nlohmann-json3-dev libgtest-dev libbenchmark-dev
   # CPU backend: OpenBLAS as a GEMM peer in benchmarks (and a candidate kernel).
   libopenblas-dev
+  # Tests: qemu-x86_64 runs compiled models on emulated CPUs of lower x86-64
+  # levels (test/e2e/cpu_levels.py).
+  qemu-user
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #define KESTREL_CODEGEN_CPU_CPUEMITTER_H
 
 #include "passes/BufferPlan.h"
+#include "runtime/CpuLevel.h"
 #include "runtime/WeightsFile.h"
 #include "runtime/WeightsManifest.h"
 
@@ -49,6 +50,9 @@ struct CpuEmitOptions {
   std::string precision = "f32";
   /// Cuda: the architectures the kernels are compiled for ("sm_90a").
   std::vector<std::string> archs;
+  /// The x86-64 level the CPU code (the model's and the kernels') is built
+  /// for (kestrelc --cpu); recorded in the model and checked at open.
+  runtime::CpuLevel cpuLevel = runtime::CpuLevel::V3;
   /// The C identifier the model's symbols use (NAME_model()).
   std::string name = "model";
   /// Ranges of symbolic input dims by name; others get [1, kDefaultDimMax].

@@ -387,6 +387,7 @@ bool buildLibrary(
     std::vector<std::string> args = {options.cxx,
                                      "-std=c++17",
                                      "-O2",
+                                     "-march=" + options.cpuLevel,
                                      "-fopenmp-simd",
                                      "-fno-math-errno",
                                      "-fPIC",
@@ -412,21 +413,29 @@ bool buildLibrary(
     stats.cxxSeconds = secondsSince(start);
   }
 
-  // Link: the runtime whole (it exports the C API), the CUDA library for
-  // what the model uses, the CUDA runtime statically and cuBLASLt.
+  // Link: the runtime whole (it exports the C API) and first (the linker
+  // keeps its baseline copies of shared inline functions, so nothing runs
+  // before its CPU check that needs more than the baseline), the model's
+  // objects, the CUDA library for what the model uses, the CPU kernels of
+  // its level, the CUDA runtime statically and cuBLASLt.
   Clock::time_point start = Clock::now();
   std::string library = outDir + "/lib" + name + ".so";
-  std::vector<std::string> args = {options.cxx, "-shared", "-fPIC", "-o",
-                                   library};
+  std::vector<std::string> args = {options.cxx,
+                                   "-shared",
+                                   "-fPIC",
+                                   "-o",
+                                   library,
+                                   "-Wl,--whole-archive",
+                                   options.runtimeArchive,
+                                   "-Wl,--no-whole-archive"};
   args.insert(args.end(), objects.begin(), objects.end());
+  // The CUDA library before the CPU kernels, whose names it uses.
   if (options.emulate)
-    args.insert(args.end(), {"-Wl,--whole-archive", options.runtimeArchive,
-                             "-Wl,--no-whole-archive", options.emuArchive,
+    args.insert(args.end(), {options.emuArchive, options.cpuKernelsArchive,
                              "-lpthread", "-ldl", "-Wl,-z,defs"});
   else
     args.insert(args.end(),
-                {"-Wl,--whole-archive", options.runtimeArchive,
-                 "-Wl,--no-whole-archive", options.cudaArchive,
+                {options.cudaArchive, options.cpuKernelsArchive,
                  "-L" + options.cudaLibDir, "-lcublasLt", "-lcudart_static",
                  "-lrt", "-lpthread", "-ldl",
                  "-Wl,-rpath," + options.cudaLibDir, "-Wl,-z,defs"});
@@ -476,6 +485,13 @@ bool writeSourceTree(
         s += "\n  ${SRC}/" + file;
     return s;
   };
+  // The kernels without TensorTypes.cpp, which the runtime holds.
+  std::string cpuKernels;
+  for (const std::string &file : copied)
+    if (path::parent_path(file) == "codegen/cpu/kernels" &&
+        path::extension(file) == ".cpp" &&
+        path::filename(file) != "TensorTypes.cpp")
+      cpuKernels += "\n  ${SRC}/" + file;
   std::string gencode;
   for (const std::string &flag : gencodeFlags(options.archs))
     gencode += " " + flag;
@@ -503,6 +519,8 @@ bool writeSourceTree(
 #
 # The CUDA architectures are the ones kestrelc was given ({1}); override
 # them with -DKESTREL_CUDA_GENCODE="-gencode=arch=compute_90a,code=sm_90a".
+# The host code is built for the x86-64 level {9} (kestrelc --cpu), which
+# {0}.cpp records: the library refuses to open on a CPU without it.
 cmake_minimum_required(VERSION 3.18)
 project({0} LANGUAGES C CXX CUDA)
 
@@ -521,15 +539,29 @@ find_package(Threads REQUIRED)
 
 set(SRC ${{CMAKE_CURRENT_SOURCE_DIR}/kestrel-src)
 
-# The CPU runtime (C API, weights, arena planner, thread pool) and the CPU
-# kernels the host side uses for shape computations.
-add_library(kestrel_rt STATIC{3}{4}
+set(KESTREL_CPU_LEVEL {9})
+
+# The CPU runtime (C API, weights, arena planner, thread pool, CPU level
+# check), built for the baseline x86-64.
+add_library(kestrel_rt STATIC{3}
+  ${{SRC}/codegen/cpu/kernels/TensorTypes.cpp
 )
 target_include_directories(kestrel_rt PUBLIC ${{SRC} ${{SRC}/runtime/include)
 target_compile_options(kestrel_rt PRIVATE -O3)
 set_target_properties(kestrel_rt PROPERTIES POSITION_INDEPENDENT_CODE ON
   CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
 target_link_libraries(kestrel_rt PUBLIC Threads::Threads ${{CMAKE_DL_LIBS})
+
+# The CPU kernels the host side uses for shape computations, built for the
+# model's level.
+add_library(kestrel_cpu_kernels STATIC{4}
+)
+target_include_directories(kestrel_cpu_kernels PUBLIC ${{SRC})
+target_compile_options(kestrel_cpu_kernels PRIVATE -O3
+  -march=${{KESTREL_CPU_LEVEL})
+set_target_properties(kestrel_cpu_kernels PROPERTIES
+  POSITION_INDEPENDENT_CODE ON CXX_VISIBILITY_PRESET hidden
+  VISIBILITY_INLINES_HIDDEN ON)
 
 add_library({0} SHARED
   {0}.cpp{5}
@@ -538,13 +570,18 @@ add_library({0} SHARED
 target_include_directories({0} PRIVATE ${{SRC} ${{SRC}/runtime/include)
 target_compile_options({0} PRIVATE
   $<$<COMPILE_LANGUAGE:CUDA>:-O3 ${{KESTREL_CUDA_GENCODE_LIST}>
-  $<$<COMPILE_LANGUAGE:CXX>:-fopenmp-simd -fno-math-errno>)
+  $<$<COMPILE_LANGUAGE:CXX>:-march=${{KESTREL_CPU_LEVEL} -fopenmp-simd
+                            -fno-math-errno>)
 set_target_properties({0} PROPERTIES
   CXX_VISIBILITY_PRESET hidden CUDA_VISIBILITY_PRESET hidden
   LIBRARY_OUTPUT_DIRECTORY ${{CMAKE_CURRENT_SOURCE_DIR})
-# The runtime whole: it exports the C API.
-target_link_libraries({0} PRIVATE
-  -Wl,--whole-archive kestrel_rt -Wl,--no-whole-archive
+# The runtime whole and ahead of the model's objects: it exports the C API,
+# and the linker keeps its (baseline) copies of shared inline functions, so
+# nothing runs before its CPU check that needs more than the baseline.
+add_dependencies({0} kestrel_rt)
+target_link_options({0} BEFORE PRIVATE
+  LINKER:--whole-archive $<TARGET_FILE:kestrel_rt> LINKER:--no-whole-archive)
+target_link_libraries({0} PRIVATE kestrel_cpu_kernels kestrel_rt
   CUDA::cudart_static CUDA::cublasLt)
 
 add_executable(kestrel-run{7}
@@ -554,14 +591,15 @@ target_link_libraries(kestrel-run PRIVATE kestrel_rt)
 
 # The --dummy weights writer (its ONNX reader needs libonnx; not built here).
 add_executable(kestrel-pack{8}
+  ${{SRC}/codegen/cpu/kernels/Conversions.cpp
 )
 target_include_directories(kestrel-pack PRIVATE ${{SRC} ${{SRC}/runtime/include)
 target_link_libraries(kestrel-pack PRIVATE kestrel_rt)
 )",
       name, llvm::join(options.archs, ","), llvm::StringRef(gencode).trim(),
-      list("runtime", ".cpp"), list("codegen/cpu/kernels", ".cpp"), kernelList,
+      list("runtime", ".cpp"), cpuKernels, kernelList,
       list("codegen/cuda/kernels", ".cu"), list("tools/kestrel-run", ".cpp"),
-      packSources);
+      packSources, options.cpuLevel);
   return writeFile(outDir + "/CMakeLists.txt", cmake, error);
 }
 

@@ -50,6 +50,10 @@ struct BuildOptions {
   std::string runtimeArchive; ///< libkestrel_rt.a
   std::string cudaArchive;    ///< libkestrel_cuda.a
   std::string cudaLibDir;     ///< the toolkit's libraries (cudart, cuBLASLt)
+  /// The host code's x86-64 level (kestrelc --cpu; runtime/CpuLevel.h) and
+  /// the CPU kernel library built for it (libkestrel_cpu_kernels-*.a).
+  std::string cpuLevel = "x86-64-v3";
+  std::string cpuKernelsArchive;
   /// --target=cuda-emu: the kernels are rewritten (`<<<>>>` launches) and
   /// compiled by the C++ compiler against the CUDA emulator
   /// (codegen/cuda/emulation), and the library links the emulated kernel

@@ -12,5 +12,6 @@ work="$build/test/conformance/cpu-$1"
 rm -rf "$work"
 exec "$root/.venv/bin/python" "$here/run_node_cpu.py" \
   --tool "$build/bin/kestrel-onnx-conformance" \
-  --archive "$build/lib/libkestrel_rt.a" --work "$work" \
+  --archive "$build/lib/libkestrel_rt.a" \
+  --kernels "$build/lib/libkestrel_cpu_kernels-x86-64-v3.a" --work "$work" \
   --xfail "$here/node-cpu-xfail-$1.txt" "$data"

@@ -1,14 +1,17 @@
 """ONNX node tests through the CPU backend, numerically.
 
 kestrel-onnx-conformance imports every node test whose ops Kestrel supports
-and emits each as C++ (--emit-cpu); this script compiles them all into one
-shared library with the runtime archive, then runs every test through the C
+and emits each as C++ (--emit-cpu, for kestrelc's default CPU level,
+x86-64-v3); this script compiles them all for that level into one shared
+library with the runtime archive and that level's kernel archive, as kestrelc
+links a model, then runs every test through the C
 API (ctypes) on its test_data_set_0 inputs and compares the outputs with the
 expected ones: floats with ONNX's backend-test tolerance (rtol 1e-3) and an
 absolute floor, integers and booleans exactly, shapes and element types
 exactly, NaN only where NaN is expected.
 
 usage: run_node_cpu.py --tool kestrel-onnx-conformance --archive libkestrel_rt.a
+                       --kernels libkestrel_cpu_kernels-x86-64-v3.a
                        --work DIR [--xfail FILE] [--cxx c++] [-v] DATA_DIR
 Exit 0 when every imported test passes or is listed in --xfail (with its
 reason), 1 otherwise (an unexpected failure or an unexpected pass).
@@ -58,7 +61,7 @@ class TensorInfo(ctypes.Structure):
                 ("dim_max", ctypes.POINTER(ctypes.c_int64))]
 
 
-def compile_all(entries, work, archive, cxx, jobs, batch=40):
+def compile_all(entries, work, archive, kernels, cxx, jobs, batch=40):
     """Every emitted model into one libnodetests.so. The emitted sources
     share translation units (batch of them #included in one file) to spend
     the C++ compiler's time on code rather than on parsing headers."""
@@ -70,7 +73,8 @@ def compile_all(entries, work, archive, cxx, jobs, batch=40):
             for e in batches[k]:
                 f.write(f'#include "{e["name"]}.cpp"\n')
         obj = os.path.join(work, f"batch{k}.o")
-        run = subprocess.run([cxx, "-std=c++17", "-O1", "-fPIC", "-fvisibility=hidden",
+        run = subprocess.run([cxx, "-std=c++17", "-O1", "-march=x86-64-v3", "-fPIC",
+                              "-fvisibility=hidden",
                               "-I" + ROOT, "-I" + os.path.join(ROOT, "runtime", "include"),
                               "-c", src, "-o", obj], capture_output=True, text=True)
         return obj, (None if run.returncode == 0 else run.stderr[-3000:])
@@ -84,9 +88,11 @@ def compile_all(entries, work, archive, cxx, jobs, batch=40):
             else:
                 objs.append(obj)
     lib = os.path.join(work, "libnodetests.so")
-    run = subprocess.run([cxx, "-shared", "-o", lib] + objs +
-                         ["-Wl,--whole-archive", archive, "-Wl,--no-whole-archive",
-                          "-lpthread", "-ldl"], capture_output=True, text=True)
+    # The runtime first, as kestrelc links (docs/portability.md).
+    run = subprocess.run([cxx, "-shared", "-o", lib,
+                          "-Wl,--whole-archive", archive, "-Wl,--no-whole-archive"]
+                         + objs + [kernels, "-lpthread", "-ldl"],
+                         capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit("linking the node tests failed:\n" + run.stderr[-4000:])
     return lib, errors
@@ -228,6 +234,7 @@ def main():
     p.add_argument("data", nargs="+")
     p.add_argument("--tool", required=True)
     p.add_argument("--archive", required=True)
+    p.add_argument("--kernels", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--xfail")
     p.add_argument("--cxx", default=os.environ.get("KESTREL_CXX", "c++"))
@@ -251,7 +258,8 @@ def main():
     entries = json.load(open(os.path.join(args.work, "manifest.json")))
     failures = {e["test"]: e["error"] for e in entries if not e["name"]}
     emitted = [e for e in entries if e["name"]]
-    lib, compile_errors = compile_all(emitted, args.work, args.archive, args.cxx,
+    lib, compile_errors = compile_all(emitted, args.work, args.archive,
+                                      args.kernels, args.cxx,
                                       args.jobs)
     failures.update(compile_errors)
     print(f"compiled {len(emitted) - len(compile_errors)} tests into {lib} "

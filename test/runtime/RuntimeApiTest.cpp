@@ -11,6 +11,7 @@
 #include "bert.h"
 #include "llama.h"
 
+#include "runtime/CpuLevel.h"
 #include "runtime/ModelDef.h"
 #include "runtime/ThreadPool.h"
 
@@ -325,6 +326,25 @@ TEST(ModelDef, AbiAndRuntimeVersionMismatch) {
   def.runtimeVersion = KESTREL_RUNTIME_VERSION + 1;
   EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
                KESTREL_ERROR_VERSION_MISMATCH, "runtime API version");
+}
+
+TEST(ModelDef, CpuLevel) {
+  kestrel_model_def def = *llama_model();
+  def.cpuLevel = 99;
+  kestrel_model *m = nullptr;
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_INVALID_ARGUMENT,
+               "model 'llama' records CPU level 99");
+  // A level above this CPU's is refused before any of the model's code runs
+  // (test/e2e/cpu_levels.py checks that on emulated CPUs of every level).
+  using kestrel::runtime::CpuLevel;
+  CpuLevel host = kestrel::runtime::hostCpuLevel();
+  if (host == CpuLevel::V4)
+    return;
+  def = *llama_model();
+  def.cpuLevel = static_cast<uint32_t>(host) + 1;
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_UNSUPPORTED_CPU, "was compiled for x86-64-v");
 }
 
 TEST(Options, BadValues) {

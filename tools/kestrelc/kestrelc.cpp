@@ -2,7 +2,9 @@
 //
 // kestrelc MODEL.onnx -o OUTDIR [--emit=lib|source] [--name NAME]
 //          [--target=cpu|cuda[:sm_80,sm_90a,...]] [--precision=bf16|f16|f32]
+//          [--cpu=x86-64|x86-64-v2|x86-64-v3|x86-64-v4|native]
 //     compile to OUTDIR/libNAME.so + NAME.h + NAME.kweights
+// kestrelc --print-cpu                          the --cpu levels this CPU runs
 // kestrelc MODEL.onnx --emit=mlir [-o FILE]   import (and clean up) a model
 // kestrelc MODEL.onnx --onnx-op-stats          the model's op histogram
 //
@@ -15,6 +17,7 @@
 #include "frontends/onnx/OnnxModel.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
+#include "runtime/CpuLevel.h"
 #include "runtime/WeightsFile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -112,6 +115,19 @@ cl::list<std::string> dimRanges(
              "default 1:2147483647); inputs outside it are rejected at run "
              "time"),
     cl::value_desc("name=min:max"), cl::cat(category));
+cl::opt<std::string> cpuSpec(
+    "cpu",
+    cl::desc("The x86-64 level the model's CPU code is built for: x86-64, "
+             "x86-64-v2, x86-64-v3 (AVX2, the default), x86-64-v4 (AVX-512) "
+             "or native (the highest level this machine runs). The library "
+             "records it and refuses to open on a CPU without it"),
+    cl::value_desc("level"), cl::init(KESTREL_CPU_DEFAULT_LEVEL),
+    cl::cat(category));
+cl::opt<bool> printCpu(
+    "print-cpu",
+    cl::desc("Print this machine's CPU, which --cpu levels it runs and what "
+             "it lacks for the others, and exit"),
+    cl::cat(category));
 cl::opt<std::string> cxxCompiler(
     "cxx",
     cl::desc("C++ compiler for --emit=lib (default: $KESTREL_CXX, else the "
@@ -328,16 +344,50 @@ std::optional<std::string> findCxx() {
                   "C++ compiler", "--cxx");
 }
 
-/// Compiles the emitted source into libNAME.so with the system C++ compiler.
+/// kestrelc --print-cpu: the host CPU and, per level, "runs" or what it
+/// lacks (test/unit/run-at-cpu-level.sh reads the "runs" lines).
+int printCpuLevels() {
+  namespace kr = kestrel::runtime;
+  llvm::raw_ostream &os = llvm::outs();
+  os << "cpu: " << kr::hostCpuName() << "\n"
+     << "native: " << kr::cpuLevelName(kr::hostCpuLevel()) << "\n"
+     << "levels:\n";
+  for (kr::CpuLevel level : kr::kCpuLevels) {
+    os << llvm::formatv("  {0,-10} ", kr::cpuLevelName(level));
+    std::vector<const char *> missing = kr::missingCpuFeatures(level);
+    if (missing.empty())
+      os << "runs\n";
+    else
+      os << "lacks " << llvm::join(missing, ", ") << "\n";
+  }
+  return 0;
+}
+
+/// The kernel library built for `level` (lib/libkestrel_cpu_kernels-*.a).
+std::string cpuKernelsArchive(kestrel::runtime::CpuLevel level) {
+  return std::string(KESTREL_CPU_KERNELS_DIR) + "/libkestrel_cpu_kernels-" +
+         kestrel::runtime::cpuLevelName(level) + ".a";
+}
+
+/// Compiles the emitted source into libNAME.so with the system C++ compiler,
+/// for the CPU level `level`.
 bool compileLibrary(const std::string &source, const std::string &library,
-                    int64_t lines) {
+                    int64_t lines, kestrel::runtime::CpuLevel level) {
   std::optional<std::string> program = findCxx();
   if (!program)
     return false;
+  std::string march =
+      std::string("-march=") + kestrel::runtime::cpuLevelName(level);
+  // The runtime (built for the baseline; it exports the C API and checks the
+  // CPU at open) comes first, so the linker keeps its copies of inline
+  // functions shared with the model's code and the kernels, which are built
+  // for `level`: nothing the runtime runs before that check is built for
+  // more than the baseline (docs/portability.md).
   std::vector<std::string> args = {
       *program,
       "-std=c++17",
       "-O2",
+      march,
       // The fused_elementwise loops vectorize (omp simd; sqrtf without
       // errno).
       "-fopenmp-simd",
@@ -347,24 +397,21 @@ bool compileLibrary(const std::string &source, const std::string &library,
       "-fvisibility=hidden",
       "-I" KESTREL_SOURCE_DIR,
       "-I" KESTREL_SOURCE_DIR "/runtime/include",
-      source,
       "-o",
       library,
       "-Wl,--whole-archive",
       KESTREL_RUNTIME_ARCHIVE,
       "-Wl,--no-whole-archive",
+      source,
+      cpuKernelsArchive(level),
       "-lpthread",
       "-ldl",
       "-Wl,-z,defs",
   };
-  // The kernel library's target flags (-march=native by default): the
-  // emitted code links it, so it runs only where the library does.
-  for (StringRef flag : llvm::split(StringRef(KESTREL_CPU_ARCH_FLAGS), ' '))
-    if (!flag.empty())
-      args.push_back(flag.str());
   llvm::errs() << "kestrelc: compiling " << llvm::sys::path::filename(library)
                << " (" << lines << " lines of C++) with "
-               << llvm::sys::path::filename(*program) << " -O2 ...\n";
+               << llvm::sys::path::filename(*program) << " -O2 " << march
+               << " ...\n";
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string error;
   int rc = llvm::sys::ExecuteAndWait(*program, argRefs, std::nullopt, {}, 0, 0,
@@ -454,6 +501,8 @@ int main(int argc, char **argv) {
     printSupportTable();
     return 0;
   }
+  if (printCpu)
+    return printCpuLevels();
   if (inputPath.empty()) {
     llvm::errs() << "kestrelc: error: no input model (see kestrelc --help)\n";
     return 1;
@@ -502,6 +551,17 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  // --cpu: a level, or the highest one this machine runs.
+  std::optional<kestrel::runtime::CpuLevel> cpuLevel =
+      cpuSpec == "native" ? kestrel::runtime::hostCpuLevel()
+                          : kestrel::runtime::parseCpuLevel(cpuSpec);
+  if (!cpuLevel) {
+    llvm::errs() << "kestrelc: error: --cpu=" << cpuSpec
+                 << " is not a CPU level (x86-64, x86-64-v2, x86-64-v3, "
+                    "x86-64-v4 or native; kestrelc --print-cpu lists what "
+                    "this machine runs)\n";
+    return 1;
+  }
   bool toLibrary = emit == Emit::Lib || emit == Emit::Source;
   if (toLibrary && outputPath.empty()) {
     llvm::errs() << "kestrelc: error: --emit="
@@ -519,6 +579,7 @@ int main(int argc, char **argv) {
   }
   kestrel::codegen::CpuEmitOptions emitOptions;
   emitOptions.name = name;
+  emitOptions.cpuLevel = *cpuLevel;
   if (cudaTarget) {
     emitOptions.target = kestrel::codegen::EmitTarget::Cuda;
     emitOptions.precision = precision.empty() ? "bf16" : precision.getValue();
@@ -709,6 +770,7 @@ int main(int argc, char **argv) {
     kc::BuildOptions build;
     build.archs = archs;
     build.sourceDir = KESTREL_SOURCE_DIR;
+    build.cpuLevel = kestrel::runtime::cpuLevelName(*cpuLevel);
     if (!noCache)
       build.cacheDir =
           cacheDir.empty() ? kc::defaultCacheDir() : cacheDir.getValue();
@@ -739,6 +801,7 @@ int main(int argc, char **argv) {
       build.emuArchive = KESTREL_CUDA_EMU_ARCHIVE;
       build.cudaInclude = KESTREL_CUDA_INCLUDE;
       build.runtimeArchive = KESTREL_RUNTIME_ARCHIVE;
+      build.cpuKernelsArchive = cpuKernelsArchive(*cpuLevel);
       build.cudaArchive = KESTREL_CUDA_ARCHIVE;
       build.cudaLibDir = KESTREL_CUDA_LIBRARY_DIR;
       if (!kc::buildLibrary(outputPath, name, kernels, build, cudaStats,
@@ -757,7 +820,8 @@ int main(int argc, char **argv) {
   } else if (emit == Emit::Lib) {
     Clock::time_point cxxStart = Clock::now();
     if (!compileLibrary(base + ".cpp", library,
-                        std::count(source.begin(), source.end(), '\n')))
+                        std::count(source.begin(), source.end(), '\n'),
+                        *cpuLevel))
       return 1;
     cxxSeconds = secondsSince(cxxStart);
   }
@@ -769,6 +833,9 @@ int main(int argc, char **argv) {
       ++byStorage[kestrel::storageName(p.storage)];
     llvm::raw_ostream &os = llvm::outs();
     os << "kestrelc: model '" << name << "' from " << inputPath << "\n";
+    os << "  cpu: " << kestrel::runtime::cpuLevelName(*cpuLevel)
+       << (cpuSpec == "native" ? " (--cpu=native on this machine)" : "")
+       << "; the library refuses to open on a CPU without it\n";
     os << llvm::formatv("  time: import {0:F3} s, passes {1:F3} s, codegen "
                         "{2:F3} s; total excluding the C++ compiler {3:F3} s\n",
                         importSeconds, passSeconds, codegenSeconds,

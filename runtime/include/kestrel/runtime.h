@@ -59,6 +59,9 @@ typedef enum kestrel_status {
       10, /**< a kernel failed (e.g. index out of range) */
   KESTREL_ERROR_NO_DEVICE = 11, /**< GPU backend without a usable GPU */
   KESTREL_ERROR_INTERNAL = 12,
+  /** The model's CPU code needs instructions this CPU lacks (it was
+   *  compiled with kestrelc --cpu for a higher x86-64 level). */
+  KESTREL_ERROR_UNSUPPORTED_CPU = 13,
 } kestrel_status;
 
 /** Element types (values are part of the ABI and the weights format). */

@@ -19,6 +19,24 @@
 // NODIM: error: --dim-range names 'batch', which is no symbolic dim of the model's inputs
 // RUN: not kestrelc %s -o %t --input-shape x=4 2>&1 | FileCheck %s --check-prefix=SHAPE
 // SHAPE: kestrelc: error: --input-shape applies to ONNX models, not to .mlir input
+// RUN: not kestrelc %s -o %t --cpu=x86-64-v5 2>&1 | FileCheck %s --check-prefix=CPU
+// CPU: kestrelc: error: --cpu=x86-64-v5 is not a CPU level (x86-64, x86-64-v2, x86-64-v3, x86-64-v4 or native; kestrelc --print-cpu lists what this machine runs)
+// RUN: kestrelc --print-cpu | FileCheck %s --check-prefix=PRINTCPU
+// PRINTCPU: cpu: {{.+}}
+// PRINTCPU-NEXT: native: x86-64{{(-v[234])?}}
+// PRINTCPU-NEXT: levels:
+// PRINTCPU-NEXT: {{^  x86-64  +runs$}}
+// PRINTCPU-NEXT: {{^  x86-64-v2 +(runs|lacks .+)$}}
+// PRINTCPU-NEXT: {{^  x86-64-v3 +(runs|lacks .+)$}}
+// PRINTCPU-NEXT: {{^  x86-64-v4 +(runs|lacks .+)$}}
+// The emitted library records its level, in the code and in the header.
+// RUN: rm -rf %t.v2 && kestrelc %s -o %t.v2 --emit=source --name m --cpu=x86-64-v2
+// RUN: FileCheck %s --check-prefix=SRC < %t.v2/m.cpp
+// SRC: // Built for the x86-64 level x86-64-v2 (kestrelc --cpu): compile it with -march=x86-64-v2
+// SRC: 2, // x86-64-v2
+// RUN: FileCheck %s --check-prefix=HDR < %t.v2/m.h
+// HDR: Its CPU code is built for x86-64-v2 (kestrelc --cpu): opening it on a CPU without
+// HDR-NEXT: that level fails with KESTREL_ERROR_UNSUPPORTED_CPU.
 // RUN: kestrelc --help | FileCheck %s --check-prefix=HELP
 // HELP-DAG: --emit=<value>
 // HELP-DAG: --target=<target>
@@ -26,6 +44,8 @@
 // HELP-DAG: --stats
 // HELP-DAG: --dim-range=<name=min:max>
 // HELP-DAG: --cxx=<path>
+// HELP-DAG: --cpu=<level>
+// HELP-DAG: --print-cpu
 // HELP-DAG: --no-weight-data
 // HELP-DAG: --precision=<bf16|f16|f32>
 // HELP-DAG: --nvcc=<path>
