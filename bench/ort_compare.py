@@ -86,6 +86,13 @@ def parse_args(argv):
                    help="also compile each model with kestrelc --no-fusion "
                    "and time it in the same alternating rounds (columns "
                    "'unfused ms' and 'fused/unfused')")
+    p.add_argument("--cpu", metavar="LEVEL",
+                   help="kestrelc --cpu for the Kestrel column (default: "
+                   "kestrelc's, x86-64-v3)")
+    p.add_argument("--cpu-too", metavar="LEVEL", action="append", default=[],
+                   help="also compile each model with kestrelc --cpu=LEVEL "
+                   "and time it in the same alternating rounds (columns "
+                   "'LEVEL ms' and 'Kestrel/LEVEL'); repeatable")
     p.add_argument("--markdown", action="store_true",
                    help="print Markdown for docs/benchmarks.md, with the "
                    "command line and the machine")
@@ -99,6 +106,13 @@ def parse_args(argv):
         p.error("--runs must be at least --rounds, which must be >= 1")
     if args.warmup < 0:
         p.error("--warmup must be >= 0")
+    # Other builds of each model timed beside the main one: (label, extra
+    # kestrelc arguments, column header of Kestrel's time over theirs).
+    args.variants = []
+    if args.no_fusion_too:
+        args.variants.append(("unfused", ["--no-fusion"], "fused/unfused"))
+    for level in args.cpu_too:
+        args.variants.append((level, [f"--cpu={level}"], f"Kestrel/{level}"))
     if args.shapes:
         args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
         for s in args.shapes:
@@ -170,7 +184,10 @@ def rel_l2(a, b):
 def compile_model(args, model_dir, out_dir, extra=()):
     name = symbol_name(model_dir)
     cmd = [args.kestrelc, os.path.join(model_dir, "model.onnx"), "-o",
-           out_dir, "--target=cpu", "--name", name, *extra]
+           out_dir, "--target=cpu", "--name", name]
+    if args.cpu:
+        cmd.append(f"--cpu={args.cpu}")
+    cmd += extra
     start = time.perf_counter()
     proc = run_tool(cmd, args.timeout, "kestrelc")
     seconds = time.perf_counter() - start
@@ -274,9 +291,10 @@ def kestrel_round(args, base_cmd, runs):
     return float(m.group(1))
 
 
-def bench_shape(args, model_dir, sess, compiled, shape, unfused=None):
-    """One table row for `shape` of the model."""
-    row = {"shape": shape, "ort": None, "kestrel": None, "unfused": None,
+def bench_shape(args, model_dir, sess, compiled, shape, variants=()):
+    """One table row for `shape` of the model. `variants` are other builds
+    of it, (label, out_dir, name), timed in the same rounds."""
+    row = {"shape": shape, "ort": None, "kestrel": None, "variants": {},
            "check": "", "failed": False}
     data = os.path.join(model_dir, "data", shape)
     if not os.path.isdir(data):
@@ -314,18 +332,19 @@ def bench_shape(args, model_dir, sess, compiled, shape, unfused=None):
         except Failed as e:
             row.update(check=f"FAILED: {e}", failed=True)
 
-    unfused_cmd = None
-    if unfused is not None and base_cmd is not None:
-        cmd = kestrel_cmd(args, unfused[0], unfused[1], inputs)
+    variant_cmds = {}
+    for label, out_dir, name in (variants if base_cmd is not None else ()):
+        cmd = kestrel_cmd(args, out_dir, name, inputs)
         ok, text = kestrel_check(args, cmd, expects)
         if ok:
-            unfused_cmd = cmd
+            variant_cmds[label] = cmd
         else:
-            row.update(check=row["check"] + f"; --no-fusion: {text}",
+            row.update(check=row["check"] + f"; {label}: {text}",
                        failed=True)
 
     per_round = args.runs // args.rounds
-    ort_ms, kestrel_ms, unfused_ms = [], [], []
+    ort_ms, kestrel_ms = [], []
+    variant_ms = {label: [] for label in variant_cmds}
     for r in range(args.rounds):
         # The last round takes the remainder so the totals are --runs.
         n = per_round + (args.runs % args.rounds if r == args.rounds - 1
@@ -337,11 +356,11 @@ def bench_shape(args, model_dir, sess, compiled, shape, unfused=None):
             except Failed as e:
                 row.update(check=f"FAILED: {e}", failed=True)
                 base_cmd, kestrel_ms = None, []
-        if unfused_cmd is not None:
-            unfused_ms.append(kestrel_round(args, unfused_cmd, n))
+        for label, cmd in variant_cmds.items():
+            variant_ms[label].append(kestrel_round(args, cmd, n))
     row["ort"] = statistics.median(ort_ms)
-    if unfused_ms:
-        row["unfused"] = statistics.median(unfused_ms)
+    for label, times in variant_ms.items():
+        row["variants"][label] = statistics.median(times)
     row["check"] += ort_note
     if kestrel_ms:
         row["kestrel"] = statistics.median(kestrel_ms)
@@ -369,16 +388,15 @@ def bench_model(args, model_dir, work_dir):
         compiled = (out_dir, name)
     except Failed as e:
         info.update(failed=True, reason=str(e))
-    unfused = None
-    if args.no_fusion_too and compiled is not None:
-        nf_dir = out_dir + "-no-fusion"
+    variants = []
+    for label, extra, _ in (args.variants if compiled is not None else ()):
+        v_dir = f"{out_dir}-{label}"
         try:
-            os.makedirs(nf_dir, exist_ok=True)
-            nf_name = compile_model(args, model_dir, nf_dir,
-                                    ["--no-fusion"])[0]
-            unfused = (nf_dir, nf_name)
+            os.makedirs(v_dir, exist_ok=True)
+            variants.append((label, v_dir,
+                             compile_model(args, model_dir, v_dir, extra)[0]))
         except Failed as e:
-            info.update(failed=True, reason=f"--no-fusion: {e}")
+            info.update(failed=True, reason=f"{' '.join(extra)}: {e}")
 
     try:
         sess = ort_session(model_dir, args.threads)
@@ -392,7 +410,7 @@ def bench_model(args, model_dir, work_dir):
         log(f"[{label}] {shape}")
         try:
             row = bench_shape(args, model_dir, sess, compiled, shape,
-                              unfused)
+                              variants)
             if compiled is None and row["ort"] is not None:
                 row["check"] = f"FAILED: {info['reason']}"
                 row["failed"] = True
@@ -430,24 +448,26 @@ def fmt_size(n):
         n /= 1024
 
 
-def table_rows(results, unfused=False):
+def table_rows(args, results):
     rows = []
     for info, shape_rows in results:
         for r in shape_rows:
             row = [info["model"], r["shape"], fmt_ms(r["ort"]),
                    fmt_ms(r["kestrel"]), fmt_ratio(r)]
-            if unfused:
-                ratio = ("-" if not r.get("unfused") or r["kestrel"] is None
-                         else f"{r['kestrel'] / r['unfused']:.2f}x")
-                row += [fmt_ms(r.get("unfused")), ratio]
+            for label, _, _ in args.variants:
+                ms = r.get("variants", {}).get(label)
+                ratio = ("-" if not ms or r["kestrel"] is None
+                         else f"{r['kestrel'] / ms:.2f}x")
+                row += [fmt_ms(ms), ratio]
             rows.append(row + [r["check"]])
     return rows
 
 
 def run_header(args):
-    if not args.no_fusion_too:
-        return RUN_HEADER
-    return RUN_HEADER[:5] + ["unfused ms", "fused/unfused"] + RUN_HEADER[5:]
+    extra = []
+    for label, _, ratio in args.variants:
+        extra += [f"{label} ms", ratio]
+    return RUN_HEADER[:5] + extra + RUN_HEADER[5:]
 
 
 def compile_rows(results):
@@ -485,7 +505,7 @@ def print_text(args, results):
     print("ORT time: InferenceSession.run only. Kestrel time: "
           "kestrel_session_run only, measured inside kestrel-run.")
     print()
-    table(run_header(args), table_rows(results, args.no_fusion_too))
+    table(run_header(args), table_rows(args, results))
     print()
     table(COMPILE_HEADER, compile_rows(results))
 
@@ -559,12 +579,18 @@ def print_markdown(args, argv, results):
           f"model on a [2, 8] tensor, timed the same way): {floor:.3f} ms. "
           "It is part of every ORT time above it and has no counterpart in "
           "the Kestrel column; the ratios do not subtract it.")
+    print(f"- Kestrel: compiled with `kestrelc --cpu="
+          f"{args.cpu or 'x86-64-v3'}`.")
     if args.no_fusion_too:
         print("- Unfused: the same model compiled with `kestrelc "
               "--no-fusion` (none of the fusion passes), timed in "
               "the same rounds and checked the same way.")
+    for level in args.cpu_too:
+        print(f"- {level}: the same model compiled with `kestrelc "
+              f"--cpu={level}`, timed in the same rounds and checked the "
+              "same way.")
     print()
-    table(run_header(args), table_rows(results, args.no_fusion_too))
+    table(run_header(args), table_rows(args, results))
     print()
     table(COMPILE_HEADER, compile_rows(results))
 
