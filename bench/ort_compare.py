@@ -88,7 +88,7 @@ def parse_args(argv):
                    "'unfused ms' and 'fused/unfused')")
     p.add_argument("--cpu", metavar="LEVEL",
                    help="kestrelc --cpu for the Kestrel column (default: "
-                   "kestrelc's, x86-64-v3)")
+                   "kestrelc's, native)")
     p.add_argument("--cpu-too", metavar="LEVEL", action="append", default=[],
                    help="also compile each model with kestrelc --cpu=LEVEL "
                    "and time it in the same alternating rounds (columns "
@@ -580,7 +580,7 @@ def print_markdown(args, argv, results):
           "It is part of every ORT time above it and has no counterpart in "
           "the Kestrel column; the ratios do not subtract it.")
     print(f"- Kestrel: compiled with `kestrelc --cpu="
-          f"{args.cpu or 'x86-64-v3'}`.")
+          f"{args.cpu or 'native'}`.")
     if args.no_fusion_too:
         print("- Unfused: the same model compiled with `kestrelc "
               "--no-fusion` (none of the fusion passes), timed in "

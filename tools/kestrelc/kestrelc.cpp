@@ -117,11 +117,11 @@ cl::list<std::string> dimRanges(
     cl::value_desc("name=min:max"), cl::cat(category));
 cl::opt<std::string> cpuSpec(
     "cpu",
-    cl::desc("The x86-64 level the model's CPU code is built for: x86-64, "
-             "x86-64-v2, x86-64-v3 (AVX2, the default), x86-64-v4 (AVX-512) "
-             "or native (the highest level this machine runs). The library "
-             "records it and refuses to open on a CPU without it"),
-    cl::value_desc("level"), cl::init(KESTREL_CPU_DEFAULT_LEVEL),
+    cl::desc("The x86-64 level the model's CPU code is built for: native "
+             "(the default: the highest level this machine runs), x86-64, "
+             "x86-64-v2, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512). The "
+             "library records it and refuses to open on a CPU without it"),
+    cl::value_desc("level"), cl::init("native"),
     cl::cat(category));
 cl::opt<bool> printCpu(
     "print-cpu",
