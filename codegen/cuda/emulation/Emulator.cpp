@@ -1,10 +1,12 @@
-//===- Emulator.cpp - CUDA execution model on the host
-//---------------------===//
+//===- Emulator.cpp - CUDA execution model on the host --------------------===//
 //
 // Blocks run one after another; a block's threads are ucontext fibers that
 // the scheduler resumes in the order of the current Schedule until each
 // waits at a barrier or exits. A barrier completes when its last expected
 // participant arrives; that thread goes on, the others become runnable.
+// The race checker's shadow of shared memory lives in 4 KiB pages kept
+// across blocks; an entry counts only for the block that wrote it (its
+// serial number), so nothing is cleared between blocks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,13 +44,42 @@ struct Barrier {
   std::vector<int> waiters;
 };
 
-/// The last access to a 4-byte word of shared memory, for the race check.
+/// An access to a byte of shared memory, for the race check: by thread
+/// `tid` of block `block` (a serial number, 0 for none) between the
+/// barriers that the epochs count.
 struct Access {
   int tid = -1;
-  unsigned blockEpoch = 0, warpEpoch = 0;
+  unsigned block = 0, blockEpoch = 0, warpEpoch = 0;
 };
+/// The last write and the last read of one byte.
 struct ByteHistory {
   Access write, read;
+};
+
+/// The shadow of shared memory: ByteHistory per byte, in pages allocated
+/// on first touch and reused by every later block.
+class Shadow {
+public:
+  static constexpr int kPageBits = 12;
+  ByteHistory &at(uintptr_t address) {
+    const uintptr_t key = address >> kPageBits;
+    if (key != lastKey) {
+      std::unique_ptr<Page> &page = pages[key];
+      if (!page)
+        page = std::make_unique<Page>();
+      lastKey = key;
+      last = page.get();
+    }
+    return last->bytes[address & ((uintptr_t(1) << kPageBits) - 1)];
+  }
+
+private:
+  struct Page {
+    ByteHistory bytes[size_t(1) << kPageBits];
+  };
+  std::unordered_map<uintptr_t, std::unique_ptr<Page>> pages;
+  uintptr_t lastKey = ~uintptr_t(0);
+  Page *last = nullptr;
 };
 
 struct Block {
@@ -61,8 +92,8 @@ struct Block {
   std::vector<unsigned> liveLanes;
   std::vector<unsigned> warpEpochs;
   unsigned blockEpoch = 0;
+  unsigned serial = 0;              ///< this block's number, for the shadow
   std::vector<unsigned char> slots; ///< [warp][parity][lane][kSlotBytes]
-  std::unordered_map<uintptr_t, ByteHistory> shadow;
 };
 
 struct Emulator {
@@ -70,6 +101,8 @@ struct Emulator {
   bool checking = false;
   std::vector<std::string> diagnostics;
   std::vector<std::string> reportedThisLaunch;
+  Shadow shadow;
+  unsigned blockSerial = 0;
   long long launches = 0, switches = 0;
   std::vector<std::unique_ptr<char[]>> stacks;
   std::vector<unsigned char> dynamicShared;
@@ -290,6 +323,7 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
         blk.kernelName = kernelName;
         blk.threads = blk.live = n;
         blk.warps = warps;
+        blk.serial = ++e.blockSerial;
         blk.fibers.resize(n);
         blk.warpBarriers.resize(warps);
         blk.warpEpochs.assign(warps, 0);
@@ -431,7 +465,8 @@ static bool ordered(const Access &a) {
   Emulator &e = emulator();
   Block &blk = *e.block;
   const int tid = e.fiber->tid;
-  if (a.tid < 0 || a.tid == tid || blk.blockEpoch != a.blockEpoch)
+  if (a.tid < 0 || a.block != blk.serial || a.tid == tid ||
+      blk.blockEpoch != a.blockEpoch)
     return true;
   return warpOf(a.tid) == warpOf(tid) &&
          blk.warpEpochs[warpOf(tid)] != a.warpEpoch;
@@ -441,7 +476,7 @@ static Access now() {
   Emulator &e = emulator();
   Block &blk = *e.block;
   const int tid = e.fiber->tid;
-  return Access{tid, blk.blockEpoch, blk.warpEpochs[warpOf(tid)]};
+  return Access{tid, blk.serial, blk.blockEpoch, blk.warpEpochs[warpOf(tid)]};
 }
 
 static std::string describe(const char *what, const Access &other,
@@ -463,7 +498,7 @@ void noteSharedRead(const void *p, size_t bytes) {
   uintptr_t first = reinterpret_cast<uintptr_t>(p);
   bool reported = false;
   for (uintptr_t b = first; b < first + bytes; ++b) {
-    ByteHistory &h = e.block->shadow[b];
+    ByteHistory &h = e.shadow.at(b);
     if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("read after write", h.write, p));
       reported = true;
@@ -479,7 +514,7 @@ void noteSharedWrite(const void *p, size_t bytes) {
   uintptr_t first = reinterpret_cast<uintptr_t>(p);
   bool reported = false;
   for (uintptr_t b = first; b < first + bytes; ++b) {
-    ByteHistory &h = e.block->shadow[b];
+    ByteHistory &h = e.shadow.at(b);
     if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("write after write", h.write, p));
       reported = true;
