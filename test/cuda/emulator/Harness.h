@@ -1,9 +1,9 @@
-//===- Harness.h - Differential tests of the emulated CUDA kernels -*- C++
-//-*-===//
+//===- Harness.h - Tests of the emulated CUDA kernels -----------*- C++ -*-===//
 //
-// Host buffers standing in for device memory, random fills, tolerances and
-// the comparison that counts checks and failures; the CUDA kernels run in
-// the emulator (codegen/cuda/emulation), the reference is the CPU library.
+// Suites and their registration, host buffers standing in for device
+// memory, random fills, tolerances and the comparison that counts checks and
+// failures; the CUDA kernels run in the emulator (codegen/cuda/emulation),
+// the reference is the CPU library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +11,7 @@
 #define KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 
 #include "codegen/cuda/kernels/Kernels.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -25,8 +26,25 @@ using cpu::DType;
 using cpu::Shape;
 using cpu::Tensor;
 
+/// A test suite: Main runs the registered suites named on its command line
+/// in `order`, each from the seed kSeed.
+struct TestSuite {
+  const char *name;
+  int order;
+  void (*run)();
+};
+std::vector<TestSuite> &testSuites(); // Main.cpp
+/// `RegisterSuite registered("name", order, runFn);` in a suite file's
+/// anonymous namespace.
+struct RegisterSuite {
+  RegisterSuite(const char *name, int order, void (*run)()) {
+    testSuites().push_back({name, order, run});
+  }
+};
+
+constexpr unsigned kSeed = 12345;
 inline std::mt19937 &rng() {
-  static std::mt19937 g(12345);
+  static std::mt19937 g(kSeed);
   return g;
 }
 inline int64_t randInt(int64_t lo, int64_t hi) { // inclusive
@@ -245,6 +263,17 @@ inline bool compare(const char *what, const Tensor &got, const Tensor &want,
     return false;
   }
   return true;
+}
+
+/// sqrt(sum (got - want)^2 / sum want^2) over the elements.
+inline double relL2(const Tensor &got, const Tensor &want) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    double d = getD(got, i) - getD(want, i);
+    num += d * d;
+    den += getD(want, i) * getD(want, i);
+  }
+  return std::sqrt(num / (den > 0 ? den : 1));
 }
 
 struct Ctxs {
