@@ -12,6 +12,8 @@
 
 #include "codegen/cuda/emulation/Emulator.h"
 
+#include "codegen/cuda/emulation/DeviceMemory.h"
+
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
 #include <ucontext.h>
@@ -100,9 +102,11 @@ struct Emulator {
   Schedule schedule = Schedule::Forward;
   bool checking = false;
   std::vector<std::string> diagnostics;
+  size_t synced = 0; ///< diagnostics already returned by unsyncedDiagnostics
   std::vector<std::string> reportedThisLaunch;
   Shadow shadow;
   unsigned blockSerial = 0;
+  const char *hostActivity = nullptr;
   long long launches = 0, switches = 0;
   std::vector<std::unique_ptr<char[]>> stacks;
   std::vector<unsigned char> dynamicShared;
@@ -129,21 +133,11 @@ Emulator &emulator() {
   return e;
 }
 
-/// Records a diagnostic once per launch and kind.
+/// Records a diagnostic about the running thread, once per launch and kind.
 void report(const std::string &kind, const std::string &detail) {
-  Emulator &e = emulator();
-  if (std::find(e.reportedThisLaunch.begin(), e.reportedThisLaunch.end(),
-                kind) != e.reportedThisLaunch.end())
-    return;
-  e.reportedThisLaunch.push_back(kind);
-  const ThreadCoords &c = e.fiber->coords;
-  char where[160];
-  std::snprintf(where, sizeof(where),
-                " (kernel %s, block (%u,%u,%u), thread "
-                "(%u,%u,%u))",
-                e.block->kernelName, c.blockIdx.x, c.blockIdx.y, c.blockIdx.z,
-                c.threadIdx.x, c.threadIdx.y, c.threadIdx.z);
-  e.diagnostics.push_back(kind + ": " + detail + where);
+  char where[192];
+  describeRunningCode(where, sizeof(where));
+  recordDiagnostic(kind, detail, where);
 }
 
 /// Back to the scheduler until this fiber is runnable again.
@@ -277,9 +271,56 @@ Schedule schedule() { return emulator().schedule; }
 void setChecking(bool on) { emulator().checking = on; }
 bool checking() { return emulator().checking; }
 const std::vector<std::string> &diagnostics() { return emulator().diagnostics; }
-void clearDiagnostics() { emulator().diagnostics.clear(); }
+void clearDiagnostics() {
+  emulator().diagnostics.clear();
+  emulator().synced = 0;
+}
 long long launchCount() { return emulator().launches; }
 long long switchCount() { return emulator().switches; }
+
+std::vector<std::string> unsyncedDiagnostics() {
+  Emulator &e = emulator();
+  std::vector<std::string> fresh(e.diagnostics.begin() + long(e.synced),
+                                 e.diagnostics.end());
+  e.synced = e.diagnostics.size();
+  return fresh;
+}
+
+void recordDiagnostic(const std::string &kind, const std::string &detail,
+                      const std::string &where) {
+  Emulator &e = emulator();
+  if (e.block) {
+    if (std::find(e.reportedThisLaunch.begin(), e.reportedThisLaunch.end(),
+                  kind) != e.reportedThisLaunch.end())
+      return;
+    e.reportedThisLaunch.push_back(kind);
+  }
+  e.diagnostics.push_back(kind + ": " + detail + " (" + where + ")");
+}
+
+void describeRunningCode(char *buf, size_t size) {
+  Emulator &e = emulator();
+  if (e.block && e.fiber) {
+    const ThreadCoords &c = e.fiber->coords;
+    std::snprintf(buf, size, "kernel %s, block (%u,%u,%u), thread (%u,%u,%u)",
+                  e.block->kernelName, c.blockIdx.x, c.blockIdx.y, c.blockIdx.z,
+                  c.threadIdx.x, c.threadIdx.y, c.threadIdx.z);
+  } else if (e.hostActivity) {
+    std::snprintf(buf, size, "host code: %s", e.hostActivity);
+  } else {
+    std::snprintf(buf, size, "host code");
+  }
+}
+
+HostActivity::HostActivity(const char *name)
+    : previous(emulator().hostActivity) {
+  emulator().hostActivity = name;
+}
+
+HostActivity::~HostActivity() {
+  settleFaults();
+  emulator().hostActivity = previous;
+}
 
 static std::string &lastKernel() {
   static std::string name;
@@ -310,6 +351,8 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
   }
   ++e.launches;
   e.reportedThisLaunch.clear();
+  if (e.checking)
+    armFaultHandler();
   e.body = body;
   e.bodyState = state;
   e.dynamicShared.assign(config.sharedBytes + 128, 0);
@@ -345,6 +388,9 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
         std::fill(e.dynamicShared.begin(), e.dynamicShared.end(), 0xff);
         e.block = &blk;
         runBlock(blk);
+        // Faults are reported while the launch's kinds are still known.
+        if (bx + 1 == g.x && by + 1 == g.y && bz + 1 == g.z)
+          settleFaults();
         e.block = nullptr;
         e.fiber = nullptr;
       }

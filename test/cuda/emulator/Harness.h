@@ -1,7 +1,7 @@
 //===- Harness.h - Tests of the emulated CUDA kernels -----------*- C++ -*-===//
 //
-// Suites and their registration, host buffers standing in for device
-// memory, random fills, tolerances and the comparison that counts checks and
+// Suites and their registration, buffers in emulated device memory,
+// random fills, tolerances and the comparison that counts checks and
 // failures; the CUDA kernels run in the emulator (codegen/cuda/emulation),
 // the reference is the CPU library.
 //
@@ -10,10 +10,12 @@
 #ifndef KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 #define KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 
+#include "codegen/cuda/emulation/DeviceMemory.h"
 #include "codegen/cuda/kernels/Kernels.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -54,21 +56,26 @@ inline double randUnit() {
   return std::uniform_real_distribution<double>(0, 1)(rng());
 }
 
-/// A host buffer standing in for device memory, with `pad` leading bytes so
-/// that tests can misalign it.
+/// A tensor in emulated device memory (DeviceMemory.h): one allocation of
+/// `offsetBytes` (so that tests can misalign the tensor) plus the tensor's
+/// bytes, which end where the allocation ends, so that the checker sees an
+/// access past the tensor. Filled with 0xAB.
 struct Buf {
-  std::shared_ptr<std::vector<unsigned char>> storage;
+  std::shared_ptr<void> storage;
   Tensor t;
   Buf() = default;
   Buf(DType d, Shape s, size_t offsetBytes = 0) {
     t.dtype = d;
     t.shape = s;
-    size_t bytes = size_t(s.numel()) * cpu::dtypeSize(d);
-    storage = std::make_shared<std::vector<unsigned char>>(
-        bytes + 64 + offsetBytes, 0xAB);
-    uintptr_t base = reinterpret_cast<uintptr_t>(storage->data());
-    uintptr_t aligned = (base + 31) & ~uintptr_t(31);
-    t.data = reinterpret_cast<void *>(aligned + offsetBytes);
+    size_t bytes = size_t(s.numel()) * cpu::dtypeSize(d) + offsetBytes;
+    void *p = emu::deviceAlloc(bytes);
+    if (!p) {
+      std::fprintf(stderr, "Buf: cannot allocate %zu bytes\n", bytes);
+      std::abort();
+    }
+    storage = std::shared_ptr<void>(p, [](void *q) { emu::deviceFree(q); });
+    std::memset(p, 0xAB, bytes);
+    t.data = static_cast<char *>(p) + offsetBytes;
   }
   Buf like() const { return Buf(t.dtype, t.shape); }
 };

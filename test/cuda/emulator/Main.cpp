@@ -4,7 +4,7 @@
 // linked in, without arguments) in their registration order, each from
 // the same random seed, prints the counts and exits non-zero on a failure.
 // Under KESTREL_EMU_CHECK=1 every diagnostic of the emulator's checker
-// (races, barriers) is a failure. CTest
+// (races, barriers, out-of-bounds global accesses) is a failure. CTest
 // runs one suite per test; a planted-bug executable links only the suites
 // its bug must fail.
 //

@@ -26,6 +26,7 @@ Bug = namedtuple("Bug", "name file anchor replacement suites check expect why")
 
 GEMM = "codegen/cuda/kernels/Gemm.cuh"
 ATTENTION = "codegen/cuda/kernels/Attention.cu"
+ELEMENTWISE = "codegen/cuda/kernels/Elementwise.cu"
 
 BUGS = [
     Bug("gemm-missing-barrier", GEMM,
@@ -80,6 +81,18 @@ BUGS = [
         r"[0-9]+ of [0-9]+ elements differ",
         "the merge adds each warp's partial sum without rescaling it to the "
         "common max: wrong normalization"),
+    Bug("elementwise-out-of-bounds", ELEMENTWISE,
+        "  for (int64_t i = done + threadIndex(); i < n; i += threadCount())\n"
+        "    y[i] = unaryValue(op, x[i]);",
+        "  for (int64_t i = done + threadIndex(); i <= n; i += threadCount())\n"
+        "    y[i] = unaryValue(op, x[i]);",
+        ["elementwise"], True,
+        r"FAIL emulator check: out-of-bounds global memory: read at byte "
+        r"[0-9]+ of a [0-9]+-byte allocation \(0 bytes past its end, "
+        r"[^)]*\).* \(kernel unaryKernel<T>, block \([0-9]+,0,0\), thread "
+        r"\([0-9]+,0,0\)\)",
+        "unary's scalar loop runs to i <= n: one element read (and written) "
+        "past the end; the guard page after the allocation reports it"),
 ]
 
 
