@@ -4,8 +4,7 @@
 // (CudaBackend.cpp) make, answered on the host: one emulated device,
 // device memory is DeviceMemory.h's guarded host memory, streams run their
 // work at once, and stream capture is not supported (the runtime then
-// keeps launching kernel by kernel). The cuBLASLt entry points report "not
-// supported": the emulator has no cuBLASLt, so matmul runs its own kernels.
+// keeps launching kernel by kernel). cuBLASLt is CublasLt.cpp.
 //
 // A synchronizing call (cudaStreamSynchronize, cudaMemcpy) returns the
 // diagnostics the emulator recorded since the previous one as its error,
@@ -19,7 +18,6 @@
 #include "codegen/cuda/emulation/DeviceMemory.h"
 #include "codegen/cuda/emulation/Emulator.h"
 
-#include <cublasLt.h>
 #include <cuda_runtime.h>
 
 #include <cstdlib>
@@ -192,70 +190,5 @@ cudaError_t cudaGraphLaunch(cudaGraphExec_t, cudaStream_t) {
 }
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t) { return cudaSuccess; }
 cudaError_t cudaGraphDestroy(cudaGraph_t) { return cudaSuccess; }
-
-cublasStatus_t cublasLtCreate(cublasLtHandle_t *handle) {
-  *handle = nullptr;
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtDestroy(cublasLtHandle_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-
-const char *cublasLtGetStatusString(cublasStatus_t) {
-  return "cuBLASLt is not emulated";
-}
-cublasStatus_t
-cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t, const void *,
-               const void *, cublasLtMatrixLayout_t, const void *,
-               cublasLtMatrixLayout_t, const void *, const void *,
-               cublasLtMatrixLayout_t, void *, cublasLtMatrixLayout_t,
-               const cublasLtMatmulAlgo_t *, void *, size_t, cudaStream_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
-    cublasLtHandle_t, cublasLtMatmulDesc_t, cublasLtMatrixLayout_t,
-    cublasLtMatrixLayout_t, cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
-    cublasLtMatmulPreference_t, int, cublasLtMatmulHeuristicResult_t[],
-    int *returnAlgoCount) {
-  *returnAlgoCount = 0;
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *,
-                                        cublasComputeType_t, cudaDataType_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t,
-                                              cublasLtMatmulDescAttributes_t,
-                                              const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t *) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t
-cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t,
-                                     cublasLtMatmulPreferenceAttributes_t,
-                                     const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *,
-                                          cudaDataType, uint64_t, uint64_t,
-                                          int64_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t,
-                                                cublasLtMatrixLayoutAttribute_t,
-                                                const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
 
 } // extern "C"

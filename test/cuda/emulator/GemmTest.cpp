@@ -6,7 +6,8 @@
 // epilogue; then the GEMV (decode) and SIMT kernels. Reference: the CPU
 // library's matmul on the same storage (relative L2 error <= 1e-2). A run
 // under the reverse schedule with the race checker on shows the cp.async /
-// ldmatrix pipeline free of shared-memory races.
+// ldmatrix pipeline free of shared-memory races. The cuBLASLt path is
+// CublasLtTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
