@@ -15,9 +15,10 @@
 // (0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))), and one rounding to D's
 // type (nearest even). Layouts: f32, f16 or bf16 storage, column-major
 // (default) or row-major order, any leading dimension at least the rows
-// (columns for row-major), BATCH_COUNT and STRIDED_BATCH_OFFSET. A and B
-// share a type, C and D share one, D is A's type or f32; compute type
-// CUBLAS_COMPUTE_32F (or _PEDANTIC), scale type f32, host pointer mode.
+// (columns for row-major), BATCH_COUNT and a non-negative
+// STRIDED_BATCH_OFFSET. A and B share a type, C and D share one, D is A's
+// type or f32; compute type CUBLAS_COMPUTE_32F (or _PEDANTIC), scale type
+// f32, host pointer mode.
 //
 // Everything else -- other types, orders, epilogues (auxiliary outputs,
 // gradients), pointer modes, fill modes, TRANSC, scale pointers -- is
@@ -49,16 +50,21 @@
 
 namespace {
 
+// Each object starts with a magic number, so that a pointer the API did not
+// hand out (or one already destroyed) is refused, not used.
 constexpr uint64_t kHandleMagic = 0x4b4c54484e444c31ull; // "KLTHNDL1"
 constexpr uint64_t kDescMagic = 0x4b4c544445534331ull;
 constexpr uint64_t kLayoutMagic = 0x4b4c544c41594f31ull;
 constexpr uint64_t kPrefMagic = 0x4b4c545052454631ull;
 constexpr uint64_t kAlgoMagic = 0x4b4c54414c474f31ull;
 
+/// cublasLtHandle_t: no state (the reference GEMM needs none).
 struct Handle {
   uint64_t magic = kHandleMagic;
 };
 
+/// cublasLtMatmulDesc_t: the attributes the reference honours (compute and
+/// scale type are checked when set; only 32F is kept).
 struct MatmulDesc {
   uint64_t magic = kDescMagic;
   int32_t transa = CUBLAS_OP_N, transb = CUBLAS_OP_N;
@@ -68,6 +74,7 @@ struct MatmulDesc {
   int32_t biasType = -1; ///< -1: D's type
 };
 
+/// cublasLtMatrixLayout_t.
 struct Layout {
   uint64_t magic = kLayoutMagic;
   int32_t type = CUDA_R_32F;
@@ -78,21 +85,26 @@ struct Layout {
   int64_t batchStride = 0;
 };
 
+/// cublasLtMatmulPreference_t: the workspace limit and the minimum pointer
+/// alignments promised for A, B, C and D (cuBLASLt's default, 256 bytes).
 struct Preference {
   uint64_t magic = kPrefMagic;
   uint64_t maxWorkspace = 0;
   uint32_t alignment[4] = {256, 256, 256, 256}; ///< A, B, C, D
 };
 
+/// The object behind an API pointer, or null if it is not a live one.
 template <typename T, typename Opaque> T *unwrap(Opaque *p, uint64_t magic) {
   T *t = reinterpret_cast<T *>(p);
   return t && t->magic == magic ? t : nullptr;
 }
 
+/// The storage types the reference reads and writes.
 bool supportedType(int32_t type) {
   return type == CUDA_R_32F || type == CUDA_R_16F || type == CUDA_R_16BF;
 }
 
+/// Bytes per element of a supported type.
 size_t typeBytes(int32_t type) { return type == CUDA_R_32F ? 4 : 2; }
 
 /// Copies an attribute value of type T out of (buf, size): the size must be
@@ -105,6 +117,7 @@ cublasStatus_t readValue(const void *buf, size_t size, T &out) {
   return CUBLAS_STATUS_SUCCESS;
 }
 
+/// Element `index` of a matrix of `type` as f32 (exact for every type).
 float load(const void *base, int32_t type, int64_t index) {
   if (type == CUDA_R_32F)
     return static_cast<const float *>(base)[index];
@@ -113,6 +126,7 @@ float load(const void *base, int32_t type, int64_t index) {
   return __bfloat162float(static_cast<const __nv_bfloat16 *>(base)[index]);
 }
 
+/// Stores v into element `index`, rounded to nearest even.
 void store(void *base, int32_t type, int64_t index, float v) {
   if (type == CUDA_R_32F)
     static_cast<float *>(base)[index] = v;
@@ -137,14 +151,17 @@ size_t extentBytes(const Layout &l) {
   return size_t(last + 1) * typeBytes(l.type);
 }
 
+/// Whether the epilogue adds the bias vector.
 bool isBiasEpilogue(uint32_t e) { return e & CUBLASLT_EPILOGUE_BIAS; }
 
-/// The problem's m, n and k, or the status that refuses it.
+/// A problem's dimensions and its bias type, as checkProblem finds them.
 struct Problem {
   int64_t m = 0, n = 0, k = 0;
   int32_t biasType = -1;
 };
 
+/// Whether the four layouts and the descriptor make one problem the
+/// reference computes: fills `p`, or returns the status that refuses it.
 cublasStatus_t checkProblem(const MatmulDesc &op, const Layout &a,
                             const Layout &b, const Layout &c, const Layout &d,
                             Problem &p) {
@@ -164,6 +181,8 @@ cublasStatus_t checkProblem(const MatmulDesc &op, const Layout &a,
     const uint64_t minLd = l->order == CUBLASLT_ORDER_COL ? l->rows : l->cols;
     if (l->ld < 1 || uint64_t(l->ld) < minLd)
       return CUBLAS_STATUS_INVALID_VALUE;
+    if (l->batchStride < 0)
+      return CUBLAS_STATUS_NOT_SUPPORTED;
   }
   if (a.batchCount != d.batchCount || b.batchCount != d.batchCount ||
       c.batchCount != d.batchCount)
@@ -174,10 +193,12 @@ cublasStatus_t checkProblem(const MatmulDesc &op, const Layout &a,
   return CUBLAS_STATUS_SUCCESS;
 }
 
+/// Whether p is a multiple of `bytes` (0: no requirement).
 bool alignedTo(const void *p, uint64_t bytes) {
   return bytes == 0 || reinterpret_cast<uintptr_t>(p) % bytes == 0;
 }
 
+/// The epilogue's activation (the bias is added before).
 float applyEpilogue(uint32_t epilogue, float v) {
   if (epilogue & CUBLASLT_EPILOGUE_RELU)
     return std::fmax(v, 0.0f);
