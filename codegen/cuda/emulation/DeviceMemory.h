@@ -15,6 +15,10 @@
 // checking mode an allocation starts 256-byte aligned as cudaMalloc's do
 // (a guard page still stops an access more than the slack past its end).
 //
+// Thread safety: allocations are registered under a lock, from any
+// thread; the fault handler reads the registry without it, so no thread
+// may allocate or free while another runs a kernel.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KESTREL_CODEGEN_CUDA_EMULATION_DEVICEMEMORY_H
