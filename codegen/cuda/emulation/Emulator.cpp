@@ -1,14 +1,18 @@
-//===- Emulator.cpp - CUDA execution model on the host
-//---------------------===//
+//===- Emulator.cpp - CUDA execution model on the host --------------------===//
 //
 // Blocks run one after another; a block's threads are ucontext fibers that
 // the scheduler resumes in the order of the current Schedule until each
 // waits at a barrier or exits. A barrier completes when its last expected
 // participant arrives; that thread goes on, the others become runnable.
+// The race checker's shadow of shared memory lives in 4 KiB pages kept
+// across blocks; an entry counts only for the block that wrote it (its
+// serial number), so nothing is cleared between blocks.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/emulation/Emulator.h"
+
+#include "codegen/cuda/emulation/DeviceMemory.h"
 
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
@@ -42,13 +46,42 @@ struct Barrier {
   std::vector<int> waiters;
 };
 
-/// The last access to a 4-byte word of shared memory, for the race check.
+/// An access to a byte of shared memory, for the race check: by thread
+/// `tid` of block `block` (a serial number, 0 for none) between the
+/// barriers that the epochs count.
 struct Access {
   int tid = -1;
-  unsigned blockEpoch = 0, warpEpoch = 0;
+  unsigned block = 0, blockEpoch = 0, warpEpoch = 0;
 };
+/// The last write and the last read of one byte.
 struct ByteHistory {
   Access write, read;
+};
+
+/// The shadow of shared memory: ByteHistory per byte, in pages allocated
+/// on first touch and reused by every later block.
+class Shadow {
+public:
+  static constexpr int kPageBits = 12;
+  ByteHistory &at(uintptr_t address) {
+    const uintptr_t key = address >> kPageBits;
+    if (key != lastKey) {
+      std::unique_ptr<Page> &page = pages[key];
+      if (!page)
+        page = std::make_unique<Page>();
+      lastKey = key;
+      last = page.get();
+    }
+    return last->bytes[address & ((uintptr_t(1) << kPageBits) - 1)];
+  }
+
+private:
+  struct Page {
+    ByteHistory bytes[size_t(1) << kPageBits];
+  };
+  std::unordered_map<uintptr_t, std::unique_ptr<Page>> pages;
+  uintptr_t lastKey = ~uintptr_t(0);
+  Page *last = nullptr;
 };
 
 struct Block {
@@ -61,15 +94,19 @@ struct Block {
   std::vector<unsigned> liveLanes;
   std::vector<unsigned> warpEpochs;
   unsigned blockEpoch = 0;
+  unsigned serial = 0;              ///< this block's number, for the shadow
   std::vector<unsigned char> slots; ///< [warp][parity][lane][kSlotBytes]
-  std::unordered_map<uintptr_t, ByteHistory> shadow;
 };
 
 struct Emulator {
   Schedule schedule = Schedule::Forward;
   bool checking = false;
   std::vector<std::string> diagnostics;
+  size_t synced = 0; ///< diagnostics already returned by unsyncedDiagnostics
   std::vector<std::string> reportedThisLaunch;
+  Shadow shadow;
+  unsigned blockSerial = 0;
+  const char *hostActivity = nullptr;
   long long launches = 0, switches = 0;
   std::vector<std::unique_ptr<char[]>> stacks;
   std::vector<unsigned char> dynamicShared;
@@ -96,21 +133,11 @@ Emulator &emulator() {
   return e;
 }
 
-/// Records a diagnostic once per launch and kind.
+/// Records a diagnostic about the running thread, once per launch and kind.
 void report(const std::string &kind, const std::string &detail) {
-  Emulator &e = emulator();
-  if (std::find(e.reportedThisLaunch.begin(), e.reportedThisLaunch.end(),
-                kind) != e.reportedThisLaunch.end())
-    return;
-  e.reportedThisLaunch.push_back(kind);
-  const ThreadCoords &c = e.fiber->coords;
-  char where[160];
-  std::snprintf(where, sizeof(where),
-                " (kernel %s, block (%u,%u,%u), thread "
-                "(%u,%u,%u))",
-                e.block->kernelName, c.blockIdx.x, c.blockIdx.y, c.blockIdx.z,
-                c.threadIdx.x, c.threadIdx.y, c.threadIdx.z);
-  e.diagnostics.push_back(kind + ": " + detail + where);
+  char where[192];
+  describeRunningCode(where, sizeof(where));
+  recordDiagnostic(kind, detail, where);
 }
 
 /// Back to the scheduler until this fiber is runnable again.
@@ -244,9 +271,56 @@ Schedule schedule() { return emulator().schedule; }
 void setChecking(bool on) { emulator().checking = on; }
 bool checking() { return emulator().checking; }
 const std::vector<std::string> &diagnostics() { return emulator().diagnostics; }
-void clearDiagnostics() { emulator().diagnostics.clear(); }
+void clearDiagnostics() {
+  emulator().diagnostics.clear();
+  emulator().synced = 0;
+}
 long long launchCount() { return emulator().launches; }
 long long switchCount() { return emulator().switches; }
+
+std::vector<std::string> unsyncedDiagnostics() {
+  Emulator &e = emulator();
+  std::vector<std::string> fresh(e.diagnostics.begin() + long(e.synced),
+                                 e.diagnostics.end());
+  e.synced = e.diagnostics.size();
+  return fresh;
+}
+
+void recordDiagnostic(const std::string &kind, const std::string &detail,
+                      const std::string &where) {
+  Emulator &e = emulator();
+  if (e.block) {
+    if (std::find(e.reportedThisLaunch.begin(), e.reportedThisLaunch.end(),
+                  kind) != e.reportedThisLaunch.end())
+      return;
+    e.reportedThisLaunch.push_back(kind);
+  }
+  e.diagnostics.push_back(kind + ": " + detail + " (" + where + ")");
+}
+
+void describeRunningCode(char *buf, size_t size) {
+  Emulator &e = emulator();
+  if (e.block && e.fiber) {
+    const ThreadCoords &c = e.fiber->coords;
+    std::snprintf(buf, size, "kernel %s, block (%u,%u,%u), thread (%u,%u,%u)",
+                  e.block->kernelName, c.blockIdx.x, c.blockIdx.y, c.blockIdx.z,
+                  c.threadIdx.x, c.threadIdx.y, c.threadIdx.z);
+  } else if (e.hostActivity) {
+    std::snprintf(buf, size, "host code: %s", e.hostActivity);
+  } else {
+    std::snprintf(buf, size, "host code");
+  }
+}
+
+HostActivity::HostActivity(const char *name)
+    : previous(emulator().hostActivity) {
+  emulator().hostActivity = name;
+}
+
+HostActivity::~HostActivity() {
+  settleFaults();
+  emulator().hostActivity = previous;
+}
 
 static std::string &lastKernel() {
   static std::string name;
@@ -277,6 +351,8 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
   }
   ++e.launches;
   e.reportedThisLaunch.clear();
+  if (e.checking)
+    armFaultHandler();
   e.body = body;
   e.bodyState = state;
   e.dynamicShared.assign(config.sharedBytes + 128, 0);
@@ -290,6 +366,7 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
         blk.kernelName = kernelName;
         blk.threads = blk.live = n;
         blk.warps = warps;
+        blk.serial = ++e.blockSerial;
         blk.fibers.resize(n);
         blk.warpBarriers.resize(warps);
         blk.warpEpochs.assign(warps, 0);
@@ -311,6 +388,9 @@ void runGrid(const LaunchConfig &config, void (*body)(void *), void *state,
         std::fill(e.dynamicShared.begin(), e.dynamicShared.end(), 0xff);
         e.block = &blk;
         runBlock(blk);
+        // Faults are reported while the launch's kinds are still known.
+        if (bx + 1 == g.x && by + 1 == g.y && bz + 1 == g.z)
+          settleFaults();
         e.block = nullptr;
         e.fiber = nullptr;
       }
@@ -431,7 +511,8 @@ static bool ordered(const Access &a) {
   Emulator &e = emulator();
   Block &blk = *e.block;
   const int tid = e.fiber->tid;
-  if (a.tid < 0 || a.tid == tid || blk.blockEpoch != a.blockEpoch)
+  if (a.tid < 0 || a.block != blk.serial || a.tid == tid ||
+      blk.blockEpoch != a.blockEpoch)
     return true;
   return warpOf(a.tid) == warpOf(tid) &&
          blk.warpEpochs[warpOf(tid)] != a.warpEpoch;
@@ -441,7 +522,7 @@ static Access now() {
   Emulator &e = emulator();
   Block &blk = *e.block;
   const int tid = e.fiber->tid;
-  return Access{tid, blk.blockEpoch, blk.warpEpochs[warpOf(tid)]};
+  return Access{tid, blk.serial, blk.blockEpoch, blk.warpEpochs[warpOf(tid)]};
 }
 
 static std::string describe(const char *what, const Access &other,
@@ -463,7 +544,7 @@ void noteSharedRead(const void *p, size_t bytes) {
   uintptr_t first = reinterpret_cast<uintptr_t>(p);
   bool reported = false;
   for (uintptr_t b = first; b < first + bytes; ++b) {
-    ByteHistory &h = e.block->shadow[b];
+    ByteHistory &h = e.shadow.at(b);
     if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("read after write", h.write, p));
       reported = true;
@@ -479,7 +560,7 @@ void noteSharedWrite(const void *p, size_t bytes) {
   uintptr_t first = reinterpret_cast<uintptr_t>(p);
   bool reported = false;
   for (uintptr_t b = first; b < first + bytes; ++b) {
-    ByteHistory &h = e.block->shadow[b];
+    ByteHistory &h = e.shadow.at(b);
     if (!reported && !ordered(h.write)) {
       report("shared-memory race", describe("write after write", h.write, p));
       reported = true;

@@ -18,16 +18,17 @@
 // Checking mode (setChecking, or KESTREL_EMU_CHECK=1) records diagnostics
 // for: threads that exit before a __syncthreads the others reach
 // (divergent barrier), a warp collective whose mask names an exited lane,
-// misaligned ldmatrix/cp.async addresses, and shared-memory races -- a
-// read or write after another thread's write, or a write after another
-// thread's read, with no barrier ordering the two -- on the accesses it
-// sees: cp.async writes, ldmatrix reads, and loads and stores of static
-// __shared__ arrays (SharedArray). Plain accesses through a pointer into
-// dynamic shared memory (extern
-// __shared__; the GEMM reaches it only by cp.async and ldmatrix) or through
-// a raw pointer taken from a static array are not seen; tests also run
-// kernels under several schedules (KESTREL_EMU_SCHEDULE=reverse|warps), and
-// dynamic shared memory starts as NaN bytes.
+// misaligned ldmatrix/cp.async addresses, out-of-bounds accesses to
+// global memory (guard pages around every allocation, DeviceMemory.h), and
+// shared-memory races -- a read or write after another thread's write, or
+// a write after another thread's read, with no barrier ordering the two --
+// on the accesses it sees: cp.async writes, ldmatrix reads, and loads and
+// stores of static __shared__ arrays (SharedArray). Plain accesses through
+// a pointer into dynamic shared memory (extern __shared__; the GEMM
+// reaches it only by cp.async and ldmatrix) or through a raw pointer taken
+// from a static array are not seen; tests also run kernels under several
+// schedules (KESTREL_EMU_SCHEDULE=reverse|warps), and dynamic shared
+// memory starts as NaN bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +66,32 @@ bool checking();
 /// per kernel launch and kind, with the first offending thread).
 const std::vector<std::string> &diagnostics();
 void clearDiagnostics();
+/// The diagnostics recorded since the previous call (or the last clear):
+/// the emulated runtime's synchronizing calls return them as their error,
+/// as a GPU reports a kernel's fault at the next synchronization.
+std::vector<std::string> unsyncedDiagnostics();
+/// Records `kind: detail (where)`; while a kernel runs, once per launch and
+/// kind.
+void recordDiagnostic(const std::string &kind, const std::string &detail,
+                      const std::string &where);
+/// Where the running code is, for a diagnostic ("kernel K, block (x,y,z),
+/// thread (x,y,z)", or "host code: NAME" inside a HostActivity), written
+/// into `buf` with snprintf (usable in the fault handler).
+void describeRunningCode(char *buf, size_t size);
+
+/// Host code that touches emulated device memory (the cuBLASLt reference
+/// GEMM) for the scope: diagnostics name it, and its out-of-bounds faults
+/// are reported when the scope ends.
+class HostActivity {
+public:
+  explicit HostActivity(const char *name);
+  ~HostActivity();
+  HostActivity(const HostActivity &) = delete;
+  HostActivity &operator=(const HostActivity &) = delete;
+
+private:
+  const char *previous;
+};
 /// Kernel launches and fiber switches since the process started.
 long long launchCount();
 long long switchCount();

@@ -1,25 +1,85 @@
-//===- RuntimeStubs.cpp - CUDA runtime and cuBLASLt calls for the emulator
-//-===//
+//===- RuntimeStubs.cpp - The CUDA runtime API on the emulator ------------===//
 //
-// The few runtime calls the kernel launchers make, answered on the host
-// (launch errors do not exist, the device is 0), and cuBLASLt entry points
-// that report "not supported": the emulator has no cuBLASLt, so matmul runs
-// its own kernels (ctx.cublasLt is null in emulated runs anyway).
+// The runtime calls the kernel launchers and the runtime's CUDA side
+// (CudaBackend.cpp) make, answered on the host: one emulated device,
+// device memory is DeviceMemory.h's guarded host memory, streams run their
+// work at once, and stream capture is not supported (the runtime then
+// keeps launching kernel by kernel). cuBLASLt is CublasLt.cpp.
+//
+// A synchronizing call (cudaStreamSynchronize, cudaMemcpy) returns the
+// diagnostics the emulator recorded since the previous one as its error,
+// as a GPU reports a kernel's fault at the next synchronization: an
+// out-of-bounds access as cudaErrorIllegalAddress, any other check as
+// cudaErrorLaunchFailure, with the diagnostics as the error string. So a
+// model run under KESTREL_EMU_CHECK=1 fails with the checker's findings.
 //
 //===----------------------------------------------------------------------===//
 
-#include <cublasLt.h>
+#include "codegen/cuda/emulation/DeviceMemory.h"
+#include "codegen/cuda/emulation/Emulator.h"
+
 #include <cuda_runtime.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// The diagnostics the last failing synchronizing call returned.
+std::string &syncErrorText() {
+  static std::string text;
+  return text;
+}
+
+/// A synchronizing call's status (see the file comment).
+cudaError_t syncStatus() {
+  std::vector<std::string> fresh = kestrel::emu::unsyncedDiagnostics();
+  if (fresh.empty())
+    return cudaSuccess;
+  bool outOfBounds = false;
+  std::string text = "kestrel emulator check failed: ";
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    outOfBounds |= fresh[i].rfind("out-of-bounds", 0) == 0;
+    text += (i ? "; " : "") + fresh[i];
+  }
+  syncErrorText() = text;
+  return outOfBounds ? cudaErrorIllegalAddress : cudaErrorLaunchFailure;
+}
+
+/// Host access to device memory: [p, p + count) must stay inside the
+/// allocation p is in, as the CUDA runtime checks copies.
+bool inBounds(const void *p, size_t count, const char *what) {
+  return kestrel::emu::checkDeviceRange(p, count, what);
+}
+
+} // namespace
 
 extern "C" {
 
+// Launch errors do not exist: an invalid launch aborts with a message.
 cudaError_t cudaGetLastError(void) { return cudaSuccess; }
 cudaError_t cudaPeekAtLastError(void) { return cudaSuccess; }
 const char *cudaGetErrorString(cudaError_t error) {
-  return error == cudaSuccess ? "no error" : "emulated CUDA error";
+  switch (error) {
+  case cudaSuccess:
+    return "no error";
+  case cudaErrorIllegalAddress:
+  case cudaErrorLaunchFailure:
+    if (!syncErrorText().empty())
+      return syncErrorText().c_str();
+    return "a kernel failed on the CUDA emulator";
+  case cudaErrorInvalidValue:
+    return "invalid argument (a copy past the end of an allocation, or a "
+           "pointer cudaMalloc did not return)";
+  case cudaErrorMemoryAllocation:
+    return "out of memory";
+  case cudaErrorStreamCaptureUnsupported:
+    return "stream capture is not supported on the CUDA emulator";
+  default:
+    return "emulated CUDA error";
+  }
 }
 cudaError_t cudaGetDevice(int *device) {
   *device = 0;
@@ -30,15 +90,12 @@ cudaError_t cudaFuncSetAttribute(const void *, enum cudaFuncAttribute, int) {
 }
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
                             enum cudaMemcpyKind, cudaStream_t) {
+  if (!inBounds(dst, count, "cudaMemcpyAsync destination") ||
+      !inBounds(src, count, "cudaMemcpyAsync source"))
+    return cudaErrorInvalidValue;
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
-
-// The rest of the runtime API the runtime's CUDA side (CudaBackend.cpp)
-// uses, so that a whole compiled model runs on the emulator
-// (kestrelc --target=cuda-emu): one emulated device, device memory is
-// host memory, streams run their work at once, and stream capture is not
-// supported (the runtime then keeps launching kernel by kernel).
 
 cudaError_t cudaGetDeviceCount(int *count) {
   *count = 1;
@@ -63,15 +120,32 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int device) {
   return cudaSuccess;
 }
 const char *cudaGetErrorName(cudaError_t error) {
-  return error == cudaSuccess ? "cudaSuccess" : "cudaErrorEmulated";
+  switch (error) {
+  case cudaSuccess:
+    return "cudaSuccess";
+  case cudaErrorIllegalAddress:
+    return "cudaErrorIllegalAddress";
+  case cudaErrorLaunchFailure:
+    return "cudaErrorLaunchFailure";
+  case cudaErrorInvalidValue:
+    return "cudaErrorInvalidValue";
+  case cudaErrorMemoryAllocation:
+    return "cudaErrorMemoryAllocation";
+  case cudaErrorInvalidDevice:
+    return "cudaErrorInvalidDevice";
+  case cudaErrorStreamCaptureUnsupported:
+    return "cudaErrorStreamCaptureUnsupported";
+  default:
+    return "cudaErrorEmulated";
+  }
 }
 cudaError_t cudaMalloc(void **ptr, size_t size) {
-  *ptr = std::aligned_alloc(256, (size + 255) / 256 * 256);
+  *ptr = kestrel::emu::deviceAlloc(size);
   return *ptr ? cudaSuccess : cudaErrorMemoryAllocation;
 }
 cudaError_t cudaFree(void *ptr) {
-  std::free(ptr);
-  return cudaSuccess;
+  return !ptr || kestrel::emu::deviceFree(ptr) ? cudaSuccess
+                                               : cudaErrorInvalidValue;
 }
 cudaError_t cudaMallocHost(void **ptr, size_t size) {
   return cudaMalloc(ptr, size);
@@ -79,10 +153,17 @@ cudaError_t cudaMallocHost(void **ptr, size_t size) {
 cudaError_t cudaFreeHost(void *ptr) { return cudaFree(ptr); }
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
                        enum cudaMemcpyKind) {
+  if (cudaError_t status = syncStatus())
+    return status;
+  if (!inBounds(dst, count, "cudaMemcpy destination") ||
+      !inBounds(src, count, "cudaMemcpy source"))
+    return cudaErrorInvalidValue;
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
 cudaError_t cudaMemsetAsync(void *ptr, int value, size_t count, cudaStream_t) {
+  if (!inBounds(ptr, count, "cudaMemsetAsync"))
+    return cudaErrorInvalidValue;
   std::memset(ptr, value, count);
   return cudaSuccess;
 }
@@ -92,7 +173,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned int) {
   return cudaSuccess;
 }
 cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaStreamSynchronize(cudaStream_t) { return syncStatus(); }
 cudaError_t cudaStreamBeginCapture(cudaStream_t, enum cudaStreamCaptureMode) {
   return cudaErrorStreamCaptureUnsupported;
 }
@@ -109,70 +190,5 @@ cudaError_t cudaGraphLaunch(cudaGraphExec_t, cudaStream_t) {
 }
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t) { return cudaSuccess; }
 cudaError_t cudaGraphDestroy(cudaGraph_t) { return cudaSuccess; }
-
-cublasStatus_t cublasLtCreate(cublasLtHandle_t *handle) {
-  *handle = nullptr;
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtDestroy(cublasLtHandle_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-
-const char *cublasLtGetStatusString(cublasStatus_t) {
-  return "cuBLASLt is not emulated";
-}
-cublasStatus_t
-cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t, const void *,
-               const void *, cublasLtMatrixLayout_t, const void *,
-               cublasLtMatrixLayout_t, const void *, const void *,
-               cublasLtMatrixLayout_t, void *, cublasLtMatrixLayout_t,
-               const cublasLtMatmulAlgo_t *, void *, size_t, cudaStream_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
-    cublasLtHandle_t, cublasLtMatmulDesc_t, cublasLtMatrixLayout_t,
-    cublasLtMatrixLayout_t, cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
-    cublasLtMatmulPreference_t, int, cublasLtMatmulHeuristicResult_t[],
-    int *returnAlgoCount) {
-  *returnAlgoCount = 0;
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *,
-                                        cublasComputeType_t, cudaDataType_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t,
-                                              cublasLtMatmulDescAttributes_t,
-                                              const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t *) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t
-cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t,
-                                     cublasLtMatmulPreferenceAttributes_t,
-                                     const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *,
-                                          cudaDataType, uint64_t, uint64_t,
-                                          int64_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
-cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t) {
-  return CUBLAS_STATUS_SUCCESS;
-}
-cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t,
-                                                cublasLtMatrixLayoutAttribute_t,
-                                                const void *, size_t) {
-  return CUBLAS_STATUS_NOT_SUPPORTED;
-}
 
 } // extern "C"

@@ -325,8 +325,6 @@ void testRangeShape() {
          "dims");
 }
 
-} // namespace
-
 void runDataMovementTests() {
   testExpandTranspose();
   testSlice();
@@ -334,3 +332,7 @@ void runDataMovementTests() {
   testGather();
   testRangeShape();
 }
+
+RegisterSuite registered("data-movement", 20, runDataMovementTests);
+
+} // namespace

@@ -196,10 +196,12 @@ void testWhereCastCopy() {
   }
 }
 
-} // namespace
-
 void runElementwiseTests() {
   testUnary();
   testBinary();
   testWhereCastCopy();
 }
+
+RegisterSuite registered("elementwise", 10, runElementwiseTests);
+
+} // namespace

@@ -1,5 +1,4 @@
-//===- GemmTest.cpp - matmul's four paths under the emulator
-//---------------===//
+//===- GemmTest.cpp - matmul's own kernels under the emulator -------------===//
 //
 // The tensor-core template gemmMma in the configurations kestrelc
 // instantiates, for bf16 and f16 and all four transpose layouts, at sizes
@@ -7,7 +6,8 @@
 // epilogue; then the GEMV (decode) and SIMT kernels. Reference: the CPU
 // library's matmul on the same storage (relative L2 error <= 1e-2). A run
 // under the reverse schedule with the race checker on shows the cp.async /
-// ldmatrix pipeline free of shared-memory races.
+// ldmatrix pipeline free of shared-memory races. The cuBLASLt path is
+// CublasLtTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,16 +40,6 @@ bool gemm32(cuda::Context &c, const GemmArgs &a) {
 const Config kConfigs[] = {{"<128,128,32,2,4>", gemm128},
                            {"<64,64,32,2,2>", gemm64},
                            {"<32,128,64,1,4>", gemm32}};
-
-double relL2(const Tensor &got, const Tensor &want) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    double d = getD(got, i) - getD(want, i);
-    num += d * d;
-    den += getD(want, i) * getD(want, i);
-  }
-  return std::sqrt(num / (den > 0 ? den : 1));
-}
 
 Shape operandShape(Shape batch, int64_t rows, int64_t cols, bool trans) {
   batch.dims[batch.rank++] = trans ? cols : rows;
@@ -144,22 +134,24 @@ void testTensorCore() {
 }
 
 void testRacesInGemm() {
+  const bool wasChecking = emu::checking();
+  const emu::Schedule wasSchedule = emu::schedule();
+  const size_t before = emu::diagnostics().size();
   emu::setChecking(true);
   emu::setSchedule(emu::Schedule::Reverse);
-  emu::clearDiagnostics();
   for (const Config &cfg : kConfigs)
     for (int layout = 0; layout < 4; ++layout)
       expectClose(
           runMatmul(DType::F16, {2}, {}, 40, 136, 80, layout & 1, layout & 2,
                     GemmImpl::MmaSync, cfg.fn, false, "gemmMma checked"),
           1e-2, std::string("gemmMma checked, reverse schedule ") + cfg.name);
-  for (const std::string &diag : emu::diagnostics())
-    std::printf("  %s\n", diag.c_str());
-  EXPECT(emu::diagnostics().empty(), "gemmMma: %zu race-checker diagnostics",
-         emu::diagnostics().size());
-  emu::clearDiagnostics();
-  emu::setSchedule(emu::Schedule::Forward);
-  emu::setChecking(false);
+  const std::vector<std::string> &diags = emu::diagnostics();
+  for (size_t i = before; i < diags.size(); ++i)
+    std::printf("  %s\n", diags[i].c_str());
+  EXPECT(diags.size() == before, "gemmMma: %zu race-checker diagnostics",
+         diags.size() - before);
+  emu::setSchedule(wasSchedule);
+  emu::setChecking(wasChecking);
 }
 
 void testGemvAndSimt() {
@@ -187,10 +179,12 @@ void testGemvAndSimt() {
     }
 }
 
-} // namespace
-
 void runGemmTests() {
   testTensorCore();
   testRacesInGemm();
   testGemvAndSimt();
 }
+
+RegisterSuite registered("gemm", 60, runGemmTests);
+
+} // namespace

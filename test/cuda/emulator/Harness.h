@@ -1,18 +1,21 @@
-//===- Harness.h - Differential tests of the emulated CUDA kernels -*- C++
-//-*-===//
+//===- Harness.h - Tests of the emulated CUDA kernels -----------*- C++ -*-===//
 //
-// Host buffers standing in for device memory, random fills, tolerances and
-// the comparison that counts checks and failures; the CUDA kernels run in
-// the emulator (codegen/cuda/emulation), the reference is the CPU library.
+// Suites and their registration, buffers in emulated device memory,
+// random fills, tolerances and the comparison that counts checks and
+// failures; the CUDA kernels run in the emulator (codegen/cuda/emulation),
+// the reference is the CPU library.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 #define KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 
+#include "codegen/cuda/emulation/DeviceMemory.h"
 #include "codegen/cuda/kernels/Kernels.h"
+
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -25,8 +28,25 @@ using cpu::DType;
 using cpu::Shape;
 using cpu::Tensor;
 
+/// A test suite: Main runs the registered suites named on its command line
+/// in `order`, each from the seed kSeed.
+struct TestSuite {
+  const char *name;
+  int order;
+  void (*run)();
+};
+std::vector<TestSuite> &testSuites(); // Main.cpp
+/// `RegisterSuite registered("name", order, runFn);` in a suite file's
+/// anonymous namespace.
+struct RegisterSuite {
+  RegisterSuite(const char *name, int order, void (*run)()) {
+    testSuites().push_back({name, order, run});
+  }
+};
+
+constexpr unsigned kSeed = 12345;
 inline std::mt19937 &rng() {
-  static std::mt19937 g(12345);
+  static std::mt19937 g(kSeed);
   return g;
 }
 inline int64_t randInt(int64_t lo, int64_t hi) { // inclusive
@@ -36,21 +56,26 @@ inline double randUnit() {
   return std::uniform_real_distribution<double>(0, 1)(rng());
 }
 
-/// A host buffer standing in for device memory, with `pad` leading bytes so
-/// that tests can misalign it.
+/// A tensor in emulated device memory (DeviceMemory.h): one allocation of
+/// `offsetBytes` (so that tests can misalign the tensor) plus the tensor's
+/// bytes, which end where the allocation ends, so that the checker sees an
+/// access past the tensor. Filled with 0xAB.
 struct Buf {
-  std::shared_ptr<std::vector<unsigned char>> storage;
+  std::shared_ptr<void> storage;
   Tensor t;
   Buf() = default;
   Buf(DType d, Shape s, size_t offsetBytes = 0) {
     t.dtype = d;
     t.shape = s;
-    size_t bytes = size_t(s.numel()) * cpu::dtypeSize(d);
-    storage = std::make_shared<std::vector<unsigned char>>(
-        bytes + 64 + offsetBytes, 0xAB);
-    uintptr_t base = reinterpret_cast<uintptr_t>(storage->data());
-    uintptr_t aligned = (base + 31) & ~uintptr_t(31);
-    t.data = reinterpret_cast<void *>(aligned + offsetBytes);
+    size_t bytes = size_t(s.numel()) * cpu::dtypeSize(d) + offsetBytes;
+    void *p = emu::deviceAlloc(bytes);
+    if (!p) {
+      std::fprintf(stderr, "Buf: cannot allocate %zu bytes\n", bytes);
+      std::abort();
+    }
+    storage = std::shared_ptr<void>(p, [](void *q) { emu::deviceFree(q); });
+    std::memset(p, 0xAB, bytes);
+    t.data = static_cast<char *>(p) + offsetBytes;
   }
   Buf like() const { return Buf(t.dtype, t.shape); }
 };
@@ -245,6 +270,17 @@ inline bool compare(const char *what, const Tensor &got, const Tensor &want,
     return false;
   }
   return true;
+}
+
+/// sqrt(sum (got - want)^2 / sum want^2) over the elements.
+inline double relL2(const Tensor &got, const Tensor &want) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    double d = getD(got, i) - getD(want, i);
+    num += d * d;
+    den += getD(want, i) * getD(want, i);
+  }
+  return std::sqrt(num / (den > 0 ? den : 1));
 }
 
 struct Ctxs {

@@ -1,51 +1,54 @@
-//===- Main.cpp - The CUDA emulator test suites
-//----------------------------===//
+//===- Main.cpp - The CUDA emulator test suites ---------------------------===//
 //
-// kestrel-cuda-emulator-tests SUITE...: runs the named suites (all of them
-// without arguments), prints the counts and exits non-zero on a failure.
-// CTest runs one suite per test.
+// kestrel-cuda-emulator-tests SUITE...: runs the named suites (all those
+// linked in, without arguments) in their registration order, each from
+// the same random seed, prints the counts and exits non-zero on a failure.
+// Under KESTREL_EMU_CHECK=1 every diagnostic of the emulator's checker
+// (races, barriers, out-of-bounds global accesses) is a failure. CTest
+// runs one suite per test; a planted-bug executable links only the suites
+// its bug must fail.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/emulation/Emulator.h"
 #include "test/cuda/emulator/Harness.h"
 
+#include <algorithm>
 #include <chrono>
-
-void runElementwiseTests();
-void runDataMovementTests();
-void runReduceTests();
-void runFusedTests();
-void runGemmTests();
-void runWarpTests();
 
 int failures = 0, checks = 0;
 
+std::vector<TestSuite> &testSuites() {
+  static std::vector<TestSuite> suites;
+  return suites;
+}
+
 int main(int argc, char **argv) {
-  const struct {
-    const char *name;
-    void (*run)();
-  } suites[] = {{"elementwise", runElementwiseTests},
-                {"data-movement", runDataMovementTests},
-                {"reduce", runReduceTests},
-                {"fused", runFusedTests},
-                {"gemm", runGemmTests},
-                {"warp", runWarpTests}};
-  bool ranAny = false;
-  for (const auto &suite : suites) {
+  std::vector<TestSuite> suites = testSuites();
+  std::sort(
+      suites.begin(), suites.end(),
+      [](const TestSuite &a, const TestSuite &b) { return a.order < b.order; });
+  for (int i = 1; i < argc; ++i)
+    if (std::none_of(suites.begin(), suites.end(), [&](const TestSuite &s) {
+          return std::string(argv[i]) == s.name;
+        })) {
+      std::fprintf(stderr, "kestrel-cuda-emulator-tests: no suite named %s\n",
+                   argv[i]);
+      return 2;
+    }
+  for (const TestSuite &suite : suites) {
     bool wanted = argc == 1;
     for (int i = 1; i < argc; ++i)
       wanted |= std::string(argv[i]) == suite.name;
     if (!wanted)
       continue;
-    ranAny = true;
+    rng().seed(kSeed);
     const int before = checks, failedBefore = failures;
     auto start = std::chrono::steady_clock::now();
     suite.run();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
-    // Under KESTREL_EMU_CHECK=1 every diagnostic of the checker fails.
     if (kestrel::emu::checking() && !kestrel::emu::diagnostics().empty()) {
       for (const std::string &d : kestrel::emu::diagnostics())
         std::printf("FAIL emulator check: %s\n", d.c_str());
@@ -54,10 +57,6 @@ int main(int argc, char **argv) {
     }
     std::printf("%s: %d checks, %d failures (%.2f s)\n", suite.name,
                 checks - before, failures - failedBefore, seconds);
-  }
-  if (!ranAny) {
-    std::fprintf(stderr, "kestrel-cuda-emulator-tests: no suite named so\n");
-    return 2;
   }
   return failures != 0;
 }

@@ -188,10 +188,12 @@ void testTopK() {
   }
 }
 
-} // namespace
-
 void runReduceTests() {
   testReduce();
   testSoftmax();
   testTopK();
 }
+
+RegisterSuite registered("reduce", 30, runReduceTests);
+
+} // namespace

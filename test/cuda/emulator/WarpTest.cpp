@@ -1,5 +1,4 @@
-//===- WarpTest.cpp - Emulator semantics: warps, mma, planted bugs
-//---------===//
+//===- WarpTest.cpp - Emulator semantics: warps, mma, planted bugs --------===//
 //
 // Test-only kernels (launched with KESTREL_LAUNCH, like the library's):
 // shuffle and vote results against the CUDA programming guide's rules;
@@ -490,8 +489,6 @@ void testDivergentBarrier() {
   emu::setChecking(false);
 }
 
-} // namespace
-
 void runWarpTests() {
   testShuffles();
   testLockstep();
@@ -502,3 +499,7 @@ void runWarpTests() {
   testMissingBarrier();
   testDivergentBarrier();
 }
+
+RegisterSuite registered("warp", 70, runWarpTests);
+
+} // namespace
