@@ -46,6 +46,11 @@ bool loadModel(const std::string &path, onnx::ModelProto &model,
     error = "the file is empty";
     return false;
   }
+  return parseModel(bytes, model, error);
+}
+
+bool parseModel(const std::string &bytes, onnx::ModelProto &model,
+                std::string &error) {
   try {
     if (!model.ParseFromString(bytes)) {
       error = "not an ONNX model (the protobuf does not parse; the file is "

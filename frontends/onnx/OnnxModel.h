@@ -30,6 +30,11 @@ int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
 bool loadModel(const std::string &path, onnx::ModelProto &model,
                std::string &error);
 
+/// Parses a serialized ModelProto held in memory (the importer fuzzer's
+/// input). Fails on bytes that are not a ModelProto or one without a graph.
+bool parseModel(const std::string &bytes, onnx::ModelProto &model,
+                std::string &error);
+
 /// Reads a serialized TensorProto (the backend tests' input_N.pb files).
 bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
                 std::string &error);
