@@ -11,7 +11,9 @@
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <unordered_set>
 
 namespace kestrel::onnx_frontend {
 
@@ -87,13 +89,59 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
   return true;
 }
 
+/// True when every input of every node that has a data propagator is typed:
+/// a graph input or output, a value_info or an initializer.
+static bool propagatorInputsTyped(const onnx::ModelProto &model) {
+  const onnx::GraphProto &g = model.graph();
+  std::unordered_set<std::string> typed;
+  for (const auto *values : {&g.input(), &g.output(), &g.value_info()})
+    for (const onnx::ValueInfoProto &v : *values)
+      if (v.has_type())
+        typed.insert(v.name());
+  for (const onnx::TensorProto &t : g.initializer())
+    typed.insert(t.name());
+  auto canonical = [](const std::string &domain) {
+    return domain == "ai.onnx" ? std::string() : domain;
+  };
+  std::map<std::string, int64_t> opsets;
+  for (const onnx::OperatorSetIdProto &o : model.opset_import())
+    opsets[canonical(o.domain())] = o.version();
+  for (const onnx::NodeProto &node : g.node()) {
+    auto opset = opsets.find(canonical(node.domain()));
+    if (opset == opsets.end())
+      continue;
+    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+        node.op_type(), static_cast<int>(opset->second), opset->first);
+    if (!schema || !schema->has_data_propagation_function())
+      continue;
+    for (const std::string &input : node.input())
+      if (!input.empty() && !typed.count(input))
+        return false;
+  }
+  return true;
+}
+
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
+  // Types first, then the values of shape computations (Shape -> Gather ->
+  // Concat -> Reshape) in a second pass over the typed graph. libonnx
+  // 1.12's data propagators read their inputs' types unchecked, and a value
+  // nothing typed (made by a node whose inference failed, which the
+  // non-strict mode skips, or by an op libonnx does not know) crashes them
+  // with a null dereference, not an exception. After the first pass every
+  // value that can be typed is, and a node that fails in the second keeps
+  // its first types; where a propagator would still see an untyped input,
+  // the second pass is left out.
   try {
-    onnx::ShapeInferenceOptions options{/*check_type=*/false,
-                                        /*error_mode=*/0,
-                                        /*enable_data_propagation=*/true};
+    const onnx::ISchemaRegistry *registry = onnx::OpSchemaRegistry::Instance();
     onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), options);
+        model, registry,
+        onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,
+                                    /*enable_data_propagation=*/false});
+    if (propagatorInputsTyped(model))
+      onnx::shape_inference::InferShapes(
+          model, registry,
+          onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,
+                                      /*enable_data_propagation=*/true});
   } catch (const std::exception &e) {
     error = e.what();
     return false;
