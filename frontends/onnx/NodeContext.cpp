@@ -191,6 +191,16 @@ LogicalResult NodeContext::rejectOutputsFrom(unsigned first, StringRef why) {
 
 FailureOr<SmallVector<Value>> NodeContext::finish(Operation *op) {
   builder().insert(op);
+  // Shape rules follow the operands' sizes; a malformed model can make
+  // them multiply past what any tensor holds (checked before the verifier,
+  // which counts elements).
+  for (Type type : op->getResultTypes())
+    if (auto ranked = dyn_cast<RankedTensorType>(type);
+        ranked && !staticElementCount(ranked.getShape())) {
+      op->erase();
+      return error() << "the result " << type
+                     << " has more elements than a 64-bit count holds";
+    }
   if (failed(verify(op))) {
     op->erase();
     return failure();

@@ -10,10 +10,19 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
 namespace kestrel {
+
+std::optional<int64_t> staticElementCount(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d) && llvm::MulOverflow(count, d, count))
+      return std::nullopt;
+  return count;
+}
 
 bool areCompatibleTensorTypes(TypeRange declared, TypeRange inferred) {
   if (declared.size() != inferred.size())

@@ -26,6 +26,11 @@ namespace kestrel {
 bool areCompatibleTensorTypes(mlir::TypeRange declared,
                               mlir::TypeRange inferred);
 
+/// The product of `shape`'s static sizes, or nullopt when it overflows
+/// int64: no tensor has that many elements, so the importer and the shape
+/// rules reject such shapes rather than compute with them.
+std::optional<int64_t> staticElementCount(llvm::ArrayRef<int64_t> shape);
+
 /// NumPy broadcast of `shapes` (dynamic dims included). Fails when two static
 /// sizes differ and neither is 1.
 llvm::LogicalResult

@@ -8,6 +8,8 @@
 #include "frontends/onnx/GraphImporter.h"
 #include "frontends/onnx/NodeContext.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 
 namespace kestrel::onnx_frontend {
@@ -50,7 +52,11 @@ LogicalResult importReshape(NodeContext &ctx) {
         return ctx.error() << "shape entry " << i << " is " << e;
       }
       dims.push_back(e);
-      known = e == kDyn || known == kDyn ? kDyn : known * e;
+      if (e == kDyn || known == kDyn)
+        known = kDyn;
+      else if (llvm::MulOverflow(known, e, known))
+        return ctx.error() << "shape " << formatShape(entries)
+                           << " has more elements than a 64-bit count holds";
     }
     if (inferAt >= 0 && in.hasStaticShape() && known != kDyn) {
       if (known == 0 || in.getNumElements() % known != 0)
@@ -360,7 +366,11 @@ LogicalResult importTile(NodeContext &ctx) {
     int64_t r = (*repeats)[d], size = in.getDimSize(d);
     if (r < 0)
       return ctx.error() << "repeats must be non-negative";
-    tiled.push_back(size == kDyn ? kDyn : size * r);
+    int64_t total = kDyn;
+    if (size != kDyn && llvm::MulOverflow(size, r, total))
+      return ctx.error() << "dimension " << d << " (" << size << ") repeated "
+                         << r << " times overflows a 64-bit size";
+    tiled.push_back(total);
     // Only repeated dims get the extra unit axis: the spread tensor stays
     // within the runtime's rank limit for the rank-5 tiles exporters write.
     if (r == 1) {
