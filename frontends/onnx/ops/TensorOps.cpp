@@ -424,11 +424,16 @@ LogicalResult importOneHot(NodeContext &ctx) {
   if (!depthAttr || depthAttr.getNumElements() != 1)
     return ctx.error() << "depth (input 1) must be a constant holding one "
                           "value";
-  int64_t depth =
-      isa<FloatType>(depthAttr.getElementType())
-          ? static_cast<int64_t>(
-                (*depthAttr.getValues<APFloat>().begin()).convertToDouble())
-          : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  int64_t depth;
+  if (isa<FloatType>(depthAttr.getElementType())) {
+    // Truncated, as ONNX does; outside int64 (or NaN) it is no size at all.
+    double value = (*depthAttr.getValues<APFloat>().begin()).convertToDouble();
+    if (!(value >= 1.0 && value < 0x1p63))
+      return ctx.error() << "depth must be a positive size, got " << value;
+    depth = static_cast<int64_t>(value);
+  } else {
+    depth = (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  }
   if (depth <= 0)
     return ctx.error() << "depth must be positive, got " << depth;
   int64_t rank = ctx.inputType(0).getRank() + 1;
@@ -446,14 +451,16 @@ LogicalResult importOneHot(NodeContext &ctx) {
       failed(idx = ctx.create<WhereOp>({*negative, *wrapped, *idx})) ||
       failed(idx = ctx.unsqueeze(*idx, {*axis})))
     return failure();
-  SmallVector<int64_t> classes(depth);
-  for (int64_t i = 0; i < depth; ++i)
-    classes[i] = i;
+  // The classes [0, depth) along `axis` (a constant once folded, unless
+  // depth is too large to hold as one).
   SmallVector<int64_t> classShape(rank, 1);
   classShape[*axis] = depth;
-  Value range = ctx.constant(DenseElementsAttr::get(
-      RankedTensorType::get(classShape, i64), ArrayRef<int64_t>(classes)));
-  FailureOr<Value> hit = ctx.create<EqualOp>({*idx, range});
+  FailureOr<Value> range = ctx.createWithType<RangeOp>(
+      RankedTensorType::get({depth}, i64),
+      {ctx.scalar(i64, 0), ctx.scalar(i64, depth), ctx.scalar(i64, 1)});
+  if (failed(range) || failed(range = ctx.reshapeTo(*range, classShape)))
+    return failure();
+  FailureOr<Value> hit = ctx.create<EqualOp>({*idx, *range});
   auto pick = [&](int64_t i) -> FailureOr<Value> {
     return ctx.create<GatherOp>({*values, ctx.scalar(i64, i)},
                                 {ctx.namedI64("axis", 0)});
