@@ -718,24 +718,32 @@ LogicalResult importRange(NodeContext &ctx) {
   DenseElementsAttr s = ctx.constantInput(0), l = ctx.constantInput(1),
                     d = ctx.constantInput(2);
   Type element = ctx.inputType(0).getElementType();
-  if (s && l && d) {
+  auto scalarOf = [&](DenseElementsAttr c) {
+    return c && c.getNumElements() == 1 && c.getElementType() == element;
+  };
+  // Otherwise kestrel.range's verifier names what is wrong.
+  if (scalarOf(s) && scalarOf(l) && scalarOf(d)) {
     // Length known at import: give the result a static type so it folds.
-    double sv, lv, dv;
+    std::optional<int64_t> n;
+    bool zeroDelta;
     if (isa<FloatType>(element)) {
-      sv = s.getSplatValue<APFloat>().convertToDouble();
-      lv = l.getSplatValue<APFloat>().convertToDouble();
-      dv = d.getSplatValue<APFloat>().convertToDouble();
+      double dv = d.getSplatValue<APFloat>().convertToDouble();
+      zeroDelta = dv == 0;
+      n = rangeLength(s.getSplatValue<APFloat>().convertToDouble(),
+                      l.getSplatValue<APFloat>().convertToDouble(), dv);
     } else {
-      sv = s.getSplatValue<APInt>().getSExtValue();
-      lv = l.getSplatValue<APInt>().getSExtValue();
-      dv = d.getSplatValue<APInt>().getSExtValue();
+      int64_t dv = d.getSplatValue<APInt>().getSExtValue();
+      zeroDelta = dv == 0;
+      n = rangeLength(s.getSplatValue<APInt>().getSExtValue(),
+                      l.getSplatValue<APInt>().getSExtValue(), dv);
     }
-    if (dv == 0)
+    if (zeroDelta)
       return ctx.error() << "delta is zero";
-    int64_t n =
-        std::max<int64_t>(0, static_cast<int64_t>(std::ceil((lv - sv) / dv)));
+    if (!n)
+      return ctx.error() << "start, limit and delta give no length (NaN or "
+                            "more than 2^63 elements)";
     FailureOr<Value> y = ctx.createWithType<RangeOp>(
-        RankedTensorType::get({n}, element), {*start, *limit, *delta});
+        RankedTensorType::get({*n}, element), {*start, *limit, *delta});
     return failed(y) ? failure() : ctx.setOutput(0, *y);
   }
   FailureOr<Value> y = ctx.create<RangeOp>({*start, *limit, *delta});
