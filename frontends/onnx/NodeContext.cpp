@@ -2,6 +2,7 @@
 
 #include "frontends/onnx/NodeContext.h"
 #include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxModel.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -138,6 +139,15 @@ LogicalResult NodeContext::optionalFloatAttr(StringRef name,
   if (!ignoreValue || *value != *ignoreValue)
     out = *value;
   return success();
+}
+
+LogicalResult NodeContext::checkShapeOperandLength(int64_t length,
+                                                   StringRef what) {
+  if (length <= kMaxShapeOperandLength)
+    return success();
+  return error() << what << " has " << length
+                 << " entries: Kestrel supports results of rank up to "
+                 << kMaxShapeOperandLength;
 }
 
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,

@@ -8,6 +8,7 @@
 #include "frontends/onnx/OnnxModel.h"
 
 #include "onnx/defs/schema.h"
+#include "onnx/defs/shape_inference.h"
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
@@ -121,6 +122,59 @@ static bool propagatorInputsTyped(const onnx::ModelProto &model) {
   return true;
 }
 
+namespace {
+
+/// libonnx's schemas, with a check before the shape inference of the ops
+/// that turn a shape operand's length into a rank: lacking the operand's
+/// values, libonnx's getShapeInput adds one dim per entry, so a length of
+/// 2.4e11 (a Reshape to [236223201279] feeding Expand, from the fuzzer)
+/// ran it out of memory.
+class GuardedSchemaRegistry : public onnx::ISchemaRegistry {
+public:
+  const onnx::OpSchema *GetSchema(const std::string &opType, int maxVersion,
+                                  const std::string &domain) const override {
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(opType, maxVersion, domain);
+    int shapeOperand = shapeOperandOf(domain, opType);
+    if (!schema || shapeOperand < 0)
+      return schema;
+    auto [it, added] = guarded.try_emplace(schema, *schema);
+    if (added)
+      it->second.TypeAndShapeInferenceFunction(
+          [infer = schema->GetTypeAndShapeInferenceFunction(),
+           shapeOperand](onnx::InferenceContext &ctx) {
+            if (onnx::hasInputShape(ctx, shapeOperand)) {
+              const onnx::TensorShapeProto &shape =
+                  onnx::getInputShape(ctx, shapeOperand);
+              if (shape.dim_size() == 1 && shape.dim(0).has_dim_value() &&
+                  shape.dim(0).dim_value() > kMaxShapeOperandLength)
+                fail_shape_inference("the shape operand has ",
+                                     shape.dim(0).dim_value(), " entries");
+            }
+            infer(ctx);
+          });
+    return &it->second;
+  }
+
+private:
+  static int shapeOperandOf(const std::string &domain,
+                            const std::string &opType) {
+    if (!domain.empty() && domain != "ai.onnx")
+      return -1;
+    if (opType == "Reshape" || opType == "Expand")
+      return 1;
+    if (opType == "ConstantOfShape")
+      return 0;
+    if (opType == "Resize")
+      return 3;
+    return -1;
+  }
+
+  mutable std::map<const onnx::OpSchema *, onnx::OpSchema> guarded;
+};
+
+} // namespace
+
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
   // Types first, then the values of shape computations (Shape -> Gather ->
   // Concat -> Reshape) in a second pass over the typed graph. libonnx
@@ -132,7 +186,8 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
   // its first types; where a propagator would still see an untyped input,
   // the second pass is left out.
   try {
-    const onnx::ISchemaRegistry *registry = onnx::OpSchemaRegistry::Instance();
+    GuardedSchemaRegistry guarded;
+    const onnx::ISchemaRegistry *registry = &guarded;
     onnx::shape_inference::InferShapes(
         model, registry,
         onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,

@@ -16,6 +16,12 @@
 
 namespace kestrel::onnx_frontend {
 
+/// The longest shape operand the importer takes (Reshape's, Expand's and
+/// ConstantOfShape's target, whose length is the result's rank): far above
+/// any model's rank, low enough that a malformed model's length never
+/// becomes millions of dims, in libonnx's shape inference or Kestrel's.
+constexpr int64_t kMaxShapeOperandLength = 64;
+
 /// The newest default-domain opset whose schemas libonnx's shape inference
 /// knows (Debian's libonnx 1.12).
 int64_t onnxLibraryMaxOpset();

@@ -29,6 +29,8 @@ LogicalResult importReshape(NodeContext &ctx) {
     return ctx.error() << "shape must be a 1-D i64 tensor of static length, "
                           "got "
                        << shapeType;
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   if (DenseElementsAttr c = ctx.constantInput(1)) {
     SmallVector<int64_t> entries;
     for (const APInt &v : c.getValues<APInt>())
@@ -214,6 +216,9 @@ LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
       ctx.inputType(1).getRank() == 1 ? ctx.inputType(1).getDimSize(0) : kDyn;
   if (count == kDyn)
     return ctx.error() << "starts must be a 1-D tensor of static length";
+  if (count > rank)
+    return ctx.error() << "starts has " << count << " entries for a rank-"
+                       << rank << " input";
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, count));
   if (ctx.hasInput(3)) {
     FailureOr<SmallVector<int64_t>> a = ctx.constantInts(3, "axes");
@@ -588,6 +593,8 @@ LogicalResult importExpand(NodeContext &ctx) {
   RankedTensorType shapeType = ctx.inputType(1);
   if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
     return ctx.error() << "shape must be a 1-D tensor of static length";
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   int64_t rank = std::max(in.getRank(), shapeType.getDimSize(0));
   if (DenseElementsAttr c = ctx.constantInput(1)) {
     SmallVector<int64_t> target;
@@ -654,17 +661,23 @@ LogicalResult importConstantOfShape(NodeContext &ctx) {
     fill = *v;
   }
   Type element = fill.getElementType();
+  RankedTensorType shapeType = ctx.inputType(0);
+  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
+    return ctx.error() << "shape must be a 1-D tensor of static length";
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   if (DenseElementsAttr c = ctx.constantInput(0)) {
     SmallVector<int64_t> dims;
     for (const APInt &v : c.getValues<APInt>())
       dims.push_back(v.getSExtValue());
+    if (llvm::any_of(dims, [](int64_t d) { return d < 0; }) ||
+        !staticElementCount(dims))
+      return ctx.error() << "shape " << formatShape(dims)
+                         << " is no tensor's shape";
     auto type = RankedTensorType::get(dims, element);
     return ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(
                                 type, fill.getValues<Attribute>()[0])));
   }
-  RankedTensorType shapeType = ctx.inputType(0);
-  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
-    return ctx.error() << "shape must be a 1-D tensor of static length";
   Value scalar = ctx.constant(fill.reshape(RankedTensorType::get({}, element)));
   FailureOr<Value> y = ctx.createWithType<ExpandOp>(
       RankedTensorType::get(SmallVector<int64_t>(shapeType.getDimSize(0), kDyn),
