@@ -90,6 +90,86 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
   return true;
 }
 
+/// The number of values `t` holds inline (raw bytes or its type's field),
+/// or -1 for data types not checked here (external data included).
+static int64_t storedValues(const onnx::TensorProto &t) {
+  using T = onnx::TensorProto;
+  if (t.data_location() == T::EXTERNAL)
+    return -1;
+  int64_t bytes = 0;
+  switch (t.data_type()) {
+  case T::BOOL:
+  case T::INT8:
+  case T::UINT8:
+  case 17: // the four 8-bit float types (newer than libonnx 1.12's enum)
+  case 18:
+  case 19:
+  case 20:
+    bytes = 1;
+    break;
+  case T::INT16:
+  case T::UINT16:
+  case T::FLOAT16:
+  case T::BFLOAT16:
+    bytes = 2;
+    break;
+  case T::FLOAT:
+  case T::INT32:
+  case T::UINT32:
+    bytes = 4;
+    break;
+  case T::INT64:
+  case T::UINT64:
+  case T::DOUBLE:
+    bytes = 8;
+    break;
+  default:
+    return -1;
+  }
+  if (t.has_raw_data()) {
+    int64_t size = static_cast<int64_t>(t.raw_data().size());
+    return size % bytes ? -2 : size / bytes; // -2: no whole number
+  }
+  switch (t.data_type()) {
+  case T::FLOAT:
+    return t.float_data_size();
+  case T::INT64:
+    return t.int64_data_size();
+  case T::DOUBLE:
+    return t.double_data_size();
+  case T::UINT32:
+  case T::UINT64:
+    return t.uint64_data_size();
+  default:
+    return t.int32_data_size();
+  }
+}
+
+/// True when every initializer and tensor attribute holds the values its
+/// dims ask for. libonnx's shape inference reads some (Range's bounds,
+/// Reshape's target, Slice's starts) by their dims without checking: a
+/// scalar whose value sat in the wrong field crashed Range's inference.
+static bool tensorsWellFormed(const onnx::GraphProto &g) {
+  auto wellFormed = [](const onnx::TensorProto &t) {
+    int64_t stored = storedValues(t);
+    if (stored == -1)
+      return true;
+    int64_t count = 1;
+    for (int64_t d : t.dims())
+      if (d < 0 || __builtin_mul_overflow(count, d, &count))
+        return false;
+    return stored == count;
+  };
+  for (const onnx::TensorProto &t : g.initializer())
+    if (!wellFormed(t))
+      return false;
+  for (const onnx::NodeProto &node : g.node())
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_t() && !wellFormed(a.t()))
+        return false;
+  return true;
+}
+
 /// True when every input of every node that has a data propagator is typed:
 /// a graph input or output, a value_info or an initializer.
 static bool propagatorInputsTyped(const onnx::ModelProto &model) {
@@ -185,6 +265,9 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
   // value that can be typed is, and a node that fails in the second keeps
   // its first types; where a propagator would still see an untyped input,
   // the second pass is left out.
+  // A malformed tensor is left to the importer, which reports it by name.
+  if (!tensorsWellFormed(model.graph()))
+    return true;
   try {
     GuardedSchemaRegistry guarded;
     const onnx::ISchemaRegistry *registry = &guarded;

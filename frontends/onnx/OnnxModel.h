@@ -46,8 +46,10 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
                 std::string &error);
 
 /// Runs ONNX shape inference in place (non-strict: unknown ops are skipped),
-/// filling value_info, with data propagation wherever libonnx can take it.
-/// Fails when ONNX finds the graph inconsistent.
+/// filling value_info, with data propagation wherever libonnx can take it;
+/// not at all when an initializer or tensor attribute holds fewer or more
+/// values than its dims say (the importer reports it). Fails when ONNX
+/// finds the graph inconsistent.
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
 
 /// Where a tensor's external data lies: `path` (its `location` resolved
