@@ -11,10 +11,15 @@ namespace kestrel::runtime {
 int64_t planArena(std::vector<ArenaBuffer> &buffers) {
   std::vector<size_t> order(buffers.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  // Largest first, then by first use, then by index: a total order, so
+  // std::sort gives the one placement (libstdc++ 12's std::stable_sort
+  // trips clang's deprecation warning on get_temporary_buffer).
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (buffers[a].bytes != buffers[b].bytes)
       return buffers[a].bytes > buffers[b].bytes;
-    return buffers[a].first < buffers[b].first;
+    if (buffers[a].first != buffers[b].first)
+      return buffers[a].first < buffers[b].first;
+    return a < b;
   });
   int64_t arena = 0;
   std::vector<size_t> placed;

@@ -12,6 +12,8 @@ packages=(
   # Frontend and tests.
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  # build-asan: clang with ASan, UBSan and libFuzzer (the importer fuzzer).
+  clang-22 libclang-rt-22-dev
   # CPU backend: OpenBLAS as a GEMM peer in benchmarks (and a candidate kernel).
   libopenblas-dev
   # Tests: qemu-x86_64 runs compiled models on emulated CPUs of lower x86-64

@@ -268,7 +268,7 @@ private:
                                   operand(op, 1) + "))");
           return binary(op, syms[p]);
         })
-        .Case([&](SelectOp s) {
+        .Case([&](SelectOp) {
           return define(op, "(" + operand(op, 0) + " ? " + operand(op, 1) +
                                 " : " + operand(op, 2) + ")");
         })

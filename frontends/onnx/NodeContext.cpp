@@ -2,6 +2,7 @@
 
 #include "frontends/onnx/NodeContext.h"
 #include "frontends/onnx/GraphImporter.h"
+#include "frontends/onnx/OnnxModel.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -140,6 +141,15 @@ LogicalResult NodeContext::optionalFloatAttr(StringRef name,
   return success();
 }
 
+LogicalResult NodeContext::checkShapeOperandLength(int64_t length,
+                                                   StringRef what) {
+  if (length <= kMaxShapeOperandLength)
+    return success();
+  return error() << what << " has " << length
+                 << " entries: Kestrel supports results of rank up to "
+                 << kMaxShapeOperandLength;
+}
+
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
                                               StringRef what) {
   if (axis < -rank || axis >= rank)
@@ -191,6 +201,16 @@ LogicalResult NodeContext::rejectOutputsFrom(unsigned first, StringRef why) {
 
 FailureOr<SmallVector<Value>> NodeContext::finish(Operation *op) {
   builder().insert(op);
+  // Shape rules follow the operands' sizes; a malformed model can make
+  // them multiply past what any tensor holds (checked before the verifier,
+  // which counts elements).
+  for (Type type : op->getResultTypes())
+    if (auto ranked = dyn_cast<RankedTensorType>(type);
+        ranked && !staticElementCount(ranked.getShape())) {
+      op->erase();
+      return error() << "the result " << type
+                     << " has more elements than a 64-bit count holds";
+    }
   if (failed(verify(op))) {
     op->erase();
     return failure();

@@ -80,6 +80,11 @@ public:
                     std::optional<float> ignoreValue = std::nullopt);
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
 
+  /// An error unless a shape operand of `length` entries (`what`, whose
+  /// length is the result's rank) is at most kMaxShapeOperandLength long.
+  mlir::LogicalResult checkShapeOperandLength(int64_t length,
+                                              llvm::StringRef what);
+
   /// `axis` in [-rank, rank) normalized to [0, rank); an error otherwise.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
                                          llvm::StringRef what = "axis");

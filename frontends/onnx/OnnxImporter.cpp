@@ -155,6 +155,9 @@ RankedTensorType GraphImporter::convertType(const onnx::TypeProto &type) const {
     shape.push_back(d.has_dim_value() && d.dim_value() >= 0
                         ? d.dim_value()
                         : ShapedType::kDynamic);
+  // A declaration no tensor can match declares nothing.
+  if (!staticElementCount(shape))
+    return nullptr;
   return RankedTensorType::get(shape, element);
 }
 
@@ -178,6 +181,10 @@ GraphImporter::tensorType(const onnx::TensorProto &tensor, Location loc) {
                             << "' has a negative dimension " << d;
     shape.push_back(d);
   }
+  if (!staticElementCount(shape))
+    return emitError(loc) << "tensor '" << tensor.name() << "' has shape "
+                          << formatShape(shape)
+                          << ", more elements than a 64-bit count holds";
   return RankedTensorType::get(shape, element);
 }
 
@@ -497,6 +504,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     SmallVector<Attribute> dimNames;
     bool named = false;
     for (const auto &d : t.tensor_type().shape().dim()) {
+      if (d.has_dim_value() && d.dim_value() < 0) {
+        emitError(fileLoc()) << "graph input '" << input.name()
+                             << "' has a negative dimension " << d.dim_value();
+        return nullptr;
+      }
       shape.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
       dimNames.push_back(builder.getStringAttr(d.dim_param()));
       named |= !d.dim_param().empty();
@@ -515,6 +527,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
         return nullptr;
       }
       shape.assign(dims.begin(), dims.end());
+    }
+    if (!staticElementCount(shape)) {
+      emitError(fileLoc()) << "graph input '" << input.name() << "' has shape "
+                           << formatShape(shape)
+                           << ", more elements than a 64-bit count holds";
+      return nullptr;
     }
     argTypes.push_back(RankedTensorType::get(shape, element));
     SmallVector<NamedAttribute> attrs = {builder.getNamedAttr(

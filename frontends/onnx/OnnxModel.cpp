@@ -8,10 +8,13 @@
 #include "frontends/onnx/OnnxModel.h"
 
 #include "onnx/defs/schema.h"
+#include "onnx/defs/shape_inference.h"
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <unordered_set>
 
 namespace kestrel::onnx_frontend {
 
@@ -46,6 +49,11 @@ bool loadModel(const std::string &path, onnx::ModelProto &model,
     error = "the file is empty";
     return false;
   }
+  return parseModel(bytes, model, error);
+}
+
+bool parseModel(const std::string &bytes, onnx::ModelProto &model,
+                std::string &error) {
   try {
     if (!model.ParseFromString(bytes)) {
       error = "not an ONNX model (the protobuf does not parse; the file is "
@@ -82,13 +90,196 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
   return true;
 }
 
+/// The number of values `t` holds inline (raw bytes or its type's field),
+/// or -1 for data types not checked here (external data included).
+static int64_t storedValues(const onnx::TensorProto &t) {
+  using T = onnx::TensorProto;
+  if (t.data_location() == T::EXTERNAL)
+    return -1;
+  int64_t bytes = 0;
+  switch (t.data_type()) {
+  case T::BOOL:
+  case T::INT8:
+  case T::UINT8:
+  case 17: // the four 8-bit float types (newer than libonnx 1.12's enum)
+  case 18:
+  case 19:
+  case 20:
+    bytes = 1;
+    break;
+  case T::INT16:
+  case T::UINT16:
+  case T::FLOAT16:
+  case T::BFLOAT16:
+    bytes = 2;
+    break;
+  case T::FLOAT:
+  case T::INT32:
+  case T::UINT32:
+    bytes = 4;
+    break;
+  case T::INT64:
+  case T::UINT64:
+  case T::DOUBLE:
+    bytes = 8;
+    break;
+  default:
+    return -1;
+  }
+  if (t.has_raw_data()) {
+    int64_t size = static_cast<int64_t>(t.raw_data().size());
+    return size % bytes ? -2 : size / bytes; // -2: no whole number
+  }
+  switch (t.data_type()) {
+  case T::FLOAT:
+    return t.float_data_size();
+  case T::INT64:
+    return t.int64_data_size();
+  case T::DOUBLE:
+    return t.double_data_size();
+  case T::UINT32:
+  case T::UINT64:
+    return t.uint64_data_size();
+  default:
+    return t.int32_data_size();
+  }
+}
+
+/// True when every initializer and tensor attribute holds the values its
+/// dims ask for. libonnx's shape inference reads some (Range's bounds,
+/// Reshape's target, Slice's starts) by their dims without checking: a
+/// scalar whose value sat in the wrong field crashed Range's inference.
+static bool tensorsWellFormed(const onnx::GraphProto &g) {
+  auto wellFormed = [](const onnx::TensorProto &t) {
+    int64_t stored = storedValues(t);
+    if (stored == -1)
+      return true;
+    int64_t count = 1;
+    for (int64_t d : t.dims())
+      if (d < 0 || __builtin_mul_overflow(count, d, &count))
+        return false;
+    return stored == count;
+  };
+  for (const onnx::TensorProto &t : g.initializer())
+    if (!wellFormed(t))
+      return false;
+  for (const onnx::NodeProto &node : g.node())
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_t() && !wellFormed(a.t()))
+        return false;
+  return true;
+}
+
+/// True when every input of every node that has a data propagator is typed:
+/// a graph input or output, a value_info or an initializer.
+static bool propagatorInputsTyped(const onnx::ModelProto &model) {
+  const onnx::GraphProto &g = model.graph();
+  std::unordered_set<std::string> typed;
+  for (const auto *values : {&g.input(), &g.output(), &g.value_info()})
+    for (const onnx::ValueInfoProto &v : *values)
+      if (v.has_type())
+        typed.insert(v.name());
+  for (const onnx::TensorProto &t : g.initializer())
+    typed.insert(t.name());
+  auto canonical = [](const std::string &domain) {
+    return domain == "ai.onnx" ? std::string() : domain;
+  };
+  std::map<std::string, int64_t> opsets;
+  for (const onnx::OperatorSetIdProto &o : model.opset_import())
+    opsets[canonical(o.domain())] = o.version();
+  for (const onnx::NodeProto &node : g.node()) {
+    auto opset = opsets.find(canonical(node.domain()));
+    if (opset == opsets.end())
+      continue;
+    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+        node.op_type(), static_cast<int>(opset->second), opset->first);
+    if (!schema || !schema->has_data_propagation_function())
+      continue;
+    for (const std::string &input : node.input())
+      if (!input.empty() && !typed.count(input))
+        return false;
+  }
+  return true;
+}
+
+namespace {
+
+/// libonnx's schemas, with a check before the shape inference of the ops
+/// that turn a shape operand's length into a rank: lacking the operand's
+/// values, libonnx's getShapeInput adds one dim per entry, so a length of
+/// 2.4e11 (a Reshape to [236223201279] feeding Expand, from the fuzzer)
+/// ran it out of memory.
+class GuardedSchemaRegistry : public onnx::ISchemaRegistry {
+public:
+  const onnx::OpSchema *GetSchema(const std::string &opType, int maxVersion,
+                                  const std::string &domain) const override {
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(opType, maxVersion, domain);
+    int shapeOperand = shapeOperandOf(domain, opType);
+    if (!schema || shapeOperand < 0)
+      return schema;
+    auto [it, added] = guarded.try_emplace(schema, *schema);
+    if (added)
+      it->second.TypeAndShapeInferenceFunction(
+          [infer = schema->GetTypeAndShapeInferenceFunction(),
+           shapeOperand](onnx::InferenceContext &ctx) {
+            if (onnx::hasInputShape(ctx, shapeOperand)) {
+              const onnx::TensorShapeProto &shape =
+                  onnx::getInputShape(ctx, shapeOperand);
+              if (shape.dim_size() == 1 && shape.dim(0).has_dim_value() &&
+                  shape.dim(0).dim_value() > kMaxShapeOperandLength)
+                fail_shape_inference("the shape operand has ",
+                                     shape.dim(0).dim_value(), " entries");
+            }
+            infer(ctx);
+          });
+    return &it->second;
+  }
+
+private:
+  static int shapeOperandOf(const std::string &domain,
+                            const std::string &opType) {
+    if (!domain.empty() && domain != "ai.onnx")
+      return -1;
+    if (opType == "Reshape" || opType == "Expand")
+      return 1;
+    if (opType == "ConstantOfShape")
+      return 0;
+    if (opType == "Resize")
+      return 3;
+    return -1;
+  }
+
+  mutable std::map<const onnx::OpSchema *, onnx::OpSchema> guarded;
+};
+
+} // namespace
+
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
+  // Types first, then the values of shape computations (Shape -> Gather ->
+  // Concat -> Reshape) in a second pass over the typed graph. libonnx
+  // 1.12's data propagators read their inputs' types unchecked, and a value
+  // nothing typed (made by a node whose inference failed, which the
+  // non-strict mode skips, or by an op libonnx does not know) crashes them
+  // with a null dereference, not an exception. After the first pass every
+  // value that can be typed is, and a node that fails in the second keeps
+  // its first types; where a propagator would still see an untyped input,
+  // the second pass is left out.
+  // A malformed tensor is left to the importer, which reports it by name.
+  if (!tensorsWellFormed(model.graph()))
+    return true;
   try {
-    onnx::ShapeInferenceOptions options{/*check_type=*/false,
-                                        /*error_mode=*/0,
-                                        /*enable_data_propagation=*/true};
+    GuardedSchemaRegistry guarded;
+    const onnx::ISchemaRegistry *registry = &guarded;
     onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), options);
+        model, registry,
+        onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,
+                                    /*enable_data_propagation=*/false});
+    if (propagatorInputsTyped(model))
+      onnx::shape_inference::InferShapes(
+          model, registry,
+          onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,
+                                      /*enable_data_propagation=*/true});
   } catch (const std::exception &e) {
     error = e.what();
     return false;

@@ -16,6 +16,12 @@
 
 namespace kestrel::onnx_frontend {
 
+/// The longest shape operand the importer takes (Reshape's, Expand's and
+/// ConstantOfShape's target, whose length is the result's rank): far above
+/// any model's rank, low enough that a malformed model's length never
+/// becomes millions of dims, in libonnx's shape inference or Kestrel's.
+constexpr int64_t kMaxShapeOperandLength = 64;
+
 /// The newest default-domain opset whose schemas libonnx's shape inference
 /// knows (Debian's libonnx 1.12).
 int64_t onnxLibraryMaxOpset();
@@ -30,12 +36,20 @@ int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
 bool loadModel(const std::string &path, onnx::ModelProto &model,
                std::string &error);
 
+/// Parses a serialized ModelProto held in memory (the importer fuzzer's
+/// input). Fails on bytes that are not a ModelProto or one without a graph.
+bool parseModel(const std::string &bytes, onnx::ModelProto &model,
+                std::string &error);
+
 /// Reads a serialized TensorProto (the backend tests' input_N.pb files).
 bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
                 std::string &error);
 
 /// Runs ONNX shape inference in place (non-strict: unknown ops are skipped),
-/// filling value_info. Fails when ONNX finds the graph inconsistent.
+/// filling value_info, with data propagation wherever libonnx can take it;
+/// not at all when an initializer or tensor attribute holds fewer or more
+/// values than its dims say (the importer reports it). Fails when ONNX
+/// finds the graph inconsistent.
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
 
 /// Where a tensor's external data lies: `path` (its `location` resolved

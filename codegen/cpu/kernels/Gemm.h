@@ -33,6 +33,9 @@ struct MatrixRef {
 
 namespace gemm_detail {
 
+// The inner loops below carry no memory dependence: `#pragma GCC ivdep`,
+// which clang spells `clang loop vectorize(assume_safety)`.
+
 // Register tile and cache blocking. MR x NR accumulators (8 x 32 floats:
 // 16 AVX-512 or 32 AVX2 registers' worth, vectorized along NR); KC x NR
 // panels of B stay in L1, MC x KC blocks of A in L2.
@@ -73,7 +76,11 @@ inline void microKernel(int64_t kc, const float *__restrict ap,
 #pragma GCC unroll 8
     for (int64_t i = 0; i < kMR; ++i) {
       float ai = a[i];
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
 #pragma GCC ivdep
+#endif
       for (int64_t j = 0; j < kNR; ++j)
         acc[i][j] += ai * b[j];
     }
@@ -103,7 +110,11 @@ inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
       float partial[16] = {};
       int64_t k = 0;
       for (; k + 16 <= K; k += 16)
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
 #pragma GCC ivdep
+#endif
         for (int64_t l = 0; l < 16; ++l)
           partial[l] += x[k + l] * w[k + l];
       float sum = 0;
@@ -135,7 +146,11 @@ inline void skinnyRowsAxpyBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
 #pragma GCC unroll 4
       for (int64_t r = 0; r < Rows; ++r) {
         float ark = arow[r][k * a.colStride];
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
 #pragma GCC ivdep
+#endif
         for (int64_t j = 0; j < kW; ++j)
           acc[r][j] += ark * brow[j];
       }
@@ -192,7 +207,11 @@ inline void skinnyColsDot(int64_t N, int64_t K, MatrixRef a, MatrixRef b,
       float partial[16] = {};
       int64_t k = 0;
       for (; k + 16 <= K; k += 16)
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
 #pragma GCC ivdep
+#endif
         for (int64_t l = 0; l < 16; ++l)
           partial[l] += x[k + l] * w[k + l];
       float sum = 0;

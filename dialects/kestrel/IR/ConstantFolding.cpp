@@ -421,34 +421,34 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
     int64_t s = start.getSplatValue<APInt>().getSExtValue();
     int64_t l = limit.getSplatValue<APInt>().getSExtValue();
     int64_t d = delta.getSplatValue<APInt>().getSExtValue();
-    if (d == 0)
-      return {};
-    int64_t n = std::max<int64_t>(0, (l - s + d + (d > 0 ? -1 : 1)) / d);
-    if (n > kMaxFoldedElements ||
-        (!resultType.isDynamicDim(0) && resultType.getDimSize(0) != n) ||
-        resultType.isDynamicDim(0))
+    std::optional<int64_t> n = rangeLength(s, l, d);
+    if (!n || *n > kMaxFoldedElements || resultType.isDynamicDim(0) ||
+        resultType.getDimSize(0) != *n)
       return {};
     SmallVector<APInt> out;
-    for (int64_t i = 0; i < n; ++i)
-      out.push_back(APInt(element.getIntOrFloatBitWidth(), s + i * d, true));
+    int64_t value = s;
+    for (int64_t i = 0; i < *n; ++i) {
+      out.push_back(APInt(element.getIntOrFloatBitWidth(), value, true));
+      // Stepwise, up to the last value (in range): i * d alone may
+      // overflow where s + i * d does not.
+      if (i + 1 < *n)
+        value += d;
+    }
     return DenseElementsAttr::get(resultType, out);
   }
   double s = start.getSplatValue<APFloat>().convertToDouble();
   double l = limit.getSplatValue<APFloat>().convertToDouble();
   double d = delta.getSplatValue<APFloat>().convertToDouble();
-  if (d == 0.0)
-    return {};
-  int64_t n =
-      std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
-  if (n > kMaxFoldedElements || resultType.isDynamicDim(0) ||
-      resultType.getDimSize(0) != n)
+  std::optional<int64_t> n = rangeLength(s, l, d);
+  if (!n || *n > kMaxFoldedElements || resultType.isDynamicDim(0) ||
+      resultType.getDimSize(0) != *n)
     return {};
   // Each value rounded (to nearest even) into the element type: f16 and
   // bf16 ranges are not f32 bits.
   const llvm::fltSemantics &semantics =
       cast<FloatType>(element).getFloatSemantics();
   SmallVector<APFloat> out;
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < *n; ++i) {
     APFloat value(static_cast<double>(static_cast<float>(s + i * d)));
     bool lost;
     value.convert(semantics, APFloat::rmNearestTiesToEven, &lost);

@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -254,14 +255,20 @@ static int64_t slicedSize(int64_t dim, int64_t start, int64_t end,
     start += dim;
   if (end < 0)
     end += dim;
+  // ceil(distance / |step|) in unsigned arithmetic: a step may be as large
+  // as int64 allows (the distance is at most `dim`).
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    return end > start ? (end - start + step - 1) / step : 0;
+    return end > start ? static_cast<int64_t>(llvm::divideCeil(
+                             uint64_t(end - start), uint64_t(step)))
+                       : 0;
   }
   start = std::clamp<int64_t>(start, 0, dim - 1);
   end = std::clamp<int64_t>(end, -1, dim - 1);
-  return start > end ? (start - end - step - 1) / -step : 0;
+  return start > end ? static_cast<int64_t>(llvm::divideCeil(
+                           uint64_t(start - end), 0 - uint64_t(step)))
+                     : 0;
 }
 
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *,

@@ -10,10 +10,45 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+#include <limits>
 
 using namespace mlir;
 
 namespace kestrel {
+
+std::optional<int64_t> staticElementCount(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d) && llvm::MulOverflow(count, d, count))
+      return std::nullopt;
+  return count;
+}
+
+std::optional<int64_t> rangeLength(int64_t start, int64_t limit,
+                                   int64_t delta) {
+  if (delta == 0)
+    return std::nullopt;
+  // In 128 bits: limit - start may not fit in 64.
+  __int128 distance = __int128(limit) - start;
+  __int128 count = distance / delta;
+  if (distance % delta != 0 && (distance > 0) == (delta > 0))
+    ++count;
+  if (count > std::numeric_limits<int64_t>::max())
+    return std::nullopt;
+  return static_cast<int64_t>(std::max<__int128>(count, 0));
+}
+
+std::optional<int64_t> rangeLength(double start, double limit, double delta) {
+  if (delta == 0)
+    return std::nullopt;
+  double count = std::ceil((limit - start) / delta);
+  if (!(count < 0x1p63)) // NaN, infinite or past int64
+    return std::nullopt;
+  return static_cast<int64_t>(std::max(count, 0.0));
+}
 
 bool areCompatibleTensorTypes(TypeRange declared, TypeRange inferred) {
   if (declared.size() != inferred.size())

@@ -26,6 +26,17 @@ namespace kestrel {
 bool areCompatibleTensorTypes(mlir::TypeRange declared,
                               mlir::TypeRange inferred);
 
+/// The product of `shape`'s static sizes, or nullopt when it overflows
+/// int64: no tensor has that many elements, so the importer and the shape
+/// rules reject such shapes rather than compute with them.
+std::optional<int64_t> staticElementCount(llvm::ArrayRef<int64_t> shape);
+
+/// The length of ONNX Range(start, limit, delta), max(ceil((limit - start) /
+/// delta), 0), computed exactly; nullopt when delta is 0 or the length is
+/// NaN or past int64.
+std::optional<int64_t> rangeLength(int64_t start, int64_t limit, int64_t delta);
+std::optional<int64_t> rangeLength(double start, double limit, double delta);
+
 /// NumPy broadcast of `shapes` (dynamic dims included). Fails when two static
 /// sizes differ and neither is 1.
 llvm::LogicalResult

@@ -135,12 +135,16 @@ FailureOr<Value> rotaryFromCache(NodeContext &ctx, Value x, Value cosCache,
                                  Value sinCache, Value positions,
                                  bool interleaved, int64_t rotaryDim) {
   auto xt = cast<RankedTensorType>(x.getType());
+  if (xt.getRank() != 4)
+    return ctx.error() << "input must be [batch, heads, seq, head_size] (or "
+                          "[batch, seq, hidden] with num_heads), got "
+                       << xt;
   int64_t headDim = xt.getDimSize(3);
   Value cos = cosCache, sin = sinCache;
   if (positions) {
     auto pt = cast<RankedTensorType>(positions.getType());
     Value ids = positions;
-    if (pt.getNumElements() == 1 && pt.getRank() <= 1) {
+    if (pt.getRank() <= 1 && pt.hasStaticShape() && pt.getNumElements() == 1) {
       // A start offset: positions offset + [0, S).
       return ctx.error() << "position_ids given as a single start offset are "
                             "not supported; pass [batch, seq] ids";

@@ -8,6 +8,8 @@
 #include "frontends/onnx/GraphImporter.h"
 #include "frontends/onnx/NodeContext.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 
 namespace kestrel::onnx_frontend {
@@ -27,6 +29,8 @@ LogicalResult importReshape(NodeContext &ctx) {
     return ctx.error() << "shape must be a 1-D i64 tensor of static length, "
                           "got "
                        << shapeType;
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   if (DenseElementsAttr c = ctx.constantInput(1)) {
     SmallVector<int64_t> entries;
     for (const APInt &v : c.getValues<APInt>())
@@ -50,7 +54,11 @@ LogicalResult importReshape(NodeContext &ctx) {
         return ctx.error() << "shape entry " << i << " is " << e;
       }
       dims.push_back(e);
-      known = e == kDyn || known == kDyn ? kDyn : known * e;
+      if (e == kDyn || known == kDyn)
+        known = kDyn;
+      else if (llvm::MulOverflow(known, e, known))
+        return ctx.error() << "shape " << formatShape(entries)
+                           << " has more elements than a 64-bit count holds";
     }
     if (inferAt >= 0 && in.hasStaticShape() && known != kDyn) {
       if (known == 0 || in.getNumElements() % known != 0)
@@ -208,6 +216,9 @@ LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
       ctx.inputType(1).getRank() == 1 ? ctx.inputType(1).getDimSize(0) : kDyn;
   if (count == kDyn)
     return ctx.error() << "starts must be a 1-D tensor of static length";
+  if (count > rank)
+    return ctx.error() << "starts has " << count << " entries for a rank-"
+                       << rank << " input";
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, count));
   if (ctx.hasInput(3)) {
     FailureOr<SmallVector<int64_t>> a = ctx.constantInts(3, "axes");
@@ -360,7 +371,11 @@ LogicalResult importTile(NodeContext &ctx) {
     int64_t r = (*repeats)[d], size = in.getDimSize(d);
     if (r < 0)
       return ctx.error() << "repeats must be non-negative";
-    tiled.push_back(size == kDyn ? kDyn : size * r);
+    int64_t total = kDyn;
+    if (size != kDyn && llvm::MulOverflow(size, r, total))
+      return ctx.error() << "dimension " << d << " (" << size << ") repeated "
+                         << r << " times overflows a 64-bit size";
+    tiled.push_back(total);
     // Only repeated dims get the extra unit axis: the spread tensor stays
     // within the runtime's rank limit for the rank-5 tiles exporters write.
     if (r == 1) {
@@ -414,11 +429,16 @@ LogicalResult importOneHot(NodeContext &ctx) {
   if (!depthAttr || depthAttr.getNumElements() != 1)
     return ctx.error() << "depth (input 1) must be a constant holding one "
                           "value";
-  int64_t depth =
-      isa<FloatType>(depthAttr.getElementType())
-          ? static_cast<int64_t>(
-                (*depthAttr.getValues<APFloat>().begin()).convertToDouble())
-          : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  int64_t depth;
+  if (isa<FloatType>(depthAttr.getElementType())) {
+    // Truncated, as ONNX does; outside int64 (or NaN) it is no size at all.
+    double value = (*depthAttr.getValues<APFloat>().begin()).convertToDouble();
+    if (!(value >= 1.0 && value < 0x1p63))
+      return ctx.error() << "depth must be a positive size, got " << value;
+    depth = static_cast<int64_t>(value);
+  } else {
+    depth = (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  }
   if (depth <= 0)
     return ctx.error() << "depth must be positive, got " << depth;
   int64_t rank = ctx.inputType(0).getRank() + 1;
@@ -436,14 +456,16 @@ LogicalResult importOneHot(NodeContext &ctx) {
       failed(idx = ctx.create<WhereOp>({*negative, *wrapped, *idx})) ||
       failed(idx = ctx.unsqueeze(*idx, {*axis})))
     return failure();
-  SmallVector<int64_t> classes(depth);
-  for (int64_t i = 0; i < depth; ++i)
-    classes[i] = i;
+  // The classes [0, depth) along `axis` (a constant once folded, unless
+  // depth is too large to hold as one).
   SmallVector<int64_t> classShape(rank, 1);
   classShape[*axis] = depth;
-  Value range = ctx.constant(DenseElementsAttr::get(
-      RankedTensorType::get(classShape, i64), ArrayRef<int64_t>(classes)));
-  FailureOr<Value> hit = ctx.create<EqualOp>({*idx, range});
+  FailureOr<Value> range = ctx.createWithType<RangeOp>(
+      RankedTensorType::get({depth}, i64),
+      {ctx.scalar(i64, 0), ctx.scalar(i64, depth), ctx.scalar(i64, 1)});
+  if (failed(range) || failed(range = ctx.reshapeTo(*range, classShape)))
+    return failure();
+  FailureOr<Value> hit = ctx.create<EqualOp>({*idx, *range});
   auto pick = [&](int64_t i) -> FailureOr<Value> {
     return ctx.create<GatherOp>({*values, ctx.scalar(i64, i)},
                                 {ctx.namedI64("axis", 0)});
@@ -571,6 +593,8 @@ LogicalResult importExpand(NodeContext &ctx) {
   RankedTensorType shapeType = ctx.inputType(1);
   if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
     return ctx.error() << "shape must be a 1-D tensor of static length";
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   int64_t rank = std::max(in.getRank(), shapeType.getDimSize(0));
   if (DenseElementsAttr c = ctx.constantInput(1)) {
     SmallVector<int64_t> target;
@@ -637,17 +661,23 @@ LogicalResult importConstantOfShape(NodeContext &ctx) {
     fill = *v;
   }
   Type element = fill.getElementType();
+  RankedTensorType shapeType = ctx.inputType(0);
+  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
+    return ctx.error() << "shape must be a 1-D tensor of static length";
+  if (failed(ctx.checkShapeOperandLength(shapeType.getDimSize(0), "shape")))
+    return failure();
   if (DenseElementsAttr c = ctx.constantInput(0)) {
     SmallVector<int64_t> dims;
     for (const APInt &v : c.getValues<APInt>())
       dims.push_back(v.getSExtValue());
+    if (llvm::any_of(dims, [](int64_t d) { return d < 0; }) ||
+        !staticElementCount(dims))
+      return ctx.error() << "shape " << formatShape(dims)
+                         << " is no tensor's shape";
     auto type = RankedTensorType::get(dims, element);
     return ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(
                                 type, fill.getValues<Attribute>()[0])));
   }
-  RankedTensorType shapeType = ctx.inputType(0);
-  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
-    return ctx.error() << "shape must be a 1-D tensor of static length";
   Value scalar = ctx.constant(fill.reshape(RankedTensorType::get({}, element)));
   FailureOr<Value> y = ctx.createWithType<ExpandOp>(
       RankedTensorType::get(SmallVector<int64_t>(shapeType.getDimSize(0), kDyn),
@@ -701,24 +731,32 @@ LogicalResult importRange(NodeContext &ctx) {
   DenseElementsAttr s = ctx.constantInput(0), l = ctx.constantInput(1),
                     d = ctx.constantInput(2);
   Type element = ctx.inputType(0).getElementType();
-  if (s && l && d) {
+  auto scalarOf = [&](DenseElementsAttr c) {
+    return c && c.getNumElements() == 1 && c.getElementType() == element;
+  };
+  // Otherwise kestrel.range's verifier names what is wrong.
+  if (scalarOf(s) && scalarOf(l) && scalarOf(d)) {
     // Length known at import: give the result a static type so it folds.
-    double sv, lv, dv;
+    std::optional<int64_t> n;
+    bool zeroDelta;
     if (isa<FloatType>(element)) {
-      sv = s.getSplatValue<APFloat>().convertToDouble();
-      lv = l.getSplatValue<APFloat>().convertToDouble();
-      dv = d.getSplatValue<APFloat>().convertToDouble();
+      double dv = d.getSplatValue<APFloat>().convertToDouble();
+      zeroDelta = dv == 0;
+      n = rangeLength(s.getSplatValue<APFloat>().convertToDouble(),
+                      l.getSplatValue<APFloat>().convertToDouble(), dv);
     } else {
-      sv = s.getSplatValue<APInt>().getSExtValue();
-      lv = l.getSplatValue<APInt>().getSExtValue();
-      dv = d.getSplatValue<APInt>().getSExtValue();
+      int64_t dv = d.getSplatValue<APInt>().getSExtValue();
+      zeroDelta = dv == 0;
+      n = rangeLength(s.getSplatValue<APInt>().getSExtValue(),
+                      l.getSplatValue<APInt>().getSExtValue(), dv);
     }
-    if (dv == 0)
+    if (zeroDelta)
       return ctx.error() << "delta is zero";
-    int64_t n =
-        std::max<int64_t>(0, static_cast<int64_t>(std::ceil((lv - sv) / dv)));
+    if (!n)
+      return ctx.error() << "start, limit and delta give no length (NaN or "
+                            "more than 2^63 elements)";
     FailureOr<Value> y = ctx.createWithType<RangeOp>(
-        RankedTensorType::get({n}, element), {*start, *limit, *delta});
+        RankedTensorType::get({*n}, element), {*start, *limit, *delta});
     return failed(y) ? failure() : ctx.setOutput(0, *y);
   }
   FailureOr<Value> y = ctx.create<RangeOp>({*start, *limit, *delta});

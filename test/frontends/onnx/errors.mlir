@@ -57,3 +57,6 @@
 // RAW: error: tensor 'w' holds 10 bytes, but its shape and type need 16
 // RUN: not kestrelc %t.raw.onnx --emit=bogus 2>&1 | FileCheck %s --check-prefix=FLAG
 // FLAG: Cannot find option named 'bogus'
+// RUN: %onnx_model concat_mismatch_shape %t.concat.onnx
+// RUN: not kestrelc --emit=mlir %t.concat.onnx 2>&1 | FileCheck %s --check-prefix=CONCAT
+// CONCAT: error: node 'cat': 'kestrel.concat' op input 1 has size 4 in dimension 1 where the inputs before it have 3

@@ -13,12 +13,9 @@ import subprocess
 import sys
 import tempfile
 
-kestrelc, count, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-models = [open(p, "rb").read() for p in sys.argv[4:]]
-rng = random.Random(seed)
 
-
-def mutate(data):
+def mutate(data, rng):
+    """One random mutation of `data`: (its kind, the mutated bytes)."""
     data = bytearray(data)
     kind = rng.choice(["flip", "truncate", "zero", "duplicate"])
     if kind == "flip":
@@ -36,26 +33,35 @@ def mutate(data):
     return kind, bytes(data)
 
 
-outcomes = {0: 0, 1: 0}
-with tempfile.TemporaryDirectory() as tmp:
-    path = os.path.join(tmp, "mutated.onnx")
-    for i in range(count):
-        kind, data = mutate(rng.choice(models))
-        with open(path, "wb") as f:
-            f.write(data)
-        run = subprocess.run([kestrelc, path, "--emit=mlir", "-o", os.devnull],
-                             capture_output=True, timeout=120)
-        run.stderr = run.stderr.decode("utf-8", errors="replace")
-        bad = run.returncode not in (0, 1) or "Sanitizer" in run.stderr or \
-            "runtime error" in run.stderr or \
-            (run.returncode == 1 and "error:" not in run.stderr)
-        if bad:
-            keep = os.path.join(os.getcwd(), f"crash-{seed}-{i}.onnx")
-            with open(keep, "wb") as f:
+def main():
+    kestrelc, count, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    models = [open(p, "rb").read() for p in sys.argv[4:]]
+    rng = random.Random(seed)
+    outcomes = {0: 0, 1: 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "mutated.onnx")
+        for i in range(count):
+            kind, data = mutate(rng.choice(models), rng)
+            with open(path, "wb") as f:
                 f.write(data)
-            print(f"mutation {i} ({kind}): exit {run.returncode}; input kept "
-                  f"as {keep}\n{run.stderr[-3000:]}")
-            sys.exit(1)
-        outcomes[run.returncode] += 1
-print(f"{count} mutated models: {outcomes[0]} imported, {outcomes[1]} clean "
-      f"errors, 0 crashes")
+            run = subprocess.run(
+                [kestrelc, path, "--emit=mlir", "-o", os.devnull],
+                capture_output=True, timeout=120)
+            run.stderr = run.stderr.decode("utf-8", errors="replace")
+            bad = run.returncode not in (0, 1) or \
+                "Sanitizer" in run.stderr or "runtime error" in run.stderr or \
+                (run.returncode == 1 and "error:" not in run.stderr)
+            if bad:
+                keep = os.path.join(os.getcwd(), f"crash-{seed}-{i}.onnx")
+                with open(keep, "wb") as f:
+                    f.write(data)
+                print(f"mutation {i} ({kind}): exit {run.returncode}; input "
+                      f"kept as {keep}\n{run.stderr[-3000:]}")
+                sys.exit(1)
+            outcomes[run.returncode] += 1
+    print(f"{count} mutated models: {outcomes[0]} imported, {outcomes[1]} "
+          f"clean errors, 0 crashes")
+
+
+if __name__ == "__main__":
+    main()

@@ -531,6 +531,15 @@ def dynamic_axes():
                  [vi("y", F, None)])
 
 
+@register
+def concat_mismatch_shape():
+    """Concat of [2, 3] and [2, 4] on axis 0, then Shape: libonnx's data
+    propagation used to dereference the Concat's missing type (a crash)."""
+    x, y = vi("x", F, [2, 3]), vi("y", F, [2, 4])
+    return model([n("Concat", ["x", "y"], ["c"], name="cat", axis=0),
+                  n("Shape", ["c"], ["s"])], [x, y], [vi("s", I64, None)])
+
+
 def write(name, out):
     built = MODELS[name]()
     mode = None
