@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/kernels/Gemm.h"
+#include "kernels/cpu/Gemm.h"
 #include "runtime/ThreadPool.h"
 
 #include <benchmark/benchmark.h>

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/kernels/Kernels.h"
+#include "kernels/cpu/Kernels.h"
 
 #include <benchmark/benchmark.h>
 

@@ -15,7 +15,7 @@
 #ifndef KESTREL_RUNTIME_MODELDEF_H
 #define KESTREL_RUNTIME_MODELDEF_H
 
-#include "codegen/cpu/kernels/Kernels.h"
+#include "kernels/cpu/Kernels.h"
 #include "kestrel/runtime.h"
 
 #include <cstdint>

@@ -49,6 +49,26 @@ kestrel_status fail(kestrel_status status, const char *format, ...) {
   return status;
 }
 
+// The C API's kestrel_dtype and kernels/common's DType are one set of
+// values; conversions happen here, at the boundary, and only through these.
+static_assert(KESTREL_F32 == int(DType::F32) &&
+                  KESTREL_F16 == int(DType::F16) &&
+                  KESTREL_BF16 == int(DType::BF16) &&
+                  KESTREL_F8E4M3FN == int(DType::F8E4M3FN) &&
+                  KESTREL_I64 == int(DType::I64) &&
+                  KESTREL_I32 == int(DType::I32) &&
+                  KESTREL_BOOL == int(DType::I1),
+              "kestrel_dtype and DType disagree");
+
+/// `dtype` as a DType; an out-of-range value becomes DType{} (unknown, size
+/// 0) rather than wrapping onto a valid one.
+DType fromApi(kestrel_dtype dtype) {
+  int value = int(dtype);
+  return value > 0 && value <= 0xff ? static_cast<DType>(value) : DType{};
+}
+
+kestrel_dtype toApi(DType dtype) { return static_cast<kestrel_dtype>(dtype); }
+
 std::string shapeString(const int64_t *dims, size_t rank) {
   std::string s = "[";
   for (size_t i = 0; i < rank; ++i)
@@ -278,9 +298,9 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
         !std::equal(view->dims.begin(), view->dims.end(), w.dims))
       return fail(KESTREL_ERROR_MODEL_MISMATCH,
                   "%s: tensor '%s' is %s %s; the model expects %s %s",
-                  weightsPath, w.name, elementTypeName(view->type),
+                  weightsPath, w.name, dtypeName(view->type),
                   shapeString(view->dims.data(), view->dims.size()).c_str(),
-                  kestrel::cpu::dtypeName(w.dtype), expected.str().c_str());
+                  kestrel::dtypeName(w.dtype), expected.str().c_str());
     Tensor t;
     t.data = const_cast<void *>(view->data);
     t.dtype = w.dtype;
@@ -296,7 +316,7 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
     t.shape = toShape(c.rank, c.dims);
     if (c.splat) {
       auto buffer = std::make_unique<AlignedBuffer>();
-      size_t elem = kestrel::cpu::dtypeSize(c.dtype);
+      size_t elem = kestrel::dtypeSize(c.dtype);
       size_t n = static_cast<size_t>(t.shape.numel());
       if (!buffer->reserve(n * elem))
         return fail(KESTREL_ERROR_OUT_OF_MEMORY,
@@ -351,7 +371,7 @@ kestrel_status tensorInfo(const kestrel_model *model, size_t index, bool input,
   const IoInfo &info =
       input ? model->inputInfo[index] : model->outputInfo[index];
   out->name = desc.name;
-  out->dtype = static_cast<kestrel_dtype>(desc.dtype);
+  out->dtype = toApi(desc.dtype);
   out->rank = desc.rank;
   out->dims = info.dims.data();
   out->dim_names = info.dimNames.data();
@@ -379,8 +399,8 @@ int64_t planValues(kestrel_session *session) {
         continue;
       // Device values take their device dtype's size.
       DType dtype = def->device ? def->deviceDtypes[i] : exec.v[i].dtype;
-      int64_t bytes = exec.v[i].numel() *
-                      static_cast<int64_t>(kestrel::cpu::dtypeSize(dtype));
+      int64_t bytes =
+          exec.v[i].numel() * static_cast<int64_t>(kestrel::dtypeSize(dtype));
       sizes.push_back(bytes);
       buffers.push_back({bytes, def->values[i].first, def->values[i].last});
       ids.push_back(i);
@@ -406,7 +426,7 @@ kestrel_status reserveOutputs(kestrel_session *session) {
     // In the output's declared dtype (a weight returned as an output may be
     // stored in another).
     size_t bytes = static_cast<size_t>(t.numel()) *
-                   kestrel::cpu::dtypeSize(def->outputs[i].dtype);
+                   kestrel::dtypeSize(def->outputs[i].dtype);
     if (!session->outputBuffers[i]->reserve(bytes))
       return fail(KESTREL_ERROR_OUT_OF_MEMORY,
                   "cannot allocate %zu bytes for output '%s'", bytes,
@@ -555,11 +575,11 @@ const char *kestrel_status_name(kestrel_status status) {
 }
 
 const char *kestrel_dtype_name(kestrel_dtype dtype) {
-  return kestrel::cpu::dtypeName(static_cast<DType>(dtype));
+  return kestrel::dtypeName(fromApi(dtype));
 }
 
 size_t kestrel_dtype_size(kestrel_dtype dtype) {
-  return kestrel::cpu::dtypeSize(static_cast<DType>(dtype));
+  return kestrel::dtypeSize(fromApi(dtype));
 }
 
 kestrel_status kestrel_model_open(const kestrel_model_def *def,
@@ -762,9 +782,9 @@ kestrel_status kestrel_session_set_input(kestrel_session *session,
   const IoDesc &in = def->inputs[index];
   kestrel_session::Binding &binding = session->inputs[index];
   binding.bound = false;
-  if (static_cast<DType>(dtype) != in.dtype)
+  if (fromApi(dtype) != in.dtype)
     return fail(KESTREL_ERROR_DTYPE, "input '%s' is %s; got %s", name,
-                kestrel::cpu::dtypeName(in.dtype), kestrel_dtype_name(dtype));
+                kestrel::dtypeName(in.dtype), kestrel_dtype_name(dtype));
   if (rank != static_cast<size_t>(in.rank))
     return fail(KESTREL_ERROR_SHAPE, "input '%s' has rank %d; got rank %zu",
                 name, in.rank, rank);
@@ -797,12 +817,11 @@ kestrel_status kestrel_session_set_input(kestrel_session *session,
     }
   }
   size_t expected =
-      static_cast<size_t>(s.numel()) * kestrel::cpu::dtypeSize(in.dtype);
+      static_cast<size_t>(s.numel()) * kestrel::dtypeSize(in.dtype);
   if (bytes != expected)
     return fail(KESTREL_ERROR_SHAPE,
                 "input '%s': %zu bytes given; shape %s of %s needs %zu", name,
-                bytes, s.str().c_str(), kestrel::cpu::dtypeName(in.dtype),
-                expected);
+                bytes, s.str().c_str(), kestrel::dtypeName(in.dtype), expected);
   if (!data && expected > 0)
     return fail(KESTREL_ERROR_INVALID_ARGUMENT, "input '%s': data is NULL",
                 name);
@@ -930,7 +949,7 @@ kestrel_session_get_output(kestrel_session *session, const char *name,
                   "the last run failed or none happened)",
                   name);
     const std::vector<int64_t> &shape = session->outputShapes[i];
-    *out_dtype = static_cast<kestrel_dtype>(def->outputs[i].dtype);
+    *out_dtype = toApi(def->outputs[i].dtype);
     *out_shape = shape.data();
     *out_rank = shape.size();
     *out_data = session->outputBuffers[i]->data();
@@ -938,7 +957,7 @@ kestrel_session_get_output(kestrel_session *session, const char *name,
     for (int64_t d : shape)
       n *= d;
     *out_bytes =
-        static_cast<size_t>(n) * kestrel::cpu::dtypeSize(def->outputs[i].dtype);
+        static_cast<size_t>(n) * kestrel::dtypeSize(def->outputs[i].dtype);
     return KESTREL_OK;
   }
   std::string names;

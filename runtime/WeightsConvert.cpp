@@ -2,7 +2,7 @@
 
 #include "runtime/WeightsConvert.h"
 
-#include "codegen/cpu/kernels/ElementTypes.h"
+#include "kernels/cpu/ElementTypes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -12,37 +12,29 @@ namespace kestrel::runtime {
 
 namespace {
 
-bool isFloat(ElementType t) {
-  return t == ElementType::F32 || t == ElementType::F16 ||
-         t == ElementType::BF16 || t == ElementType::F8E4M3FN;
-}
-
-/// The kernel library's DType has the same values as ElementType.
-cpu::DType dtype(ElementType t) { return static_cast<cpu::DType>(t); }
-
 /// Elements per slice: 4 MiB of f32 staging.
 constexpr size_t kSlice = size_t(1) << 20;
 
 } // namespace
 
-bool canStoreAs(ElementType from, ElementType to) {
-  return from == to || (isFloat(from) && isFloat(to));
+bool canStoreAs(DType from, DType to) {
+  return from == to || (isFloatType(from) && isFloatType(to));
 }
 
-bool convertElements(ElementType from, const void *src, ElementType to,
-                     void *dst, size_t count, std::string &error) {
+bool convertElements(DType from, const void *src, DType to, void *dst,
+                     size_t count, std::string &error) {
   if (!canStoreAs(from, to)) {
-    error = std::string("cannot store ") + elementTypeName(from) + " data as " +
-            elementTypeName(to);
+    error = std::string("cannot store ") + dtypeName(from) + " data as " +
+            dtypeName(to);
     return false;
   }
   if (from == to) {
     if (count)
-      std::memmove(dst, src, count * elementSize(from));
+      std::memmove(dst, src, count * dtypeSize(from));
     return true;
   }
-  if (from == ElementType::F32) {
-    cpu::detail::convertFromF32(dtype(to), static_cast<const float *>(src), dst,
+  if (from == DType::F32) {
+    cpu::detail::convertFromF32(to, static_cast<const float *>(src), dst,
                                 static_cast<int64_t>(count));
     return true;
   }
@@ -51,30 +43,28 @@ bool convertElements(ElementType from, const void *src, ElementType to,
   auto *out = static_cast<uint8_t *>(dst);
   for (size_t done = 0; done < count;) {
     size_t n = std::min(count - done, kSlice);
-    cpu::detail::convertToF32(dtype(from), in + done * elementSize(from),
-                              staging.data(), static_cast<int64_t>(n));
-    cpu::detail::convertFromF32(dtype(to), staging.data(),
-                                out + done * elementSize(to),
+    cpu::detail::convertToF32(from, in + done * dtypeSize(from), staging.data(),
+                              static_cast<int64_t>(n));
+    cpu::detail::convertFromF32(to, staging.data(), out + done * dtypeSize(to),
                                 static_cast<int64_t>(n));
     done += n;
   }
   return true;
 }
 
-bool appendConverted(WeightsStreamWriter &writer, ElementType from,
-                     const void *src, size_t count, ElementType to,
-                     std::string &error) {
+bool appendConverted(WeightsStreamWriter &writer, DType from, const void *src,
+                     size_t count, DType to, std::string &error) {
   if (from == to)
-    return writer.append(src, count * elementSize(from), error);
+    return writer.append(src, count * dtypeSize(from), error);
   if (!canStoreAs(from, to))
     return convertElements(from, src, to, nullptr, count, error);
-  std::vector<uint8_t> slice(std::min(count, kSlice) * elementSize(to));
+  std::vector<uint8_t> slice(std::min(count, kSlice) * dtypeSize(to));
   const auto *in = static_cast<const uint8_t *>(src);
   for (size_t done = 0; done < count;) {
     size_t n = std::min(count - done, kSlice);
-    if (!convertElements(from, in + done * elementSize(from), to, slice.data(),
-                         n, error) ||
-        !writer.append(slice.data(), n * elementSize(to), error))
+    if (!convertElements(from, in + done * dtypeSize(from), to, slice.data(), n,
+                         error) ||
+        !writer.append(slice.data(), n * dtypeSize(to), error))
       return false;
     done += n;
   }

@@ -66,46 +66,6 @@ bool dimsElementCount(const std::vector<int64_t> &dims, uint64_t &count) {
 
 } // namespace
 
-size_t elementSize(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return 4;
-  case ElementType::F16:
-    return 2;
-  case ElementType::BF16:
-    return 2;
-  case ElementType::F8E4M3FN:
-    return 1;
-  case ElementType::I64:
-    return 8;
-  case ElementType::I32:
-    return 4;
-  case ElementType::I1:
-    return 1;
-  }
-  return 0;
-}
-
-const char *elementTypeName(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "f32";
-  case ElementType::F16:
-    return "f16";
-  case ElementType::BF16:
-    return "bf16";
-  case ElementType::F8E4M3FN:
-    return "f8E4M3FN";
-  case ElementType::I64:
-    return "i64";
-  case ElementType::I32:
-    return "i32";
-  case ElementType::I1:
-    return "i1";
-  }
-  return "unknown";
-}
-
 //===----------------------------------------------------------------------===//
 // checksum64
 //===----------------------------------------------------------------------===//
@@ -219,7 +179,7 @@ bool WeightsStreamWriter::open(const std::string &outPath, uint64_t hash,
       return false;
     }
     uint64_t count = 0;
-    size_t width = elementSize(t.type);
+    size_t width = dtypeSize(t.type);
     if (width == 0 || t.dims.size() > 64 || !dimsElementCount(t.dims, count) ||
         count > UINT64_MAX / width) {
       error = "weight '" + t.name +
@@ -353,7 +313,7 @@ bool WeightsStreamWriter::finish(std::string &error) {
 // WeightsWriter
 //===----------------------------------------------------------------------===//
 
-bool WeightsWriter::add(const std::string &name, ElementType type,
+bool WeightsWriter::add(const std::string &name, DType type,
                         const std::vector<int64_t> &dims, const void *data,
                         size_t bytes, std::string &error) {
   if (name.empty()) {
@@ -365,8 +325,8 @@ bool WeightsWriter::add(const std::string &name, ElementType type,
     return false;
   }
   uint64_t count = 0;
-  if (elementSize(type) == 0 || !dimsElementCount(dims, count) ||
-      count * elementSize(type) != bytes) {
+  if (dtypeSize(type) == 0 || !dimsElementCount(dims, count) ||
+      count * dtypeSize(type) != bytes) {
     error = "weight '" + name + "': " + std::to_string(bytes) +
             " bytes do not match its shape and element type";
     return false;
@@ -483,10 +443,11 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
     std::string_view name(reinterpret_cast<const char *>(
                               index + at + sizeof(entry) + 8 * entry.rank),
                           entry.nameBytes);
-    auto type = static_cast<ElementType>(entry.type);
+    // The stored type is a u32: a value past DType's range is unknown too.
+    DType type = entry.type <= 0xff ? static_cast<DType>(entry.type) : DType{};
     uint64_t count = 0;
-    if (elementSize(type) == 0 || !dimsElementCount(dims, count) ||
-        count * elementSize(type) != entry.bytes)
+    if (dtypeSize(type) == 0 || !dimsElementCount(dims, count) ||
+        count * dtypeSize(type) != entry.bytes)
       return fail("tensor '" + std::string(name) +
                   "' has an unknown type or a size that does not match its "
                   "shape");

@@ -12,6 +12,8 @@
 #ifndef KESTREL_RUNTIME_WEIGHTSFILE_H
 #define KESTREL_RUNTIME_WEIGHTSFILE_H
 
+#include "kernels/common/Tensor.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,21 +24,9 @@
 
 namespace kestrel::runtime {
 
-/// Element types of stored tensors (the values are part of the format).
-enum class ElementType : uint32_t {
-  F32 = 1,
-  F16 = 2,
-  BF16 = 3,
-  F8E4M3FN = 4,
-  I64 = 5,
-  I32 = 6,
-  I1 = 7, ///< one byte per element
-};
-
-/// Bytes per element, or 0 for an unknown type.
-size_t elementSize(ElementType type);
-/// "f32", "bf16", ...; "unknown" otherwise.
-const char *elementTypeName(ElementType type);
+/// Stored tensors' element types are kernels/common's DType; the format
+/// stores its value as a u32.
+using kestrel::DType;
 
 /// The checksum the format uses: a 64-bit hash over 32-byte blocks in four
 /// lanes with a final avalanche (fast enough to check gigabytes at load).
@@ -65,7 +55,7 @@ constexpr size_t kWeightsAlignment = 64;
 /// One tensor of a weights file's index.
 struct WeightsEntry {
   std::string name;
-  ElementType type;
+  DType type;
   std::vector<int64_t> dims;
 };
 
@@ -122,7 +112,7 @@ class WeightsWriter {
 public:
   /// Adds a tensor; `data` is copied. Returns false (with `error`) on a
   /// duplicate name, an unknown type or a size that does not match `dims`.
-  bool add(const std::string &name, ElementType type,
+  bool add(const std::string &name, DType type,
            const std::vector<int64_t> &dims, const void *data, size_t bytes,
            std::string &error);
   /// Writes the file for the model identified by `modelHash`.
@@ -133,7 +123,7 @@ public:
 private:
   struct Tensor {
     std::string name;
-    ElementType type;
+    DType type;
     std::vector<int64_t> dims;
     std::vector<uint8_t> data;
   };
@@ -145,7 +135,7 @@ private:
 /// is open.
 struct WeightView {
   std::string_view name;
-  ElementType type;
+  DType type;
   std::vector<int64_t> dims;
   const void *data;
   uint64_t bytes;

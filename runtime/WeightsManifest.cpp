@@ -23,13 +23,12 @@ namespace kestrel::runtime {
 namespace {
 
 const struct {
-  ElementType type;
+  DType type;
   const char *name;
 } kTypeNames[] = {
-    {ElementType::F32, "f32"},   {ElementType::F16, "f16"},
-    {ElementType::BF16, "bf16"}, {ElementType::F8E4M3FN, "f8e4m3fn"},
-    {ElementType::I64, "i64"},   {ElementType::I32, "i32"},
-    {ElementType::I1, "bool"},
+    {DType::F32, "f32"},           {DType::F16, "f16"}, {DType::BF16, "bf16"},
+    {DType::F8E4M3FN, "f8e4m3fn"}, {DType::I64, "i64"}, {DType::I32, "i32"},
+    {DType::I1, "bool"},
 };
 
 //===----------------------------------------------------------------------===//
@@ -357,14 +356,14 @@ bool asInt64(const Json &v, int64_t &out) {
 
 } // namespace
 
-const char *manifestTypeName(ElementType type) {
+const char *manifestTypeName(DType type) {
   for (const auto &t : kTypeNames)
     if (t.type == type)
       return t.name;
   return "unknown";
 }
 
-bool parseManifestType(std::string_view name, ElementType &type) {
+bool parseManifestType(std::string_view name, DType &type) {
   for (const auto &t : kTypeNames)
     if (name == t.name) {
       type = t.type;

@@ -27,8 +27,8 @@ constexpr int kManifestVersion = 1;
 /// One weight of the model's table.
 struct ManifestTensor {
   std::string name;
-  ElementType dtype;       ///< as the .kweights file stores it
-  ElementType sourceDtype; ///< as the model declares it (ONNX initializer)
+  DType dtype;       ///< as the .kweights file stores it
+  DType sourceDtype; ///< as the model declares it (ONNX initializer)
   std::vector<int64_t> shape;
 };
 
@@ -41,9 +41,9 @@ struct WeightsManifest {
 
 /// The manifest's spelling of an element type: f32 f16 bf16 f8e4m3fn i64
 /// i32 bool.
-const char *manifestTypeName(ElementType type);
+const char *manifestTypeName(DType type);
 /// The inverse of manifestTypeName; false for another string.
-bool parseManifestType(std::string_view name, ElementType &type);
+bool parseManifestType(std::string_view name, DType &type);
 
 /// The manifest as JSON, one tensor per line.
 std::string manifestJson(const WeightsManifest &manifest);

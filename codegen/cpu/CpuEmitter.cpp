@@ -926,11 +926,10 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
      << " (kestrelc --cpu): compile it with -march=" << cpuLevelName
      << " and link\n// the kernels built for it; the runtime refuses it on a "
         "CPU without that level.\n\n"
-     << (cuda() ? "#include \"codegen/cuda/kernels/Kernels.h\"\n"
+     << (cuda() ? "#include \"kernels/cuda/Kernels.h\"\n"
                   "#include \"runtime/cuda/CudaBackend.h\"\n"
                 : "")
-     << (cpuBlocks.empty() ? ""
-                           : "#include \"codegen/cpu/kernels/VectorMath.h\"\n")
+     << (cpuBlocks.empty() ? "" : "#include \"kernels/cpu/VectorMath.h\"\n")
      << "#include \"runtime/ModelDef.h\"\n\n"
      << "#include <cstdint>\n"
      << (cpuBlocks.empty() ? "" : "#include <limits>\n") << "\n";
@@ -1265,22 +1264,21 @@ uint64_t modelHash(ModuleOp module, StringRef target) {
 }
 
 /// The weights file's element type for an IR element type.
-static FailureOr<runtime::ElementType> storedElementType(Type e) {
-  using runtime::ElementType;
+static FailureOr<DType> storedElementType(Type e) {
   if (e.isF32())
-    return ElementType::F32;
+    return DType::F32;
   if (e.isF16())
-    return ElementType::F16;
+    return DType::F16;
   if (e.isBF16())
-    return ElementType::BF16;
+    return DType::BF16;
   if (isa<Float8E4M3FNType>(e))
-    return ElementType::F8E4M3FN;
+    return DType::F8E4M3FN;
   if (e.isInteger(64))
-    return ElementType::I64;
+    return DType::I64;
   if (e.isInteger(32))
-    return ElementType::I32;
+    return DType::I32;
   if (e.isInteger(1))
-    return ElementType::I1;
+    return DType::I1;
   return failure();
 }
 
@@ -1300,9 +1298,8 @@ bool addWeights(ArrayRef<std::string> names, ArrayRef<Type> storedTypes,
       return false;
     }
     auto type = cast<RankedTensorType>(it->second.getType());
-    FailureOr<runtime::ElementType> from =
-        storedElementType(type.getElementType());
-    FailureOr<runtime::ElementType> to =
+    FailureOr<DType> from = storedElementType(type.getElementType());
+    FailureOr<DType> to =
         storedElementType(storedTypeOf(storedTypes, i, type.getElementType()));
     if (failed(from) || failed(to)) {
       error = "weight '" + name +
@@ -1313,7 +1310,7 @@ bool addWeights(ArrayRef<std::string> names, ArrayRef<Type> storedTypes,
     std::vector<uint8_t> data = denseBytes(it->second);
     if (*to != *from) {
       std::vector<uint8_t> converted(type.getNumElements() *
-                                     runtime::elementSize(*to));
+                                     kestrel::dtypeSize(*to));
       if (!runtime::convertElements(*from, data.data(), *to, converted.data(),
                                     type.getNumElements(), error)) {
         error = "weight '" + name + "': " + error;
@@ -1353,9 +1350,8 @@ weightsManifest(ModuleOp module, const CpuEmitResult &emitted, StringRef name,
                                    "kestrel.weight op";
     auto type = cast<RankedTensorType>(it->second.getResult().getType());
     Type stored = storedTypeOf(emitted.weightTypes, i, type.getElementType());
-    FailureOr<runtime::ElementType> from =
-        storedElementType(type.getElementType());
-    FailureOr<runtime::ElementType> to = storedElementType(stored);
+    FailureOr<DType> from = storedElementType(type.getElementType());
+    FailureOr<DType> to = storedElementType(stored);
     if (failed(from) || failed(to) || !runtime::canStoreAs(*from, *to))
       return it->second.emitOpError()
              << "cannot be stored as " << stored << " in the weights file";

@@ -4,7 +4,7 @@
 // model's tables (inputs, outputs, weights, constants, values with their
 // storage from the BufferPlan) and two straight-line functions,
 // `inferShapes` and `execute`, that call the kernel library
-// (codegen/cpu/kernels/Kernels.h) once per op. The runtime
+// (kernels/cpu/Kernels.h) once per op. The runtime
 // (runtime/ModelDef.h) drives them. Plus the model's public header.
 //
 //===----------------------------------------------------------------------===//
@@ -30,7 +30,7 @@ namespace kestrel::codegen {
 
 /// The backend the emitted code runs on. Both share the tables and the
 /// host-side shape code; `Cuda` emits an `execute` that launches the CUDA
-/// kernel library (codegen/cuda/kernels/Kernels.h) over device tensors.
+/// kernel library (kernels/cuda/Kernels.h) over device tensors.
 enum class EmitTarget { Cpu, Cuda };
 
 /// One tensor-core GEMM instantiation a CUDA model needs (emitted into its

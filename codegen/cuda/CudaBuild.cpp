@@ -67,7 +67,7 @@ int run(const std::vector<std::string> &args, const std::string &log,
 std::string headerDigest(const std::string &sourceDir) {
   llvm::SHA256 sha;
   for (const char *dir :
-       {"codegen/cuda/kernels", "codegen/cpu/kernels", "runtime",
+       {"kernels/common", "kernels/cuda", "kernels/cpu", "runtime",
         "runtime/cuda", "runtime/include/kestrel"}) {
     std::error_code ec;
     std::vector<std::string> files;
@@ -178,7 +178,7 @@ std::string gemmSource(const GemmInstance &g) {
              "// The tensor-core GEMM with {0}x{1}x{2} block tiles and "
              "{3}x{4} warps,\n"
              "// for one storage type and layout.\n\n"
-             "#include \"codegen/cuda/kernels/Gemm.cuh\"\n\n"
+             "#include \"kernels/cuda/Gemm.cuh\"\n\n"
              "namespace kestrel::cuda::instances {{\n\n"
              "bool {5}(Context &ctx, const GemmArgs &args) {{\n"
              "  return gemmMma<{0}, {1}, {2}, {3}, {4},\n"
@@ -429,15 +429,17 @@ bool buildLibrary(
                                    options.runtimeArchive,
                                    "-Wl,--no-whole-archive"};
   args.insert(args.end(), objects.begin(), objects.end());
-  // The CUDA library before the CPU kernels, whose names it uses.
+  // The runtime's CUDA side before the CUDA kernels it launches, and both
+  // before the CPU kernels, whose names they use.
   if (options.emulate)
-    args.insert(args.end(), {options.emuArchive, options.cpuKernelsArchive,
-                             "-lpthread", "-ldl", "-Wl,-z,defs"});
+    args.insert(args.end(), {options.cudaRuntimeEmuArchive, options.emuArchive,
+                             options.cpuKernelsArchive, "-lpthread", "-ldl",
+                             "-Wl,-z,defs"});
   else
     args.insert(args.end(),
-                {options.cudaArchive, options.cpuKernelsArchive,
-                 "-L" + options.cudaLibDir, "-lcublasLt", "-lcudart_static",
-                 "-lrt", "-lpthread", "-ldl",
+                {options.cudaRuntimeArchive, options.cudaArchive,
+                 options.cpuKernelsArchive, "-L" + options.cudaLibDir,
+                 "-lcublasLt", "-lcudart_static", "-lrt", "-lpthread", "-ldl",
                  "-Wl,-rpath," + options.cudaLibDir, "-Wl,-z,defs"});
   std::string log = objDir + "/link.log";
   llvm::errs() << "kestrelc: linking lib" << name << ".so ...\n";
@@ -462,7 +464,7 @@ bool writeSourceTree(
   std::vector<std::string> copied;
   const llvm::StringRef code[] = {".h", ".cpp", ".cu", ".cuh"};
   for (const char *dir : {"runtime", "runtime/include/kestrel", "runtime/cuda",
-                          "codegen/cpu/kernels", "codegen/cuda/kernels",
+                          "kernels/common", "kernels/cpu", "kernels/cuda",
                           "tools/kestrel-run", "tools/kestrel-pack"})
     if (fs::is_directory(options.sourceDir + "/" + dir) &&
         !copyDir(options.sourceDir, dir, code, src, copied, error))
@@ -485,13 +487,7 @@ bool writeSourceTree(
         s += "\n  ${SRC}/" + file;
     return s;
   };
-  // The kernels without TensorTypes.cpp, which the runtime holds.
-  std::string cpuKernels;
-  for (const std::string &file : copied)
-    if (path::parent_path(file) == "codegen/cpu/kernels" &&
-        path::extension(file) == ".cpp" &&
-        path::filename(file) != "TensorTypes.cpp")
-      cpuKernels += "\n  ${SRC}/" + file;
+  std::string cpuKernels = list("kernels/cpu", ".cpp");
   std::string gencode;
   for (const std::string &flag : gencodeFlags(options.archs))
     gencode += " " + flag;
@@ -542,9 +538,9 @@ set(SRC ${{CMAKE_CURRENT_SOURCE_DIR}/kestrel-src)
 set(KESTREL_CPU_LEVEL {9})
 
 # The CPU runtime (C API, weights, arena planner, thread pool, CPU level
-# check), built for the baseline x86-64.
-add_library(kestrel_rt STATIC{3}
-  ${{SRC}/codegen/cpu/kernels/TensorTypes.cpp
+# check) and what the kernel libraries share (kernels/common), built for
+# the baseline x86-64.
+add_library(kestrel_rt STATIC{3}{10}
 )
 target_include_directories(kestrel_rt PUBLIC ${{SRC} ${{SRC}/runtime/include)
 target_compile_options(kestrel_rt PRIVATE -O3)
@@ -591,15 +587,15 @@ target_link_libraries(kestrel-run PRIVATE kestrel_rt)
 
 # The --dummy weights writer (its ONNX reader needs libonnx; not built here).
 add_executable(kestrel-pack{8}
-  ${{SRC}/codegen/cpu/kernels/Conversions.cpp
+  ${{SRC}/kernels/cpu/Conversions.cpp
 )
 target_include_directories(kestrel-pack PRIVATE ${{SRC} ${{SRC}/runtime/include)
 target_link_libraries(kestrel-pack PRIVATE kestrel_rt)
 )",
       name, llvm::join(options.archs, ","), llvm::StringRef(gencode).trim(),
       list("runtime", ".cpp"), cpuKernels, kernelList,
-      list("codegen/cuda/kernels", ".cu"), list("tools/kestrel-run", ".cpp"),
-      packSources, options.cpuLevel);
+      list("kernels/cuda", ".cu"), list("tools/kestrel-run", ".cpp"),
+      packSources, options.cpuLevel, list("kernels/common", ".cpp"));
   return writeFile(outDir + "/CMakeLists.txt", cmake, error);
 }
 

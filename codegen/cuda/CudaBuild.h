@@ -48,15 +48,18 @@ struct BuildOptions {
   std::string cacheDir;
   std::string sourceDir;      ///< Kestrel's source tree (headers)
   std::string runtimeArchive; ///< libkestrel_rt.a
-  std::string cudaArchive;    ///< libkestrel_cuda.a
-  std::string cudaLibDir;     ///< the toolkit's libraries (cudart, cuBLASLt)
+  std::string cudaArchive;    ///< libkestrel_cuda.a (the kernels)
+  /// The runtime's CUDA side: libkestrel_cuda_rt.a, and over the emulator
+  /// libkestrel_cuda_rt_emu.a.
+  std::string cudaRuntimeArchive, cudaRuntimeEmuArchive;
+  std::string cudaLibDir; ///< the toolkit's libraries (cudart, cuBLASLt)
   /// The host code's x86-64 level (kestrelc --cpu; runtime/CpuLevel.h) and
   /// the CPU kernel library built for it (libkestrel_cpu_kernels-*.a).
   std::string cpuLevel = "x86-64-v3";
   std::string cpuKernelsArchive;
   /// --target=cuda-emu: the kernels are rewritten (`<<<>>>` launches) and
   /// compiled by the C++ compiler against the CUDA emulator
-  /// (codegen/cuda/emulation), and the library links the emulated kernel
+  /// (kernels/cuda/emulation), and the library links the emulated kernel
   /// library instead of the CUDA one: the model runs on the CPU with CUDA's
   /// semantics.
   bool emulate = false;

@@ -1,14 +1,14 @@
 //===- CudaBackend.cpp - The runtime's CUDA side --------------------------===//
 //
 // Host code only (the CUDA runtime API and cuBLASLt); the kernels are in
-// codegen/cuda/kernels. Compiled into the CUDA runtime archive that every
+// kernels/cuda. Compiled into the CUDA runtime archive that every
 // --target=cuda library links.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaBackend.h"
 
-#include "codegen/cuda/kernels/Kernels.h"
+#include "kernels/cuda/Kernels.h"
 
 #include <cublasLt.h>
 #include <cuda_runtime_api.h>

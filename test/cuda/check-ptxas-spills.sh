@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #===- check-ptxas-spills.sh - No register spills in the mma kernels ------===#
 #
-# Compiles the mma.sync GEMM (codegen/cuda/kernels/Gemm.cuh) for the tile
+# Compiles the mma.sync GEMM (kernels/cuda/Gemm.cuh) for the tile
 # configurations kestrelc instantiates, Attention.cu (the mma.sync flash
 # attention and the warp-per-row kernel) and Matmul.cu (the library's
 # cuBLASLt glue, GEMV and CUDA-core GEMM kernels), with `-Xptxas -v` for
@@ -85,7 +85,7 @@ for cfg in "${configs[@]}"; do
   read -r bm bn bk wm wn <<<"$cfg"
   src=$work/gemm_$i.cu
   cat >"$src" <<EOF
-#include "codegen/cuda/kernels/Gemm.cuh"
+#include "kernels/cuda/Gemm.cuh"
 bool kestrel_gemm_$i(kestrel::cuda::Context &c,
                      const kestrel::cuda::GemmArgs &a) {
   return kestrel::cuda::gemmMma<$bm, $bn, $bk, $wm, $wn>(c, a);
@@ -94,15 +94,15 @@ EOF
   sources+=("$src")
   i=$((i + 1))
 done
-sources+=("$root/codegen/cuda/kernels/Attention.cu")
-[[ $gemmOnly == 1 ]] || sources+=("$root/codegen/cuda/kernels/Matmul.cu")
+sources+=("$root/kernels/cuda/Attention.cu")
+[[ $gemmOnly == 1 ]] || sources+=("$root/kernels/cuda/Matmul.cu")
 
 # The mma kernels' shared memory is dynamic (ptxas does not see it): a host
 # program prints MmaConfig<...>::kSmemBytes for every configuration and
 # layout, keyed like the kernel names.
 table=$work/smem.cu
 {
-  echo '#include "codegen/cuda/kernels/Gemm.cuh"'
+  echo '#include "kernels/cuda/Gemm.cuh"'
   echo '#include <cstdio>'
   echo 'template <int BM, int BN, int BK, int WM, int WN, bool TA, bool TB>'
   echo 'void row() {'

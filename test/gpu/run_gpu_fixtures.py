@@ -19,16 +19,26 @@ router outputs) are left out of the bf16 comparison, and the table says
 how many. Every other token must meet the tolerance.
 
 With --target cuda-emu the same comparison runs the CUDA libraries on the
-CUDA emulator (codegen/cuda/emulation) instead, which needs no GPU: the
+CUDA emulator (kernels/cuda/emulation) instead, which needs no GPU: the
 emitted CUDA host code, the runtime's CUDA side and every kernel the
 fixtures use, end to end (graph capture is not emulated, so the replay
 check is skipped there).
 
+The CPU reference is built for --cpu=x86-64-v3 and run on one thread, so
+its outputs are the same bits on every machine of that level; the emulator
+is deterministic too. --golden FILE checks every output (CPU and each CUDA
+variant) against the SHA-256 of its bytes recorded in FILE: a refactoring
+that must not change numerics (issue 16) shows that it did not, in CI.
+--update-golden rewrites FILE from this run.
+
 usage: run_gpu_fixtures.py KESTRELC KESTREL_RUN OUT_DIR [--models a,b] [--cache DIR]
-                           [--target cuda|cuda-emu]
+                           [--target cuda|cuda-emu] [--no-fusion-too]
+                           [--golden FILE [--update-golden]]
 """
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -103,6 +113,13 @@ def routing_near_ties(onnx_path, data_dir, relative_gap=2.0 ** -7):
     return ties
 
 
+def digest(array):
+    """SHA-256 of an output's dtype, shape and bytes."""
+    h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()
+
+
 def rel_l2(out, ref):
     out = out.astype(np.float64)
     ref = ref.astype(np.float64)
@@ -122,7 +139,13 @@ def main():
     parser.add_argument("--no-fusion-too", action="store_true",
                         help="also compile and check each precision with "
                         "kestrelc --no-fusion (fusion on vs off on CUDA)")
+    parser.add_argument("--golden", default="",
+                        help="JSON of every output's SHA-256 to check "
+                        "against (bit-identical outputs)")
+    parser.add_argument("--update-golden", action="store_true",
+                        help="write --golden from this run instead")
     args = parser.parse_args()
+    digests = {}
     # name -> (precision, extra kestrelc flags, tolerance)
     variants = {p: (p, [], tol) for p, tol in TOLERANCE.items()}
     if args.no_fusion_too:
@@ -154,7 +177,7 @@ def main():
         onnx = os.path.join(FIXTURES, model, "model.onnx")
         base = os.path.join(args.out, model)
         libs = {"cpu": base + "-cpu"}
-        compile_model(args.kestrelc, onnx, libs["cpu"], [])
+        compile_model(args.kestrelc, onnx, libs["cpu"], ["--cpu=x86-64-v3"])
         for variant, (precision, extra, _) in variants.items():
             libs[variant] = f"{base}-cuda-{variant}"
             compile_model(args.kestrelc, onnx, libs[variant],
@@ -164,11 +187,13 @@ def main():
         for shape in sorted(os.listdir(data)):
             case = os.path.join(data, shape)
             rc, text = run_model(args.kestrel_run, libs["cpu"], case,
-                                 f"{base}-out-cpu-{shape}")
+                                 f"{base}-out-cpu-{shape}", ["--threads", "1"])
             if rc != 0:
                 failures.append(f"{model} {shape} cpu: {text}")
                 continue
             ref = outputs(f"{base}-out-cpu-{shape}")
+            for name, r in ref.items():
+                digests[f"{model}/{shape}/cpu/{name}"] = digest(r)
             ties = routing_near_ties(onnx, case)
             for variant, (precision, _, tol) in variants.items():
                 got = {}
@@ -187,6 +212,9 @@ def main():
                     got[mode] = outputs(out_dir)
                 if emulated:
                     got["launch"] = got.get("graph")
+                for name, out in (got.get("graph") or {}).items():
+                    digests[f"{model}/{shape}/{args.target}-{variant}/{name}"] = \
+                        digest(out)
                 if len(got) != 2 or got["graph"] is None:
                     continue
                 for name, r in ref.items():
@@ -216,6 +244,26 @@ def main():
     for model, shape, precision, name, err, same, ok, note in rows:
         print(f"{model:22} {shape:6} {precision:13} {name:12} {err:10.3g}  "
               f"{same}{'' if ok else '  FAIL'}{note}")
+    if args.golden and args.update_golden:
+        with open(args.golden, "w") as f:
+            json.dump(dict(sorted(digests.items())), f, indent=1)
+            f.write("\n")
+        print(f"wrote {len(digests)} output digests to {args.golden}")
+    elif args.golden:
+        golden = json.load(open(args.golden))
+        same = sum(digests.get(k) == v for k, v in golden.items())
+        for key in sorted(set(golden) | set(digests)):
+            if key not in digests:
+                failures.append(f"{key}: in {args.golden} but not produced")
+            elif key not in golden:
+                failures.append(f"{key}: produced but not in {args.golden} "
+                                "(--update-golden records it)")
+            elif digests[key] != golden[key]:
+                failures.append(f"{key}: the output's bits changed "
+                                f"(golden {golden[key][:12]}, now "
+                                f"{digests[key][:12]})")
+        print(f"bit-identical to {os.path.basename(args.golden)}: {same} of "
+              f"{len(golden)} outputs")
     if failures:
         print("\nFAILURES:\n" + "\n".join(failures))
         return 1

@@ -185,6 +185,15 @@ TEST_F(Llama, WrongDtype) {
   EXPECT_ERROR(kestrel_session_set_input(session, "input_ids", KESTREL_F32,
                                          shape, 2, data, sizeof(data)),
                KESTREL_ERROR_DTYPE, "input 'input_ids' is i64; got f32");
+  // A value outside kestrel_dtype is unknown, not some dtype modulo 256
+  // (261 = 256 + KESTREL_I64).
+  int64_t ids[8] = {};
+  EXPECT_ERROR(kestrel_session_set_input(session, "input_ids",
+                                         static_cast<kestrel_dtype>(261), shape,
+                                         2, ids, sizeof(ids)),
+               KESTREL_ERROR_DTYPE, "input 'input_ids' is i64; got unknown");
+  EXPECT_STREQ(kestrel_dtype_name(static_cast<kestrel_dtype>(261)), "unknown");
+  EXPECT_EQ(kestrel_dtype_size(static_cast<kestrel_dtype>(261)), 0u);
 }
 
 TEST_F(Llama, WrongRank) {

@@ -25,7 +25,7 @@ namespace kestrel::pack {
 
 namespace {
 
-using runtime::ElementType;
+using kestrel::DType;
 
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
 
@@ -93,9 +93,8 @@ std::vector<std::string> nameParts(const std::string &name) {
 
 } // namespace
 
-DummyFill dummyFill(const std::string &name, ElementType type) {
-  if (type == ElementType::I64 || type == ElementType::I32 ||
-      type == ElementType::I1)
+DummyFill dummyFill(const std::string &name, DType type) {
+  if (type == DType::I64 || type == DType::I32 || type == DType::I1)
     return DummyFill::Zeros;
   std::vector<std::string> parts = nameParts(name);
   if (parts.empty())
@@ -120,7 +119,7 @@ namespace {
 
 /// One slice of one tensor: the unit of work of the generator threads.
 struct SliceJob {
-  ElementType type;
+  DType type;
   DummyFill fill;
   uint64_t key;
   uint64_t first; ///< element index in the tensor
@@ -131,14 +130,14 @@ struct SliceJob {
 /// values on the way to another type).
 void makeSlice(const SliceJob &job, std::vector<float> &staging,
                std::vector<uint8_t> &bytes) {
-  bytes.resize(job.count * runtime::elementSize(job.type));
+  bytes.resize(job.count * kestrel::dtypeSize(job.type));
   if (job.fill == DummyFill::Zeros) {
     // Zero is all-zero bytes in every stored type.
     std::fill(bytes.begin(), bytes.end(), 0);
     return;
   }
   float *values = reinterpret_cast<float *>(bytes.data());
-  if (job.type != ElementType::F32) {
+  if (job.type != DType::F32) {
     staging.resize(job.count);
     values = staging.data();
   }
@@ -146,9 +145,9 @@ void makeSlice(const SliceJob &job, std::vector<float> &staging,
     std::fill(values, values + job.count, 1.0f);
   else
     fillNormal(job.key, job.first, values, job.count);
-  if (job.type != ElementType::F32) {
+  if (job.type != DType::F32) {
     std::string ignored; // float to float always converts
-    runtime::convertElements(ElementType::F32, values, job.type, bytes.data(),
+    runtime::convertElements(DType::F32, values, job.type, bytes.data(),
                              job.count, ignored);
   }
 }

@@ -26,32 +26,32 @@ namespace kestrel::pack {
 
 namespace {
 
-using runtime::ElementType;
+using kestrel::DType;
 
 /// ONNX's TensorProto data types the weights file can hold (17 is
 /// FLOAT8E4M3FN, newer than libonnx 1.12's enum).
-bool elementTypeOf(int32_t onnxType, ElementType &type) {
+bool elementTypeOf(int32_t onnxType, DType &type) {
   switch (onnxType) {
   case onnx::TensorProto::FLOAT:
-    type = ElementType::F32;
+    type = DType::F32;
     return true;
   case onnx::TensorProto::FLOAT16:
-    type = ElementType::F16;
+    type = DType::F16;
     return true;
   case onnx::TensorProto::BFLOAT16:
-    type = ElementType::BF16;
+    type = DType::BF16;
     return true;
   case 17:
-    type = ElementType::F8E4M3FN;
+    type = DType::F8E4M3FN;
     return true;
   case onnx::TensorProto::INT64:
-    type = ElementType::I64;
+    type = DType::I64;
     return true;
   case onnx::TensorProto::INT32:
-    type = ElementType::I32;
+    type = DType::I32;
     return true;
   case onnx::TensorProto::BOOL:
-    type = ElementType::I1;
+    type = DType::I1;
     return true;
   default:
     return false;
@@ -132,9 +132,9 @@ private:
                    const onnx::TensorProto &tensor, std::string &error);
   /// The tensor's bytes in its own type, from the typed fields: the
   /// field's own storage where it has the layout, else a copy in `owned`.
-  bool typedBytes(const onnx::TensorProto &tensor, ElementType type,
-                  uint64_t count, const uint8_t *&data,
-                  std::vector<uint8_t> &owned, std::string &error);
+  bool typedBytes(const onnx::TensorProto &tensor, DType type, uint64_t count,
+                  const uint8_t *&data, std::vector<uint8_t> &owned,
+                  std::string &error);
 
   std::string path, dir;
   runtime::WeightsStreamWriter &out;
@@ -197,7 +197,7 @@ bool OnnxWriter::writeTensor(const runtime::ManifestTensor &t,
                              const onnx::TensorProto &tensor,
                              std::string &error) {
   std::string what = path + ": initializer '" + t.name + "'";
-  ElementType type;
+  DType type;
   if (!elementTypeOf(tensor.data_type(), type)) {
     error = what + " has ONNX data type " + std::to_string(tensor.data_type()) +
             ", which a weights file cannot hold";
@@ -217,7 +217,7 @@ bool OnnxWriter::writeTensor(const runtime::ManifestTensor &t,
   uint64_t count = 1;
   for (int64_t d : dims)
     count *= static_cast<uint64_t>(d);
-  uint64_t bytes = count * runtime::elementSize(type);
+  uint64_t bytes = count * kestrel::dtypeSize(type);
   if (tensor.has_segment()) {
     error = what + " is segmented, which Kestrel does not support";
     return false;
@@ -269,7 +269,7 @@ bool OnnxWriter::writeTensor(const runtime::ManifestTensor &t,
       return false;
     }
   }
-  if (type == ElementType::I1 && data != owned.data()) {
+  if (type == DType::I1 && data != owned.data()) {
     // Any non-zero byte is true; the importer stores 0 or 1.
     owned.resize(count);
     for (uint64_t i = 0; i < count; ++i)
@@ -283,7 +283,7 @@ bool OnnxWriter::writeTensor(const runtime::ManifestTensor &t,
   return true;
 }
 
-bool OnnxWriter::typedBytes(const onnx::TensorProto &tensor, ElementType type,
+bool OnnxWriter::typedBytes(const onnx::TensorProto &tensor, DType type,
                             uint64_t count, const uint8_t *&data,
                             std::vector<uint8_t> &owned, std::string &error) {
   auto sizeError = [&](int have) {
@@ -296,15 +296,15 @@ bool OnnxWriter::typedBytes(const onnx::TensorProto &tensor, ElementType type,
     return true;
   };
   switch (type) {
-  case ElementType::F32:
+  case DType::F32:
     if (static_cast<uint64_t>(tensor.float_data_size()) != count)
       return sizeError(tensor.float_data_size());
     return view(tensor.float_data().data());
-  case ElementType::I64:
+  case DType::I64:
     if (static_cast<uint64_t>(tensor.int64_data_size()) != count)
       return sizeError(tensor.int64_data_size());
     return view(tensor.int64_data().data());
-  case ElementType::I32:
+  case DType::I32:
     if (static_cast<uint64_t>(tensor.int32_data_size()) != count)
       return sizeError(tensor.int32_data_size());
     return view(tensor.int32_data().data());
@@ -315,11 +315,11 @@ bool OnnxWriter::typedBytes(const onnx::TensorProto &tensor, ElementType type,
   // int32_data, one per element.
   if (static_cast<uint64_t>(tensor.int32_data_size()) != count)
     return sizeError(tensor.int32_data_size());
-  size_t width = runtime::elementSize(type);
+  size_t width = kestrel::dtypeSize(type);
   owned.resize(count * width);
   for (uint64_t i = 0; i < count; ++i) {
     int32_t v = tensor.int32_data(static_cast<int>(i));
-    if (type == ElementType::I1) {
+    if (type == DType::I1) {
       owned[i] = v != 0;
     } else {
       uint16_t bits = static_cast<uint16_t>(v);

@@ -27,7 +27,7 @@ enum class DummyFill {
 };
 
 /// The fill for a tensor of stored type `type` called `name`.
-DummyFill dummyFill(const std::string &name, runtime::ElementType type);
+DummyFill dummyFill(const std::string &name, DType type);
 
 /// Seeded dummy values: each tensor's values depend only on `seed` and the
 /// tensor's name (not on the order), from a counter-based generator.

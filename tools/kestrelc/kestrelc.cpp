@@ -121,8 +121,7 @@ cl::opt<std::string> cpuSpec(
              "(the default: the highest level this machine runs), x86-64, "
              "x86-64-v2, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512). The "
              "library records it and refuses to open on a CPU without it"),
-    cl::value_desc("level"), cl::init("native"),
-    cl::cat(category));
+    cl::value_desc("level"), cl::init("native"), cl::cat(category));
 cl::opt<bool> printCpu(
     "print-cpu",
     cl::desc("Print this machine's CPU, which --cpu levels it runs and what "
@@ -799,10 +798,12 @@ int main(int argc, char **argv) {
       build.prelude = KESTREL_CUDA_EMU_PRELUDE;
       build.emuSourceDir = KESTREL_CUDA_EMU_SOURCE_DIR;
       build.emuArchive = KESTREL_CUDA_EMU_ARCHIVE;
+      build.cudaRuntimeEmuArchive = KESTREL_CUDA_RT_EMU_ARCHIVE;
       build.cudaInclude = KESTREL_CUDA_INCLUDE;
       build.runtimeArchive = KESTREL_RUNTIME_ARCHIVE;
       build.cpuKernelsArchive = cpuKernelsArchive(*cpuLevel);
       build.cudaArchive = KESTREL_CUDA_ARCHIVE;
+      build.cudaRuntimeArchive = KESTREL_CUDA_RT_ARCHIVE;
       build.cudaLibDir = KESTREL_CUDA_LIBRARY_DIR;
       if (!kc::buildLibrary(outputPath, name, kernels, build, cudaStats,
                             error)) {

@@ -29,7 +29,7 @@ module {
   }
 }
 
-// CHECK: #include "codegen/cpu/kernels/VectorMath.h"
+// CHECK: #include "kernels/cpu/VectorMath.h"
 // CHECK: void [[$FN:fused_[0-9a-f]+]](const void *const *inputs, void *const *outputs, int64_t n,
 // CHECK-NEXT: int *errorFlag) {
 // CHECK-NEXT: const float *__restrict in0 = static_cast<const float *>(inputs[0]);

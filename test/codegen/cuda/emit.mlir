@@ -8,7 +8,7 @@
 // RUN: FileCheck %s --check-prefix=GEMM < %t/kernels/kestrel_gemm_128x128x32_2x4_bf16_nn.cu
 // RUN: FileCheck %s --check-prefix=CMAKE < %t/CMakeLists.txt
 // RUN: test -f %t/kestrel-src/runtime/cuda/CudaBackend.cpp
-// RUN: test -f %t/kestrel-src/codegen/cuda/kernels/Kernels.h
+// RUN: test -f %t/kestrel-src/kernels/cuda/Kernels.h
 // RUN: test -f %t/kestrel-src/tools/kestrel-run/kestrel-run.cpp
 
 module {
@@ -29,7 +29,7 @@ module {
   }
 }
 
-// CHECK: #include "codegen/cuda/kernels/Kernels.h"
+// CHECK: #include "kernels/cuda/Kernels.h"
 // CHECK: #include "runtime/cuda/CudaBackend.h"
 // CHECK: namespace kestrel::cuda::instances {
 // CHECK-NEXT: bool kestrel_gemm_128x128x32_2x4_bf16_nn(Context &, const GemmArgs &);
@@ -53,7 +53,7 @@ module {
 // CHECK: &kCudaBackend,
 // CHECK-NEXT: deviceDtypes,
 
-// GEMM: #include "codegen/cuda/kernels/Gemm.cuh"
+// GEMM: #include "kernels/cuda/Gemm.cuh"
 // GEMM: bool kestrel_gemm_128x128x32_2x4_bf16_nn(Context &ctx, const GemmArgs &args) {
 // GEMM-NEXT: return gemmMma<128, 128, 32, 2, 4,
 // GEMM-NEXT: gemm_variant::kBf16 | gemm_variant::kNN>(ctx, args);

@@ -57,7 +57,7 @@ module {
 // HOST-NEXT: Tensor out[] = {v[2], v[3]};
 // HOST-NEXT: if (!kestrel::cuda::instances::[[$FN]](c, in, out)) return x.opFailed("%2 = kestrel.fused_elementwise");
 
-// CHECK: #include "codegen/cuda/kernels/Common.cuh"
+// CHECK: #include "kernels/cuda/Common.cuh"
 // CHECK: constexpr int kInputs = 2, kOutputs = 2, kVec = 8;
 // CHECK: __device__ __forceinline__ void body(int *errorFlag, float x0, float x1, float &r0, bool &r1) {
 // CHECK-NEXT: const float t0 = 0.0f;

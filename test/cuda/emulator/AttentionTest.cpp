@@ -11,7 +11,7 @@
 
 #include "test/cuda/emulator/Harness.h"
 
-#include "codegen/cuda/emulation/Emulator.h"
+#include "kernels/cuda/emulation/Emulator.h"
 
 #include <optional>
 

@@ -15,7 +15,7 @@
 
 #include "test/cuda/emulator/Harness.h"
 
-#include "codegen/cuda/emulation/Emulator.h"
+#include "kernels/cuda/emulation/Emulator.h"
 
 #include <cublasLt.h>
 

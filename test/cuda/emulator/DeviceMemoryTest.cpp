@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cuda/kernels/Launch.cuh"
+#include "kernels/cuda/Launch.cuh"
 
 #include "test/cuda/emulator/Harness.h"
 

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cuda/kernels/Gemm.cuh"
+#include "kernels/cuda/Gemm.cuh"
 
 #include "test/cuda/emulator/Harness.h"
 

@@ -2,7 +2,7 @@
 //
 // Suites and their registration, buffers in emulated device memory,
 // random fills, tolerances and the comparison that counts checks and
-// failures; the CUDA kernels run in the emulator (codegen/cuda/emulation),
+// failures; the CUDA kernels run in the emulator (kernels/cuda/emulation),
 // the reference is the CPU library.
 //
 //===----------------------------------------------------------------------===//
@@ -10,8 +10,8 @@
 #ifndef KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 #define KESTREL_TEST_CUDA_EMULATOR_HARNESS_H
 
-#include "codegen/cuda/emulation/DeviceMemory.h"
-#include "codegen/cuda/kernels/Kernels.h"
+#include "kernels/cuda/Kernels.h"
+#include "kernels/cuda/emulation/DeviceMemory.h"
 
 #include <cmath>
 #include <cstdio>

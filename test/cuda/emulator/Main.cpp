@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cuda/emulation/Emulator.h"
+#include "kernels/cuda/emulation/Emulator.h"
 #include "test/cuda/emulator/Harness.h"
 
 #include <algorithm>

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cuda/kernels/Launch.cuh"
-#include "codegen/cuda/kernels/Mma.cuh"
+#include "kernels/cuda/Launch.cuh"
+#include "kernels/cuda/Mma.cuh"
 
 #include "test/cuda/emulator/Harness.h"
 

@@ -24,9 +24,9 @@ from collections import namedtuple
 
 Bug = namedtuple("Bug", "name file anchor replacement suites check expect why")
 
-GEMM = "codegen/cuda/kernels/Gemm.cuh"
-ATTENTION = "codegen/cuda/kernels/Attention.cu"
-ELEMENTWISE = "codegen/cuda/kernels/Elementwise.cu"
+GEMM = "kernels/cuda/Gemm.cuh"
+ATTENTION = "kernels/cuda/Attention.cu"
+ELEMENTWISE = "kernels/cuda/Elementwise.cu"
 
 BUGS = [
     Bug("gemm-missing-barrier", GEMM,

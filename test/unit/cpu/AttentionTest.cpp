@@ -1,6 +1,6 @@
 //===- AttentionTest.cpp - Tiled attention against a double reference ----===//
 
-#include "codegen/cpu/kernels/Attention.h"
+#include "kernels/cpu/Attention.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 //===- GemmTest.cpp - The CPU GEMM kernel against a double reference -----===//
 
-#include "codegen/cpu/kernels/Gemm.h"
+#include "kernels/cpu/Gemm.h"
 
 #include "test/unit/cpu/RelativeError.h"
 

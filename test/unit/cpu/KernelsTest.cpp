@@ -1,13 +1,13 @@
 //===- KernelsTest.cpp - The CPU kernel library against references -------===//
 //
-// Every entry point of codegen/cpu/kernels/Kernels.h against a reference
+// Every entry point of kernels/cpu/Kernels.h against a reference
 // computed here in double (or, for data movement, by index arithmetic), on
 // random inputs: broadcasting, the dtypes each op accepts, the parallel
 // paths (with a three-thread ParallelFor), and the error paths.
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/kernels/Kernels.h"
+#include "kernels/cpu/Kernels.h"
 
 #include "test/unit/cpu/RelativeError.h"
 
@@ -126,11 +126,6 @@ struct Buf {
     return v;
   }
 };
-
-bool isFloatType(DType t) {
-  return t == DType::F32 || t == DType::F16 || t == DType::BF16 ||
-         t == DType::F8E4M3FN;
-}
 
 /// Random values (never zero, |x| >= 0.05), rounded to the buffer's dtype;
 /// integers in [lo, hi].

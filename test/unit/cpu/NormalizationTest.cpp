@@ -1,6 +1,6 @@
 //===- NormalizationTest.cpp - Row kernels against double references -----===//
 
-#include "codegen/cpu/kernels/Normalization.h"
+#include "kernels/cpu/Normalization.h"
 
 #include "test/unit/cpu/RelativeError.h"
 

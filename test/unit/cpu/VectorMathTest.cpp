@@ -1,6 +1,6 @@
 //===- VectorMathTest.cpp - The vectorizable exp/tanh/erf against libm ----===//
 
-#include "codegen/cpu/kernels/VectorMath.h"
+#include "kernels/cpu/VectorMath.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include "runtime/ThreadPool.h"
 
-#include "codegen/cpu/kernels/Gemm.h"
+#include "kernels/cpu/Gemm.h"
 
 #include <gtest/gtest.h>
 

@@ -27,14 +27,13 @@ protected:
     matrix.resize(6 * 7);
     std::iota(matrix.begin(), matrix.end(), 0.5f);
     std::string error;
-    ASSERT_TRUE(writer.add("layers.0.w", ElementType::F32, {6, 7},
-                           matrix.data(), matrix.size() * 4, error))
+    ASSERT_TRUE(writer.add("layers.0.w", DType::F32, {6, 7}, matrix.data(),
+                           matrix.size() * 4, error))
         << error;
     int64_t ids[3] = {3, -1, 9};
-    ASSERT_TRUE(
-        writer.add("ids", ElementType::I64, {3}, ids, sizeof(ids), error));
+    ASSERT_TRUE(writer.add("ids", DType::I64, {3}, ids, sizeof(ids), error));
     uint16_t half = 0x3c00;
-    ASSERT_TRUE(writer.add("scalar", ElementType::F16, {}, &half, 2, error));
+    ASSERT_TRUE(writer.add("scalar", DType::F16, {}, &half, 2, error));
     ASSERT_TRUE(writer.write(path, kModel, error)) << error;
   }
   void TearDown() override {
@@ -69,7 +68,7 @@ TEST_F(WeightsFileTest, RoundTripsTensorsAligned) {
   EXPECT_EQ(file->tensors().size(), 3u);
   const WeightView *w = file->find("layers.0.w");
   ASSERT_NE(w, nullptr);
-  EXPECT_EQ(w->type, ElementType::F32);
+  EXPECT_EQ(w->type, DType::F32);
   EXPECT_EQ(w->dims, (std::vector<int64_t>{6, 7}));
   EXPECT_EQ(reinterpret_cast<uintptr_t>(w->data) % kWeightsAlignment, 0u);
   EXPECT_EQ(std::memcmp(w->data, matrix.data(), w->bytes), 0);
@@ -85,9 +84,9 @@ TEST_F(WeightsFileTest, RoundTripsTensorsAligned) {
 TEST_F(WeightsFileTest, WriterRejectsBadTensors) {
   std::string error;
   float x = 1;
-  EXPECT_FALSE(writer.add("ids", ElementType::F32, {1}, &x, 4, error));
+  EXPECT_FALSE(writer.add("ids", DType::F32, {1}, &x, 4, error));
   EXPECT_EQ(error, "weight 'ids' is added twice");
-  EXPECT_FALSE(writer.add("y", ElementType::F32, {2}, &x, 4, error));
+  EXPECT_FALSE(writer.add("y", DType::F32, {2}, &x, 4, error));
   EXPECT_EQ(error,
             "weight 'y': 4 bytes do not match its shape and element type");
 }

@@ -1,7 +1,7 @@
 //===- WeightsManifestTest.cpp - Streaming writer, manifest, conversion ---===//
 
 #include "runtime/WeightsManifest.h"
-#include "codegen/cpu/kernels/Kernels.h"
+#include "kernels/cpu/Kernels.h"
 #include "runtime/WeightsConvert.h"
 #include "runtime/WeightsFile.h"
 
@@ -50,10 +50,10 @@ TEST(WeightsStreamWriterTest, RoundTripsWithEmptyTensors) {
   WeightsStreamWriter out;
   std::vector<float> a(10, 1.5f);
   ASSERT_TRUE(out.open(path, 42,
-                       {{"a", ElementType::F32, {2, 5}},
-                        {"empty", ElementType::I64, {0, 3}},
-                        {"b", ElementType::I1, {3}},
-                        {"tail", ElementType::F16, {0}}},
+                       {{"a", DType::F32, {2, 5}},
+                        {"empty", DType::I64, {0, 3}},
+                        {"b", DType::I1, {3}},
+                        {"tail", DType::F16, {0}}},
                        error))
       << error;
   ASSERT_TRUE(out.append(a.data(), 16, error)) << error; // in two pieces
@@ -75,14 +75,14 @@ TEST(WeightsStreamWriterTest, RejectsOverrunsAndIncompleteFiles) {
   float x[4] = {};
   {
     WeightsStreamWriter out;
-    ASSERT_TRUE(out.open(path, 1, {{"w", ElementType::F32, {2}}}, error));
+    ASSERT_TRUE(out.open(path, 1, {{"w", DType::F32, {2}}}, error));
     EXPECT_FALSE(out.append(x, 12, error));
     EXPECT_EQ(error, "weight 'w': more than its 8 bytes");
     EXPECT_NE(access(path.c_str(), F_OK), 0) << "the partial file stays";
   }
   {
     WeightsStreamWriter out;
-    ASSERT_TRUE(out.open(path, 1, {{"w", ElementType::F32, {2}}}, error));
+    ASSERT_TRUE(out.open(path, 1, {{"w", DType::F32, {2}}}, error));
     ASSERT_TRUE(out.append(x, 4, error));
     EXPECT_FALSE(out.finish(error));
     EXPECT_EQ(error, "weight 'w' is incomplete: 4 of 8 bytes written");
@@ -90,10 +90,9 @@ TEST(WeightsStreamWriterTest, RejectsOverrunsAndIncompleteFiles) {
   }
   WeightsStreamWriter out;
   EXPECT_FALSE(out.open(
-      path, 1, {{"w", ElementType::F32, {1}}, {"w", ElementType::F32, {1}}},
-      error));
+      path, 1, {{"w", DType::F32, {1}}, {"w", DType::F32, {1}}}, error));
   EXPECT_EQ(error, "weight 'w' is added twice");
-  EXPECT_FALSE(out.open(path, 1, {{"w", ElementType::F32, {-1}}}, error));
+  EXPECT_FALSE(out.open(path, 1, {{"w", DType::F32, {-1}}}, error));
   EXPECT_EQ(error,
             "weight 'w' has an unknown element type or an invalid shape");
 }
@@ -104,25 +103,24 @@ TEST(WeightsConvertTest, MatchesTheKernelLibrarysRounding) {
       65504.0f, 70000.0f, -2.5e-3f, 1.00390625f /* bf16 tie */};
   std::vector<uint16_t> bf16(values.size()), f16(values.size());
   std::string error;
-  ASSERT_TRUE(convertElements(ElementType::F32, values.data(),
-                              ElementType::BF16, bf16.data(), values.size(),
-                              error));
-  ASSERT_TRUE(convertElements(ElementType::F32, values.data(), ElementType::F16,
-                              f16.data(), values.size(), error));
+  ASSERT_TRUE(convertElements(DType::F32, values.data(), DType::BF16,
+                              bf16.data(), values.size(), error));
+  ASSERT_TRUE(convertElements(DType::F32, values.data(), DType::F16, f16.data(),
+                              values.size(), error));
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_EQ(bf16[i], kestrel::cpu::f32ToBf16(values[i])) << values[i];
     EXPECT_EQ(f16[i], kestrel::cpu::f32ToF16(values[i])) << values[i];
   }
   // f16 to bf16 goes through f32.
   std::vector<uint16_t> back(values.size());
-  ASSERT_TRUE(convertElements(ElementType::F16, f16.data(), ElementType::BF16,
-                              back.data(), values.size(), error));
+  ASSERT_TRUE(convertElements(DType::F16, f16.data(), DType::BF16, back.data(),
+                              values.size(), error));
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(back[i], kestrel::cpu::f32ToBf16(kestrel::cpu::f16ToF32(f16[i])));
-  EXPECT_TRUE(canStoreAs(ElementType::I64, ElementType::I64));
-  EXPECT_FALSE(canStoreAs(ElementType::I64, ElementType::I32));
-  EXPECT_FALSE(convertElements(ElementType::F32, values.data(),
-                               ElementType::I32, f16.data(), 1, error));
+  EXPECT_TRUE(canStoreAs(DType::I64, DType::I64));
+  EXPECT_FALSE(canStoreAs(DType::I64, DType::I32));
+  EXPECT_FALSE(convertElements(DType::F32, values.data(), DType::I32,
+                               f16.data(), 1, error));
   EXPECT_EQ(error, "cannot store f32 data as i32");
 }
 
@@ -131,10 +129,10 @@ TEST(WeightsManifestTest, RoundTrips) {
   m.model = "llama";
   m.modelHash = 0x00ab0000000000cdull;
   m.source = "models/\"odd\" name\\.onnx";
-  m.tensors = {{"w.0", ElementType::BF16, ElementType::F32, {4, 2}},
-               {"ids", ElementType::I64, ElementType::I64, {}},
-               {"mask", ElementType::I1, ElementType::I1, {3}},
-               {"f8", ElementType::F8E4M3FN, ElementType::F8E4M3FN, {1}}};
+  m.tensors = {{"w.0", DType::BF16, DType::F32, {4, 2}},
+               {"ids", DType::I64, DType::I64, {}},
+               {"mask", DType::I1, DType::I1, {3}},
+               {"f8", DType::F8E4M3FN, DType::F8E4M3FN, {1}}};
   std::string json = manifestJson(m);
   EXPECT_NE(json.find("\"model_hash\": \"0x00ab0000000000cd\""),
             std::string::npos);
@@ -148,11 +146,11 @@ TEST(WeightsManifestTest, RoundTrips) {
   EXPECT_EQ(back.modelHash, m.modelHash);
   EXPECT_EQ(back.source, m.source);
   ASSERT_EQ(back.tensors.size(), 4u);
-  EXPECT_EQ(back.tensors[0].dtype, ElementType::BF16);
-  EXPECT_EQ(back.tensors[0].sourceDtype, ElementType::F32);
+  EXPECT_EQ(back.tensors[0].dtype, DType::BF16);
+  EXPECT_EQ(back.tensors[0].sourceDtype, DType::F32);
   EXPECT_EQ(back.tensors[0].shape, (std::vector<int64_t>{4, 2}));
   EXPECT_TRUE(back.tensors[1].shape.empty());
-  EXPECT_EQ(back.tensors[3].dtype, ElementType::F8E4M3FN);
+  EXPECT_EQ(back.tensors[3].dtype, DType::F8E4M3FN);
 }
 
 std::string parseError(const std::string &json) {

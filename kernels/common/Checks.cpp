@@ -1,0 +1,253 @@
+//===- Checks.cpp - Argument checks and their messages --------------------===//
+
+#include "kernels/common/Checks.h"
+
+#include <cmath>
+
+namespace kestrel {
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+namespace {
+std::string prefix(const char *op) { return std::string(op) + ": "; }
+} // namespace
+
+bool checkRank(KernelStatus &status, const char *op, const char *what,
+               int64_t rank) {
+  if (rank < 0 || rank > kMaxRank)
+    return status.fail(prefix(op) + what + " has rank " + str(rank) +
+                       ", outside [0, " + str(kMaxRank) + "]");
+  return true;
+}
+
+bool checkTensor(KernelStatus &status, const char *op, const char *name,
+                 const Tensor &t) {
+  if (dtypeSize(t.dtype) == 0)
+    return status.fail(prefix(op) + name + " has an unknown dtype (" +
+                       str(int(t.dtype)) + ")");
+  if (!checkRank(status, op, name, t.shape.rank))
+    return false;
+  for (int d = 0; d < t.shape.rank; ++d)
+    if (t.shape[d] < 0)
+      return status.fail(prefix(op) + name + " has a negative dimension " +
+                         t.shape.str());
+  if (!t.data && t.numel() > 0)
+    return status.fail(prefix(op) + name + " has no data");
+  return true;
+}
+
+bool checkOut(KernelStatus &status, const char *op, const Tensor &out,
+              const Shape &shape, DType dtype, const char *name) {
+  if (!checkTensor(status, op, name, out))
+    return false;
+  if (out.dtype != dtype)
+    return status.fail(prefix(op) + name + " has dtype " +
+                       dtypeName(out.dtype) + ", expected " + dtypeName(dtype));
+  if (out.shape != shape)
+    return status.fail(prefix(op) + name + " has shape " + out.shape.str() +
+                       ", expected " + shape.str());
+  return true;
+}
+
+bool checkAxis(KernelStatus &status, const char *op, int64_t axis, int rank) {
+  if (axis < 0 || axis >= rank)
+    return status.fail(prefix(op) + "axis " + str(axis) + " is outside [0, " +
+                       str(rank) + ")");
+  return true;
+}
+
+bool broadcastShapes(KernelStatus &status, const char *op, const Shape &a,
+                     const Shape &b, Shape &out) {
+  if (!checkRank(status, op, "an operand", a.rank) ||
+      !checkRank(status, op, "an operand", b.rank))
+    return false;
+  Shape result;
+  result.rank = std::max(a.rank, b.rank);
+  for (int d = 0; d < result.rank; ++d) {
+    int i = d - (result.rank - a.rank), j = d - (result.rank - b.rank);
+    int64_t x = i >= 0 ? a[i] : 1, y = j >= 0 ? b[j] : 1;
+    if (x != y && x != 1 && y != 1)
+      return status.fail(prefix(op) + "shapes " + a.str() + " and " + b.str() +
+                         " do not broadcast (" + str(x) + " vs " + str(y) +
+                         " in result dimension " + str(d) + ")");
+    result[d] = x == 1 ? y : x;
+  }
+  out = result;
+  return true;
+}
+
+bool checkBroadcastsTo(KernelStatus &status, const char *op, const char *name,
+                       const Shape &x, const Shape &to) {
+  bool ok = x.rank <= to.rank;
+  for (int i = 0; ok && i < x.rank; ++i) {
+    int64_t dim = to[to.rank - x.rank + i];
+    ok = x[i] == 1 || x[i] == dim;
+  }
+  if (!ok)
+    return status.fail(prefix(op) + name + " shape " + x.str() +
+                       " does not broadcast to " + to.str());
+  return true;
+}
+
+bool checkFloat(KernelStatus &status, const char *op, const char *name,
+                const Tensor &t) {
+  if (!checkTensor(status, op, name, t))
+    return false;
+  if (!isFloatType(t.dtype))
+    return status.fail(prefix(op) + name + " must be a float tensor, got " +
+                       dtypeName(t.dtype));
+  return true;
+}
+
+bool checkIndexTensor(KernelStatus &status, const char *op,
+                      const Tensor &indices) {
+  if (!checkTensor(status, op, "indices", indices))
+    return false;
+  if (indices.dtype != DType::I64 && indices.dtype != DType::I32)
+    return status.fail(prefix(op) + "indices must be i64 or i32, got " +
+                       dtypeName(indices.dtype));
+  return true;
+}
+
+bool checkNorm(KernelStatus &status, const char *op, const Tensor &x,
+               int64_t axis, float epsilon, const Tensor &out) {
+  if (!checkFloat(status, op, "x", x) ||
+      !checkAxis(status, op, axis, x.shape.rank) ||
+      !checkOut(status, op, out, x.shape, x.dtype))
+    return false;
+  if (!(epsilon >= 0.0f))
+    return status.fail(prefix(op) + "epsilon must be non-negative, got " +
+                       std::to_string(epsilon));
+  return true;
+}
+
+bool checkNormParam(KernelStatus &status, const char *op, const char *name,
+                    const Tensor &param, const Shape &x, int64_t axis) {
+  if (!checkFloat(status, op, name, param))
+    return false;
+  bool ok = param.shape.rank == x.rank - axis;
+  for (int d = 0; ok && d < param.shape.rank; ++d)
+    ok = param.shape[d] == x[int(axis) + d];
+  if (!ok) {
+    Shape normalized;
+    for (int d = int(axis); d < x.rank; ++d)
+      normalized[normalized.rank++] = x[d];
+    return status.fail(prefix(op) + name + " has shape " + param.shape.str() +
+                       ", expected the normalized shape " + normalized.str());
+  }
+  return true;
+}
+
+bool checkResidual(KernelStatus &status, const char *op, const Tensor &x,
+                   const Tensor &residual, const Tensor &sum) {
+  if (!checkFloat(status, op, "residual", residual) ||
+      !checkOut(status, op, sum, x.shape, x.dtype, "sum"))
+    return false;
+  if (residual.shape != x.shape)
+    return status.fail(prefix(op) + "residual has shape " +
+                       residual.shape.str() + ", expected x's shape " +
+                       x.shape.str() + " (the fused add does not broadcast)");
+  if (residual.dtype != x.dtype)
+    return status.fail(prefix(op) + "residual is " + dtypeName(residual.dtype) +
+                       ", expected x's dtype " + dtypeName(x.dtype));
+  return true;
+}
+
+bool checkRope(KernelStatus &status, const Tensor &x, const Tensor &cos,
+               const Tensor &sin, int64_t &rotaryDim, const Tensor &out) {
+  if (!checkFloat(status, "rope", "x", x) ||
+      !checkFloat(status, "rope", "cos", cos) ||
+      !checkFloat(status, "rope", "sin", sin) ||
+      !checkOut(status, "rope", out, x.shape, x.dtype))
+    return false;
+  int rank = x.shape.rank;
+  if (rank < 2)
+    return status.fail("rope: x must have rank 2 or more ([..., seq, "
+                       "head_dim]), got " +
+                       x.shape.str());
+  if (cos.shape != sin.shape)
+    return status.fail("rope: cos and sin have different shapes " +
+                       cos.shape.str() + " and " + sin.shape.str());
+  int64_t headDim = x.shape[rank - 1];
+  if (rotaryDim <= 0)
+    rotaryDim = headDim;
+  if (rotaryDim % 2 != 0 || rotaryDim > headDim)
+    return status.fail("rope: rotary_dim " + str(rotaryDim) +
+                       " must be even and in (0, head_dim = " + str(headDim) +
+                       "]");
+  int tableRank = cos.shape.rank;
+  if (tableRank < 1 || tableRank > rank)
+    return status.fail("rope: cos and sin must have rank 1 to " + str(rank) +
+                       ", got " + cos.shape.str());
+  if (cos.shape[tableRank - 1] != rotaryDim / 2)
+    return status.fail("rope: cos and sin have " +
+                       str(cos.shape[tableRank - 1]) +
+                       " entries in their last dimension, expected "
+                       "rotary_dim / 2 = " +
+                       str(rotaryDim / 2));
+  // Leading table dims broadcast against x's leading dims (right-aligned).
+  int offset = rank - tableRank;
+  for (int i = 0; i + 1 < tableRank; ++i)
+    if (cos.shape[i] != 1 && cos.shape[i] != x.shape[offset + i])
+      return status.fail("rope: cos and sin shape " + cos.shape.str() +
+                         " does not broadcast to the leading dims of x " +
+                         x.shape.str());
+  return true;
+}
+
+bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
+                    const Tensor &v, const Tensor *mask, float scale,
+                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out) {
+  if (!checkFloat(status, "attention", "query", q) ||
+      !checkFloat(status, "attention", "key", k) ||
+      !checkFloat(status, "attention", "value", v))
+    return false;
+  if (q.shape.rank != 4 || k.shape.rank != 4 || v.shape.rank != 4)
+    return status.fail("attention: query, key and value must have rank 4 "
+                       "([batch, heads, seq, head_dim]), got " +
+                       q.shape.str() + ", " + k.shape.str() + " and " +
+                       v.shape.str());
+  if (k.dtype != q.dtype || v.dtype != q.dtype)
+    return status.fail(std::string("attention: query, key and value must "
+                                   "share one dtype, got ") +
+                       dtypeName(q.dtype) + ", " + dtypeName(k.dtype) +
+                       " and " + dtypeName(v.dtype));
+  // 0: the model left the head counts to the operands' shapes.
+  if (numHeads == 0 && numKvHeads == 0) {
+    numHeads = q.shape[1];
+    numKvHeads = k.shape[1];
+  }
+  if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
+    return status.fail("attention: num_heads (" + str(numHeads) +
+                       ") must be a positive multiple of num_kv_heads (" +
+                       str(numKvHeads) + ")");
+  int64_t B = q.shape[0], Sq = q.shape[2], D = q.shape[3];
+  int64_t Skv = k.shape[2], Dv = v.shape[3];
+  bool ok = q.shape[1] == numHeads && k.shape[1] == numKvHeads &&
+            v.shape[1] == numKvHeads && k.shape[0] == B && v.shape[0] == B &&
+            k.shape[3] == D && v.shape[2] == Skv;
+  if (!ok)
+    return status.fail("attention: shapes query " + q.shape.str() + ", key " +
+                       k.shape.str() + ", value " + v.shape.str() +
+                       " do not fit num_heads = " + str(numHeads) +
+                       ", num_kv_heads = " + str(numKvHeads));
+  if (!checkOut(status, "attention", out, Shape{B, numHeads, Sq, Dv}, q.dtype))
+    return false;
+  if (mask) {
+    if (!checkTensor(status, "attention", "mask", *mask))
+      return false;
+    if (mask->dtype != DType::I1 && !isFloatType(mask->dtype))
+      return status.fail(std::string("attention: mask must be i1 or float, "
+                                     "got ") +
+                         dtypeName(mask->dtype));
+    if (!checkBroadcastsTo(status, "attention", "mask", mask->shape,
+                           Shape{B, numHeads, Sq, Skv}))
+      return false;
+  }
+  if (!std::isfinite(scale))
+    return status.fail("attention: scale must be finite, got " +
+                       std::to_string(scale));
+  return true;
+}
+
+} // namespace kestrel

@@ -1,0 +1,86 @@
+//===- Checks.h - Argument checks and their messages ------------*- C++ -*-===//
+//
+// The checks every kernel entry point runs on its arguments, with the
+// messages users see, written once for both kernel libraries: a kernel
+// context (cpu::Context, cuda::Context) is a KernelStatus, and each check
+// returns status.fail(message) on a problem. Host code only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_KERNELS_COMMON_CHECKS_H
+#define KESTREL_KERNELS_COMMON_CHECKS_H
+
+#include "kernels/common/Tensor.h"
+
+#include <string>
+
+namespace kestrel {
+
+/// Where a kernel leaves the message of a failure: the base of every kernel
+/// library's context.
+struct KernelStatus {
+  std::string error;
+
+  bool fail(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+};
+
+/// Decimal text of v (for messages).
+std::string str(int64_t v);
+
+bool checkRank(KernelStatus &status, const char *op, const char *what,
+               int64_t rank);
+/// A valid descriptor: known dtype, rank in [0, kMaxRank], no negative dim,
+/// data present when there are elements.
+bool checkTensor(KernelStatus &status, const char *op, const char *name,
+                 const Tensor &t);
+/// `out` (named `name` in messages) is valid and has `shape` and `dtype`.
+bool checkOut(KernelStatus &status, const char *op, const Tensor &out,
+              const Shape &shape, DType dtype, const char *name = "out");
+/// axis in [0, rank).
+bool checkAxis(KernelStatus &status, const char *op, int64_t axis, int rank);
+/// Right-aligned NumPy broadcast of a and b (for op `op`).
+bool broadcastShapes(KernelStatus &status, const char *op, const Shape &a,
+                     const Shape &b, Shape &out);
+/// x broadcasts to `to` (rank no larger, dims equal or 1).
+bool checkBroadcastsTo(KernelStatus &status, const char *op, const char *name,
+                       const Shape &x, const Shape &to);
+/// A valid float tensor.
+bool checkFloat(KernelStatus &status, const char *op, const char *name,
+                const Tensor &t);
+/// Gather-style indices: a valid i64 or i32 tensor.
+bool checkIndexTensor(KernelStatus &status, const char *op,
+                      const Tensor &indices);
+
+/// The norms' checks: a float x, an axis in it, out of x's shape and dtype,
+/// a non-negative epsilon.
+bool checkNorm(KernelStatus &status, const char *op, const Tensor &x,
+               int64_t axis, float epsilon, const Tensor &out);
+/// A norm's parameter (weight, scale, bias) has exactly the dims [axis,
+/// rank) of x.
+bool checkNormParam(KernelStatus &status, const char *op, const char *name,
+                    const Tensor &param, const Shape &x, int64_t axis);
+/// The add-norm ops' residual and sum: x's shape and dtype (no broadcast).
+bool checkResidual(KernelStatus &status, const char *op, const Tensor &x,
+                   const Tensor &residual, const Tensor &sum);
+
+/// kestrel.rope's operands: float x of rank >= 2, out of x's shape and
+/// dtype, cos and sin of one shape that broadcasts to x's leading dims with
+/// rotary_dim / 2 entries last; rotaryDim <= 0 becomes head_dim (written
+/// back), and must be even and at most head_dim.
+bool checkRope(KernelStatus &status, const Tensor &x, const Tensor &cos,
+               const Tensor &sin, int64_t &rotaryDim, const Tensor &out);
+/// kestrel.attention's operands: float query, key and value of one dtype and
+/// rank 4 ([batch, heads, seq, head_dim]); head counts that fit them (both
+/// 0: taken from the shapes, and written back); out of [batch, heads,
+/// q seq, value head_dim] in query's dtype; an optional i1 or float mask
+/// that broadcasts to the scores; a finite scale.
+bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
+                    const Tensor &v, const Tensor *mask, float scale,
+                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out);
+
+} // namespace kestrel
+
+#endif // KESTREL_KERNELS_COMMON_CHECKS_H

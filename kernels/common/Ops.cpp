@@ -1,0 +1,84 @@
+//===- Ops.cpp - Names of the op kinds ------------------------------------===//
+
+#include "kernels/common/Ops.h"
+
+namespace kestrel {
+
+const char *unaryOpName(UnaryOp op) {
+  switch (op) {
+  case UnaryOp::Neg:
+    return "neg";
+  case UnaryOp::Abs:
+    return "abs";
+  case UnaryOp::Relu:
+    return "relu";
+  case UnaryOp::Sqrt:
+    return "sqrt";
+  case UnaryOp::Rsqrt:
+    return "rsqrt";
+  case UnaryOp::Reciprocal:
+    return "reciprocal";
+  case UnaryOp::Exp:
+    return "exp";
+  case UnaryOp::Log:
+    return "log";
+  case UnaryOp::Erf:
+    return "erf";
+  case UnaryOp::Tanh:
+    return "tanh";
+  case UnaryOp::Sin:
+    return "sin";
+  case UnaryOp::Cos:
+    return "cos";
+  case UnaryOp::Sigmoid:
+    return "sigmoid";
+  case UnaryOp::Silu:
+    return "silu";
+  case UnaryOp::Gelu:
+  case UnaryOp::GeluTanh:
+    return "gelu";
+  case UnaryOp::Not:
+    return "not";
+  }
+  return "unknown unary op";
+}
+
+const char *binaryOpName(BinaryOp op) {
+  switch (op) {
+  case BinaryOp::Add:
+    return "add";
+  case BinaryOp::Sub:
+    return "sub";
+  case BinaryOp::Mul:
+    return "mul";
+  case BinaryOp::Div:
+    return "div";
+  case BinaryOp::Pow:
+    return "pow";
+  case BinaryOp::Max:
+    return "max";
+  case BinaryOp::Min:
+    return "min";
+  case BinaryOp::Equal:
+    return "equal";
+  case BinaryOp::NotEqual:
+    return "not_equal";
+  case BinaryOp::Less:
+    return "less";
+  case BinaryOp::LessEqual:
+    return "less_equal";
+  case BinaryOp::Greater:
+    return "greater";
+  case BinaryOp::GreaterEqual:
+    return "greater_equal";
+  case BinaryOp::And:
+    return "and";
+  case BinaryOp::Or:
+    return "or";
+  case BinaryOp::Xor:
+    return "xor";
+  }
+  return "unknown binary op";
+}
+
+} // namespace kestrel

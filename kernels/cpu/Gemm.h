@@ -1,0 +1,304 @@
+//===- Gemm.h - Blocked f32 GEMM for the CPU backend ------------*- C++ -*-===//
+//
+// C = A·B (+ C) with the Goto/BLIS structure: B is packed into KC×NR column
+// panels and A into MR×KC row panels that fit the caches, and an MR×NR
+// register-tile micro-kernel (written so the compiler keeps the tile in
+// vector registers and vectorizes along NR) does the arithmetic. Header-only:
+// emitted model code includes it and is compiled with -O3 -march=<target>.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_KERNELS_CPU_GEMM_H
+#define KESTREL_KERNELS_CPU_GEMM_H
+
+#include "kernels/cpu/ParallelFor.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace kestrel::cpu {
+
+/// Matrix operand: element (i, j) is data[i * rowStride + j * colStride].
+/// A transposed row-major matrix is the same data with the strides swapped.
+struct MatrixRef {
+  const float *data;
+  int64_t rowStride;
+  int64_t colStride;
+  float at(int64_t i, int64_t j) const {
+    return data[i * rowStride + j * colStride];
+  }
+};
+
+namespace gemm_detail {
+
+// The inner loops below carry no memory dependence: `#pragma GCC ivdep`,
+// which clang spells `clang loop vectorize(assume_safety)`.
+
+// Register tile and cache blocking. MR x NR accumulators (8 x 32 floats:
+// 16 AVX-512 or 32 AVX2 registers' worth, vectorized along NR); KC x NR
+// panels of B stay in L1, MC x KC blocks of A in L2.
+constexpr int64_t kMR = 8;
+constexpr int64_t kNR = 32;
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 128;
+constexpr int64_t kNC = 1024;
+
+/// Copies m[r0:r0+rows, c0:c0+cols] as ceil(cols/Width) panels of
+/// rows x Width, zero padded at the edge. B is packed as is (Width = NR), A
+/// through its transposed view (Width = MR).
+template <int64_t Width>
+inline void packPanels(const MatrixRef &m, int64_t r0, int64_t rows, int64_t c0,
+                       int64_t cols, float *out) {
+  for (int64_t cp = 0; cp < cols; cp += Width) {
+    int64_t w = std::min(Width, cols - cp);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *line = out + r * Width;
+      for (int64_t c = 0; c < w; ++c)
+        line[c] = m.at(r0 + r, c0 + cp + c);
+      for (int64_t c = w; c < Width; ++c)
+        line[c] = 0.0f;
+    }
+    out += rows * Width;
+  }
+}
+
+/// acc = Ap(kc x MR)^T · Bp(kc x NR); then C[:h, :w] = acc (+ C when
+/// `accumulate`).
+inline void microKernel(int64_t kc, const float *__restrict ap,
+                        const float *__restrict bp, float *c, int64_t ldc,
+                        int64_t h, int64_t w, bool accumulate) {
+  float acc[kMR][kNR] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *a = ap + k * kMR;
+    const float *b = bp + k * kNR;
+#pragma GCC unroll 8
+    for (int64_t i = 0; i < kMR; ++i) {
+      float ai = a[i];
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+      for (int64_t j = 0; j < kNR; ++j)
+        acc[i][j] += ai * b[j];
+    }
+  }
+  for (int64_t i = 0; i < h; ++i) {
+    float *row = c + i * ldc;
+    if (accumulate)
+      for (int64_t j = 0; j < w; ++j)
+        row[j] += acc[i][j];
+    else
+      for (int64_t j = 0; j < w; ++j)
+        row[j] = acc[i][j];
+  }
+}
+
+/// Few rows and B contiguous along K (nn.Linear weights, B = Wᵀ): packing
+/// B would cost more than the multiply, so each output is a dot product
+/// streaming a row of W; memory-bound, like decoding.
+inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
+                          float *c, int64_t ldc, bool accumulate, int64_t j0,
+                          int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const float *w = b.data + j * b.colStride;
+    for (int64_t i = 0; i < M; ++i) {
+      const float *x = a.data + i * a.rowStride;
+      // Sixteen partial sums break the dependency chain and vectorize.
+      float partial[16] = {};
+      int64_t k = 0;
+      for (; k + 16 <= K; k += 16)
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+        for (int64_t l = 0; l < 16; ++l)
+          partial[l] += x[k + l] * w[k + l];
+      float sum = 0;
+      for (int64_t l = 0; l < 16; ++l)
+        sum += partial[l];
+      for (; k < K; ++k)
+        sum += x[k] * w[k];
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
+    }
+  }
+}
+
+/// Few rows and B contiguous along N (B = W as stored, or activations): an
+/// MR' x 64 block of C stays in registers while K streams rows of B, with
+/// no packing; rows are taken four at a time so that B is read once per
+/// four rows of A.
+template <int64_t Rows>
+inline void skinnyRowsAxpyBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
+                                int64_t ldc, bool accumulate, int64_t i0,
+                                int64_t j0, int64_t width) {
+  constexpr int64_t kW = 64;
+  float acc[Rows][kW] = {};
+  const float *arow[Rows];
+  for (int64_t r = 0; r < Rows; ++r)
+    arow[r] = a.data + (i0 + r) * a.rowStride;
+  if (width == kW) {
+    for (int64_t k = 0; k < K; ++k) {
+      const float *__restrict brow = b.data + k * b.rowStride + j0;
+#pragma GCC unroll 4
+      for (int64_t r = 0; r < Rows; ++r) {
+        float ark = arow[r][k * a.colStride];
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+        for (int64_t j = 0; j < kW; ++j)
+          acc[r][j] += ark * brow[j];
+      }
+    }
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
+      const float *__restrict brow = b.data + k * b.rowStride + j0;
+      for (int64_t r = 0; r < Rows; ++r) {
+        float ark = arow[r][k * a.colStride];
+        for (int64_t j = 0; j < width; ++j)
+          acc[r][j] += ark * brow[j];
+      }
+    }
+  }
+  for (int64_t r = 0; r < Rows; ++r) {
+    float *row = c + (i0 + r) * ldc + j0;
+    for (int64_t j = 0; j < width; ++j)
+      row[j] = accumulate ? row[j] + acc[r][j] : acc[r][j];
+  }
+}
+
+inline void skinnyRowsAxpy(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
+                           float *c, int64_t ldc, bool accumulate, int64_t j0,
+                           int64_t j1) {
+  constexpr int64_t kW = 64;
+  for (int64_t j = j0; j < j1; j += kW) {
+    int64_t width = std::min(kW, j1 - j);
+    int64_t i = 0;
+    for (; i + 4 <= M; i += 4)
+      skinnyRowsAxpyBlock<4>(K, a, b, c, ldc, accumulate, i, j, width);
+    for (; i + 2 <= M; i += 2)
+      skinnyRowsAxpyBlock<2>(K, a, b, c, ldc, accumulate, i, j, width);
+    for (; i < M; ++i)
+      skinnyRowsAxpyBlock<1>(K, a, b, c, ldc, accumulate, i, j, width);
+  }
+}
+
+/// Few columns (matrix-vector products, N <= 4) with A contiguous along K:
+/// each output is a dot product of a row of A with a column of B (copied
+/// contiguous first when B is not).
+inline void skinnyColsDot(int64_t N, int64_t K, MatrixRef a, MatrixRef b,
+                          float *c, int64_t ldc, bool accumulate, int64_t i0,
+                          int64_t i1) {
+  thread_local std::vector<float> columns;
+  if (columns.size() < static_cast<size_t>(N * K))
+    columns.resize(N * K);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      columns[n * K + k] = b.at(k, n);
+  for (int64_t i = i0; i < i1; ++i) {
+    const float *x = a.data + i * a.rowStride;
+    for (int64_t n = 0; n < N; ++n) {
+      const float *w = columns.data() + n * K;
+      float partial[16] = {};
+      int64_t k = 0;
+      for (; k + 16 <= K; k += 16)
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+        for (int64_t l = 0; l < 16; ++l)
+          partial[l] += x[k + l] * w[k + l];
+      float sum = 0;
+      for (int64_t l = 0; l < 16; ++l)
+        sum += partial[l];
+      for (; k < K; ++k)
+        sum += x[k] * w[k];
+      c[i * ldc + n] = accumulate ? c[i * ldc + n] + sum : sum;
+    }
+  }
+}
+
+/// Grow-only per-thread scratch for packed panels (never zeroed: packing
+/// writes every element it later reads, padding included).
+inline float *scratch(std::vector<float> &buffer, size_t count) {
+  if (buffer.size() < count)
+    buffer.resize(count);
+  return buffer.data();
+}
+
+} // namespace gemm_detail
+
+/// C[M x N] (row-major, leading dimension ldc) = A[M x K] · B[K x N], plus
+/// the old C when `accumulate`. Work is split over column blocks of C (and
+/// row blocks when there are few columns); each block sums K in the same
+/// order, so the result does not depend on how `parallel` schedules it.
+inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
+                    float *c, int64_t ldc, bool accumulate,
+                    const ParallelFor &parallel = runSerially) {
+  using namespace gemm_detail;
+  if (M <= 0 || N <= 0)
+    return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i)
+        std::memset(c + i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  if (M <= 4 && b.rowStride == 1 && a.colStride == 1) {
+    constexpr int64_t kColumns = 256;
+    parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
+      skinnyRowsDot(M, K, a, b, c, ldc, accumulate, task * kColumns,
+                    std::min(N, (task + 1) * kColumns));
+    });
+    return;
+  }
+  if (N <= 4 && a.colStride == 1) {
+    constexpr int64_t kRows = 64;
+    parallel((M + kRows - 1) / kRows, [&](int64_t task) {
+      skinnyColsDot(N, K, a, b, c, ldc, accumulate, task * kRows,
+                    std::min(M, (task + 1) * kRows));
+    });
+    return;
+  }
+  if (M <= 16 && b.colStride == 1) {
+    constexpr int64_t kColumns = 256;
+    parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
+      skinnyRowsAxpy(M, K, a, b, c, ldc, accumulate, task * kColumns,
+                     std::min(N, (task + 1) * kColumns));
+    });
+    return;
+  }
+  int64_t nBlocks = (N + kNC - 1) / kNC;
+  int64_t mBlocks = (M + kMC - 1) / kMC;
+  parallel(nBlocks * mBlocks, [&](int64_t task) {
+    int64_t j0 = (task % nBlocks) * kNC, i0 = (task / nBlocks) * kMC;
+    int64_t nc = std::min(kNC, N - j0), mc = std::min(kMC, M - i0);
+    thread_local std::vector<float> bBuffer, aBuffer;
+    int64_t kMax = std::min(kKC, K);
+    float *bPack = scratch(bBuffer, ((nc + kNR - 1) / kNR) * kNR * kMax);
+    float *aPack = scratch(aBuffer, ((mc + kMR - 1) / kMR) * kMR * kMax);
+    for (int64_t k0 = 0; k0 < K; k0 += kKC) {
+      int64_t kc = std::min(kKC, K - k0);
+      bool acc = accumulate || k0 > 0;
+      packPanels<kNR>(b, k0, kc, j0, nc, bPack);
+      packPanels<kMR>({a.data, a.colStride, a.rowStride}, k0, kc, i0, mc,
+                      aPack);
+      for (int64_t jp = 0; jp < nc; jp += kNR)
+        for (int64_t ip = 0; ip < mc; ip += kMR)
+          microKernel(kc, aPack + (ip / kMR) * kc * kMR,
+                      bPack + (jp / kNR) * kc * kNR,
+                      c + (i0 + ip) * ldc + j0 + jp, ldc,
+                      std::min(kMR, mc - ip), std::min(kNR, nc - jp), acc);
+    }
+  });
+}
+
+} // namespace kestrel::cpu
+
+#endif // KESTREL_KERNELS_CPU_GEMM_H

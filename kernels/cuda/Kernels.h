@@ -1,0 +1,150 @@
+//===- Kernels.h - The CUDA backend's kernel library ------------*- C++ -*-===//
+//
+// The host-side entry points of the CUDA kernels, one per kestrel op, with
+// the CPU library's signatures (kernels/cpu/Kernels.h) over device
+// tensors: the emitted model code calls the same function names with a
+// cuda::Context instead of a cpu::Context. Tensors, op kinds and the
+// argument checks are the ones in kernels/common. Plain C++ (no CUDA headers),
+// so the emitted host code compiles with the host compiler; the definitions
+// live in the .cu files beside this header, compiled by nvcc.
+//
+// Conventions (beyond the CPU library's):
+//  - Tensor::data is a device pointer (global memory). Every launch goes on
+//    ctx.stream; nothing synchronizes, so a sequence of calls can be
+//    captured into a CUDA graph.
+//  - Launch errors are checked after every launch (cudaGetLastError) and
+//    returned as false with ctx.error set. Errors that only the device can
+//    see (an index out of range in a gather) set *ctx.errorFlag to a
+//    DeviceError code; the runtime reads it after the run.
+//  - Floating-point storage is f32, f16 or bf16 (f8E4M3FN where noted);
+//    math runs in f32 with f32 accumulation; stores round to nearest even.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_KERNELS_CUDA_KERNELS_H
+#define KESTREL_KERNELS_CUDA_KERNELS_H
+
+#include "kernels/common/Checks.h"
+#include "kernels/common/Ops.h"
+#include "kernels/common/Tensor.h"
+#include "kernels/cpu/Kernels.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace kestrel::cuda {
+
+using kestrel::Activation;
+using kestrel::BinaryOp;
+using kestrel::DType;
+using kestrel::GemmEpilogue;
+using kestrel::ReduceOp;
+using kestrel::Shape;
+using kestrel::Tensor;
+using kestrel::UnaryOp;
+
+/// Codes a kernel writes to *Context::errorFlag (the first one wins).
+enum class DeviceError : int {
+  None = 0,
+  IndexOutOfRange = 1, ///< gather / gather_elements / gather_nd
+  DivisionByZero = 2,  ///< integer division by zero
+};
+const char *deviceErrorMessage(int code);
+
+/// Which GEMM implementation a matmul uses.
+enum class GemmImpl : uint8_t {
+  Auto,     ///< the library's choice for the shape (tensor cores when it can)
+  MmaSync,  ///< Kestrel's mma.sync kernel (bf16/f16 storage, sm_80+)
+  CublasLt, ///< cuBLASLt (bf16/f16/f32)
+  Simt,     ///< the CUDA-core kernel (any float type, integers)
+};
+
+/// A GEMM problem as the library hands it to a tensor-core kernel
+/// instantiation (defined in Gemm.cuh).
+struct GemmArgs;
+struct Context;
+/// A GEMM kernel instantiated for the tile configuration the compiler chose
+/// (emitted per model: `return gemmMma<128, 128, 32, 2, 4>(ctx, args);`).
+using GemmKernelFn = bool (*)(Context &ctx, const GemmArgs &args);
+
+/// What every CUDA kernel launcher receives; a failure leaves its message
+/// in `error` (KernelStatus). Owned by the session.
+struct Context : KernelStatus {
+  void *stream = nullptr;    ///< cudaStream_t
+  void *cublasLt = nullptr;  ///< cublasLtHandle_t, null when unavailable
+  void *workspace = nullptr; ///< device scratch for cuBLASLt
+  size_t workspaceBytes = 0;
+  int *errorFlag = nullptr; ///< device int, zeroed before each run
+  int smCount = 1;
+  int ccMajor = 8, ccMinor = 0; ///< the device's compute capability
+  GemmImpl gemmImpl = GemmImpl::Auto;
+};
+
+// Elementwise (same semantics as the CPU library).
+bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out);
+bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
+            Tensor &out);
+bool where(Context &ctx, const Tensor &cond, const Tensor &a, const Tensor &b,
+           Tensor &out);
+bool cast(Context &ctx, const Tensor &x, Tensor &out);
+bool copy(Context &ctx, const Tensor &x, Tensor &out);
+
+// Matmul (batch dims broadcast), softmax, reductions. `tensorCoreKernel`
+// is the compiler's instantiation of the mma.sync kernel, used when
+// ctx.gemmImpl allows it, the storage is bf16/f16 and the device is sm_80+;
+// otherwise (or when null) the library picks cuBLASLt or its CUDA-core
+// kernel.
+bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
+            bool transposeB, Tensor &out,
+            const GemmEpilogue *epilogue = nullptr,
+            GemmKernelFn tensorCoreKernel = nullptr);
+bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
+             Tensor &out);
+bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
+            int numAxes, bool keepDims, Tensor &out);
+
+// Data movement (dtype-agnostic: any element size).
+bool expand(Context &ctx, const Tensor &x, Tensor &out);
+bool transpose(Context &ctx, const Tensor &x, const int64_t *perm, Tensor &out);
+bool concat(Context &ctx, const Tensor *inputs, int numInputs, int64_t axis,
+            Tensor &out);
+bool split(Context &ctx, const Tensor &x, int64_t axis, Tensor *outs,
+           int numOutputs);
+bool slice(Context &ctx, const Tensor &x, const int64_t *starts,
+           const int64_t *ends, const int64_t *steps, Tensor &out);
+bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
+            Tensor &out);
+bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
+                    int64_t axis, Tensor &out);
+bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
+              int64_t batchDims, Tensor &out);
+/// start/limit/delta are *host* rank-0 tensors (the runtime keeps scalars
+/// that decide shapes on the host); out is on the device.
+bool range(Context &ctx, const Tensor &start, const Tensor &limit,
+           const Tensor &delta, Tensor &out);
+/// out (device, 1-D i64) = x's dims.
+bool shapeOf(Context &ctx, const Shape &x, Tensor &out);
+bool topK(Context &ctx, const Tensor &x, int64_t k, int64_t axis, bool largest,
+          Tensor &values, Tensor &indices);
+
+// Fused ops.
+bool rmsNorm(Context &ctx, const Tensor &x, const Tensor &weight, int64_t axis,
+             float epsilon, Tensor &out);
+bool layerNorm(Context &ctx, const Tensor &x, const Tensor &scale,
+               const Tensor *bias, int64_t axis, float epsilon, Tensor &out);
+bool addRmsNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                const Tensor &weight, int64_t axis, float epsilon, Tensor &sum,
+                Tensor &out);
+bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
+                  const Tensor &scale, const Tensor *bias, int64_t axis,
+                  float epsilon, Tensor &sum, Tensor &out);
+bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
+          bool interleaved, int64_t rotaryDim, Tensor &out);
+bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
+               const Tensor *mask, float scale, bool causal, int64_t numHeads,
+               int64_t numKvHeads, Tensor &out);
+
+} // namespace kestrel::cuda
+
+#endif // KESTREL_KERNELS_CUDA_KERNELS_H
