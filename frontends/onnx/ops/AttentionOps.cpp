@@ -217,6 +217,15 @@ LogicalResult importAttention(NodeContext &ctx) {
   if (pastK || pastV) {
     if (!pastK || !pastV)
       return ctx.error() << "past_key and past_value must come together";
+    for (auto [value, name] :
+         {std::pair{pastK, "past_key"}, std::pair{pastV, "past_value"}})
+      if (auto type = cast<RankedTensorType>(value.getType());
+          type.getRank() != 4)
+        return ctx.error()
+               << name
+               << " must be [batch, kv_heads, past_seq, head_size], "
+                  "got "
+               << type;
     int64_t past = cast<RankedTensorType>(pastK.getType()).getDimSize(2);
     if (*causal && past == kDyn)
       return ctx.error() << "causal attention over a past of dynamic length "
