@@ -141,10 +141,14 @@ struct FuseMatmulEpiloguePass
     : public kestrel::impl::FuseMatmulEpilogueBase<FuseMatmulEpiloguePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseEpilogue>(&getContext());
+    populateFuseMatmulEpiloguePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void kestrel::populateFuseMatmulEpiloguePatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseEpilogue>(patterns.getContext());
+}

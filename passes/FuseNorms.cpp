@@ -282,10 +282,14 @@ struct FuseLayerNorm : public OpRewritePattern<ReduceMeanOp> {
 struct FuseNormsPass : public kestrel::impl::FuseNormsBase<FuseNormsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseRmsNorm, FuseLayerNorm>(&getContext());
+    populateFuseNormsPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void kestrel::populateFuseNormsPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseRmsNorm, FuseLayerNorm>(patterns.getContext());
+}

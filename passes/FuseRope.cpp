@@ -341,10 +341,14 @@ struct FuseRotateHalf : public OpRewritePattern<AddOp> {
 struct FuseRopePass : public kestrel::impl::FuseRopeBase<FuseRopePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseRotateHalf>(&getContext());
+    populateFuseRopePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void kestrel::populateFuseRopePatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseRotateHalf>(patterns.getContext());
+}
