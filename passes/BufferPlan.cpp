@@ -53,7 +53,8 @@ static SmallVector<Value> shapeOperands(Operation *op) {
   return {};
 }
 
-FailureOr<BufferPlan> planBuffers(func::FuncOp func) {
+/// Numbers the values, decides their storage and lifetimes; no offsets.
+static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
   if (func.isExternal() || !func.getBody().hasOneBlock())
     return func.emitOpError("needs a body of one block to plan buffers");
   Block &body = func.getBody().front();
@@ -143,28 +144,113 @@ FailureOr<BufferPlan> planBuffers(func::FuncOp func) {
     }
   }
 
-  std::vector<runtime::ArenaBuffer> buffers;
-  std::vector<int64_t> arenaIds;
   plan.isStatic = true;
-  for (auto [i, p] : llvm::enumerate(plan.values)) {
+  for (const ValuePlan &p : plan.values) {
     if (p.storage != ValueStorage::Arena)
       continue;
     ++plan.numArena;
-    if (p.bytes < 0) {
+    if (p.bytes < 0)
       plan.isStatic = false;
+    else
+      plan.intermediateBytes += runtime::alignArena(p.bytes);
+  }
+  if (!plan.isStatic)
+    plan.intermediateBytes = 0;
+  return plan;
+}
+
+FailureOr<BufferPlan> planBuffers(func::FuncOp func) {
+  FailureOr<BufferPlan> analyzed = analyzeBuffers(func);
+  if (failed(analyzed) || !analyzed->isStatic)
+    return analyzed;
+  BufferPlan &plan = *analyzed;
+  std::vector<runtime::ArenaBuffer> buffers;
+  std::vector<int64_t> arenaIds;
+  for (auto [i, p] : llvm::enumerate(plan.values)) {
+    if (p.storage != ValueStorage::Arena)
       continue;
-    }
     buffers.push_back({p.bytes, p.first, p.last});
     arenaIds.push_back(i);
-    plan.intermediateBytes += runtime::alignArena(p.bytes);
-  }
-  if (!plan.isStatic) {
-    plan.intermediateBytes = 0;
-    return plan;
   }
   plan.arenaBytes = runtime::planArena(buffers);
   for (auto [k, id] : llvm::enumerate(arenaIds))
     plan.values[id].offset = buffers[k].offset;
+  return plan;
+}
+
+FailureOr<BufferPlan> readBufferPlan(func::FuncOp func) {
+  FailureOr<BufferPlan> analyzed = analyzeBuffers(func);
+  if (failed(analyzed))
+    return failure();
+  BufferPlan &plan = *analyzed;
+  auto planning = func->getAttrOfType<StringAttr>(kArenaPlanningAttr);
+  auto arenaBytes = func->getAttrOfType<IntegerAttr>(kArenaBytesAttr);
+  if (!plan.isStatic) {
+    if (!planning || planning.getValue() != "runtime")
+      return func.emitOpError("has intermediates of dynamic shape but no ")
+             << kArenaPlanningAttr
+             << " = \"runtime\" (run kestrel-plan-memory before codegen)";
+    return plan;
+  }
+  if (!arenaBytes)
+    return func.emitOpError("has no ")
+           << kArenaBytesAttr << " (run kestrel-plan-memory before codegen)";
+  plan.arenaBytes = arenaBytes.getInt();
+  if (plan.arenaBytes < 0)
+    return func.emitOpError() << kArenaBytesAttr << " is negative";
+
+  // Every arena value's offset from its op, inside the arena.
+  std::vector<int64_t> arenaIds;
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    bool inArena = llvm::any_of(op.getResults(), [&](Value r) {
+      return plan.of(r).storage == ValueStorage::Arena;
+    });
+    auto offsets = op.getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
+    if (!inArena) {
+      if (offsets)
+        return op.emitOpError("has ")
+               << kArenaOffsetsAttr << " but no result in the arena";
+      continue;
+    }
+    if (!offsets || offsets.size() != int64_t(op.getNumResults()))
+      return op.emitOpError("needs ")
+             << kArenaOffsetsAttr << " with one offset per result ("
+             << op.getNumResults() << ")";
+    for (auto [result, offset] :
+         llvm::zip(op.getResults(), offsets.asArrayRef())) {
+      ValuePlan &p = plan.values[plan.id(result)];
+      if (p.storage != ValueStorage::Arena)
+        continue;
+      if (offset < 0 || offset % runtime::kArenaAlignment ||
+          offset > plan.arenaBytes - p.bytes)
+        return op.emitOpError("result #")
+               << cast<OpResult>(result).getResultNumber() << " at offset "
+               << offset << " is not a " << runtime::kArenaAlignment
+               << "-byte aligned place for " << p.bytes
+               << " bytes in an arena of " << plan.arenaBytes;
+      p.offset = offset;
+      if (p.bytes > 0) // an empty tensor occupies nothing
+        arenaIds.push_back(plan.id(result));
+    }
+  }
+  // Values live at the same time may not share bytes.
+  std::sort(arenaIds.begin(), arenaIds.end(), [&](int64_t a, int64_t b) {
+    return plan.values[a].offset < plan.values[b].offset;
+  });
+  for (size_t i = 0; i < arenaIds.size(); ++i) {
+    const ValuePlan &a = plan.values[arenaIds[i]];
+    for (size_t j = i + 1; j < arenaIds.size(); ++j) {
+      const ValuePlan &b = plan.values[arenaIds[j]];
+      if (b.offset >= a.offset + a.bytes)
+        break;
+      if (a.first <= b.last && b.first <= a.last)
+        return b.value.getDefiningOp()->emitOpError("result #")
+               << cast<OpResult>(b.value).getResultNumber()
+               << " overlaps a value live at the same time in the arena "
+                  "(offsets "
+               << a.offset << " and " << b.offset << ")";
+    }
+  }
   return plan;
 }
 

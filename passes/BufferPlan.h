@@ -23,6 +23,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <vector>
@@ -61,9 +62,27 @@ struct BufferPlan {
 /// Bytes of a static tensor type (i1 takes a byte per element).
 int64_t staticTensorBytes(mlir::RankedTensorType type);
 
+/// The attributes kestrel-plan-memory writes: on each op with a result in
+/// the arena, every result's offset (-1 for results elsewhere); on the
+/// function, the arena's size, or "runtime" when shapes are dynamic.
+inline constexpr llvm::StringLiteral kArenaOffsetsAttr =
+    "kestrel.arena_offsets";
+inline constexpr llvm::StringLiteral kArenaBytesAttr = "kestrel.arena_bytes";
+inline constexpr llvm::StringLiteral kIntermediateBytesAttr =
+    "kestrel.intermediate_bytes";
+inline constexpr llvm::StringLiteral kArenaPlanningAttr =
+    "kestrel.arena_planning";
+
 /// Plans `func` (a single block ending in func.return). Fails, with an
 /// error on the op, when a value is not a ranked tensor.
 mlir::FailureOr<BufferPlan> planBuffers(mlir::func::FuncOp func);
+
+/// The plan kestrel-plan-memory recorded in `func`'s attributes (codegen
+/// reads this, not a plan of its own): storage and lifetimes from the IR,
+/// offsets and the arena's size from the attributes, checked to be aligned,
+/// inside the arena and free of overlaps between values live at once.
+/// Fails with an error naming the op when the plan is missing or invalid.
+mlir::FailureOr<BufferPlan> readBufferPlan(mlir::func::FuncOp func);
 
 } // namespace kestrel
 

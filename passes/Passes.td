@@ -271,8 +271,51 @@ def FuseElementwise : Pass<"kestrel-fuse-elementwise", "mlir::func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
-// Phase 3: buffers
+// Phase 3: kernels and buffers
 //===----------------------------------------------------------------------===//
+
+def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
+  let summary = "Choose each compute op's kernel: #kestrel.impl";
+  let description = [{
+    Attaches `kestrel.impl = #kestrel.impl<"candidate", {config}>` to every
+    op that runs a kernel (all but `kestrel.weight`, `kestrel.constant` and
+    reshapes that alias their operand), choosing among the candidates the
+    target's kernel registry (passes/KernelRegistry.h) has for the op and
+    that accept the op's storage types. Code generation reads the choice
+    from the attribute and from nowhere else. Ops the CUDA target runs on
+    the host (values that decide shapes) get CPU candidates.
+
+    Until the latency predictor ranks candidates, the rules are fixed:
+    on CUDA, a matmul with a static row count of at most 8 runs the GEMV
+    kernels; bf16/f16 storage runs the tensor-core GEMM, with a 32-row tile
+    for up to 32 rows, 64x64 for fewer than 128 columns or up to 64 rows,
+    128x128 otherwise; f32 runs cuBLASLt, integers the CUDA-core kernel.
+    A row count known only at run time adds the guard `gemv_max_m = 8`:
+    the GEMV kernels take the call when it has at most that many rows.
+    Every other op has one candidate per target.
+
+    `force` (kestrelc --kernel) names a candidate to use wherever it can
+    run the op, for experiments; ops it cannot run keep the rule's choice
+    with a warning saying why.
+
+    Example:
+    ```mlir
+    %y = kestrel.matmul %x, %w {kestrel.impl = #kestrel.impl<"cuda.gemm.mma",
+           {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 128 : i64,
+            tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64}>,
+           transpose_a = false, transpose_b = true} : ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "The target whose kernels to choose: cpu or cuda">,
+    Option<"precision", "precision", "std::string", "\"f32\"",
+           "cuda: the type f32 model data is stored in (f32, bf16, f16)">,
+    Option<"force", "force", "std::string", "\"\"",
+           "A candidate to use wherever it can run the op">,
+  ];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
 
 def PlanMemory : Pass<"kestrel-plan-memory", "mlir::func::FuncOp"> {
   let summary = "Assign every intermediate tensor an offset in one arena";
@@ -295,7 +338,9 @@ def PlanMemory : Pass<"kestrel-plan-memory", "mlir::func::FuncOp"> {
     what allocating each separately would take). With symbolic dims the
     function gets `kestrel.arena_planning = "runtime"`: the runtime runs the
     same placement on the actual sizes when a session first sees a set of
-    input shapes (and again when they change).
+    input shapes (and again when they change). Code generation reads the
+    plan from these attributes (readBufferPlan checks it), so it is the
+    last pass of the compile pipeline.
 
     Example:
     ```mlir

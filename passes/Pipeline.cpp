@@ -9,8 +9,8 @@
 
 namespace kestrel {
 
-void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion,
-                          bool fusionRemarks) {
+void buildGraphPipeline(mlir::OpPassManager &pm, bool fusion,
+                        bool fusionRemarks) {
   pm.addPass(createInferShapes());
   if (fusion)
     pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention());
@@ -33,6 +33,15 @@ void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion,
   }
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createInferShapes());
+}
+
+void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion,
+                          bool fusionRemarks,
+                          const SelectKernelsOptions &kernels) {
+  buildGraphPipeline(pm, fusion, fusionRemarks);
+  // Codegen reads the kernel choices and the memory plan from the IR.
+  pm.addNestedPass<mlir::func::FuncOp>(createSelectKernels(kernels));
+  pm.addNestedPass<mlir::func::FuncOp>(createPlanMemory());
 }
 
 } // namespace kestrel

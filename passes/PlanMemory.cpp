@@ -35,9 +35,15 @@ struct PlanMemoryPass : public kestrel::impl::PlanMemoryBase<PlanMemoryPass> {
     if (failed(plan))
       return signalPassFailure();
     Builder b(&getContext());
+    // A plan from an earlier run goes first: the IR may have changed since.
+    func->removeAttr(kArenaPlanningAttr);
+    func->removeAttr(kArenaBytesAttr);
+    func->removeAttr(kIntermediateBytesAttr);
+    for (Operation &op : func.getBody().front())
+      op.removeAttr(kArenaOffsetsAttr);
     if (!plan->isStatic) {
       // Symbolic dims: the runtime places the arena from the actual shapes.
-      func->setAttr("kestrel.arena_planning", b.getStringAttr("runtime"));
+      func->setAttr(kArenaPlanningAttr, b.getStringAttr("runtime"));
       return;
     }
     for (Operation &op : func.getBody().front()) {
@@ -49,14 +55,14 @@ struct PlanMemoryPass : public kestrel::impl::PlanMemoryBase<PlanMemoryPass> {
         any |= p.storage == ValueStorage::Arena;
       }
       if (any)
-        op.setAttr("kestrel.arena_offsets", b.getDenseI64ArrayAttr(offsets));
+        op.setAttr(kArenaOffsetsAttr, b.getDenseI64ArrayAttr(offsets));
     }
     LLVM_DEBUG(llvm::dbgs()
                << func.getName() << ": " << plan->numArena << " intermediates, "
                << plan->intermediateBytes << " bytes apart, "
                << plan->arenaBytes << " bytes planned\n");
-    func->setAttr("kestrel.arena_bytes", b.getI64IntegerAttr(plan->arenaBytes));
-    func->setAttr("kestrel.intermediate_bytes",
+    func->setAttr(kArenaBytesAttr, b.getI64IntegerAttr(plan->arenaBytes));
+    func->setAttr(kIntermediateBytesAttr,
                   b.getI64IntegerAttr(plan->intermediateBytes));
   }
 };

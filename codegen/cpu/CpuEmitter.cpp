@@ -5,6 +5,8 @@
 #include "codegen/cuda/FusedElementwise.h"
 
 #include "dialects/kestrel/IR/KestrelOps.h"
+#include "passes/KernelRegistry.h"
+#include "passes/StorageTypes.h"
 #include "runtime/WeightsConvert.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -92,132 +94,6 @@ std::string floatLiteral(float value) {
   return s + "f";
 }
 
-/// Element types on the device for a CUDA model, per value id. f32 values
-/// that carry model data -- derived from a float input or from a weight of
-/// rank 2 or more (projections, embeddings) -- are stored in `storage`;
-/// the others stay f32, as mixed-precision serving keeps them: positions
-/// and rotary tables built from them (a bf16 position is off by 2 beyond
-/// 256), masks, and vector weights such as norm scales and biases, whose
-/// consumers (norms, binary ops) read either type. Values that share data
-/// or that one kernel reads and writes in one type (aliases, data movement,
-/// matmul, unary ops, reductions, softmax, the main operand of norms, rope
-/// and attention) get one type; binary ops, casts and fused_elementwise
-/// convert at their boundary. Other element types are unchanged.
-std::vector<Type> deviceTypes(func::FuncOp func, const BufferPlan &plan,
-                              Type storage) {
-  size_t n = plan.values.size();
-  auto elementType = [](Value v) {
-    return cast<RankedTensorType>(v.getType()).getElementType();
-  };
-  std::vector<char> carries(n, 0);
-  std::vector<int64_t> parent(n);
-  for (size_t i = 0; i < n; ++i)
-    parent[i] = i;
-  std::function<int64_t(int64_t)> root = [&](int64_t i) {
-    while (parent[i] != i)
-      i = parent[i] = parent[parent[i]];
-    return i;
-  };
-  auto unite = [&](Value a, Value b) {
-    if (elementType(a).isF32() && elementType(b).isF32())
-      parent[root(plan.id(a))] = root(plan.id(b));
-  };
-  auto uniteAll = [&](Operation *op, ValueRange operands) {
-    for (Value r : op->getResults())
-      for (Value in : operands)
-        unite(r, in);
-  };
-  Block &body = func.getBody().front();
-  for (BlockArgument arg : body.getArguments())
-    if (elementType(arg).isF32())
-      carries[plan.id(arg)] = 1;
-  for (Operation &op : body.without_terminator()) {
-    llvm::TypeSwitch<Operation *>(&op)
-        .Case([&](WeightOp w) {
-          if (cast<RankedTensorType>(w.getType()).getRank() >= 2)
-            carries[plan.id(w.getResult())] = 1;
-        })
-        .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,
-              ConcatOp, SplitOp, NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp,
-              ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp,
-              SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, ReduceSumOp,
-              ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp>(
-            [&](Operation *op) { uniteAll(op, op->getOperands()); })
-        .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
-              LayerNormOp, RopeOp>([&](Operation *op) {
-          uniteAll(op, op->getOperands().take_front(1));
-        })
-        .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {
-          uniteAll(op, op->getOperands().take_front(2));
-        })
-        .Case([&](WhereOp w) {
-          uniteAll(w, {w.getTrueValue(), w.getFalseValue()});
-        })
-        .Case([&](AttentionOp a) {
-          uniteAll(a, {a.getQuery(), a.getKey(), a.getValue()});
-        })
-        .Case([&](FusedMatmulOp m) {
-          // The GEMM epilogue reads bias and residual in the output's type.
-          uniteAll(m, m->getOperands());
-        });
-  }
-  // Forward through the ops, then across each group, until nothing changes.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (Operation &op : body.without_terminator()) {
-      bool any = llvm::any_of(op.getOperands(), [&](Value v) {
-        return elementType(v).isF32() && carries[plan.id(v)];
-      });
-      if (!any)
-        continue;
-      for (Value r : op.getResults())
-        if (elementType(r).isF32() && !carries[plan.id(r)])
-          carries[plan.id(r)] = changed = true;
-    }
-    std::vector<char> group(n, 0);
-    for (size_t i = 0; i < n; ++i)
-      if (carries[i])
-        group[root(i)] = 1;
-    for (size_t i = 0; i < n; ++i)
-      if (group[root(i)] && !carries[i])
-        carries[i] = changed = true;
-  }
-  std::vector<Type> types(n);
-  for (size_t i = 0; i < n; ++i) {
-    Type t = elementType(plan.values[i].value);
-    types[i] = t.isF32() && carries[i] ? storage : t;
-  }
-  return types;
-}
-
-/// The tensor-core GEMM tile for a matmul whose output has `m` rows (-1:
-/// known only at run time) and `n` columns: 128x128 tiles (8 warps) for
-/// large problems, 64x64 (4 warps) for narrow ones, and 32-row tiles for
-/// decode-shaped ones.
-/// (Decode-shaped problems known only at run time go to the library's GEMV
-/// kernels instead.) One instantiation per storage type and layout.
-GemmInstance chooseGemm(int64_t m, int64_t n, bool f16, bool transA,
-                        bool transB) {
-  GemmInstance g;
-  if (m >= 0 && m <= 32)
-    g = {"", 32, 128, 64, 1, 4};
-  else if (n >= 0 && n < 128)
-    g = {"", 64, 64, 32, 2, 2};
-  else if (m >= 0 && m <= 64)
-    g = {"", 64, 64, 32, 2, 2};
-  else
-    g = {"", 128, 128, 32, 2, 4};
-  g.f16 = f16;
-  g.transA = transA;
-  g.transB = transB;
-  g.function =
-      llvm::formatv("kestrel_gemm_{0}x{1}x{2}_{3}x{4}_{5}_{6}{7}", g.tileM,
-                    g.tileN, g.tileK, g.warpsM, g.warpsN, f16 ? "f16" : "bf16",
-                    transA ? "t" : "n", transB ? "t" : "n")
-          .str();
-  return g;
-}
-
 class Emitter {
 public:
   Emitter(func::FuncOp func, const CpuEmitOptions &options, BufferPlan &plan,
@@ -235,25 +111,61 @@ public:
       hostReads.insert(id(v));
     return llvm::formatv("{0}[{1}]", device ? "h" : "v", id(v));
   }
-  /// For a device matmul (or fused_matmul) on bf16/f16 operands, the
-  /// tensor-core GEMM instantiation it calls (recorded in `gemms`), as the
-  /// emitted expression; none on the CPU, on the host or for other types.
-  std::optional<std::string> gemmInstance(Operation *op) {
-    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    Value result = op->getResult(0);
-    Type t = cuda() && !emittingHost ? devTypes[id(result)] : Type();
-    if (!t || !(t.isBF16() || t.isF16()) || devTypes[id(lhs)] != t ||
-        devTypes[id(rhs)] != t)
-      return std::nullopt;
-    auto type = typeOf(result);
-    int64_t rank = type.getRank();
-    GemmInstance g = chooseGemm(
-        type.isDynamicDim(rank - 2) ? -1 : type.getDimSize(rank - 2),
-        type.isDynamicDim(rank - 1) ? -1 : type.getDimSize(rank - 1), t.isF16(),
-        op->getAttrOfType<BoolAttr>("transpose_a").getValue(),
-        op->getAttrOfType<BoolAttr>("transpose_b").getValue());
-    gemms.insert(g);
-    return "kestrel::cuda::instances::" + g.function;
+  /// The #kestrel.impl of `op`, checked against the registry of the
+  /// target it runs on (CPU kernels on the host); errors on the op when it
+  /// is missing or not a candidate of that target.
+  FailureOr<ImplAttr> checkedImpl(Operation *op) const {
+    auto impl = op->getAttrOfType<ImplAttr>(ImplAttr::kName);
+    if (!impl)
+      return op->emitOpError("has no #kestrel.impl (run "
+                             "kestrel-select-kernels before codegen)");
+    KernelTarget target =
+        cuda() && !emittingHost ? KernelTarget::Cuda : KernelTarget::Cpu;
+    const KernelCandidate *candidate =
+        KernelRegistry::get(target).lookup(impl.getCandidate().getValue());
+    std::string error;
+    if (!candidate ||
+        !llvm::is_contained(candidate->ops, op->getName().getStringRef()))
+      return op->emitOpError("#kestrel.impl names ")
+             << impl.getCandidate() << ", not a " << kernelTargetName(target)
+             << " kernel for this op";
+    if (!KernelRegistry::isValidConfig(*candidate, impl.getConfig(), error))
+      return op->emitOpError("#kestrel.impl: ") << error;
+    return impl;
+  }
+  /// For a matmul or fused_matmul on the CUDA device, the GemmChoice its
+  /// #kestrel.impl names, as the emitted expression; the tensor-core
+  /// instantiation it calls is recorded in `gemms`.
+  std::string gemmChoice(Operation *op, ImplAttr impl) {
+    StringRef name = impl.getCandidate().getValue();
+    StringRef kind = llvm::StringSwitch<StringRef>(name)
+                         .Case("cuda.gemm.mma", "MmaSync")
+                         .Case("cuda.gemm.cublaslt", "CublasLt")
+                         .Case("cuda.gemm.gemv", "Gemv")
+                         .Default("Simt");
+    std::string kernel = "nullptr";
+    if (name == "cuda.gemm.mma") {
+      GemmInstance g;
+      g.tileM = impl.getInt("tile_m");
+      g.tileN = impl.getInt("tile_n");
+      g.tileK = impl.getInt("tile_k");
+      g.warpsM = impl.getInt("warps_m");
+      g.warpsN = impl.getInt("warps_n");
+      g.f16 = devTypes[id(op->getResult(0))].isF16();
+      g.transA = op->getAttrOfType<BoolAttr>("transpose_a").getValue();
+      g.transB = op->getAttrOfType<BoolAttr>("transpose_b").getValue();
+      g.function = llvm::formatv("kestrel_gemm_{0}x{1}x{2}_{3}x{4}_{5}_{6}{7}",
+                                 g.tileM, g.tileN, g.tileK, g.warpsM, g.warpsN,
+                                 g.f16 ? "f16" : "bf16", g.transA ? "t" : "n",
+                                 g.transB ? "t" : "n")
+                       .str();
+      gemms.insert(g);
+      kernel = "kestrel::cuda::instances::" + g.function;
+    }
+    return llvm::formatv("kestrel::cuda::GemmChoice{{kestrel::cuda::GemmImpl::"
+                         "{0}, {1}, {2}}",
+                         kind, kernel, impl.getInt("gemv_max_m", 0))
+        .str();
   }
   /// Values `execute` reads on the host (see kestrel_model_def::hostReads).
   std::set<int64_t> hostReads;
@@ -533,6 +445,17 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
             .str());
   };
 
+  // The kernel comes from the op's #kestrel.impl (a reshape that aliases
+  // its operand has none: it runs nothing).
+  ImplAttr impl;
+  if (!(isa<ReshapeOp>(op) &&
+        plan.of(op->getResult(0)).storage == ValueStorage::Alias)) {
+    FailureOr<ImplAttr> checked = checkedImpl(op);
+    if (failed(checked))
+      return failure();
+    impl = *checked;
+  }
+
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](NegOp) { return unary("Neg"); })
       .Case([&](AbsOp) { return unary("Abs"); })
@@ -581,8 +504,8 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
       })
       .Case([&](MatmulOp m) {
         std::string extra;
-        if (std::optional<std::string> g = gemmInstance(m))
-          extra = ", nullptr, " + *g;
+        if (cuda() && !emittingHost)
+          extra = ", nullptr, " + gemmChoice(m, impl);
         return call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}{5})",
                                   ref(m.getLhs()), ref(m.getRhs()),
                                   m.getTransposeA(), m.getTransposeB(),
@@ -590,7 +513,6 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
                         .str());
       })
       .Case([&](FusedMatmulOp m) {
-        std::string instance = gemmInstance(m).value_or("nullptr");
         StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
                             .Case("relu", "Relu")
                             .Case("gelu", "Gelu")
@@ -608,8 +530,8 @@ LogicalResult Emitter::emitKernel(Operation *op, std::string &code) {
         if (m.getResidual())
           cs << " e.residual = &" << ref(m.getResidual()) << ";";
         cs << "\n  ";
-        std::string extra =
-            cuda() && !emittingHost ? ", " + instance : std::string();
+        std::string extra = cuda() && !emittingHost ? ", " + gemmChoice(m, impl)
+                                                    : std::string();
         LogicalResult emitted = call(
             llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
                           ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),
@@ -1367,7 +1289,8 @@ FailureOr<CpuEmitResult> emitCpuModel(ModuleOp module,
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func)
     return module.emitError("the module has no func.func @main to compile");
-  FailureOr<BufferPlan> plan = planBuffers(func);
+  // The memory plan kestrel-plan-memory recorded in the IR.
+  FailureOr<BufferPlan> plan = readBufferPlan(func);
   if (failed(plan))
     return failure();
   for (const ValuePlan &p : plan->values)
@@ -1379,11 +1302,12 @@ FailureOr<CpuEmitResult> emitCpuModel(ModuleOp module,
   result.plan = *plan;
   Emitter emitter(func, options, result.plan, source);
   if (options.target == EmitTarget::Cuda) {
-    Builder b(module.getContext());
-    Type storage = options.precision == "bf16"  ? Type(b.getBF16Type())
-                   : options.precision == "f16" ? Type(b.getF16Type())
-                                                : Type(b.getF32Type());
-    emitter.devTypes = deviceTypes(func, result.plan, storage);
+    FailureOr<Type> storage =
+        storagePrecisionType(module.getContext(), options.precision);
+    if (failed(storage))
+      return module.emitError("unknown storage precision '")
+             << options.precision << "' (expected f32, bf16 or f16)";
+    emitter.devTypes = storageElementTypes(func, result.plan, *storage);
   }
   if (failed(emitter.emit(result)))
     return failure();

@@ -52,13 +52,17 @@ enum class DeviceError : int {
 };
 const char *deviceErrorMessage(int code);
 
-/// Which GEMM implementation a matmul uses.
+/// Which GEMM implementation a matmul uses: the compiler's choice
+/// (kestrel-select-kernels' #kestrel.impl), never the library's.
 enum class GemmImpl : uint8_t {
-  Auto,     ///< the library's choice for the shape (tensor cores when it can)
   MmaSync,  ///< Kestrel's mma.sync kernel (bf16/f16 storage, sm_80+)
   CublasLt, ///< cuBLASLt (bf16/f16/f32)
+  Gemv,     ///< the GEMV kernels (float types, at most kGemvMaxRows rows)
   Simt,     ///< the CUDA-core kernel (any float type, integers)
 };
+
+/// The most rows the GEMV kernels take.
+constexpr int64_t kGemvMaxRows = 8;
 
 /// A GEMM problem as the library hands it to a tensor-core kernel
 /// instantiation (defined in Gemm.cuh).
@@ -67,6 +71,16 @@ struct Context;
 /// A GEMM kernel instantiated for the tile configuration the compiler chose
 /// (emitted per model: `return gemmMma<128, 128, 32, 2, 4>(ctx, args);`).
 using GemmKernelFn = bool (*)(Context &ctx, const GemmArgs &args);
+
+/// How one matmul runs, as the compiler chose it: `impl` (with `mma`, the
+/// compiler's instantiation, for MmaSync); a call with at most `gemvMaxM`
+/// rows runs the GEMV kernels instead (0: never), the guard the compiler
+/// adds when the row count is known only at run time.
+struct GemmChoice {
+  GemmImpl impl = GemmImpl::Simt;
+  GemmKernelFn mma = nullptr;
+  int64_t gemvMaxM = 0;
+};
 
 /// What every CUDA kernel launcher receives; a failure leaves its message
 /// in `error` (KernelStatus). Owned by the session.
@@ -78,7 +92,6 @@ struct Context : KernelStatus {
   int *errorFlag = nullptr; ///< device int, zeroed before each run
   int smCount = 1;
   int ccMajor = 8, ccMinor = 0; ///< the device's compute capability
-  GemmImpl gemmImpl = GemmImpl::Auto;
 };
 
 // Elementwise (same semantics as the CPU library).
@@ -90,15 +103,13 @@ bool where(Context &ctx, const Tensor &cond, const Tensor &a, const Tensor &b,
 bool cast(Context &ctx, const Tensor &x, Tensor &out);
 bool copy(Context &ctx, const Tensor &x, Tensor &out);
 
-// Matmul (batch dims broadcast), softmax, reductions. `tensorCoreKernel`
-// is the compiler's instantiation of the mma.sync kernel, used when
-// ctx.gemmImpl allows it, the storage is bf16/f16 and the device is sm_80+;
-// otherwise (or when null) the library picks cuBLASLt or its CUDA-core
-// kernel.
+// Matmul (batch dims broadcast) with the implementation `choice` names;
+// a choice that cannot run the call (a type or row count it does not take,
+// MmaSync without its kernel or below sm_80) fails with a message saying
+// so. Softmax, reductions.
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
-            bool transposeB, Tensor &out,
-            const GemmEpilogue *epilogue = nullptr,
-            GemmKernelFn tensorCoreKernel = nullptr);
+            bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
+            const GemmChoice &choice);
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,

@@ -1,15 +1,17 @@
 //===- Matmul.cu - Batched matmul with a fused epilogue -------------------===//
 //
-// kestrel::cuda::matmul: the CPU library's checks and shape rules, then one
-// of four implementations (all on ctx.stream, none synchronizing or
-// allocating, so a forward pass can be captured into a CUDA graph):
+// kestrel::cuda::matmul: the CPU library's checks and shape rules, then the
+// implementation the compiler chose (GemmChoice; all on ctx.stream, none
+// synchronizing or allocating, so a forward pass can be captured into a
+// CUDA graph):
 //
-//  - the compiler's mma.sync instantiation (Gemm.cuh) for bf16/f16 on
-//    sm_80+, when it passes one and ctx.gemmImpl is Auto or MmaSync;
-//  - cuBLASLt for f32/f16/bf16 when ctx.gemmImpl is CublasLt, or Auto has
-//    no tensor-core kernel and the problem is not decode-shaped;
-//  - a memory-bound GEMV-style kernel for M <= 8 (decode), float types;
-//  - a tiled CUDA-core kernel for everything else (f8E4M3FN; i64/i32 with
+//  - MmaSync: the compiler's mma.sync instantiation (Gemm.cuh), bf16/f16,
+//    sm_80+;
+//  - CublasLt: cuBLASLt for f32/f16/bf16 (the CUDA-core kernel where
+//    cuBLASLt has no algorithm for the problem);
+//  - Gemv: a memory-bound GEMV-style kernel for M <= 8 (decode), float
+//    types; also any call within the choice's gemvMaxM guard;
+//  - Simt: a tiled CUDA-core kernel for every type (f8E4M3FN; i64/i32 with
 //    wrapping accumulation, whose low bits match the CPU's 64-bit sums).
 //
 // Every path applies out = act(alpha * acc + bias[n]) + residual[m, n] and
@@ -807,7 +809,7 @@ bool runCublasLt(Context &ctx, const GemmArgs &args, bool &handled) {
 
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
-            GemmKernelFn tensorCoreKernel) {
+            const GemmChoice &choice) {
   if (!checkTensor(ctx, "matmul", "lhs", lhs) ||
       !checkTensor(ctx, "matmul", "rhs", rhs))
     return false;
@@ -837,35 +839,65 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
                     ", N = " + str(args.n) + ", K = " + str(args.k) + ")");
 
   const DType dtype = out.dtype;
-  const GemmImpl impl = ctx.gemmImpl;
   const bool halfType = dtype == DType::BF16 || dtype == DType::F16;
-  // Decode-shaped problems (M <= kGemvMaxM) are bound by reading B once:
-  // Auto sends them to the GEMV kernels, not to tensor-core tiles.
-  const bool decode = isFloatType(dtype) && args.m <= kGemvMaxM;
-  if (tensorCoreKernel && halfType && ctx.ccMajor >= 8 &&
-      (impl == GemmImpl::MmaSync || (impl == GemmImpl::Auto && !decode)))
-    return tensorCoreKernel(ctx, args);
-
-  const bool ltType = halfType || dtype == DType::F32;
-  if (ltType && args.k > 0 &&
-      (impl == GemmImpl::CublasLt || (impl == GemmImpl::Auto && !decode))) {
-    bool handled = false, ok = false;
-    if (dtype == DType::F32)
-      ok = runCublasLt<float>(ctx, args, handled);
-    else if (dtype == DType::F16)
-      ok = runCublasLt<f16>(ctx, args, handled);
-    else
-      ok = runCublasLt<bf16>(ctx, args, handled);
-    if (handled)
-      return ok;
-  }
+  const bool floatType = isFloatType(dtype);
+  static_assert(kGemvMaxRows == kGemvMaxM);
+  if (choice.gemvMaxM < 0 || choice.gemvMaxM > kGemvMaxM)
+    return ctx.fail("matmul: the GEMV guard takes at most " + str(kGemvMaxM) +
+                    " rows, not " + str(choice.gemvMaxM));
+  GemmImpl impl = choice.impl;
+  // Few rows known only at run time: the compiler's guard sends them to
+  // the GEMV kernels, which read B once.
+  if (floatType && args.m <= choice.gemvMaxM)
+    impl = GemmImpl::Gemv;
 
   bool ok = false;
-  auto gemv = [&](auto tag) { ok = launchGemv<decltype(tag)>(ctx, args); };
-  auto simt = [&](auto tag) { ok = launchSimt<decltype(tag)>(ctx, args); };
-  if (decode)
+  switch (impl) {
+  case GemmImpl::MmaSync:
+    if (!choice.mma)
+      return ctx.fail("matmul: the tensor-core GEMM was chosen without its "
+                      "kernel instantiation");
+    if (!halfType)
+      return ctx.fail(std::string("matmul: the tensor-core GEMM takes "
+                                  "bf16/f16, not ") +
+                      dtypeName(dtype));
+    if (ctx.ccMajor < 8)
+      return ctx.fail("matmul: the tensor-core GEMM needs sm_80 or newer; "
+                      "this device is sm_" +
+                      str(ctx.ccMajor) + str(ctx.ccMinor));
+    return choice.mma(ctx, args);
+  case GemmImpl::CublasLt: {
+    if (!(halfType || dtype == DType::F32))
+      return ctx.fail(std::string("matmul: cuBLASLt takes f32/bf16/f16, not ") +
+                      dtypeName(dtype));
+    if (args.k > 0) {
+      bool handled = false;
+      if (dtype == DType::F32)
+        ok = runCublasLt<float>(ctx, args, handled);
+      else if (dtype == DType::F16)
+        ok = runCublasLt<f16>(ctx, args, handled);
+      else
+        ok = runCublasLt<bf16>(ctx, args, handled);
+      if (handled)
+        return ok;
+    }
+    break; // no cuBLASLt algorithm (or K = 0): the CUDA-core kernel
+  }
+  case GemmImpl::Gemv: {
+    if (!floatType || args.m > kGemvMaxM)
+      return ctx.fail(std::string("matmul: the GEMV kernels take float types "
+                                  "and at most ") +
+                      str(kGemvMaxM) + " rows, not " + dtypeName(dtype) +
+                      " with " + str(args.m));
+    auto gemv = [&](auto tag) { ok = launchGemv<decltype(tag)>(ctx, args); };
     dispatchFloat(dtype, gemv);
-  else if (!dispatchFloat(dtype, simt))
+    return ok;
+  }
+  case GemmImpl::Simt:
+    break;
+  }
+  auto simt = [&](auto tag) { ok = launchSimt<decltype(tag)>(ctx, args); };
+  if (!dispatchFloat(dtype, simt))
     dtype == DType::I64 ? simt(int64_t{}) : simt(int32_t{});
   return ok;
 }

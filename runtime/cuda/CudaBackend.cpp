@@ -319,19 +319,6 @@ void closeModel(void *state) {
   delete model;
 }
 
-cuda::GemmImpl gemmImplFromEnv() {
-  const char *env = std::getenv("KESTREL_CUDA_GEMM");
-  if (!env)
-    return cuda::GemmImpl::Auto;
-  if (!std::strcmp(env, "mma"))
-    return cuda::GemmImpl::MmaSync;
-  if (!std::strcmp(env, "cublaslt"))
-    return cuda::GemmImpl::CublasLt;
-  if (!std::strcmp(env, "simt"))
-    return cuda::GemmImpl::Simt;
-  return cuda::GemmImpl::Auto;
-}
-
 kestrel_status createSession(void *modelState, void **state,
                              std::string &error) {
   auto *model = static_cast<CudaModel *>(modelState);
@@ -365,7 +352,6 @@ kestrel_status createSession(void *modelState, void **state,
   ctx.smCount = model->props.multiProcessorCount;
   ctx.ccMajor = model->props.major;
   ctx.ccMinor = model->props.minor;
-  ctx.gemmImpl = gemmImplFromEnv();
   *state = session.release();
   return KESTREL_OK;
 }

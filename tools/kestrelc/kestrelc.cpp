@@ -3,9 +3,12 @@
 // kestrelc MODEL.onnx -o OUTDIR [--emit=lib|source] [--name NAME]
 //          [--target=cpu|cuda[:sm_80,sm_90a,...]] [--precision=bf16|f16|f32]
 //          [--cpu=x86-64|x86-64-v2|x86-64-v3|x86-64-v4|native]
+//          [--kernel=NAME]
 //     compile to OUTDIR/libNAME.so + NAME.h + NAME.kweights
 // kestrelc --print-cpu                          the --cpu levels this CPU runs
-// kestrelc MODEL.onnx --emit=mlir [-o FILE]   import (and clean up) a model
+// kestrelc --print-kernels [--target=cuda]      the target's kernel registry
+// kestrelc MODEL.onnx --emit=mlir [-o FILE]   the IR codegen reads (kernel
+//                                               choices, memory plan)
 // kestrelc MODEL.onnx --onnx-op-stats          the model's op histogram
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +18,7 @@
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
+#include "passes/KernelRegistry.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "runtime/CpuLevel.h"
@@ -43,6 +47,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -51,7 +56,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Import, Mlir, Source, Lib };
+enum class Emit { Import, Graph, Mlir, Source, Lib };
 
 cl::OptionCategory category("kestrelc options");
 cl::opt<std::string> inputPath(cl::Positional,
@@ -60,15 +65,19 @@ cl::opt<std::string> inputPath(cl::Positional,
 cl::opt<std::string>
     outputPath("o",
                cl::desc("Output directory (--emit=lib|source) or file "
-                        "(--emit=mlir|import; '-' for stdout, the default)"),
+                        "(--emit=mlir|graph|import; '-' for stdout, the default)"),
                cl::value_desc("path"), cl::cat(category));
 cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::Lib),
     cl::values(
         clEnumValN(Emit::Import, "import",
                    "the kestrel module exactly as imported"),
+        clEnumValN(Emit::Graph, "graph",
+                   "the kestrel module after the graph passes (shapes, "
+                   "fusion, cleanup), before anything target-specific"),
         clEnumValN(Emit::Mlir, "mlir",
-                   "the kestrel module after the compile pipeline"),
+                   "the kestrel module codegen reads: the graph with each "
+                   "op's kernel (#kestrel.impl) and the memory plan"),
         clEnumValN(Emit::Source, "source",
                    "OUTDIR/NAME.cpp, NAME.h and NAME.kweights (no C++ "
                    "compile)"),
@@ -146,6 +155,18 @@ cl::opt<bool> fusionRemarks(
              "attention fusion leaves (and why), and every norm of a "
              "residual add (fused, or why not)"),
     cl::cat(category));
+cl::opt<std::string> forceKernel(
+    "kernel",
+    cl::desc("Run every op the named kernel can run on it (e.g. "
+             "cuda.gemm.simt), for experiments; the choice shows as "
+             "#kestrel.impl in --emit=mlir (kestrelc --print-kernels lists "
+             "the target's kernels)"),
+    cl::value_desc("NAME"), cl::cat(category));
+cl::opt<bool> printKernels(
+    "print-kernels",
+    cl::desc("Print the kernel registry of --target (each candidate, the "
+             "ops it runs and its configurations) and exit"),
+    cl::cat(category));
 cl::opt<bool> opStats("onnx-op-stats",
                       cl::desc("Print the model's op histogram (domain, op, "
                                "opset, count) and exit"),
@@ -170,6 +191,32 @@ cl::opt<bool> noWeightData(
              "NAME.kweights.json; kestrel-pack makes the weights file from "
              "it (from the ONNX data, or --dummy)"),
     cl::cat(category));
+
+/// --print-kernels: the registry of `target`, one candidate per paragraph.
+int printKernelRegistry(kestrel::KernelTarget target) {
+  llvm::outs() << "Kernels of the " << kestrel::kernelTargetName(target)
+               << " target (kestrel-select-kernels chooses one per op):\n";
+  for (const kestrel::KernelCandidate &c :
+       kestrel::KernelRegistry::get(target).candidates()) {
+    llvm::outs() << "\n" << c.name << ": " << c.summary << "\n  ops:";
+    for (StringRef op : c.ops)
+      llvm::outs() << " " << op.drop_front(strlen("kestrel."));
+    llvm::outs() << "\n";
+    if (c.space.size() > 1 || !c.space.front().empty())
+      for (const kestrel::KernelConfig &point : c.space) {
+        llvm::outs() << "  config:";
+        for (const auto &[key, value] : point)
+          llvm::outs() << " " << key << "=" << value;
+        llvm::outs() << "\n";
+      }
+    for (const auto &[key, values] : c.guards) {
+      llvm::outs() << "  guard: " << key << " in {";
+      llvm::interleaveComma(values, llvm::outs());
+      llvm::outs() << "}\n";
+    }
+  }
+  return 0;
+}
 
 /// "model.onnx: error: node 'n': message" for the importer's locations.
 void printDiagnostic(Diagnostic &diag) {
@@ -502,6 +549,12 @@ int main(int argc, char **argv) {
   }
   if (printCpu)
     return printCpuLevels();
+  if (printKernels) {
+    StringRef spec = targetSpec;
+    return printKernelRegistry(spec == "cuda" || spec.starts_with("cuda")
+                                   ? kestrel::KernelTarget::Cuda
+                                   : kestrel::KernelTarget::Cpu);
+  }
   if (inputPath.empty()) {
     llvm::errs() << "kestrelc: error: no input model (see kestrelc --help)\n";
     return 1;
@@ -549,6 +602,17 @@ int main(int argc, char **argv) {
                       "in the model's own types\n";
       return 1;
     }
+  }
+  // --kernel: a candidate of the target's registry.
+  if (!forceKernel.empty() &&
+      !kestrel::KernelRegistry::get(cudaTarget ? kestrel::KernelTarget::Cuda
+                                               : kestrel::KernelTarget::Cpu)
+           .lookup(forceKernel)) {
+    llvm::errs() << "kestrelc: error: --kernel=" << forceKernel
+                 << " is not a kernel of the " << (cudaTarget ? "cuda" : "cpu")
+                 << " target (kestrelc --print-kernels --target="
+                 << (cudaTarget ? "cuda" : "cpu") << " lists them)\n";
+    return 1;
   }
   // --cpu: a level, or the highest one this machine runs.
   std::optional<kestrel::runtime::CpuLevel> cpuLevel =
@@ -666,14 +730,22 @@ int main(int argc, char **argv) {
   if (emit != Emit::Import) {
     std::map<std::string, int64_t> imported = countOps(*module);
     PassManager pm(&context);
-    kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion, fusionRemarks);
+    kestrel::SelectKernelsOptions kernels;
+    kernels.target = cudaTarget ? "cuda" : "cpu";
+    kernels.precision = cudaTarget ? emitOptions.precision : "f32";
+    kernels.force = forceKernel;
+    if (emit == Emit::Graph)
+      kestrel::buildGraphPipeline(pm, /*fusion=*/!noFusion, fusionRemarks);
+    else
+      kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion, fusionRemarks,
+                                    kernels);
     if (failed(pm.run(*module)))
       return 1;
     if (printStats)
       opCounts = formatOpCounts(imported, countOps(*module), noFusion);
   }
   double passSeconds = secondsSince(passStart);
-  // With --emit=mlir|import the module goes to -o; the op counts to stderr.
+  // With --emit=mlir|graph|import the module goes to -o; the op counts to stderr.
   if (printStats && !toLibrary)
     llvm::errs() << opCounts;
 

@@ -1,22 +1,58 @@
 //===- KestrelDialect.cpp - Kestrel dialect registration ------------------===//
 //
-// Registers the kestrel ops and materializes folded constants.
+// Registers the kestrel ops and attributes, verifies `kestrel.impl` where
+// it is attached, and materializes folded constants.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "dialects/kestrel/IR/KestrelOps.h"
 
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
 using namespace mlir;
 using namespace kestrel;
 
 #include "dialects/kestrel/IR/KestrelDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/kestrel/IR/KestrelAttrs.cpp.inc"
 
 void KestrelDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "dialects/kestrel/IR/KestrelOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/kestrel/IR/KestrelAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult KestrelDialect::verifyOperationAttribute(Operation *op,
+                                                       NamedAttribute attr) {
+  if (attr.getName() != ImplAttr::kName)
+    return success();
+  auto impl = dyn_cast<ImplAttr>(attr.getValue());
+  if (!impl)
+    return op->emitOpError("attribute '")
+           << ImplAttr::kName << "' must be a #kestrel.impl, not "
+           << attr.getValue();
+  if (impl.getCandidate().getValue().empty())
+    return op->emitOpError("has a #kestrel.impl without a candidate name");
+  for (NamedAttribute entry : impl.getConfig())
+    if (!isa<IntegerAttr, StringAttr, BoolAttr>(entry.getValue()))
+      return op->emitOpError("#kestrel.impl configuration '")
+             << entry.getName().getValue()
+             << "' must be an integer, a string or a bool";
+  return success();
+}
+
+int64_t ImplAttr::getInt(StringRef key, int64_t fallback) const {
+  if (auto value = getConfig().getAs<IntegerAttr>(key))
+    return value.getInt();
+  return fallback;
 }
 
 Operation *KestrelDialect::materializeConstant(OpBuilder &builder,

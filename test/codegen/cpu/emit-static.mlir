@@ -3,9 +3,18 @@
 // --no-fusion: fused, the chain would be one kernel with no intermediates.)
 // RUN: rm -rf %t && kestrelc %s --emit=source -o %t --name s --stats --no-fusion | FileCheck %s --check-prefix=STATS
 // RUN: FileCheck %s < %t/s.cpp
+// The plan is kestrel-plan-memory's and the kernels kestrel-select-kernels',
+// in the IR that --emit=mlir prints and codegen reads.
+// RUN: kestrelc %s --emit=mlir --no-fusion | FileCheck %s --check-prefix=MLIR
 
 // STATS: kernel calls: 4; values: arena 3 input 1 output 1
 // STATS: memory: arena 256 bytes (peak) vs 384 bytes for all 3 intermediates apart (66.7%)
+
+// MLIR: func.func @main({{.*}} attributes {kestrel.arena_bytes = 256 : i64, kestrel.intermediate_bytes = 384 : i64}
+// MLIR: kestrel.exp %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
+// MLIR: kestrel.neg %{{.+}} {kestrel.arena_offsets = array<i64: 128>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
+// MLIR: kestrel.sqrt %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
+// MLIR: kestrel.abs %{{.+}} {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>} :
 
 // CHECK: arena 256 bytes planned at compile time.
 // CHECK: const int64_t staticOffsets[] = {

@@ -10,6 +10,14 @@
 // RUN: test -f %t/kestrel-src/runtime/cuda/CudaBackend.cpp
 // RUN: test -f %t/kestrel-src/kernels/cuda/Kernels.h
 // RUN: test -f %t/kestrel-src/tools/kestrel-run/kestrel-run.cpp
+// What codegen reads: the kernel choices in the IR.
+// RUN: kestrelc %s --target=cuda --emit=mlir | FileCheck %s --check-prefix=IMPL
+// A forced kernel (kestrelc --kernel) shows in the IR and in the code.
+// RUN: rm -rf %t.simt && kestrelc %s --target=cuda --emit=source -o %t.simt \
+// RUN:   --name m --kernel=cuda.gemm.simt
+// RUN: FileCheck %s --check-prefix=SIMT < %t.simt/m.cpp
+// RUN: not kestrelc %s --target=cuda --emit=mlir --kernel=cuda.gemm.nope 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=UNKNOWN
 
 module {
   func.func @main(%x: tensor<?x64xf32> {kestrel.name = "x", kestrel.dim_names = ["seq", ""]}) -> (tensor<?x128xf32> {kestrel.name = "y"}) {
@@ -46,7 +54,9 @@ module {
 // CHECK-NEXT: kestrel::cuda::Context &c = *x.cuda;
 // CHECK-NEXT: std::vector<Tensor> &v = x.d;
 // CHECK-NEXT: std::vector<Tensor> &h = x.v;
-// CHECK: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::instances::kestrel_gemm_128x128x32_2x4_bf16_nn))
+// The kernel is the one #kestrel.impl names: the tensor-core GEMM, and the
+// GEMV kernels for calls of at most 8 rows (the row count is dynamic).
+// CHECK: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::MmaSync, kestrel::cuda::instances::kestrel_gemm_128x128x32_2x4_bf16_nn, 8}))
 // The range's bounds are host scalars.
 // CHECK: if (!range(c, h[2], h[7], h[3], v[8]))
 // CHECK: if (!binary(c, BinaryOp::Mul, v[4], v[11], v[12]))
@@ -65,3 +75,14 @@ module {
 // CMAKE-NEXT: kernels/kestrel_gemm_128x128x32_2x4_bf16_nn.cu
 // CMAKE: add_executable(kestrel-run
 // CMAKE: add_executable(kestrel-pack
+
+// IMPL: kestrel.matmul {{.+}}kestrel.impl = #kestrel.impl<"cuda.gemm.mma", {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 128 : i64, tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64}>
+// The shape arithmetic runs on the host, with the CPU's kernels.
+// IMPL: kestrel.shape_of {{.+}}kestrel.impl = #kestrel.impl<"cpu.data_movement", {}>
+// IMPL: kestrel.range {{.+}}kestrel.impl = #kestrel.impl<"cuda.data_movement", {}>
+// IMPL: kestrel.cos {{.+}}kestrel.impl = #kestrel.impl<"cuda.elementwise", {}>
+
+// SIMT: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::Simt, nullptr, 0}))
+// SIMT-NOT: kestrel_gemm_
+
+// UNKNOWN: kestrelc: error: --kernel=cuda.gemm.nope is not a kernel of the cuda target (kestrelc --print-kernels --target=cuda lists them)

@@ -82,7 +82,6 @@ double runLtMatmul(cublasLtHandle_t handle, DType d, Shape batchA, Shape batchB,
   Buf want(d, outShape), got(d, outShape);
   Ctxs c;
   c.g.cublasLt = handle;
-  c.g.gemmImpl = GemmImpl::CublasLt;
   cpu::GemmEpilogue ce;
   ce.alpha = e.alpha;
   ce.bias = e.bias ? &bias.t : nullptr;
@@ -95,7 +94,8 @@ double runLtMatmul(cublasLtHandle_t handle, DType d, Shape batchA, Shape batchB,
   ge.residual = ce.residual;
   const long long launches = emu::launchCount();
   bool okc = cpu::matmul(c.c, a.t, b.t, tA, tB, want.t, &ce);
-  bool okg = cuda::matmul(c.g, a.t, b.t, tA, tB, got.t, &ge);
+  bool okg = cuda::matmul(c.g, a.t, b.t, tA, tB, got.t, &ge,
+                          cuda::GemmChoice{GemmImpl::CublasLt});
   EXPECT(okc && okg, "%s: cpu '%s' cuda '%s'", what.c_str(), c.c.error.c_str(),
          c.g.error.c_str());
   if (!okc || !okg)

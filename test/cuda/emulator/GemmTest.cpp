@@ -47,11 +47,12 @@ Shape operandShape(Shape batch, int64_t rows, int64_t cols, bool trans) {
   return batch;
 }
 
-/// One matmul through `impl` (and `fn` for the tensor-core path) against the
-/// CPU library; returns the relative L2 error (or 1e9 on a failed call).
+/// One matmul through `impl` (and `fn` for the tensor-core path; calls of
+/// at most `gemvMaxM` rows through the GEMV kernels) against the CPU
+/// library; returns the relative L2 error (or 1e9 on a failed call).
 double runMatmul(DType d, Shape batchA, Shape batchB, int64_t M, int64_t N,
                  int64_t K, bool tA, bool tB, GemmImpl impl, GemmKernelFn fn,
-                 bool epilogue, const std::string &what) {
+                 bool epilogue, const std::string &what, int64_t gemvMaxM = 0) {
   Buf a(d, operandShape(batchA, M, K, tA)),
       b(d, operandShape(batchB, K, N, tB));
   fill(a.t, 1.0, false, -4, 4);
@@ -67,7 +68,6 @@ double runMatmul(DType d, Shape batchA, Shape batchB, int64_t M, int64_t N,
   fill(residual.t, 1.0, false, -4, 4);
   Buf want(d, outShape), got(d, outShape);
   Ctxs c;
-  c.g.gemmImpl = impl;
   cuda::GemmEpilogue ge;
   ge.alpha = 0.5f;
   ge.bias = &bias.t;
@@ -82,7 +82,8 @@ double runMatmul(DType d, Shape batchA, Shape batchB, int64_t M, int64_t N,
       setD(want.t, i, x / (1 + std::exp(-x)) + getD(residual.t, i));
     }
   bool okg =
-      cuda::matmul(c.g, a.t, b.t, tA, tB, got.t, epilogue ? &ge : nullptr, fn);
+      cuda::matmul(c.g, a.t, b.t, tA, tB, got.t, epilogue ? &ge : nullptr,
+                   cuda::GemmChoice{impl, fn, gemvMaxM});
   EXPECT(okc && okg, "%s: cpu '%s' cuda '%s'", what.c_str(), c.c.error.c_str(),
          c.g.error.c_str());
   if (!okc || !okg)
@@ -154,13 +155,58 @@ void testRacesInGemm() {
   emu::setChecking(wasChecking);
 }
 
+/// The guard the compiler adds for a row count known only at run time:
+/// calls of at most gemvMaxM rows take the GEMV kernels (which need no
+/// instantiation), larger ones the chosen GEMM.
+void testGemvGuard() {
+  for (int64_t M : {1, 8, 9, 45}) {
+    std::string what = "mma with gemv_max_m = 8, M" + std::to_string(M);
+    const long long before = emu::launchCount();
+    expectClose(runMatmul(DType::BF16, {}, {}, M, 77, 53, false, true,
+                          GemmImpl::MmaSync, M <= 8 ? nullptr : gemm64, false,
+                          what, 8),
+                1e-2, what);
+    EXPECT(emu::launchCount() > before, "%s: no kernel ran", what.c_str());
+  }
+}
+
+/// A choice that cannot run the call fails with a message naming why.
+void testChoiceErrors() {
+  struct Case {
+    DType d;
+    int64_t M;
+    cuda::GemmChoice choice;
+    const char *message;
+  } cases[] = {
+      {DType::BF16, 16, {GemmImpl::MmaSync, nullptr, 0}, "without its kernel"},
+      {DType::F32,
+       16,
+       {GemmImpl::MmaSync, gemm64, 0},
+       "takes bf16/f16, not f32"},
+      {DType::I32, 16, {GemmImpl::CublasLt, nullptr, 0}, "takes f32/bf16/f16"},
+      {DType::F32, 9, {GemmImpl::Gemv, nullptr, 0}, "at most 8 rows"},
+      {DType::F32, 4, {GemmImpl::Simt, nullptr, 9}, "guard takes at most 8"},
+  };
+  for (const Case &t : cases) {
+    Buf a(t.d, Shape{t.M, 16}), b(t.d, Shape{16, 24}), out(t.d, Shape{t.M, 24});
+    fill(a.t, 1.0, false, -4, 4);
+    fill(b.t, 1.0, false, -4, 4);
+    Ctxs c;
+    bool ok =
+        cuda::matmul(c.g, a.t, b.t, false, false, out.t, nullptr, t.choice);
+    EXPECT(!ok && c.g.error.find(t.message) != std::string::npos,
+           "expected a failure with '%s', got %s '%s'", t.message,
+           ok ? "success" : "failure", c.g.error.c_str());
+  }
+}
+
 void testGemvAndSimt() {
   for (DType d : {DType::F32, DType::F16, DType::BF16})
     for (int64_t M : {1, 3, 8})
       for (bool tB : {false, true}) {
         std::string what = std::string("gemv ") + dn(d) + " M" +
                            std::to_string(M) + (tB ? " Bᵀ" : " B");
-        expectClose(runMatmul(d, {}, {}, M, 77, 53, false, tB, GemmImpl::Auto,
+        expectClose(runMatmul(d, {}, {}, M, 77, 53, false, tB, GemmImpl::Gemv,
                               nullptr, M == 3, what),
                     d == DType::F32 ? 1e-5 : 1e-2, what);
       }
@@ -183,6 +229,8 @@ void runGemmTests() {
   testTensorCore();
   testRacesInGemm();
   testGemvAndSimt();
+  testGemvGuard();
+  testChoiceErrors();
 }
 
 RegisterSuite registered("gemm", 60, runGemmTests);

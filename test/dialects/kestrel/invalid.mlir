@@ -861,3 +861,31 @@ func.func @yield_outside_fused(%x: f32) {
   // expected-error @+1 {{'kestrel.yield' op expects parent op 'kestrel.fused_elementwise'}}
   kestrel.yield %x : f32
 }
+
+//===----------------------------------------------------------------------===//
+// #kestrel.impl
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @impl_not_an_impl(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kestrel.exp' op attribute 'kestrel.impl' must be a #kestrel.impl, not 3 : i64}}
+  %0 = kestrel.exp %x {kestrel.impl = 3 : i64} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @impl_empty_name(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kestrel.exp' op has a #kestrel.impl without a candidate name}}
+  %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"", {}>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @impl_config_value(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kestrel.exp' op #kestrel.impl configuration 'tile' must be an integer, a string or a bool}}
+  %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {tile = [1, 2]}>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -1,12 +1,12 @@
 // ONNX opset-23 Attention and RotaryEmbedding.
 // RUN: %onnx_model attention23 %t.attn.onnx
-// RUN: kestrelc --emit=mlir %t.attn.onnx | FileCheck %s --check-prefix=ATTN
+// RUN: kestrelc --emit=graph %t.attn.onnx | FileCheck %s --check-prefix=ATTN
 // RUN: %onnx_model attention23_static_past %t.past.onnx
-// RUN: kestrelc --emit=mlir %t.past.onnx | FileCheck %s --check-prefix=PAST
+// RUN: kestrelc --emit=graph %t.past.onnx | FileCheck %s --check-prefix=PAST
 // RUN: %onnx_model rotary23 %t.rope.onnx
-// RUN: kestrelc --emit=mlir %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+// RUN: kestrelc --emit=graph %t.rope.onnx | FileCheck %s --check-prefix=ROPE
 // RUN: %onnx_model gqa_repeat_interleave %t.gqa.onnx
-// RUN: kestrelc --emit=mlir %t.gqa.onnx | FileCheck %s --check-prefix=GQA
+// RUN: kestrelc --emit=graph %t.gqa.onnx | FileCheck %s --check-prefix=GQA
 // RUN: rm -rf %t.gqa.lib && kestrelc %t.gqa.onnx -o %t.gqa.lib --name m > /dev/null 2>&1
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gqa.onnx %t.gqa.lib %t.gqa.work batch=2 seq=5 | FileCheck %s --check-prefix=GQANUM
 

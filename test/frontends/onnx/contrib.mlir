@@ -1,12 +1,12 @@
 // onnxruntime's com.microsoft LLM ops.
 // RUN: %onnx_model contrib_norms %t.norms.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.norms.onnx | FileCheck %s --check-prefix=NORMS
+// RUN: kestrelc --emit=graph --no-fusion %t.norms.onnx | FileCheck %s --check-prefix=NORMS
 // RUN: %onnx_model contrib_mha %t.mha.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.mha.onnx | FileCheck %s --check-prefix=MHA
+// RUN: kestrelc --emit=graph --no-fusion %t.mha.onnx | FileCheck %s --check-prefix=MHA
 // RUN: %onnx_model contrib_gqa %t.gqa.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.gqa.onnx | FileCheck %s --check-prefix=GQA
+// RUN: kestrelc --emit=graph --no-fusion %t.gqa.onnx | FileCheck %s --check-prefix=GQA
 // RUN: %onnx_model contrib_rotary %t.rope.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.rope.onnx | FileCheck %s --check-prefix=ROPE
+// RUN: kestrelc --emit=graph --no-fusion %t.rope.onnx | FileCheck %s --check-prefix=ROPE
 
 // Skip norms add the bias (when there is one) and then the skip; output 3
 // is the sum.

@@ -1,10 +1,10 @@
 // Elementwise math, comparisons, logic, Where, Cast, Clip and Gelu.
 // RUN: %onnx_model elementwise %t.elementwise.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.elementwise.onnx | FileCheck %s --check-prefix=ELEM
+// RUN: kestrelc --emit=graph --no-fusion %t.elementwise.onnx | FileCheck %s --check-prefix=ELEM
 // RUN: %onnx_model logic %t.logic.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.logic.onnx | FileCheck %s --check-prefix=LOGIC
+// RUN: kestrelc --emit=graph --no-fusion %t.logic.onnx | FileCheck %s --check-prefix=LOGIC
 // RUN: %onnx_model gelu20 %t.gelu.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.gelu.onnx | FileCheck %s --check-prefix=GELU
+// RUN: kestrelc --emit=graph --no-fusion %t.gelu.onnx | FileCheck %s --check-prefix=GELU
 
 // Symbolic dims stay dynamic and keep their names; broadcasting follows NumPy.
 // ELEM: func.func @main(%[[X:.+]]: tensor<?x8xf32> {kestrel.dim_names = ["batch", ""], kestrel.name = "x"}, %[[Y:.+]]: tensor<8xf32> {kestrel.name = "y"}) -> (tensor<?x8xf32> {kestrel.name = "out"})

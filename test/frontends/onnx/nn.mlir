@@ -1,18 +1,18 @@
 // MatMul (NumPy semantics), Gemm, Einsum, norms, softmax, reductions, TopK.
 // RUN: %onnx_model matmuls %t.matmuls.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.matmuls.onnx | FileCheck %s --check-prefix=MM
+// RUN: kestrelc --emit=graph --no-fusion %t.matmuls.onnx | FileCheck %s --check-prefix=MM
 // RUN: %onnx_model einsum %t.einsum.onnx
-// RUN: kestrelc --emit=mlir %t.einsum.onnx | FileCheck %s --check-prefix=EINSUM
+// RUN: kestrelc --emit=graph %t.einsum.onnx | FileCheck %s --check-prefix=EINSUM
 // RUN: %onnx_model norms %t.norms.onnx
-// RUN: kestrelc --emit=mlir %t.norms.onnx | FileCheck %s --check-prefix=NORMS
+// RUN: kestrelc --emit=graph %t.norms.onnx | FileCheck %s --check-prefix=NORMS
 // RUN: %onnx_model rmsnorm23 %t.rms.onnx
-// RUN: kestrelc --emit=mlir %t.rms.onnx | FileCheck %s --check-prefix=RMS
+// RUN: kestrelc --emit=graph %t.rms.onnx | FileCheck %s --check-prefix=RMS
 // RUN: %onnx_model reductions %t.red.onnx
-// RUN: kestrelc --emit=mlir %t.red.onnx | FileCheck %s --check-prefix=RED
+// RUN: kestrelc --emit=graph %t.red.onnx | FileCheck %s --check-prefix=RED
 // RUN: %onnx_model reductions18 %t.red18.onnx
-// RUN: kestrelc --emit=mlir %t.red18.onnx | FileCheck %s --check-prefix=RED18
+// RUN: kestrelc --emit=graph %t.red18.onnx | FileCheck %s --check-prefix=RED18
 // RUN: %onnx_model topk %t.topk.onnx
-// RUN: kestrelc --emit=mlir %t.topk.onnx | FileCheck %s --check-prefix=TOPK
+// RUN: kestrelc --emit=graph %t.topk.onnx | FileCheck %s --check-prefix=TOPK
 
 // Initializers are weights (the IR holds no data).
 // MM-DAG: %[[W:.+]] = kestrel.weight "w" : tensor<32x16xf32>

@@ -1,14 +1,14 @@
 // Shape sub-graphs and data movement.
 // RUN: %onnx_model shape_chain_static %t.static.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.static.onnx | FileCheck %s --check-prefix=STATIC
+// RUN: kestrelc --emit=graph --no-fusion %t.static.onnx | FileCheck %s --check-prefix=STATIC
 // RUN: %onnx_model shape_chain_dynamic %t.dynamic.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.dynamic.onnx | FileCheck %s --check-prefix=DYNAMIC
+// RUN: kestrelc --emit=graph --no-fusion %t.dynamic.onnx | FileCheck %s --check-prefix=DYNAMIC
 // RUN: %onnx_model data_movement %t.move.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.move.onnx | FileCheck %s --check-prefix=MOVE
+// RUN: kestrelc --emit=graph --no-fusion %t.move.onnx | FileCheck %s --check-prefix=MOVE
 // RUN: %onnx_model constants %t.const.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.const.onnx | FileCheck %s --check-prefix=CONST
+// RUN: kestrelc --emit=graph --no-fusion %t.const.onnx | FileCheck %s --check-prefix=CONST
 // RUN: %onnx_model causal_mask_dynamic %t.mask.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.mask.onnx | FileCheck %s --check-prefix=MASK
+// RUN: kestrelc --emit=graph --no-fusion %t.mask.onnx | FileCheck %s --check-prefix=MASK
 
 // Shape -> Gather -> Unsqueeze -> Concat -> Reshape folds away for static
 // shapes: one reshape is left.
@@ -53,7 +53,7 @@
 // MASK: kestrel.where
 
 // RUN: %onnx_model gathers_and_tiles %t.gt.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.gt.onnx | FileCheck %s --check-prefix=GT
+// RUN: kestrelc --emit=graph --no-fusion %t.gt.onnx | FileCheck %s --check-prefix=GT
 // GT: kestrel.gather_elements %{{.+}}, %{{.+}} {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x2xi64>) -> tensor<?x2xf32>
 // GT: kestrel.gather_nd %{{.+}}, %{{.+}} : (tensor<4x3xf32>, tensor<?x1xi64>) -> tensor<?x3xf32>
 // Tile is reshape -> expand -> reshape; constant repeats keep static sizes
@@ -74,7 +74,7 @@
 // GT: kestrel.not_equal %[[X:.+]], %[[X]] : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xi1>
 
 // RUN: %onnx_model dynamic_slice %t.ds.onnx
-// RUN: kestrelc --emit=mlir --no-fusion %t.ds.onnx | FileCheck %s --check-prefix=DSLICE
+// RUN: kestrelc --emit=graph --no-fusion %t.ds.onnx | FileCheck %s --check-prefix=DSLICE
 // Bounds from the run-time sequence length: a dynamic_slice over the
 // constant mask; Flatten of two dynamic sizes multiplies them at run time.
 // DSLICE: %[[ENDS:.+]] = kestrel.concat %{{.+}}, %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4xi64>

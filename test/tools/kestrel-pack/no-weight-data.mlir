@@ -34,5 +34,5 @@
 // Weights are never folded, so data-less ones cannot be folded wrongly: an
 // op that needs a constant operand says that it is not one.
 // RUN: %python %S/Inputs/pack_models.py axes %t/axes
-// RUN: not kestrelc %t/axes/model.onnx --emit=mlir --no-weight-data 2>&1 | FileCheck %s --check-prefix=AXES
+// RUN: not kestrelc %t/axes/model.onnx --emit=graph --no-weight-data 2>&1 | FileCheck %s --check-prefix=AXES
 // AXES: error: node 'rs': ReduceSum: axes (input 1, 'axes') must be a constant integer tensor

@@ -1,0 +1,46 @@
+//===- KestrelAttrs.td - Kestrel dialect attributes --------*- tablegen -*-===//
+//
+// Attributes of the kestrel dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_ATTRS_TD
+#define KESTREL_ATTRS_TD
+
+include "dialects/kestrel/IR/KestrelBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+class Kestrel_Attr<string name, string attrMnemonic>
+    : AttrDef<Kestrel_Dialect, name> {
+  let mnemonic = attrMnemonic;
+}
+
+def Kestrel_ImplAttr : Kestrel_Attr<"Impl", "impl"> {
+  let summary = "The kernel implementation chosen for a compute op";
+  let description = [{
+    Attached as `kestrel.impl` to every op that runs a kernel, by
+    `kestrel-select-kernels`: the candidate of the target's kernel registry
+    that runs the op (`"cuda.gemm.mma"`, `"cpu.norm"`, ...) and its
+    configuration, a dictionary over the candidate's configuration space
+    (for the tensor-core GEMM the tile: `tile_m`, `tile_n`, `tile_k`,
+    `warps_m`, `warps_n`). Code generation reads the kernel choice from
+    here and from nowhere else.
+
+    ```mlir
+    %y = kestrel.matmul %x, %w {kestrel.impl = #kestrel.impl<"cuda.gemm.mma",
+           {tile_k = 32 : i64, tile_m = 128 : i64, tile_n = 128 : i64,
+            warps_m = 2 : i64, warps_n = 4 : i64}>, ...}
+    ```
+  }];
+  let parameters = (ins "::mlir::StringAttr":$candidate,
+                        "::mlir::DictionaryAttr":$config);
+  let assemblyFormat = "`<` $candidate `,` $config `>`";
+  let extraClassDeclaration = [{
+    /// The attribute's name on an op.
+    static constexpr ::llvm::StringLiteral kName = "kestrel.impl";
+    /// The integer configuration value `key`, or `fallback` without one.
+    int64_t getInt(::llvm::StringRef key, int64_t fallback = 0) const;
+  }];
+}
+
+#endif // KESTREL_ATTRS_TD
