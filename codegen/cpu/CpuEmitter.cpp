@@ -196,7 +196,9 @@ private:
   std::string describe(Operation *op) const;
 
   LogicalResult emitTables(CpuEmitResult &result);
-  LogicalResult emitShapes(Operation *op, std::string &code);
+  /// The shape code of `op`; `checked` says whether it checks anything at
+  /// run time (its OP_TRYs name the op).
+  LogicalResult emitShapes(Operation *op, std::string &code, bool &checked);
   LogicalResult emitKernel(Operation *op, std::string &code);
 
   func::FuncOp func;
@@ -223,20 +225,22 @@ std::string Emitter::describe(Operation *op) const {
   return cString(s);
 }
 
-LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
+LogicalResult Emitter::emitShapes(Operation *op, std::string &code,
+                                  bool &checked) {
   llvm::raw_string_ostream cs(code);
   // A reshape whose result is static but whose input is not still checks
   // the element count at run time (an alias has no kernel to do it).
   bool allStatic = llvm::all_of(op->getResults(),
                                 [&](Value r) { return isStaticShape(r); }) &&
                    !(isa<ReshapeOp>(op) && !isStaticShape(op->getOperand(0)));
+  checked = !allStatic;
   if (allStatic) {
     for (Value r : op->getResults())
       cs << "  " << ref(r) << ".shape = " << declared(r) << ";\n";
     return success();
   }
   auto set = [&](Value r, StringRef shapeExpr) {
-    cs << "  TRY(x.setShape(" << id(r) << ", " << shapeExpr << ", "
+    cs << "  OP_TRY(x.setShape(" << id(r) << ", " << shapeExpr << ", "
        << declared(r) << "));\n";
   };
   auto same = [&](Value from) {
@@ -244,8 +248,8 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
     return success();
   };
   auto viaShape = [&](StringRef call) {
-    cs << "  { Shape s; TRY(" << call << "); ";
-    cs << "TRY(x.setShape(" << id(op->getResult(0)) << ", s, "
+    cs << "  { Shape s; OP_TRY(" << call << "); ";
+    cs << "OP_TRY(x.setShape(" << id(op->getResult(0)) << ", s, "
        << declared(op->getResult(0)) << ")); }\n";
     return success();
   };
@@ -270,11 +274,11 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
                             .str());
       })
       .Case([&](WhereOp w) {
-        cs << "  { Shape t, s; TRY(broadcastShape(c, " << sh(w.getCondition())
-           << ", " << sh(w.getTrueValue()) << ", t)); TRY(broadcastShape(c, t, "
-           << sh(w.getFalseValue()) << ", s)); TRY(x.setShape("
-           << id(w.getResult()) << ", s, " << declared(w.getResult())
-           << ")); }\n";
+        cs << "  { Shape t, s; OP_TRY(broadcastShape(c, "
+           << sh(w.getCondition()) << ", " << sh(w.getTrueValue())
+           << ", t)); OP_TRY(broadcastShape(c, t, " << sh(w.getFalseValue())
+           << ", s)); OP_TRY(x.setShape(" << id(w.getResult()) << ", s, "
+           << declared(w.getResult()) << ")); }\n";
         return success();
       })
       .Case<MatmulOp, FusedMatmulOp>([&](Operation *op) {
@@ -323,8 +327,8 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
         cs << "  { const Tensor in[] = {";
         for (auto [i, v] : llvm::enumerate(cat.getInputs()))
           cs << (i ? ", " : "") << ref(v);
-        cs << "}; Shape s; TRY(concatShape(c, in, " << cat.getInputs().size()
-           << ", " << cat.getAxis() << ", s)); TRY(x.setShape("
+        cs << "}; Shape s; OP_TRY(concatShape(c, in, " << cat.getInputs().size()
+           << ", " << cat.getAxis() << ", s)); OP_TRY(x.setShape("
            << id(cat.getResult()) << ", s, " << declared(cat.getResult())
            << ")); }\n";
         return success();
@@ -332,11 +336,11 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
       .Case([&](SplitOp split) {
         std::string sizes = array(split.getSizes());
         int64_t n = split.getNumResults();
-        cs << "  { Shape s[" << n << "]; TRY(splitShapes(c, "
+        cs << "  { Shape s[" << n << "]; OP_TRY(splitShapes(c, "
            << sh(split.getInput()) << ", " << split.getAxis() << ", " << sizes
            << ", " << n << ", s));";
         for (auto [i, r] : llvm::enumerate(split.getResults()))
-          cs << " TRY(x.setShape(" << id(r) << ", s[" << i << "], "
+          cs << " OP_TRY(x.setShape(" << id(r) << ", s[" << i << "], "
              << declared(r) << "));";
         cs << " }\n";
         return success();
@@ -350,11 +354,11 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
       })
       .Case([&](DynamicSliceOp s) {
         int64_t rank = typeOf(s.getInput()).getRank();
-        cs << "  TRY(x.checkLength(" << id(s.getStarts()) << ", " << rank
+        cs << "  OP_TRY(x.checkLength(" << id(s.getStarts()) << ", " << rank
            << ", \"dynamic_slice starts\"));\n";
-        cs << "  TRY(x.checkLength(" << id(s.getEnds()) << ", " << rank
+        cs << "  OP_TRY(x.checkLength(" << id(s.getEnds()) << ", " << rank
            << ", \"dynamic_slice ends\"));\n";
-        cs << "  TRY(x.checkLength(" << id(s.getSteps()) << ", " << rank
+        cs << "  OP_TRY(x.checkLength(" << id(s.getSteps()) << ", " << rank
            << ", \"dynamic_slice steps\"));\n";
         return viaShape(
             llvm::formatv("sliceShape(c, {0}, {1}.as<int64_t>(), "
@@ -383,19 +387,20 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
                             .str());
       })
       .Case([&](TopKOp t) {
-        cs << "  { Shape s; TRY(topKShape(c, " << sh(t.getInput()) << ", "
-           << t.getK() << ", " << t.getAxis() << ", s)); TRY(x.setShape("
+        cs << "  { Shape s; OP_TRY(topKShape(c, " << sh(t.getInput()) << ", "
+           << t.getK() << ", " << t.getAxis() << ", s)); OP_TRY(x.setShape("
            << id(t.getValues()) << ", s, " << declared(t.getValues())
-           << ")); TRY(x.setShape(" << id(t.getIndices()) << ", s, "
+           << ")); OP_TRY(x.setShape(" << id(t.getIndices()) << ", s, "
            << declared(t.getIndices()) << ")); }\n";
         return success();
       })
       .Case([&](FusedElementwiseOp f) {
         cs << "  { Shape s = " << sh(f.getInputs()[0]) << ";";
         for (Value in : f.getInputs().drop_front())
-          cs << " TRY(broadcastShape(c, s, " << sh(in) << ", s));";
+          cs << " OP_TRY(broadcastShape(c, s, " << sh(in) << ", s));";
         for (Value r : f.getResults())
-          cs << " TRY(x.setShape(" << id(r) << ", s, " << declared(r) << "));";
+          cs << " OP_TRY(x.setShape(" << id(r) << ", s, " << declared(r)
+             << "));";
         cs << " }\n";
         return success();
       })
@@ -404,7 +409,7 @@ LogicalResult Emitter::emitShapes(Operation *op, std::string &code) {
            << ", &vv = " << sh(a.getValue())
            << "; if (q.rank != 4 || vv.rank != 4) return x.opFailed(op, "
            << "\"query and value must be 4-D\");"
-           << " TRY(x.setShape(" << id(a.getResult())
+           << " OP_TRY(x.setShape(" << id(a.getResult())
            << ", Shape{q[0], q[1], q[2], vv[3]}, " << declared(a.getResult())
            << ")); }\n";
         return success();
@@ -809,13 +814,11 @@ LogicalResult Emitter::emit(CpuEmitResult &result) {
       return plan.of(r).storage == ValueStorage::Host;
     });
     std::string shapeCode;
-    if (failed(emitShapes(&op, shapeCode)))
+    bool checked = false;
+    if (failed(emitShapes(&op, shapeCode, checked)))
       return failure();
     // Shape failures name the op too.
-    if (shapeCode.find("TRY(") != std::string::npos) {
-      for (size_t pos = shapeCode.find("TRY("); pos != std::string::npos;
-           pos = shapeCode.find("TRY(", pos + 7))
-        shapeCode.replace(pos, 4, "OP_TRY(");
+    if (checked) {
       shapeCode = "  {\n  const char *op = " + describe(&op) + ";\n" +
                   shapeCode + "  }\n";
     } else {
