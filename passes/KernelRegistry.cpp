@@ -185,8 +185,8 @@ std::vector<KernelCandidate> cudaCandidates() {
 
   KernelCandidate gemv = candidate(
       "cuda.gemm.gemv", cuda,
-      "GEMV kernels for up to 8 rows: B read once, each row's dot products "
-      "split over a warp",
+      "GEMV kernels for up to 8 rows: each block owns 32 columns, B is read "
+      "once, coalesced, with K split over the block's threads",
       kGemm);
   gemv.check = [](const KernelSite &site) -> std::string {
     Type t = sharedGemmType(site);
@@ -213,15 +213,17 @@ std::vector<KernelCandidate> cudaCandidates() {
   all.push_back(std::move(simt));
 
   all.push_back(candidate("cuda.softmax", cuda,
-                          "one block per row, f32 accumulation", kSoftmax));
-  all.push_back(candidate("cuda.reduce", cuda, "block reductions over any axes",
+                          "a warp or a block per row, f32 accumulation",
+                          kSoftmax));
+  all.push_back(candidate("cuda.reduce", cuda,
+                          "row, column and general reductions over any axes",
                           kReduce));
   all.push_back(candidate("cuda.data_movement", cuda,
                           "strided copy, transpose and gather kernels",
                           kDataMovement));
   all.push_back(candidate("cuda.norm", cuda,
-                          "RMSNorm / LayerNorm, one warp per row, with the "
-                          "residual add fused in the add_* forms",
+                          "RMSNorm / LayerNorm, a warp or a block per row, "
+                          "with the residual add fused in the add_* forms",
                           kNorm));
   all.push_back(
       candidate("cuda.rope", cuda, "rotary embedding", {"kestrel.rope"}));
