@@ -52,10 +52,11 @@ LogicalResult importMultiHeadAttention(NodeContext &ctx) {
                           "query must be [batch, seq, hidden]";
   int64_t hiddenQ = ctx.inputType(0).getDimSize(2);
   if (Value bias = ctx.input(3)) {
+    if (ctx.inputType(1).getRank() != 3 || ctx.inputType(2).getRank() != 3)
+      return ctx.error() << "bias needs 3-D key and value with static sizes";
     int64_t hiddenK = ctx.inputType(1).getDimSize(2);
     int64_t hiddenV = ctx.inputType(2).getDimSize(2);
-    if (ctx.inputType(1).getRank() != 3 || hiddenQ == kDyn || hiddenK == kDyn ||
-        hiddenV == kDyn)
+    if (hiddenQ == kDyn || hiddenK == kDyn || hiddenV == kDyn)
       return ctx.error() << "bias needs 3-D key and value with static sizes";
     if (failed(q = addBiasSlice(ctx, *q, bias, 0, hiddenQ)) ||
         failed(k = addBiasSlice(ctx, *k, bias, hiddenQ, hiddenK)) ||
@@ -259,6 +260,10 @@ LogicalResult importContribRotary(NodeContext &ctx) {
     int64_t numHeads = *heads;
     if (numHeads == 0) {
       // Without num_heads the head size is twice the cache width.
+      if (ctx.inputType(2).getRank() != 2)
+        return ctx.error() << "cos_cache must be [max_position, rotary_dim / "
+                              "2], got "
+                           << ctx.inputType(2);
       int64_t half = ctx.inputType(2).getDimSize(1);
       if (half == kDyn || in.getDimSize(2) == kDyn || *rotaryDim != 0)
         return ctx.error() << "num_heads is required for this input";

@@ -253,7 +253,7 @@ LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
 
 LogicalResult importSlice(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
-  if (failed(x))
+  if (failed(x) || failed(ctx.requiredInput(1)) || failed(ctx.requiredInput(2)))
     return failure();
   int64_t rank = ctx.inputType(0).getRank();
   if (!ctx.constantInput(1) || !ctx.constantInput(2) ||
