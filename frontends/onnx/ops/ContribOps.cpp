@@ -10,6 +10,8 @@
 #include "frontends/onnx/GraphImporter.h"
 #include "frontends/onnx/ops/AttentionHelpers.h"
 
+#include <cstdint>
+
 using namespace mlir;
 
 namespace kestrel::onnx_frontend {
@@ -144,9 +146,19 @@ LogicalResult importGroupQueryAttention(NodeContext &ctx) {
   std::optional<float> scale;
   if (failed(ctx.optionalFloatAttr("scale", scale, 0.0f)))
     return failure();
+  if (*heads <= 0 || *kvHeads <= 0 || *heads > INT32_MAX ||
+      *kvHeads > INT32_MAX)
+    return ctx.error() << "num_heads and kv_num_heads must be positive, got "
+                       << *heads << " and " << *kvHeads;
   Value k = ctx.input(1), v = ctx.input(2);
+  if (!k != !v)
+    return ctx.error() << "key and value must come together (neither for "
+                          "packed QKV)";
   if (!k) {
     // Packed QKV: [B, S, (N + 2 * Nkv) * H].
+    if (ctx.inputType(0).getRank() != 3)
+      return ctx.error() << "packed QKV must be [batch, seq, hidden], got "
+                         << ctx.inputType(0);
     int64_t hidden = ctx.inputType(0).getDimSize(2);
     int64_t total = *heads + 2 * *kvHeads;
     if (hidden == kDyn || hidden % total != 0)
