@@ -62,11 +62,11 @@ cl::OptionCategory category("kestrelc options");
 cl::opt<std::string> inputPath(cl::Positional,
                                cl::desc("<model.onnx | module.mlir>"),
                                cl::cat(category));
-cl::opt<std::string>
-    outputPath("o",
-               cl::desc("Output directory (--emit=lib|source) or file "
-                        "(--emit=mlir|graph|import; '-' for stdout, the default)"),
-               cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string> outputPath(
+    "o",
+    cl::desc("Output directory (--emit=lib|source) or file "
+             "(--emit=mlir|graph|import; '-' for stdout, the default)"),
+    cl::value_desc("path"), cl::cat(category));
 cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::Lib),
     cl::values(
@@ -745,7 +745,8 @@ int main(int argc, char **argv) {
       opCounts = formatOpCounts(imported, countOps(*module), noFusion);
   }
   double passSeconds = secondsSince(passStart);
-  // With --emit=mlir|graph|import the module goes to -o; the op counts to stderr.
+  // With --emit=mlir|graph|import the module goes to -o; the op counts to
+  // stderr.
   if (printStats && !toLibrary)
     llvm::errs() << opCounts;
 
