@@ -45,12 +45,21 @@ fuzz)
   "$python" "$here/make_seeds.py" "$work/seeds" "$work/onnx.dict" \
     "$root/docs/onnx-support.md" "$root"/test/models/fixtures/*/model.onnx
   cd "$work"
+  # libFuzzer's progress goes to a log: on a failure the report is printed
+  # last, where a truncated CI log still shows it.
   status=0
   "$fuzzer" "${common[@]}" -max_total_time="$seconds" -max_len=65536 \
     -dict="$work/onnx.dict" -artifact_prefix="$work/" -print_funcs=0 \
-    -print_final_stats=1 "$@" "$work/corpus" "$work/seeds" || status=$?
+    -print_final_stats=1 "$@" "$work/corpus" "$work/seeds" \
+    >"$work/fuzz.log" 2>&1 || status=$?
+  grep -E '^(INFO: Seed|#[0-9]+[[:space:]]+(INITED|DONE)|Done|stat::)' \
+    "$work/fuzz.log" || true
   if [ $status -ne 0 ]; then
-    echo "run-fuzzer: failed (exit $status); replay the input it wrote with" \
+    echo "run-fuzzer: failed (exit $status); the fuzzer's last words" \
+         "($work/fuzz.log):"
+    grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)' "$work/fuzz.log" |
+      tail -n 80
+    echo "run-fuzzer: replay the input it wrote with" \
          "KESTREL_FUZZ_VERBOSE=1 $fuzzer FILE, fix the bug and add FILE" \
          "to test/fuzz/regressions/"
   fi
