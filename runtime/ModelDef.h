@@ -1,6 +1,6 @@
 //===- ModelDef.h - What an emitted model hands the runtime -----*- C++ -*-===//
 //
-// The contract between code emitted by codegen/cpu and the runtime: a
+// The contract between code emitted by codegen/host and the runtime: a
 // compiled model is a static kestrel_model_def (tables describing its
 // inputs, outputs, weights, constants and values) plus two straight-line
 // functions. `inferShapes` computes every value's shape from the bound

@@ -12,6 +12,9 @@ of the compiler side and builds and links without LLVM or MLIR.
 3. Link level: the archives built there (the runtime, the CPU kernels of
    every level, the CUDA kernels, the runtime's CUDA side) reference no
    LLVM or MLIR symbol.
+4. Code generation: the target-neutral emitter (codegen/host) includes no
+   target's backend, and the backends (codegen/cpu, codegen/cuda) include
+   each other's nothing.
 """
 import glob
 import json
@@ -37,6 +40,24 @@ for part in shipped:
             for m in forbidden.finditer(open(path, errors="replace").read()):
                 failures.append(f"{os.path.relpath(path, source)} includes "
                                 f"{m.group(1)}")
+
+# 4. codegen/: the neutral emitter and the backends.
+codegen_rules = {
+    "codegen/host": ("codegen/cpu/", "codegen/cuda/"),
+    "codegen/cpu": ("codegen/cuda/",),
+    "codegen/cuda": ("codegen/cpu/",),
+}
+include = re.compile(r'^\s*#\s*include\s*"([^"]*)"', re.M)
+for part, banned in codegen_rules.items():
+    for root, _, files in os.walk(os.path.join(source, part)):
+        for f in files:
+            if not f.endswith((".h", ".cpp")):
+                continue
+            path = os.path.join(root, f)
+            for m in include.finditer(open(path, errors="replace").read()):
+                if m.group(1).startswith(banned):
+                    failures.append(f"{os.path.relpath(path, source)} "
+                                    f"includes {m.group(1)}")
 
 # 2. Compile lines of the objects built by targets in runtime/ and kernels/.
 llvm_flags = re.compile(r"(-I|-isystem\s*)\S*llvm|__STDC_CONSTANT_MACROS|"

@@ -1,7 +1,8 @@
 //===- CudaBuild.h - From emitted CUDA model code to a library --*- C++ -*-===//
 //
-// The CUDA target's build step, after the shared emitter
-// (codegen/cpu/CpuEmitter.h with EmitTarget::Cuda) has written NAME.cpp:
+// The CUDA target's build step, after the model emitter
+// (codegen/host/ModelEmitter.h with codegen/cuda/CudaTarget.h) has written
+// NAME.cpp:
 // the per-model kernel sources (tensor-core GEMM instantiations for the
 // tile configurations the compiler chose), their compilation with nvcc
 // through a content-addressed object cache, the link of libNAME.so against
@@ -13,8 +14,6 @@
 
 #ifndef KESTREL_CODEGEN_CUDA_CUDABUILD_H
 #define KESTREL_CODEGEN_CUDA_CUDABUILD_H
-
-#include "codegen/cpu/CpuEmitter.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -35,10 +34,6 @@ bool parseArchs(llvm::StringRef spec, std::vector<std::string> &archs,
 
 /// nvcc's -gencode flags for `archs` (SASS for each).
 std::vector<std::string> gencodeFlags(const std::vector<std::string> &archs);
-
-/// The kernel sources a model needs, as (file name, contents).
-std::vector<std::pair<std::string, std::string>>
-kernelSources(const CpuEmitResult &result);
 
 struct BuildOptions {
   std::vector<std::string> archs;

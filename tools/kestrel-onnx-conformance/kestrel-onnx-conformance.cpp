@@ -10,7 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/CpuEmitter.h"
+#include "codegen/cpu/CpuTarget.h"
+#include "codegen/host/ModelEmitter.h"
+#include "codegen/host/Weights.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
@@ -101,12 +103,13 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   }
   std::string source, header;
   llvm::raw_string_ostream sourceOs(source), headerOs(header);
-  kestrel::codegen::CpuEmitOptions options;
+  kestrel::codegen::ModelEmitOptions options;
   options.name = cName(r.name);
   options.source = r.name;
   options.modelHash = kestrel::codegen::modelHash(module, "cpu");
-  auto emitted =
-      kestrel::codegen::emitCpuModel(module, options, sourceOs, headerOs);
+  kestrel::codegen::cpu::CpuTarget cpu;
+  auto emitted = kestrel::codegen::emitModel(module, cpu, cpu, options,
+                                             sourceOs, headerOs);
   if (failed(emitted)) {
     r.cpuError = "codegen: " + firstError;
     return;

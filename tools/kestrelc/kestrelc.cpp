@@ -13,8 +13,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/CpuEmitter.h"
+#include "codegen/cpu/CpuTarget.h"
 #include "codegen/cuda/CudaBuild.h"
+#include "codegen/cuda/CudaTarget.h"
+#include "codegen/host/ModelEmitter.h"
+#include "codegen/host/Weights.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
@@ -640,14 +643,12 @@ int main(int argc, char **argv) {
                     "starting with a digit)\n";
     return 1;
   }
-  kestrel::codegen::CpuEmitOptions emitOptions;
+  kestrel::codegen::ModelEmitOptions emitOptions;
   emitOptions.name = name;
   emitOptions.cpuLevel = *cpuLevel;
-  if (cudaTarget) {
-    emitOptions.target = kestrel::codegen::EmitTarget::Cuda;
-    emitOptions.precision = precision.empty() ? "bf16" : precision.getValue();
-    emitOptions.archs = archs;
-  }
+  // The element type f32 model data is stored in where it runs.
+  std::string storagePrecision =
+      !cudaTarget ? "f32" : (precision.empty() ? "bf16" : precision.getValue());
   emitOptions.source = llvm::sys::path::filename(inputPath).str();
   for (const std::string &spec : dimRanges) {
     auto [dim, range] = StringRef(spec).split('=');
@@ -732,7 +733,7 @@ int main(int argc, char **argv) {
     PassManager pm(&context);
     kestrel::SelectKernelsOptions kernels;
     kernels.target = cudaTarget ? "cuda" : "cpu";
-    kernels.precision = cudaTarget ? emitOptions.precision : "f32";
+    kernels.precision = cudaTarget ? storagePrecision : "f32";
     kernels.force = forceKernel;
     if (emit == Emit::Graph)
       kestrel::buildGraphPipeline(pm, /*fusion=*/!noFusion, fusionRemarks);
@@ -771,10 +772,20 @@ int main(int argc, char **argv) {
   std::string source, header;
   llvm::raw_string_ostream sourceOs(source), headerOs(header);
   uint64_t hash = kestrel::codegen::modelHash(
-      *module, cudaTarget ? "cuda:" + emitOptions.precision : "cpu");
+      *module, cudaTarget ? "cuda:" + storagePrecision : "cpu");
   emitOptions.modelHash = hash;
-  FailureOr<kestrel::codegen::CpuEmitResult> emitted =
-      kestrel::codegen::emitCpuModel(*module, emitOptions, sourceOs, headerOs);
+  // The model's host code (tables, shapes, ops on the host) comes from the
+  // CPU backend; execute's kernel calls from the target's.
+  kestrel::codegen::cpu::CpuTarget cpuBackend;
+  std::optional<kestrel::codegen::cuda::CudaTarget> cudaBackend;
+  if (cudaTarget)
+    cudaBackend.emplace(storagePrecision, archs);
+  kestrel::codegen::TargetBackend &backend =
+      cudaTarget ? static_cast<kestrel::codegen::TargetBackend &>(*cudaBackend)
+                 : cpuBackend;
+  FailureOr<kestrel::codegen::ModelEmitResult> emitted =
+      kestrel::codegen::emitModel(*module, backend, cpuBackend, emitOptions,
+                                  sourceOs, headerOs);
   if (failed(emitted))
     return 1;
 
@@ -808,7 +819,8 @@ int main(int argc, char **argv) {
   }
   // The manifest: what kestrel-pack needs to write NAME.kweights later.
   FailureOr<kestrel::runtime::WeightsManifest> manifest =
-      kestrel::codegen::weightsManifest(*module, *emitted, name, hash,
+      kestrel::codegen::weightsManifest(*module, emitted->weights,
+                                        emitted->weightTypes, name, hash,
                                         inputPath);
   if (failed(manifest) || !kestrel::runtime::writeManifest(
                               base + ".kweights.json", *manifest, error)) {
@@ -846,7 +858,7 @@ int main(int argc, char **argv) {
     if (!noCache)
       build.cacheDir =
           cacheDir.empty() ? kc::defaultCacheDir() : cacheDir.getValue();
-    auto kernels = kc::kernelSources(*emitted);
+    auto kernels = cudaBackend->kernelSources();
     std::string error;
     if (emit == Emit::Source) {
       if (!kc::writeSourceTree(outputPath, name, kernels, build, error)) {

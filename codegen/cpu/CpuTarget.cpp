@@ -1,0 +1,70 @@
+//===- CpuTarget.cpp - The CPU backend of the model emitter ---------------===//
+
+#include "codegen/cpu/CpuTarget.h"
+#include "codegen/cpu/FusedElementwise.h"
+
+#include "dialects/kestrel/IR/KestrelOps.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace kestrel::codegen::cpu {
+
+Type CpuTarget::storageType(Value v) const {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+LogicalResult CpuTarget::emitKernel(KernelCall &call, ImplAttr) {
+  // Every CPU candidate of an op is the library entry point of its kind
+  // (the kernels choose their blocking at run time), except a
+  // fused_elementwise's: the library's driver over a generated block
+  // function.
+  auto fused = dyn_cast<FusedElementwiseOp>(call.op());
+  if (!fused)
+    return call.emitLibraryCall(/*gemmChoice=*/"", displayName());
+  FailureOr<FusedBlock> block = generateFusedBlock(fused);
+  if (failed(block))
+    return failure();
+  blocks.try_emplace(block->function, block->source);
+  return call.callWithTensorArrays(
+      fused.getInputs(), fused.getResults(),
+      llvm::formatv("fusedElementwise(c, \"fused_elementwise\", in, {0}, out, "
+                    "{1}, {2})",
+                    fused.getInputs().size(), fused.getNumResults(),
+                    block->function)
+          .str());
+}
+
+void CpuTarget::emitIncludes(llvm::raw_ostream &os) const {
+  if (!blocks.empty())
+    os << "#include \"kernels/cpu/VectorMath.h\"\n";
+}
+
+void CpuTarget::emitSystemIncludes(llvm::raw_ostream &os) const {
+  if (!blocks.empty())
+    os << "#include <limits>\n";
+}
+
+void CpuTarget::emitUsings(llvm::raw_ostream &os) const {
+  os << "using namespace kestrel::cpu;\n";
+}
+
+void CpuTarget::emitDefinitions(llvm::raw_ostream &os) const {
+  for (const auto &[function, source] : blocks)
+    os << source << "\n";
+}
+
+void CpuTarget::emitExecute(llvm::raw_ostream &os, StringRef body) const {
+  os << "bool execute(Exec &x) {\n"
+     << "  kestrel::cpu::Context &c = x.ctx;\n"
+     << "  std::vector<Tensor> &v = x.v;\n"
+     << "  (void)c;\n  (void)v;\n"
+     << body << "  return true;\n}\n\n";
+}
+
+void CpuTarget::emitModelDefBackend(llvm::raw_ostream &os) const {
+  os << "      nullptr,\n      nullptr,\n";
+}
+
+} // namespace kestrel::codegen::cpu

@@ -1,0 +1,99 @@
+//===- KernelCall.h - One op's call into a kernel library --------*- C++
+//-*-===//
+//
+// The CPU and CUDA kernel libraries (kernels/cpu/Kernels.h,
+// kernels/cuda/Kernels.h) have the same entry points: the same names and
+// arguments over their own Context and Tensor, with the argument checks and
+// messages of kernels/common. So the call of most ops is written once, here,
+// for both; a target backend adds what is its own (the GEMM it chose,
+// generated kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KESTREL_CODEGEN_HOST_KERNELCALL_H
+#define KESTREL_CODEGEN_HOST_KERNELCALL_H
+
+#include "passes/BufferPlan.h"
+
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kestrel::codegen {
+
+/// What the emitters of a model's functions share: the value ids of the
+/// memory plan, the static arrays of attribute values, and the host values
+/// a device `execute` reads.
+class EmitState {
+public:
+  explicit EmitState(const BufferPlan &plan) : plan(plan) {}
+
+  int64_t id(mlir::Value v) const { return plan.id(v); }
+  /// The tensor of `v` in the function being emitted ("v[3]").
+  std::string ref(mlir::Value v) const;
+  /// Defines a static int64_t array holding `values`; returns its name.
+  std::string array(llvm::ArrayRef<int64_t> values);
+  /// A C string naming `op` in run-time errors:
+  /// "%3 = kestrel.add (node 'x')".
+  std::string describe(mlir::Operation *op) const;
+
+  const BufferPlan &plan;
+  /// The definitions array() made, in order.
+  std::vector<std::string> arrays;
+  /// Values `execute` reads on the host (kestrel_model_def::hostReads).
+  std::set<int64_t> hostReads;
+};
+
+/// Writes the kernel call of one op into a function's code.
+class KernelCall {
+public:
+  /// `onDevice`: the call is in a device `execute` (host tensors are `h`);
+  /// `ns`: the kernel library's namespace ("kestrel::cpu").
+  KernelCall(EmitState &state, mlir::Operation *op, std::string &code,
+             bool onDevice, llvm::StringRef ns);
+
+  mlir::Operation *op() const { return operation; }
+  bool onDevice() const { return device; }
+  EmitState &state() const { return emitState; }
+  llvm::raw_ostream &os() { return out; }
+
+  std::string ref(mlir::Value v) const { return emitState.ref(v); }
+  /// The host tensor of `v` (a shape operand read on the host).
+  std::string hostRef(mlir::Value v);
+
+  /// `if (!expr) return x.opFailed(<the op>);`
+  mlir::LogicalResult call(llvm::StringRef expr);
+  /// call(expr) in a block that declares `const Tensor in[]` and
+  /// `Tensor out[]`, holding `inputs` and `outputs`.
+  mlir::LogicalResult callWithTensorArrays(mlir::ValueRange inputs,
+                                           mlir::ValueRange outputs,
+                                           llvm::StringRef expr);
+
+  /// The op's call into the entry points every kernel library has.
+  /// `gemmChoice` is appended to the arguments of matmul and fused_matmul
+  /// (the CUDA library's GemmChoice; empty for the CPU's). Errors on the op
+  /// when no common entry point runs it.
+  mlir::LogicalResult emitLibraryCall(llvm::StringRef gemmChoice,
+                                      llvm::StringRef targetName);
+
+private:
+  mlir::LogicalResult unary(llvm::StringRef kind);
+  mlir::LogicalResult binary(llvm::StringRef kind);
+  mlir::LogicalResult reduce(llvm::StringRef kind);
+
+  EmitState &emitState;
+  mlir::Operation *operation;
+  llvm::raw_string_ostream out;
+  bool device;
+  std::string ns;
+  std::string what; ///< describe(op)
+};
+
+} // namespace kestrel::codegen
+
+#endif // KESTREL_CODEGEN_HOST_KERNELCALL_H
