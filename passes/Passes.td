@@ -274,6 +274,40 @@ def FuseElementwise : Pass<"kestrel-fuse-elementwise", "mlir::func::FuncOp"> {
 // Phase 3: kernels and buffers
 //===----------------------------------------------------------------------===//
 
+def AssignStorage : Pass<"kestrel-assign-storage", "mlir::func::FuncOp"> {
+  let summary = "Store f32 model data in bf16/f16: #kestrel.storage types";
+  let description = [{
+    The storage precision of the target (`kestrelc --precision`): rewrites
+    the type of every f32 value that carries model data to
+    `tensor<...xf32, #kestrel.storage<bf16>>` (or f16). The ops still
+    compute in f32; the encoding says what the value's buffer holds, and
+    kernel selection (a tensor-core GEMM needs half-precision operands),
+    the memory plan and code generation read it from the type.
+
+    The policy (passes/StorageTypes.h): values derived from a float input
+    or from a weight of rank 2 or more (projections, embeddings) are stored
+    in `precision`; positions, rotary tables built from them, masks and
+    vector weights (norm scales, biases) stay f32, as mixed-precision
+    serving keeps them. Values that share data or that one kernel reads and
+    writes in one type get one type; binary ops, casts and fused_elementwise
+    convert at their boundary. With `precision=f32` (the CPU target) the IR
+    is unchanged.
+
+    Example (`precision=bf16`):
+    ```mlir
+    func.func @main(%x: tensor<?x64xf32, #kestrel.storage<bf16>>) -> ... {
+      %w = kestrel.weight "w" : tensor<64x64xf32, #kestrel.storage<bf16>>
+      %y = kestrel.matmul %x, %w {...}
+          : (...) -> tensor<?x64xf32, #kestrel.storage<bf16>>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"f32\"",
+           "The type f32 model data is stored in: f32, bf16 or f16">,
+  ];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+}
+
 def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
   let summary = "Choose each compute op's kernel: #kestrel.impl";
   let description = [{
@@ -281,7 +315,8 @@ def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
     op that runs a kernel (all but `kestrel.weight`, `kestrel.constant` and
     reshapes that alias their operand), choosing among the candidates the
     target's kernel registry (passes/KernelRegistry.h) has for the op and
-    that accept the op's storage types. Code generation reads the choice
+    that accept the op's storage types (`#kestrel.storage`, from
+    kestrel-assign-storage). Code generation reads the choice
     from the attribute and from nowhere else. Ops the CUDA target runs on
     the host (values that decide shapes) get CPU candidates.
 
@@ -309,8 +344,6 @@ def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"",
            "The target whose kernels to choose: cpu or cuda">,
-    Option<"precision", "precision", "std::string", "\"f32\"",
-           "cuda: the type f32 model data is stored in (f32, bf16, f16)">,
     Option<"force", "force", "std::string", "\"\"",
            "A candidate to use wherever it can run the op">,
   ];

@@ -37,9 +37,12 @@ void buildGraphPipeline(mlir::OpPassManager &pm, bool fusion,
 
 void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion,
                           bool fusionRemarks,
-                          const SelectKernelsOptions &kernels) {
+                          const SelectKernelsOptions &kernels,
+                          const AssignStorageOptions &storage) {
   buildGraphPipeline(pm, fusion, fusionRemarks);
-  // Codegen reads the kernel choices and the memory plan from the IR.
+  // Codegen reads the storage types, the kernel choices and the memory plan
+  // from the IR.
+  pm.addNestedPass<mlir::func::FuncOp>(createAssignStorage(storage));
   pm.addNestedPass<mlir::func::FuncOp>(createSelectKernels(kernels));
   pm.addNestedPass<mlir::func::FuncOp>(createPlanMemory());
 }

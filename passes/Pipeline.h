@@ -23,12 +23,15 @@ void buildGraphPipeline(mlir::OpPassManager &pm, bool fusion = true,
                         bool fusionRemarks = false);
 
 /// The pipeline every compile runs between import and code generation: the
-/// graph passes, then kestrel-select-kernels for the target `kernels` names
-/// and kestrel-plan-memory. Codegen reads the kernel choices and the memory
-/// plan from the IR, so `kestrelc --emit=mlir` shows what it consumes.
+/// graph passes, then kestrel-assign-storage with `storage` (the target's
+/// storage precision), kestrel-select-kernels for the target `kernels` names
+/// and kestrel-plan-memory. Codegen reads the storage types, the kernel
+/// choices and the memory plan from the IR, so `kestrelc --emit=mlir` shows
+/// what it consumes.
 void buildCompilePipeline(mlir::OpPassManager &pm, bool fusion = true,
                           bool fusionRemarks = false,
-                          const SelectKernelsOptions &kernels = {});
+                          const SelectKernelsOptions &kernels = {},
+                          const AssignStorageOptions &storage = {});
 
 } // namespace kestrel
 

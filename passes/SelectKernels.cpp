@@ -122,19 +122,9 @@ void SelectKernelsPass::runOnOperation() {
         << target.getValue() << "' (expected cpu or cuda)";
     return signalPassFailure();
   }
-  FailureOr<Type> storage =
-      storagePrecisionType(&getContext(), precision.getValue());
-  if (failed(storage)) {
-    func.emitError("kestrel-select-kernels: unknown precision '")
-        << precision.getValue() << "' (expected f32, bf16 or f16)";
-    return signalPassFailure();
-  }
   FailureOr<BufferPlan> plan = planBuffers(func);
   if (failed(plan))
     return signalPassFailure();
-  std::vector<Type> stored;
-  if (*kernelTarget == KernelTarget::Cuda)
-    stored = storageElementTypes(func, *plan, *storage);
 
   const KernelCandidate *forced = nullptr;
   if (!force.getValue().empty()) {
@@ -164,9 +154,11 @@ void SelectKernelsPass::runOnOperation() {
 
     KernelSite site;
     site.op = &op;
+    // The storage type on the device (#kestrel.storage); host kernels
+    // read values in their element types.
     auto storedType = [&](Value v) {
-      Type declared = cast<RankedTensorType>(v.getType()).getElementType();
-      return device ? stored[plan->id(v)] : declared;
+      return device ? storageType(v)
+                    : cast<RankedTensorType>(v.getType()).getElementType();
     };
     for (Value v : op.getOperands())
       site.operandTypes.push_back(storedType(v));

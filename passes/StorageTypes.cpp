@@ -13,6 +13,31 @@ using namespace mlir;
 
 namespace kestrel {
 
+Type storageType(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (auto storage = dyn_cast_or_null<StorageAttr>(tensor.getEncoding()))
+    return storage.getType();
+  return tensor.getElementType();
+}
+
+Type storageType(Value v) { return storageType(v.getType()); }
+
+RankedTensorType withStorage(RankedTensorType type, Type storage) {
+  Attribute encoding;
+  if (storage != type.getElementType())
+    encoding = StorageAttr::get(type.getContext(), storage);
+  return RankedTensorType::get(type.getShape(), type.getElementType(),
+                               encoding);
+}
+
+std::vector<Type> storageTypes(const BufferPlan &plan) {
+  std::vector<Type> types;
+  types.reserve(plan.values.size());
+  for (const ValuePlan &p : plan.values)
+    types.push_back(storageType(p.value));
+  return types;
+}
+
 FailureOr<Type> storagePrecisionType(MLIRContext *context,
                                      StringRef precision) {
   Builder b(context);

@@ -2,9 +2,10 @@
 //-*-===//
 //
 // The mixed-precision storage policy of the CUDA target (kestrelc
-// --precision): which f32 values are kept in bf16/f16 on the device. Kernel
-// selection (a tensor-core GEMM needs half-precision operands) and code
-// generation both read it from here.
+// --precision): which f32 values are kept in bf16/f16 on the device.
+// kestrel-assign-storage applies it to the IR's types as
+// `#kestrel.storage<bf16>` encodings; kernel selection and code generation
+// read the storage type of a value from its type.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "passes/BufferPlan.h"
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
 #include <vector>
@@ -24,7 +26,21 @@ namespace kestrel {
 mlir::FailureOr<mlir::Type> storagePrecisionType(mlir::MLIRContext *context,
                                                  llvm::StringRef precision);
 
-/// Element types on the device for a CUDA model, per value id of `plan`. f32
+/// The element type `v`'s data is stored in: its tensor type's
+/// #kestrel.storage, else its element type.
+mlir::Type storageType(mlir::Value v);
+mlir::Type storageType(mlir::Type type);
+
+/// `type` with its data stored in `storage` (a #kestrel.storage encoding,
+/// or none when `storage` is its element type).
+mlir::RankedTensorType withStorage(mlir::RankedTensorType type,
+                                   mlir::Type storage);
+
+/// storageType of every value of `plan`, by id.
+std::vector<mlir::Type> storageTypes(const BufferPlan &plan);
+
+/// The policy kestrel-assign-storage applies: element types on the device
+/// for a CUDA model, per value id of `plan`. f32
 /// values that carry model data -- derived from a float input or from a weight
 /// of rank 2 or more (projections, embeddings) -- are stored in `storage`; the
 /// others stay f32, as mixed-precision serving keeps them: positions and rotary

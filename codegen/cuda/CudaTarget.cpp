@@ -43,13 +43,10 @@ std::string gemmSource(const GemmInstance &g) {
 
 } // namespace
 
-LogicalResult CudaTarget::prepare(func::FuncOp func, const BufferPlan &plan) {
+LogicalResult CudaTarget::prepare(func::FuncOp, const BufferPlan &plan) {
   this->plan = &plan;
-  FailureOr<Type> storage = storagePrecisionType(func.getContext(), precision);
-  if (failed(storage))
-    return func.emitError("unknown storage precision '")
-           << precision << "' (expected f32, bf16 or f16)";
-  deviceTypes = storageElementTypes(func, plan, *storage);
+  // kestrel-assign-storage wrote them into the types.
+  deviceTypes = storageTypes(plan);
   return success();
 }
 

@@ -5,8 +5,8 @@
 // on the session's stream over device tensors: each GEMM with the
 // GemmChoice its #kestrel.impl names (a tensor-core instantiation is
 // generated for each tile configuration used), each fused_elementwise as a
-// generated kernel. Values are stored on the device in the types of the
-// storage precision policy (passes/StorageTypes.h). The generated kernel
+// generated kernel. Values are stored on the device in their storage types
+// (#kestrel.storage, from kestrel-assign-storage). The generated kernel
 // sources are compiled by codegen/cuda/CudaBuild.h.
 //
 //===----------------------------------------------------------------------===//
@@ -35,11 +35,9 @@ struct GemmInstance {
 
 class CudaTarget final : public TargetBackend {
 public:
-  /// `precision`: the element type f32 model data is stored in on the
-  /// device ("bf16", "f16" or "f32"); `archs`: what the kernels are
-  /// compiled for ("sm_90a").
-  CudaTarget(std::string precision, std::vector<std::string> archs)
-      : precision(std::move(precision)), archs(std::move(archs)) {}
+  /// `archs`: what the kernels are compiled for ("sm_90a").
+  explicit CudaTarget(std::vector<std::string> archs)
+      : archs(std::move(archs)) {}
 
   llvm::StringRef displayName() const override { return "CUDA"; }
   KernelTarget kernelTarget() const override { return KernelTarget::Cuda; }
@@ -66,7 +64,6 @@ private:
   /// records the tensor-core instantiation it calls.
   std::string gemmChoice(mlir::Operation *op, ImplAttr impl);
 
-  std::string precision;
   std::vector<std::string> archs;
   const BufferPlan *plan = nullptr;
   /// The device element type of every value, by id.

@@ -1,7 +1,7 @@
 // RUN: kestrel-opt %s -split-input-file -kestrel-select-kernels | FileCheck %s --check-prefix=CPU
-// RUN: kestrel-opt %s -split-input-file -kestrel-select-kernels="target=cuda precision=bf16" | FileCheck %s --check-prefix=BF16
-// RUN: kestrel-opt %s -split-input-file -kestrel-select-kernels="target=cuda precision=f32" | FileCheck %s --check-prefix=F32
-// RUN: kestrel-opt %s -split-input-file -kestrel-select-kernels="target=cuda precision=bf16 force=cuda.gemm.simt" | FileCheck %s --check-prefix=SIMT
+// RUN: kestrel-opt %s -split-input-file -kestrel-assign-storage=precision=bf16 -kestrel-select-kernels=target=cuda | FileCheck %s --check-prefix=BF16
+// RUN: kestrel-opt %s -split-input-file -kestrel-assign-storage=precision=f32 -kestrel-select-kernels=target=cuda | FileCheck %s --check-prefix=F32
+// RUN: kestrel-opt %s -split-input-file -kestrel-assign-storage=precision=bf16 -kestrel-select-kernels="target=cuda force=cuda.gemm.simt" | FileCheck %s --check-prefix=SIMT
 
 // The GEMM rules on CUDA, by rows (dim -2) and columns. bf16 storage: up to
 // 8 static rows the GEMV kernels, then the tensor-core GEMM with a 32-row
@@ -74,7 +74,7 @@ func.func @ints_and_host(%i: tensor<16x8xi32>, %j: tensor<8x16xi32>,
 
 // A forced kernel that can run none of the ops is an error; one that cannot
 // run some keeps the rule's choice there, with a warning.
-// RUN: not kestrel-opt %s -split-input-file -kestrel-select-kernels="target=cuda precision=f32 force=cuda.gemm.mma" 2>&1 | FileCheck %s --check-prefix=FORCE
+// RUN: not kestrel-opt %s -split-input-file -kestrel-assign-storage=precision=f32 -kestrel-select-kernels="target=cuda force=cuda.gemm.mma" 2>&1 | FileCheck %s --check-prefix=FORCE
 // FORCE: warning: cannot run on the forced kernel cuda.gemm.mma: it needs lhs, rhs and result stored in one of bf16/f16; keeping cuda.gemm.gemv
 // FORCE: error: kestrel-select-kernels: the forced kernel cuda.gemm.mma runs none of the function's ops
 // RUN: not kestrel-opt %s -split-input-file -kestrel-select-kernels="target=tpu" 2>&1 | FileCheck %s --check-prefix=TARGET

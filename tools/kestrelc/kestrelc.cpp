@@ -733,13 +733,14 @@ int main(int argc, char **argv) {
     PassManager pm(&context);
     kestrel::SelectKernelsOptions kernels;
     kernels.target = cudaTarget ? "cuda" : "cpu";
-    kernels.precision = cudaTarget ? storagePrecision : "f32";
     kernels.force = forceKernel;
+    kestrel::AssignStorageOptions storage;
+    storage.precision = storagePrecision;
     if (emit == Emit::Graph)
       kestrel::buildGraphPipeline(pm, /*fusion=*/!noFusion, fusionRemarks);
     else
       kestrel::buildCompilePipeline(pm, /*fusion=*/!noFusion, fusionRemarks,
-                                    kernels);
+                                    kernels, storage);
     if (failed(pm.run(*module)))
       return 1;
     if (printStats)
@@ -779,7 +780,7 @@ int main(int argc, char **argv) {
   kestrel::codegen::cpu::CpuTarget cpuBackend;
   std::optional<kestrel::codegen::cuda::CudaTarget> cudaBackend;
   if (cudaTarget)
-    cudaBackend.emplace(storagePrecision, archs);
+    cudaBackend.emplace(archs);
   kestrel::codegen::TargetBackend &backend =
       cudaTarget ? static_cast<kestrel::codegen::TargetBackend &>(*cudaBackend)
                  : cpuBackend;

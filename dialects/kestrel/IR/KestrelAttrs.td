@@ -9,9 +9,10 @@
 
 include "dialects/kestrel/IR/KestrelBase.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/TensorEncoding.td"
 
-class Kestrel_Attr<string name, string attrMnemonic>
-    : AttrDef<Kestrel_Dialect, name> {
+class Kestrel_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Kestrel_Dialect, name, traits> {
   let mnemonic = attrMnemonic;
 }
 
@@ -41,6 +42,26 @@ def Kestrel_ImplAttr : Kestrel_Attr<"Impl", "impl"> {
     /// The integer configuration value `key`, or `fallback` without one.
     int64_t getInt(::llvm::StringRef key, int64_t fallback = 0) const;
   }];
+}
+
+def Kestrel_StorageAttr : Kestrel_Attr<"Storage", "storage", [
+    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "The element type a tensor is stored in";
+  let description = [{
+    A tensor type's encoding, written by `kestrel-assign-storage`: the
+    tensor's values are stored in `type` while the ops compute on the
+    element type (in f32). Today that is the CUDA target's mixed precision
+    (`kestrelc --precision`): f32 model data stored in bf16 or f16.
+
+    ```mlir
+    %y = kestrel.matmul %x, %w {...}
+        : (tensor<?x64xf32, #kestrel.storage<bf16>>,
+           tensor<64x64xf32, #kestrel.storage<bf16>>)
+        -> tensor<?x64xf32, #kestrel.storage<bf16>>
+    ```
+  }];
+  let parameters = (ins "::mlir::Type":$type);
+  let assemblyFormat = "`<` $type `>`";
 }
 
 #endif // KESTREL_ATTRS_TD

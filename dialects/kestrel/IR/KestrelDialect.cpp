@@ -1,7 +1,8 @@
 //===- KestrelDialect.cpp - Kestrel dialect registration ------------------===//
 //
 // Registers the kestrel ops and attributes, verifies `kestrel.impl` where
-// it is attached, and materializes folded constants.
+// it is attached and `#kestrel.storage` on the tensor types it encodes, and
+// materializes folded constants.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +54,20 @@ int64_t ImplAttr::getInt(StringRef key, int64_t fallback) const {
   if (auto value = getConfig().getAs<IntegerAttr>(key))
     return value.getInt();
   return fallback;
+}
+
+LogicalResult StorageAttr::verifyEncoding(
+    ArrayRef<int64_t>, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  Type stored = getType();
+  if (!elementType.isF32())
+    return emitError() << "#kestrel.storage applies to f32 tensors, not "
+                       << elementType;
+  if (!stored.isBF16() && !stored.isF16())
+    return emitError() << "#kestrel.storage stores f32 data in bf16 or f16, "
+                          "not "
+                       << stored;
+  return success();
 }
 
 Operation *KestrelDialect::materializeConstant(OpBuilder &builder,
