@@ -92,12 +92,19 @@ std::vector<KernelCandidate> cpuCandidates() {
       candidate("cpu.elementwise", cpu,
                 "strided unary, binary (broadcasting), where and cast loops",
                 kElementwise));
+  // GEMMs: the library's f32 kernels (f16/bf16 operands widened); integer
+  // matmuls run a plain loop under either.
   all.push_back(candidate(
-      "cpu.gemm", cpu,
-      "f32 GEMM (f16/bf16 widened): the blocked 8x32 register-tile kernel, "
-      "with dot-product and axpy paths for up to 4 and 16 rows and a "
-      "dot-product path for up to 4 columns, chosen by the library from "
-      "the run-time shape; integer matmuls run a plain loop",
+      "cpu.gemm.dot", cpu,
+      "f32 GEMM with the decode paths: dot products for up to 4 rows or 4 "
+      "columns and row axpys for up to 16 rows where the layout allows "
+      "(the run-time shape decides), the blocked 8x32 register-tile kernel "
+      "otherwise",
+      kGemm));
+  all.push_back(candidate(
+      "cpu.gemm.blocked", cpu,
+      "f32 GEMM on the blocked kernel for every shape: A and B packed into "
+      "panels, an 8x32 register tile",
       kGemm));
   all.push_back(
       candidate("cpu.softmax", cpu, "row softmax / log-softmax", kSoftmax));
@@ -227,12 +234,43 @@ std::vector<KernelCandidate> cudaCandidates() {
                           kNorm));
   all.push_back(
       candidate("cuda.rope", cuda, "rotary embedding", {"kestrel.rope"}));
+  // Attention, in the order today's rules prefer it. The flash and split-KV
+  // kernels need conditions only a call shows (query and key counts,
+  // alignment): where the chosen one cannot run the call, the next in this
+  // order does (kestrel::cuda::AttentionImpl).
+  KernelCandidate flash = candidate(
+      "cuda.attention.flash", cuda,
+      "flash attention on tensor cores (mma.sync; bf16/f16, head dims 64 "
+      "and 128, 16+ queries, 16-byte aligned; else split-KV or generic)",
+      {"kestrel.attention"});
+  flash.check = [](const KernelSite &site) -> std::string {
+    if (site.operandTypes.size() < 3 || !isHalf(site.operandTypes[0]) ||
+        site.operandTypes[1] != site.operandTypes[0] ||
+        site.operandTypes[2] != site.operandTypes[0])
+      return "needs query, key and value stored in one of bf16/f16";
+    auto dim = [&](unsigned operand) {
+      auto type =
+          cast<RankedTensorType>(site.op->getOperand(operand).getType());
+      return type.getRank() == 4 ? type.getDimSize(3) : ShapedType::kDynamic;
+    };
+    int64_t d = dim(0), dv = dim(2);
+    if (!ShapedType::isDynamic(d) && d != 64 && d != 128)
+      return "needs a head dim of 64 or 128";
+    if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(dv) && d != dv)
+      return "needs the value's head dim equal to the query's";
+    return "";
+  };
+  all.push_back(std::move(flash));
   all.push_back(candidate(
-      "cuda.attention", cuda,
-      "flash attention on tensor cores (bf16/f16, head dims 64/128, 16+ "
-      "queries, aligned), split-KV decode (few queries over long KV) or the "
-      "generic kernel, whichever the library finds eligible for the "
-      "run-time shapes and alignment, in that order",
+      "cuda.attention.split_kv", cuda,
+      "split-KV decode: fewer than 16 queries over 16+ keys, head dims up to "
+      "128, up to 8 query heads per kv head, the keys split over 8 warps "
+      "and combined (else generic)",
+      {"kestrel.attention"}));
+  all.push_back(candidate(
+      "cuda.attention.generic", cuda,
+      "one warp per query row with an online softmax in f32 registers; "
+      "every float type, head dims up to 256",
       {"kestrel.attention"}));
   all.push_back(candidate("cuda.fused_elementwise", cuda,
                           "a kernel generated from the op's body",

@@ -15,14 +15,20 @@ Type CpuTarget::storageType(Value v) const {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
-LogicalResult CpuTarget::emitKernel(KernelCall &call, ImplAttr) {
-  // Every CPU candidate of an op is the library entry point of its kind
-  // (the kernels choose their blocking at run time), except a
-  // fused_elementwise's: the library's driver over a generated block
-  // function.
+LogicalResult CpuTarget::emitKernel(KernelCall &call, ImplAttr impl) {
+  // A GEMM calls the library with the GemmPath its candidate names; other
+  // ops have one CPU candidate, the library entry point of their kind,
+  // except a fused_elementwise's: the library's driver over a generated
+  // block function.
+  if (isa<MatmulOp, FusedMatmulOp>(call.op()))
+    return call.emitLibraryCall(impl.getCandidate().getValue() ==
+                                        "cpu.gemm.blocked"
+                                    ? "kestrel::cpu::GemmPath::Blocked"
+                                    : "kestrel::cpu::GemmPath::Dot",
+                                displayName());
   auto fused = dyn_cast<FusedElementwiseOp>(call.op());
   if (!fused)
-    return call.emitLibraryCall(/*gemmChoice=*/"", displayName());
+    return call.emitLibraryCall(/*choice=*/"", displayName());
   FailureOr<FusedBlock> block = generateFusedBlock(fused);
   if (failed(block))
     return failure();

@@ -88,9 +88,18 @@ LogicalResult CudaTarget::emitKernel(KernelCall &call, ImplAttr impl) {
   Operation *op = call.op();
   if (isa<MatmulOp, FusedMatmulOp>(op))
     return call.emitLibraryCall(gemmChoice(op, impl), displayName());
+  if (isa<AttentionOp>(op)) {
+    StringRef kind =
+        llvm::StringSwitch<StringRef>(impl.getCandidate().getValue())
+            .Case("cuda.attention.flash", "Flash")
+            .Case("cuda.attention.split_kv", "SplitKv")
+            .Default("Generic");
+    return call.emitLibraryCall(("kestrel::cuda::AttentionImpl::" + kind).str(),
+                                displayName());
+  }
   auto f = dyn_cast<FusedElementwiseOp>(op);
   if (!f)
-    return call.emitLibraryCall(/*gemmChoice=*/"", displayName());
+    return call.emitLibraryCall(/*choice=*/"", displayName());
   // A kernel generated for the body, in the values' device types.
   SmallVector<Type> ins, outs;
   for (Value v : f.getInputs())

@@ -94,7 +94,7 @@ LogicalResult KernelCall::reduce(StringRef kind) {
                   .str());
 }
 
-LogicalResult KernelCall::emitLibraryCall(StringRef gemmChoice,
+LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                           StringRef targetName) {
   Operation *op = operation;
   auto &cs = out;
@@ -146,8 +146,8 @@ LogicalResult KernelCall::emitLibraryCall(StringRef gemmChoice,
       })
       .Case([&](MatmulOp m) {
         std::string extra;
-        if (!gemmChoice.empty())
-          extra = (", nullptr, " + gemmChoice).str();
+        if (!choice.empty())
+          extra = (", nullptr, " + choice).str();
         return call(llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}{5})",
                                   ref(m.getLhs()), ref(m.getRhs()),
                                   m.getTransposeA(), m.getTransposeB(),
@@ -171,8 +171,8 @@ LogicalResult KernelCall::emitLibraryCall(StringRef gemmChoice,
           cs << " e.residual = &" << ref(m.getResidual()) << ";";
         cs << "\n  ";
         std::string extra;
-        if (!gemmChoice.empty())
-          extra = (", " + gemmChoice).str();
+        if (!choice.empty())
+          extra = (", " + choice).str();
         LogicalResult emitted = call(
             llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
                           ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),
@@ -347,14 +347,15 @@ LogicalResult KernelCall::emitLibraryCall(StringRef gemmChoice,
         std::string mask =
             a.getMask() ? "&" + ref(a.getMask()) : std::string("nullptr");
         float scale = a.getScale() ? a.getScale()->convertToFloat() : 0.0f;
-        return call(
-            llvm::formatv("attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-                          "{7}, {8})",
-                          ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()),
-                          mask, floatLiteral(scale), a.getCausal(),
-                          a.getNumHeads().value_or(0),
-                          a.getNumKvHeads().value_or(0), ref(a.getResult()))
-                .str());
+        return call(llvm::formatv(
+                        "attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                        "{7}, {8}{9})",
+                        ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()),
+                        mask, floatLiteral(scale), a.getCausal(),
+                        a.getNumHeads().value_or(0),
+                        a.getNumKvHeads().value_or(0), ref(a.getResult()),
+                        choice.empty() ? std::string() : (", " + choice).str())
+                        .str());
       })
       .Default([&](Operation *op) {
         return op->emitOpError("is not supported by the ")

@@ -75,10 +75,11 @@ public:
                                            llvm::StringRef expr);
 
   /// The op's call into the entry points every kernel library has.
-  /// `gemmChoice` is appended to the arguments of matmul and fused_matmul
-  /// (the CUDA library's GemmChoice; empty for the CPU's). Errors on the op
-  /// when no common entry point runs it.
-  mlir::LogicalResult emitLibraryCall(llvm::StringRef gemmChoice,
+  /// `choice`, the library's name for the kernel the op's #kestrel.impl
+  /// chose, is the last argument of matmul, fused_matmul and attention
+  /// (the CPU's GemmPath, the CUDA's GemmChoice and AttentionImpl; none
+  /// when empty). Errors on the op when no common entry point runs it.
+  mlir::LogicalResult emitLibraryCall(llvm::StringRef choice,
                                       llvm::StringRef targetName);
 
 private:

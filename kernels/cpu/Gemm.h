@@ -11,6 +11,7 @@
 #ifndef KESTREL_KERNELS_CPU_GEMM_H
 #define KESTREL_KERNELS_CPU_GEMM_H
 
+#include "kernels/cpu/Kernels.h"
 #include "kernels/cpu/ParallelFor.h"
 
 #include <algorithm>
@@ -240,7 +241,8 @@ inline float *scratch(std::vector<float> &buffer, size_t count) {
 /// order, so the result does not depend on how `parallel` schedules it.
 inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
                     float *c, int64_t ldc, bool accumulate,
-                    const ParallelFor &parallel = runSerially) {
+                    const ParallelFor &parallel = runSerially,
+                    GemmPath path = GemmPath::Dot) {
   using namespace gemm_detail;
   if (M <= 0 || N <= 0)
     return;
@@ -250,7 +252,8 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
         std::memset(c + i * ldc, 0, N * sizeof(float));
     return;
   }
-  if (M <= 4 && b.rowStride == 1 && a.colStride == 1) {
+  bool decode = path == GemmPath::Dot;
+  if (decode && M <= 4 && b.rowStride == 1 && a.colStride == 1) {
     constexpr int64_t kColumns = 256;
     parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
       skinnyRowsDot(M, K, a, b, c, ldc, accumulate, task * kColumns,
@@ -258,7 +261,7 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     });
     return;
   }
-  if (N <= 4 && a.colStride == 1) {
+  if (decode && N <= 4 && a.colStride == 1) {
     constexpr int64_t kRows = 64;
     parallel((M + kRows - 1) / kRows, [&](int64_t task) {
       skinnyColsDot(N, K, a, b, c, ldc, accumulate, task * kRows,
@@ -266,7 +269,7 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     });
     return;
   }
-  if (M <= 16 && b.colStride == 1) {
+  if (decode && M <= 16 && b.colStride == 1) {
     constexpr int64_t kColumns = 256;
     parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
       skinnyRowsAxpy(M, K, a, b, c, ldc, accumulate, task * kColumns,

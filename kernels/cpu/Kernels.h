@@ -134,12 +134,24 @@ bool copy(Context &ctx, const Tensor &x, Tensor &out);
 /// [..., K, N] (or [..., N, K]); batch dimensions broadcast.
 bool matmulShape(Context &ctx, const Shape &lhs, const Shape &rhs,
                  bool transposeA, bool transposeB, Shape &out);
-/// Blocked GEMM per batch entry (f32 accumulation; integer matmuls
-/// accumulate in i64), with an optional epilogue applied to the f32 result
-/// before it is stored.
+/// Which f32 GEMM kernels a call may run (kestrel-select-kernels' choice,
+/// the cpu.gemm.* candidates).
+enum class GemmPath : uint8_t {
+  /// The decode paths where the run-time shape and layout allow them (dot
+  /// products for up to 4 rows or 4 columns, row axpys for up to 16 rows),
+  /// the blocked kernel otherwise.
+  Dot,
+  /// The blocked kernel for every shape.
+  Blocked,
+};
+
+/// GEMM per batch entry (f32 accumulation on the kernels `path` allows;
+/// integer matmuls accumulate in i64), with an optional epilogue applied to
+/// the f32 result before it is stored.
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             bool transposeB, Tensor &out,
-            const GemmEpilogue *epilogue = nullptr);
+            const GemmEpilogue *epilogue = nullptr,
+            GemmPath path = GemmPath::Dot);
 
 /// softmax / log_softmax along `axis` (normalized, in [0, rank)).
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,

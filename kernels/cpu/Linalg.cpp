@@ -179,7 +179,8 @@ static void applyEpilogue(const GemmEpilogue &e, float *c, int64_t rows,
 }
 
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
-            bool transposeB, Tensor &out, const GemmEpilogue *epilogue) {
+            bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
+            GemmPath path) {
   if (!checkTensor(ctx, "matmul", "lhs", lhs) ||
       !checkTensor(ctx, "matmul", "rhs", rhs))
     return false;
@@ -230,7 +231,7 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
     const float *y = b + offsets[2 * batch + 1];
     MatrixRef ma = transposeA ? MatrixRef{x, 1, M} : MatrixRef{x, K, 1};
     MatrixRef mb = transposeB ? MatrixRef{y, 1, K} : MatrixRef{y, N, 1};
-    gemmF32(rows, N, K, ma, mb, c + batch * M * N, N, false, parallel);
+    gemmF32(rows, N, K, ma, mb, c + batch * M * N, N, false, parallel, path);
   };
   int64_t work = batches * rows * N * K;
   if (batches == 1) {

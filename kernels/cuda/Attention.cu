@@ -25,6 +25,11 @@
 //   lane holds dims lane, lane + 32, ... of q and of the output (head dims
 //   up to 256).
 //
+// and decodeAttentionSplitKv for few queries over many keys (below). Which
+// one runs is the caller's AttentionImpl (kestrel-select-kernels' choice):
+// the chosen kernel where the call meets its conditions, else the next of
+// flash, split-KV, generic.
+//
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cuda/Common.cuh"
@@ -554,7 +559,7 @@ bool flashEligible(const Context &ctx, DType dtype, int64_t Sq, int64_t D,
 
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out) {
+               int64_t numKvHeads, Tensor &out, AttentionImpl impl) {
   if (!checkAttention(ctx, q, k, v, mask, scale, numHeads, numKvHeads, out))
     return false;
   int64_t B = q.shape.dims[0], Sq = q.shape.dims[2], D = q.shape.dims[3];
@@ -590,7 +595,8 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
   p.valueDim = Dv;
   p.scale = scale;
   p.causal = causal;
-  if (flashEligible(ctx, q.dtype, Sq, D, Dv, q.data, k.data, v.data)) {
+  if (impl == AttentionImpl::Flash &&
+      flashEligible(ctx, q.dtype, Sq, D, Dv, q.data, k.data, v.data)) {
     dim3 grid(unsigned((Sq + kFlashRows - 1) / kFlashRows),
               unsigned(B * numHeads));
     auto launch = [&](auto tag, auto dim) {
@@ -608,7 +614,8 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
       D == 64 ? launch(f16{}, D64{}) : launch(f16{}, D128{});
     return checkLaunch(ctx, "attention (flash, mma.sync)");
   }
-  if (decodeEligible(Sq, Skv, D, Dv, numHeads, numKvHeads)) {
+  if (impl != AttentionImpl::Generic &&
+      decodeEligible(Sq, Skv, D, Dv, numHeads, numKvHeads)) {
     unsigned blocks = unsigned(B * numKvHeads * Sq);
     dispatchFloat(q.dtype, [&](auto tag) {
       using T = decltype(tag);

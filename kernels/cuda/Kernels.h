@@ -152,9 +152,19 @@ bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
                   float epsilon, Tensor &sum, Tensor &out);
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
           bool interleaved, int64_t rotaryDim, Tensor &out);
+/// The attention kernel kestrel-select-kernels chose (#kestrel.impl
+/// cuda.attention.*). The tensor-core flash kernel and the split-KV decode
+/// kernel each need conditions only the call shows (query count, key
+/// count, alignment); where the chosen one cannot run the call, the next in
+/// the order Flash, SplitKv, Generic does. Generic runs everything.
+enum class AttentionImpl : uint8_t {
+  Flash,   ///< flashAttentionMma: bf16/f16, head dims 64/128, 16+ queries
+  SplitKv, ///< decodeAttentionSplitKv: < 16 queries over 16+ keys
+  Generic, ///< attentionKernel: one warp per query row
+};
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out);
+               int64_t numKvHeads, Tensor &out, AttentionImpl impl);
 
 } // namespace kestrel::cuda
 

@@ -6,7 +6,7 @@
 // RUN: kestrelc --emit=mlir --target=cuda --precision=f32 %S/fixtures/bert-ort-optimized/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=F32
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx --input-shape input_ids=2x5 | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=STATIC
 
-// CPU: ops: {{.*}}cpu.gemm
+// CPU: ops: {{.*}}cpu.gemm.dot
 // CPU-NOT: cuda.
 // CUDA: ops: {{.*}}cuda.gemm.mma
 // CUDA-NOT: cuda.gemm.cublaslt

@@ -11,7 +11,7 @@
 
 // CPU-LABEL: func.func @gemms(
 // CPU-NOT: kestrel.weight {{.*}}kestrel.impl
-// CPU-COUNT-6: kestrel.impl = #kestrel.impl<"cpu.gemm", {}>
+// CPU-COUNT-6: kestrel.impl = #kestrel.impl<"cpu.gemm.dot", {}>
 // CPU: kestrel.relu {{.+}}kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>
 
 // BF16-LABEL: func.func @gemms(

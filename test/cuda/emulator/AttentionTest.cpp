@@ -68,8 +68,8 @@ void testAttention() {
     const Tensor *mp = maskKind ? &m.t : nullptr;
     bool okc =
         cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
-    bool okg =
-        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    bool okg = cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv,
+                               b.t, cuda::AttentionImpl::Flash);
     EXPECT(okc && okg, "attention: %s / %s", c.c.error.c_str(),
            c.g.error.c_str());
     Tol t = tolFor(d);
@@ -85,7 +85,8 @@ void testAttention() {
   }
   Buf q(DType::F32, {1, 1, 2, 300}), o(DType::F32, {1, 1, 2, 300});
   Ctxs c;
-  EXPECT(!cuda::attention(c.g, q.t, q.t, q.t, nullptr, 0, false, 1, 1, o.t),
+  EXPECT(!cuda::attention(c.g, q.t, q.t, q.t, nullptr, 0, false, 1, 1, o.t,
+                          cuda::AttentionImpl::Flash),
          "D > 256 rejected");
 }
 
@@ -120,8 +121,8 @@ void testFlashAttention() {
     const Tensor *mp = maskKind ? &m.t : nullptr;
     bool okc =
         cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
-    bool okg =
-        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    bool okg = cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv,
+                               b.t, cuda::AttentionImpl::Flash);
     EXPECT(okc && okg, "flash attention: %s / %s", c.c.error.c_str(),
            c.g.error.c_str());
     EXPECT(emu::lastKernelName().rfind("flashAttentionMma", 0) == 0,
@@ -165,8 +166,8 @@ void testDecodeAttention() {
     const Tensor *mp = maskKind ? &m.t : nullptr;
     bool okc =
         cpu::attention(c.c, q.t, k.t, v.t, mp, scale, causal, H, Hkv, a.t);
-    bool okg =
-        cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv, b.t);
+    bool okg = cuda::attention(c.g, q.t, k.t, v.t, mp, scale, causal, H, Hkv,
+                               b.t, cuda::AttentionImpl::Flash);
     EXPECT(okc && okg, "decode attention: %s / %s", c.c.error.c_str(),
            c.g.error.c_str());
     EXPECT(emu::lastKernelName().rfind("decodeAttentionSplitKv", 0) == 0,
@@ -184,7 +185,53 @@ void testDecodeAttention() {
   }
 }
 
+/// The caller's AttentionImpl decides: on a problem every kernel takes
+/// (bf16, head dim 64, 16 queries over 64 keys) Flash runs the flash
+/// kernel, SplitKv (which needs fewer than 16 queries) falls back to the
+/// generic kernel, Generic runs the generic kernel; on a decode problem
+/// SplitKv and Flash run the split-KV kernel, Generic the generic one.
+/// Every result matches the CPU's.
+void testAttentionChoice() {
+  struct Case {
+    int64_t Sq;
+    cuda::AttentionImpl impl;
+    const char *kernel;
+  };
+  const Case cases[] = {
+      {16, cuda::AttentionImpl::Flash, "flashAttentionMma"},
+      {16, cuda::AttentionImpl::SplitKv, "attentionKernel"},
+      {16, cuda::AttentionImpl::Generic, "attentionKernel"},
+      {3, cuda::AttentionImpl::Flash, "decodeAttentionSplitKv"},
+      {3, cuda::AttentionImpl::SplitKv, "decodeAttentionSplitKv"},
+      {3, cuda::AttentionImpl::Generic, "attentionKernel"},
+  };
+  for (const Case &cs : cases) {
+    DType d = DType::BF16;
+    int64_t B = 1, H = 2, Hkv = 1, D = 64, Skv = 64;
+    Buf q(d, {B, H, cs.Sq, D}), k(d, {B, Hkv, Skv, D}), v(d, {B, Hkv, Skv, D});
+    fill(q.t, 1.0);
+    fill(k.t, 1.0);
+    fill(v.t, 1.0);
+    Buf a(d, {B, H, cs.Sq, D}), b(d, {B, H, cs.Sq, D});
+    Ctxs c;
+    bool okc =
+        cpu::attention(c.c, q.t, k.t, v.t, nullptr, 0.0f, true, H, Hkv, a.t);
+    bool okg = cuda::attention(c.g, q.t, k.t, v.t, nullptr, 0.0f, true, H, Hkv,
+                               b.t, cs.impl);
+    EXPECT(okc && okg, "attention choice: %s / %s", c.c.error.c_str(),
+           c.g.error.c_str());
+    EXPECT(emu::lastKernelName().rfind(cs.kernel, 0) == 0,
+           "attention choice %d with Sq %lld: launched %s, expected %s",
+           int(cs.impl), static_cast<long long>(cs.Sq),
+           emu::lastKernelName().c_str(), cs.kernel);
+    std::string what = "attention choice " + std::to_string(int(cs.impl)) +
+                       " Sq" + std::to_string(cs.Sq);
+    compare(what.c_str(), b.t, a.t, tolFor(d));
+  }
+}
+
 RegisterSuite attentionSuite("attention", 50, testAttention);
+RegisterSuite choiceSuite("attention-choice", 53, testAttentionChoice);
 RegisterSuite flashSuite("flash-attention", 51, testFlashAttention);
 RegisterSuite decodeSuite("decode-attention", 52, testDecodeAttention);
 

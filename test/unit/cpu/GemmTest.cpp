@@ -59,11 +59,15 @@ TEST_P(GemmTest, MatchesDoubleReference) {
         s += double(ar.at(i, l)) * double(br.at(l, j));
       want[i * p.n + j] = s;
     }
-  std::vector<float> serial = c, threaded = c;
+  std::vector<float> serial = c, threaded = c, blocked = c;
   gemmF32(p.m, p.n, p.k, ar, br, serial.data(), p.n, p.accumulate);
   gemmF32(p.m, p.n, p.k, ar, br, threaded.data(), p.n, p.accumulate,
           runOnThreads);
+  // cpu.gemm.blocked: the blocked kernel where the decode paths would run.
+  gemmF32(p.m, p.n, p.k, ar, br, blocked.data(), p.n, p.accumulate, runSerially,
+          GemmPath::Blocked);
   EXPECT_LE(relativeL2(serial, want), 1e-5);
+  EXPECT_LE(relativeL2(blocked, want), 1e-5);
   EXPECT_EQ(serial, threaded) << "the schedule changed the result";
 }
 
