@@ -38,7 +38,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [lit_config.params.get("kestrel_tools_dir", config.kestrel_tools_dir),
              config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["kestrel-opt", "kestrelc", "kestrel-pack", "kestrel-run"], tool_dirs)
+    ["kestrel-opt", "kestrelc", "kestrel-pack", "kestrel-run",
+     "kestrel-device-profile"], tool_dirs)
 
 if config.kestrel_cuda_backend:
     config.available_features.add("cuda")
