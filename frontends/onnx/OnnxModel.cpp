@@ -11,10 +11,16 @@
 #include "onnx/defs/shape_inference.h"
 #include "onnx/shape_inference/implementation.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <unordered_set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace kestrel::onnx_frontend {
 
@@ -36,20 +42,62 @@ int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
   }
 }
 
-bool loadModel(const std::string &path, onnx::ModelProto &model,
-               std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open the file";
+bool readModelBytes(const std::string &path, std::string &bytes,
+                    std::string &error) {
+  // POSIX calls, not iostreams: a stream on a directory opens and then
+  // throws from its first read, and a FIFO would block until a writer came.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    error = std::string("cannot open the file: ") + std::strerror(errno);
     return false;
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
+  if (S_ISDIR(st.st_mode)) {
+    error = "is a directory, not a model file";
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = std::string("is not a regular file (") +
+            (S_ISFIFO(st.st_mode)   ? "a FIFO"
+             : S_ISSOCK(st.st_mode) ? "a socket"
+             : S_ISCHR(st.st_mode)  ? "a character device"
+             : S_ISBLK(st.st_mode)  ? "a block device"
+                                    : "not a plain file") +
+            "); give the path of an .onnx file";
+    return false;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::string("cannot open the file: ") + std::strerror(errno);
+    return false;
+  }
+  bytes.clear();
+  bytes.reserve(static_cast<size_t>(st.st_size));
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      error = std::string("cannot read the file: ") + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (n == 0)
+      break;
+    bytes.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fd);
   if (bytes.empty()) {
     error = "the file is empty";
     return false;
   }
-  return parseModel(bytes, model, error);
+  return true;
+}
+
+bool loadModel(const std::string &path, onnx::ModelProto &model,
+               std::string &error) {
+  std::string bytes;
+  return readModelBytes(path, bytes, error) && parseModel(bytes, model, error);
 }
 
 bool parseModel(const std::string &bytes, onnx::ModelProto &model,

@@ -31,8 +31,13 @@ int64_t onnxLibraryMaxOpset();
 int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
                            int64_t opset);
 
-/// Reads and parses `path`. Fails on a missing or empty file, a file that
-/// is not a ModelProto, or one without a graph.
+/// Reads the whole regular file `path`. Fails, with `error` saying why, on
+/// a missing, unreadable or empty file, a directory, a FIFO or a device.
+bool readModelBytes(const std::string &path, std::string &bytes,
+                    std::string &error);
+
+/// Reads and parses `path`. Fails as readModelBytes does, on a file that is
+/// not a ModelProto, or one without a graph.
 bool loadModel(const std::string &path, onnx::ModelProto &model,
                std::string &error);
 
