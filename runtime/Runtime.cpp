@@ -232,11 +232,38 @@ kestrel_status checkDef(const kestrel_model_def *def) {
   return KESTREL_OK;
 }
 
+/// NAME.kweights beside the library that defines `def` (the default weights
+/// path), or "" when the loader cannot say which file that is.
+std::string weightsBesideLibrary(const kestrel_model_def *def) {
+  Dl_info info;
+  if (!dladdr(def, &info) || !info.dli_fname || !*info.dli_fname)
+    return "";
+  std::string path = info.dli_fname;
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  return dir + "/" + def->name + ".kweights";
+}
+
 kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
                          const kestrel_options *options, void *library,
                          kestrel_model **outModel) {
   if (kestrel_status s = checkDef(def))
     return s;
+  // NULL or "": NAME.kweights beside libNAME.so, wherever it was loaded from.
+  std::string defaultWeights;
+  if ((!weightsPath || !*weightsPath) && def->numWeights > 0) {
+    defaultWeights = weightsBesideLibrary(def);
+    if (defaultWeights.empty())
+      return fail(
+          KESTREL_ERROR_IO,
+          "model '%s': no weights path was given and the library "
+          "that defines the model cannot be located to find %s.kweights "
+          "beside it; pass the weights file's path",
+          def->name, def->name);
+    weightsPath = defaultWeights.c_str();
+  }
+  if (weightsPath && !*weightsPath)
+    weightsPath = nullptr;
   auto model = std::make_unique<kestrel_model>();
   model->def = def;
   kestrel_options defaults;
@@ -265,10 +292,6 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
 
   // The weights file: mapped and fully checked.
   if (def->numWeights > 0 || weightsPath) {
-    if (!weightsPath)
-      return fail(KESTREL_ERROR_INVALID_ARGUMENT,
-                  "model '%s' needs its weights file (weights_path is NULL)",
-                  def->name);
     WeightsFile::Options wopts;
     wopts.verifyChecksum = options->verify_checksum != 0;
     std::string error;
@@ -281,6 +304,11 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
           : kind == WeightsError::Version    ? KESTREL_ERROR_VERSION_MISMATCH
           : kind == WeightsError::OtherModel ? KESTREL_ERROR_MODEL_MISMATCH
                                              : KESTREL_ERROR_CORRUPT;
+      if (!defaultWeights.empty())
+        return fail(status,
+                    "%s (weights_path was NULL: the default is %s.kweights "
+                    "beside the library that defines the model)",
+                    error.c_str(), def->name);
       return fail(status, "%s", error.c_str());
     }
   }
@@ -780,6 +808,9 @@ kestrel_status kestrel_session_set_input(kestrel_session *session,
                 names.c_str());
   }
   const IoDesc &in = def->inputs[index];
+  // A failed call unbinds the input: a run then fails with
+  // KESTREL_ERROR_MISSING_INPUT instead of reading the earlier data, which
+  // the caller may have meant to replace (and may have freed).
   kestrel_session::Binding &binding = session->inputs[index];
   binding.bound = false;
   if (fromApi(dtype) != in.dtype)

@@ -120,13 +120,18 @@ KESTREL_API size_t kestrel_dtype_size(kestrel_dtype dtype);
 
 /** Opens a compiled model: maps `weights_path` and checks its magic, format
  *  version, size, checksum and that it was written for this model.
- *  `options` may be NULL (defaults). */
+ *  `weights_path` NULL or "" means NAME.kweights in the folder of the
+ *  library that defines the model (libNAME.so, wherever it was loaded
+ *  from). `options` may be NULL (defaults). */
 KESTREL_API kestrel_status kestrel_model_open(const kestrel_model_def *def,
                                               const char *weights_path,
                                               const kestrel_options *options,
                                               kestrel_model **out_model);
 /** Opens `dir`/libNAME.so with `dir`/NAME.kweights (dlopen); `name` may be
- *  NULL when the directory holds exactly one compiled model. */
+ *  NULL when the directory holds exactly one compiled model. For programs
+ *  that load models by path at run time: every model library exports it,
+ *  and so does the runtime archive libkestrel_rt.a of a Kestrel build
+ *  (build/lib), which such a loader links when it links no model. */
 KESTREL_API kestrel_status kestrel_model_open_dir(
     const char *dir, const char *name, const kestrel_options *options,
     kestrel_model **out_model);
@@ -149,9 +154,12 @@ KESTREL_API void kestrel_session_release(kestrel_session *session);
 /** Binds input `name` to `data` (`rank` dims in `shape`, row-major, `bytes`
  *  long). The data is borrowed, not copied: it must stay valid and
  *  unchanged until kestrel_session_run returns. (Binding an output of the
- *  same session's previous run is fine: the run copies it first.) Checks dtype,
- * rank, static dims, symbolic dims' ranges and that dims sharing a name agree
- * (at run). */
+ *  same session's previous run is fine: the run copies it first.) Checks
+ *  dtype, rank, static dims and symbolic dims' ranges here, and that dims
+ *  sharing a name agree at run. A call that fails unbinds the input: until
+ *  it is bound again, kestrel_session_run fails with
+ *  KESTREL_ERROR_MISSING_INPUT rather than read the earlier data, which the
+ *  caller may have meant to replace or may have freed. */
 KESTREL_API kestrel_status kestrel_session_set_input(
     kestrel_session *session, const char *name, kestrel_dtype dtype,
     const int64_t *shape, size_t rank, const void *data, size_t bytes);
