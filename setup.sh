@@ -18,7 +18,7 @@ build="${BUILD_DIR:-$root/build}"
 out="$build/examples/tiny_llama"
 
 fixture=test/models/fixtures/llama-opset17
-echo "== main job: compile $fixture/model.onnx and run it in examples/tiny_llama_app.c"
+echo "== main job: compile $fixture/model.onnx and run it in examples/tiny_llama_app.c and examples/cmake-app"
 examples/build-and-run.sh "$build" "$out"
 echo "== the same library through kestrel-run, against the PyTorch reference"
 for shape in 1x8 2x5; do

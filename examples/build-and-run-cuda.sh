@@ -16,10 +16,26 @@ if [ ! -f "$build/lib/libkestrel_cuda.a" ]; then
   echo "== CUDA target: not built (no CUDA toolkit at configure time); skipped"
   exit 0
 fi
+rm -rf "$out"
 mkdir -p "$out"
 "$build/bin/kestrelc" "$fixture/model.onnx" -o "$out" --name tiny_llama \
   --target=cuda:sm_80,sm_90a --precision=bf16 --stats \
   --dim-range batch=1:8 --dim-range seq=1:512
+# The library needs nothing of the toolkit to load: the CUDA runtime is
+# linked statically and cuBLASLt is loaded when a model opens; no RUNPATH.
+lib="$out/libtiny_llama.so"
+needed=$(readelf -d "$lib" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+echo "libtiny_llama.so needs: $needed"
+if grep -qE 'cublas|cudart|libcuda' <<<"$needed" ||
+  readelf -d "$lib" | grep -qE 'RPATH|RUNPATH'; then
+  echo "error: the CUDA library depends on the toolkit at load time" >&2
+  readelf -d "$lib" >&2
+  exit 1
+fi
+if [ -e "$out/obj" ] || [ -e "$out/kernels" ] || [ -e "$out/tiny_llama.cpp" ]; then
+  echo "error: build leftovers in $out: $(ls "$out")" >&2
+  exit 1
+fi
 cc -std=c11 -O2 -Wall -Wextra -Werror "$root/examples/tiny_llama_app.c" \
   -I "$out" -L "$out" -ltiny_llama -Wl,-rpath,"$out" -o "$out/tiny_llama_app"
 set +e

@@ -1,13 +1,19 @@
 /* tiny_llama_app.c - a small application that links a Kestrel-compiled model.
  *
- *   kestrelc test/models/fixtures/llama-opset17/model.onnx -o OUT --name
- * tiny_llama cc examples/tiny_llama_app.c -I OUT -L OUT -ltiny_llama
- * -Wl,-rpath,OUT -o app
- *   ./app OUT/tiny_llama.kweights [seq_len] [threads]
+ * Build and run it against the bundled tiny Llama:
  *
- * It opens the model through the public header, feeds a deterministic
- * prompt of token ids, runs it, prints the next-token prediction of every
- * position and the run time, and reports every error the runtime returns.
+ *   kestrelc test/models/fixtures/llama-opset17/model.onnx -o OUT \
+ *       --name tiny_llama --dim-range batch=1:8 --dim-range seq=1:512
+ *   cc examples/tiny_llama_app.c $(PKG_CONFIG_PATH=OUT pkg-config --cflags \
+ *       --libs tiny_llama) -Wl,-rpath,OUT -o app
+ *   ./app [MODEL.kweights|-] [seq_len] [threads]
+ *
+ * (or -I OUT -L OUT -ltiny_llama for the flags pkg-config prints). Without a
+ * weights path, or with "-", the model opens tiny_llama.kweights beside
+ * libtiny_llama.so. It opens the model through the public header, feeds a
+ * deterministic prompt of token ids, runs it, prints the next-token
+ * prediction of every position and the run time, and reports every error
+ * the runtime returns.
  */
 
 #define _POSIX_C_SOURCE 199309L
@@ -34,17 +40,27 @@ static double now_ms(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s MODEL.kweights [seq_len] [threads]\n", argv[0]);
+  if (argc > 4) {
+    fprintf(stderr, "usage: %s [MODEL.kweights|-] [seq_len] [threads]\n",
+            argv[0]);
     return 2;
   }
+  /* NULL: tiny_llama.kweights beside the library. */
+  const char *weights = argc > 1 && strcmp(argv[1], "-") != 0 ? argv[1] : NULL;
   int64_t seq = argc > 2 ? atoll(argv[2]) : 16;
+  if (seq < TINY_LLAMA_DIM_SEQ_MIN || seq > TINY_LLAMA_DIM_SEQ_MAX) {
+    fprintf(stderr,
+            "tiny_llama_app: seq_len %lld is outside the range the "
+            "model was compiled for, [%d, %d]\n",
+            (long long)seq, TINY_LLAMA_DIM_SEQ_MIN, TINY_LLAMA_DIM_SEQ_MAX);
+    return 2;
+  }
   kestrel_options options;
   kestrel_options_init(&options);
   options.num_threads = argc > 3 ? atoi(argv[3]) : 0;
 
   kestrel_model *model = NULL;
-  if (check(kestrel_model_open(tiny_llama_model(), argv[1], &options, &model),
+  if (check(kestrel_model_open(tiny_llama_model(), weights, &options, &model),
             "kestrel_model_open"))
     return 1;
 
@@ -66,7 +82,8 @@ int main(int argc, char **argv) {
     ids[i] = (i * 37 + 11) % 256; /* the tiny Llama's vocabulary is 256 */
   failed =
       failed ||
-      check(kestrel_session_set_input(session, input.name, KESTREL_I64, shape,
+      check(kestrel_session_set_input(session, TINY_LLAMA_INPUT_INPUT_IDS,
+                                      TINY_LLAMA_INPUT_INPUT_IDS_DTYPE, shape,
                                       2, ids, (size_t)seq * sizeof(int64_t)),
             "set_input");
 

@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
   # Build tools.
   cmake ninja-build g++ clang-format git python3
+  # Tests: an app finding a compiled model through its NAME.pc (binutils'
+  # nm and readelf check the library's exports and SONAME).
+  pkgconf binutils
   # LLVM/MLIR 22 (libMLIR.so, mlir-tblgen, lit, FileCheck).
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # Frontend and tests.

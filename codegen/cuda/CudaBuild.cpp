@@ -245,12 +245,13 @@ std::string defaultCacheDir() {
 }
 
 bool buildLibrary(
-    const std::string &outDir, const std::string &name,
+    const std::string &outDir, const std::string &workDir,
+    const std::string &name,
     const std::vector<std::pair<std::string, std::string>> &kernels,
     const BuildOptions &options, BuildStats &stats, std::string &error) {
-  std::string objDir = outDir + "/obj";
-  if (std::error_code ec = fs::create_directories(outDir + "/kernels")) {
-    error = "cannot create " + outDir + "/kernels: " + ec.message();
+  std::string objDir = workDir + "/obj";
+  if (std::error_code ec = fs::create_directories(workDir + "/kernels")) {
+    error = "cannot create " + workDir + "/kernels: " + ec.message();
     return false;
   }
   fs::create_directories(objDir);
@@ -265,13 +266,13 @@ bool buildLibrary(
       if (auto contents = readFile(file))
         identity += *contents;
     Clock::time_point start = Clock::now();
-    fs::create_directories(outDir + "/kernels-emu");
+    fs::create_directories(workDir + "/kernels-emu");
     for (const auto &[file, contents] : kernels) {
-      std::string source = outDir + "/kernels/" + file;
+      std::string source = workDir + "/kernels/" + file;
       if (!writeFile(source, contents, error))
         return false;
       std::string rewritten =
-          outDir + "/kernels-emu/" + path::stem(file).str() + ".cpp";
+          workDir + "/kernels-emu/" + path::stem(file).str() + ".cpp";
       std::string log = objDir + "/rewrite.log";
       if (run({options.python, options.rewriter, source, rewritten}, log,
               error) != 0) {
@@ -315,7 +316,7 @@ bool buildLibrary(
     std::string identity = compilerIdentity(options.nvcc, objDir);
     Clock::time_point start = Clock::now();
     for (const auto &[file, contents] : kernels) {
-      std::string source = outDir + "/kernels/" + file;
+      std::string source = workDir + "/kernels/" + file;
       if (!writeFile(source, contents, error))
         return false;
       std::string object = objDir + "/" + path::stem(file).str() + ".o";
@@ -349,7 +350,7 @@ bool buildLibrary(
   // architecture, so it is shared between targets through the cache).
   {
     Clock::time_point start = Clock::now();
-    std::string source = outDir + "/" + name + ".cpp";
+    std::string source = workDir + "/" + name + ".cpp";
     std::string object = objDir + "/" + name + ".o";
     std::vector<std::string> args = {options.cxx,
                                      "-std=c++17",
@@ -384,7 +385,10 @@ bool buildLibrary(
   // keeps its baseline copies of shared inline functions, so nothing runs
   // before its CPU check that needs more than the baseline), the model's
   // objects, the CUDA library for what the model uses, the CPU kernels of
-  // its level, the CUDA runtime statically and cuBLASLt.
+  // its level and the CUDA runtime statically. cuBLASLt is not linked: the
+  // library loads it when a model opens (kernels/cuda/CublasLtLoader.cpp),
+  // so no RUNPATH into the toolkit, and a machine without it gets the
+  // runtime's KESTREL_ERROR_NO_DEVICE instead of a loader error.
   Clock::time_point start = Clock::now();
   std::string library = outDir + "/lib" + name + ".so";
   std::vector<std::string> args = {options.cxx,
@@ -403,11 +407,11 @@ bool buildLibrary(
                              options.cpuKernelsArchive, "-lpthread", "-ldl",
                              "-Wl,-z,defs"});
   else
-    args.insert(args.end(),
-                {options.cudaRuntimeArchive, options.cudaArchive,
-                 options.cpuKernelsArchive, "-L" + options.cudaLibDir,
-                 "-lcublasLt", "-lcudart_static", "-lrt", "-lpthread", "-ldl",
-                 "-Wl,-rpath," + options.cudaLibDir, "-Wl,-z,defs"});
+    args.insert(args.end(), {options.cudaRuntimeArchive, options.cudaArchive,
+                             options.cpuKernelsArchive,
+                             "-L" + options.cudaLibDir, "-lcudart_static",
+                             "-lrt", "-lpthread", "-ldl", "-Wl,-z,defs"});
+  args.insert(args.end(), options.linkFlags.begin(), options.linkFlags.end());
   std::string log = objDir + "/link.log";
   llvm::errs() << "kestrelc: linking lib" << name << ".so ...\n";
   int rc = run(args, log, error);
@@ -528,7 +532,8 @@ set_target_properties(kestrel_cpu_kernels PROPERTIES
 
 add_library({0} SHARED
   {0}.cpp{5}
-  ${{SRC}/runtime/cuda/CudaBackend.cpp{6}
+  ${{SRC}/runtime/cuda/CudaBackend.cpp
+  ${{SRC}/runtime/cuda/CublasLtLoader.cpp{6}
 )
 target_include_directories({0} PRIVATE ${{SRC} ${{SRC}/runtime/include)
 target_compile_options({0} PRIVATE
@@ -544,8 +549,9 @@ set_target_properties({0} PROPERTIES
 add_dependencies({0} kestrel_rt)
 target_link_options({0} BEFORE PRIVATE
   LINKER:--whole-archive $<TARGET_FILE:kestrel_rt> LINKER:--no-whole-archive)
+# cuBLASLt is loaded when a model opens (CublasLtLoader.cpp), not linked.
 target_link_libraries({0} PRIVATE kestrel_cpu_kernels kestrel_rt
-  CUDA::cudart_static CUDA::cublasLt)
+  CUDA::cudart_static)
 
 add_executable(kestrel-run{7}
 )

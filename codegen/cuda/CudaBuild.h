@@ -60,6 +60,8 @@ struct BuildOptions {
   bool emulate = false;
   std::string python, rewriter, prelude, emuSourceDir, emuArchive;
   std::string cudaInclude; ///< the toolkit's headers (';'-separated)
+  /// Extra flags for the library's link (kestrelc's SONAME and export map).
+  std::vector<std::string> linkFlags;
 };
 
 struct BuildStats {
@@ -72,12 +74,16 @@ struct BuildStats {
 /// $XDG_CACHE_HOME/kestrel, else ~/.cache/kestrel.
 std::string defaultCacheDir();
 
-/// Writes `kernels` under outDir/kernels/, compiles them and outDir/NAME.cpp
-/// (through the cache) and links outDir/libNAME.so. Progress goes to
-/// stderr; false with `error` naming the failing step (the compiler's own
-/// output is printed).
+/// Writes `kernels` under workDir/kernels/, compiles them and
+/// workDir/NAME.cpp (through the cache) into workDir/obj/ and links
+/// outDir/libNAME.so: only the library lands in outDir. The library loads
+/// cuBLASLt when a model opens (kernels/cuda/CublasLtLoader.cpp) and links
+/// the CUDA runtime statically, so it needs nothing of the toolkit to load.
+/// Progress goes to stderr; false with `error` naming the failing step (the
+/// compiler's own output is printed).
 bool buildLibrary(
-    const std::string &outDir, const std::string &name,
+    const std::string &outDir, const std::string &workDir,
+    const std::string &name,
     const std::vector<std::pair<std::string, std::string>> &kernels,
     const BuildOptions &options, BuildStats &stats, std::string &error);
 

@@ -55,6 +55,15 @@ struct ModelEmitResult {
   std::vector<mlir::Type> weightTypes;
   BufferPlan plan;
   int64_t numKernelCalls = 0;
+  /// The model's symbolic input dims (named ones shared, unnamed ones named
+  /// "input[d]") with their compiled ranges, and per input dim its index in
+  /// `symbols` (-1 for a static dim): the runtime's table, and the header's.
+  struct Symbol {
+    std::string name;
+    int64_t min, max;
+  };
+  std::vector<Symbol> symbols;
+  std::vector<std::vector<int64_t>> inputSymbols;
 };
 
 /// Emits the C++ of `module`'s @main into `source` and its header into

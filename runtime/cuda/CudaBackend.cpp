@@ -9,6 +9,9 @@
 #include "runtime/cuda/CudaBackend.h"
 
 #include "kernels/cuda/Kernels.h"
+#ifndef KESTREL_CUDA_EMULATOR
+#include "runtime/cuda/CublasLtLoader.h"
+#endif
 
 #include <cublasLt.h>
 #include <cuda_runtime_api.h>
@@ -234,6 +237,12 @@ kestrel_status openModel(const kestrel_model_def *def,
             ")";
     return KESTREL_ERROR_NO_DEVICE;
   }
+#ifndef KESTREL_CUDA_EMULATOR
+  // cuBLASLt is loaded here, not by the dynamic loader (CublasLtLoader.h);
+  // without it GEMMs run on Kestrel's own kernels, which is not an error.
+  std::string cublasNote;
+  (void)loadCublasLt(cublasNote);
+#endif
   if (options.device_id >= count) {
     error = "kestrel_options.device_id is " +
             std::to_string(options.device_id) + " but this machine has " +

@@ -578,9 +578,10 @@ void runBenchmark(kestrel_session *session, const Options &options) {
   unsigned threads = options.threads
                          ? static_cast<unsigned>(options.threads)
                          : std::max(1u, std::thread::hardware_concurrency());
-  std::printf("median %.4f ms, min %.4f ms, p90 %.4f ms over %zu runs (%u "
-              "threads)\n",
-              median, ms.front(), percentile(ms, 0.9), n, threads);
+  std::printf("median %.4f ms, min %.4f ms, p90 %.4f ms over %zu run%s (%u "
+              "thread%s)\n",
+              median, ms.front(), percentile(ms, 0.9), n, n == 1 ? "" : "s",
+              threads, threads == 1 ? "" : "s");
   std::printf("bench: median_ms=%.6f min_ms=%.6f p90_ms=%.6f runs=%zu "
               "threads=%u\n",
               median, ms.front(), percentile(ms, 0.9), n, threads);

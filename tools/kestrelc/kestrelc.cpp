@@ -25,7 +25,13 @@
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "runtime/CpuLevel.h"
+#include "runtime/ModelDef.h"
 #include "runtime/WeightsFile.h"
+#include "tools/kestrelc/FatalErrors.h"
+#include "tools/kestrelc/Package.h"
+
+#include "kestrel/Version.h"
+#include "kestrel/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,11 +43,14 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/Statistic.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -50,11 +59,13 @@
 #include "onnx/onnx_pb.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <optional>
 
 using namespace mlir;
+using namespace kestrel::tools;
 namespace cl = llvm::cl;
 
 namespace {
@@ -194,6 +205,15 @@ cl::opt<bool> noWeightData(
              "NAME.kweights.json; kestrel-pack makes the weights file from "
              "it (from the ONNX data, or --dummy)"),
     cl::cat(category));
+
+// For tests of the fatal-error handlers only (hidden): an exception from
+// the C++ library, or a crash.
+enum class SelfTest { None, LibraryException, Crash };
+cl::opt<SelfTest> selfTest(
+    "fatal-error-self-test", cl::Hidden, cl::init(SelfTest::None),
+    cl::values(clEnumValN(SelfTest::LibraryException, "library-exception",
+                          "std::vector::at past the end"),
+               clEnumValN(SelfTest::Crash, "crash", "raise SIGSEGV")));
 
 /// --print-kernels: the registry of `target`, one candidate per paragraph.
 int printKernelRegistry(kestrel::KernelTarget target) {
@@ -335,9 +355,20 @@ std::string humanBytes(uint64_t bytes) {
   return llvm::formatv("{0} bytes", bytes).str();
 }
 
-/// A C identifier from the model file's stem ("my-model.v2" -> "my_model_v2").
+/// A C identifier from the model file's stem ("my-model.v2" -> "my_model_v2"),
+/// or from its folder's name for the exporters' usual "model.onnx"
+/// ("llama-1b/model.onnx" -> "llama_1b"; not "model", whose entry point
+/// would read model_model()).
 std::string defaultModelName(StringRef path) {
   std::string name = llvm::sys::path::stem(path).str();
+  if (name == "model") {
+    SmallString<128> absolute(path);
+    llvm::sys::fs::make_absolute(absolute);
+    StringRef folder =
+        llvm::sys::path::filename(llvm::sys::path::parent_path(absolute));
+    if (!folder.empty() && folder != "/" && folder != ".")
+      name = folder.str();
+  }
   for (char &c : name)
     if (!llvm::isAlnum(c) && c != '_')
       c = '_';
@@ -412,6 +443,59 @@ int printCpuLevels() {
   return 0;
 }
 
+/// The linker flags that make libNAME.so relocatable and self-contained: a
+/// SONAME (so an app records "libNAME.so", found through its rpath or
+/// LD_LIBRARY_PATH, not the path it was linked from) and a version script
+/// that exports only the C API and NAME_model() under a version node of the
+/// runtime API (KESTREL_RUNTIME_<n>), so that two models (of the same or of
+/// different Kestrel versions) share a process without their runtimes'
+/// internals colliding. The script goes to a temporary file, removed by the
+/// returned guard.
+struct LinkExports {
+  std::vector<std::string> flags;
+  std::optional<llvm::FileRemover> remover;
+  SmallString<128> scriptPath;
+};
+
+bool linkExports(StringRef name, LinkExports &out) {
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "kestrel-exports", "map", fd, out.scriptPath)) {
+    llvm::errs() << "kestrelc: error: cannot create a temporary file: "
+                 << ec.message() << "\n";
+    return false;
+  }
+  out.remover.emplace(out.scriptPath);
+  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  os << "KESTREL_RUNTIME_" << KESTREL_RUNTIME_VERSION << " {\n"
+     << "  global:\n    kestrel_*;\n    " << name << "_model;\n"
+     << "  local:\n    *;\n};\n";
+  os.close();
+  if (os.has_error()) {
+    llvm::errs() << "kestrelc: error: cannot write " << out.scriptPath << ": "
+                 << os.error().message() << "\n";
+    os.clear_error();
+    return false;
+  }
+  out.flags = {("-Wl,-soname,lib" + name + ".so").str(),
+               ("-Wl,--version-script=" + out.scriptPath).str()};
+  return true;
+}
+
+/// A temporary build folder, removed with its contents unless `keep` (set
+/// when a build step failed, so its inputs and logs can be looked at).
+struct BuildDir {
+  SmallString<128> path;
+  bool keep = false;
+  BuildDir() = default;
+  BuildDir(const BuildDir &) = delete;
+  BuildDir &operator=(const BuildDir &) = delete;
+  ~BuildDir() {
+    if (!path.empty() && !keep)
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
 /// The kernel library built for `level` (lib/libkestrel_cpu_kernels-*.a).
 std::string cpuKernelsArchive(kestrel::runtime::CpuLevel level) {
   return std::string(KESTREL_CPU_KERNELS_DIR) + "/libkestrel_cpu_kernels-" +
@@ -419,14 +503,20 @@ std::string cpuKernelsArchive(kestrel::runtime::CpuLevel level) {
 }
 
 /// Compiles the emitted source into libNAME.so with the system C++ compiler,
-/// for the CPU level `level`.
-bool compileLibrary(const std::string &source, const std::string &library,
-                    int64_t lines, kestrel::runtime::CpuLevel level) {
+/// for the CPU level `level`. Returns kestrelc's exit status: a missing
+/// compiler is the environment's problem, emitted code that does not compile
+/// is Kestrel's.
+int compileLibrary(const std::string &source, const std::string &library,
+                   StringRef name, int64_t lines,
+                   kestrel::runtime::CpuLevel level) {
   std::optional<std::string> program = findCxx();
   if (!program)
-    return false;
+    return kExitError;
   std::string march =
       std::string("-march=") + kestrel::runtime::cpuLevelName(level);
+  LinkExports exports;
+  if (!linkExports(name, exports))
+    return kExitError;
   // The runtime (built for the baseline; it exports the C API and checks the
   // CPU at open) comes first, so the linker keeps its copies of inline
   // functions shared with the model's code and the kernels, which are built
@@ -457,6 +547,7 @@ bool compileLibrary(const std::string &source, const std::string &library,
       "-ldl",
       "-Wl,-z,defs",
   };
+  args.insert(args.end(), exports.flags.begin(), exports.flags.end());
   llvm::errs() << "kestrelc: compiling " << llvm::sys::path::filename(library)
                << " (" << lines << " lines of C++) with "
                << llvm::sys::path::filename(*program) << " -O2 " << march
@@ -466,12 +557,13 @@ bool compileLibrary(const std::string &source, const std::string &library,
   int rc = llvm::sys::ExecuteAndWait(*program, argRefs, std::nullopt, {}, 0, 0,
                                      &error);
   if (rc != 0) {
-    llvm::errs() << "kestrelc: error: the C++ compiler failed ("
+    llvm::errs() << "kestrelc: internal error: the C++ compiler failed ("
                  << (error.empty() ? "exit " + std::to_string(rc) : error)
-                 << ") on " << source << "\n";
-    return false;
+                 << ") on " << source << "\n"
+                 << kBugReportMessage;
+    return kExitInternal;
   }
-  return true;
+  return kExitOk;
 }
 
 /// How many of each kestrel op `module` holds, by name without the
@@ -526,8 +618,59 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
 
 } // namespace
 
+/// kestrelc --version: Kestrel's version, commit and runtime API, then the
+/// LLVM it was built with.
+void printVersion(llvm::raw_ostream &os) {
+  os << "Kestrel " << KESTREL_VERSION << " (commit " << KESTREL_COMMIT
+     << "), runtime API version " << KESTREL_RUNTIME_VERSION
+     << ", model ABI version " << kestrel::runtime::kModelAbiVersion << "\n"
+     << "  built with LLVM/MLIR " << LLVM_VERSION_STRING;
+#ifdef KESTREL_CUDA_ARCHIVE
+  os << " and the CUDA toolkit (--target=cuda)";
+#else
+  os << ", without the CUDA toolkit (--target=cuda emits source only)";
+#endif
+  os << "\n";
+}
+
+/// The input file must be a readable, non-empty regular file: a directory
+/// or a FIFO would otherwise fail deep in a reader (or block), far from a
+/// message that says what was wrong.
+bool checkInputFile(StringRef path) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    llvm::errs() << path << ": error: cannot open the file: " << ec.message()
+                 << "\n";
+    return false;
+  }
+  switch (status.type()) {
+  case llvm::sys::fs::file_type::regular_file:
+    break;
+  case llvm::sys::fs::file_type::directory_file:
+    llvm::errs() << path
+                 << ": error: is a directory, not a model file (give the "
+                    "path of an .onnx or .mlir file)\n";
+    return false;
+  default:
+    llvm::errs() << path
+                 << ": error: is not a regular file (a FIFO, socket or "
+                    "device); give the path of an .onnx or .mlir file\n";
+    return false;
+  }
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
+    llvm::errs() << path << ": error: cannot open the file: " << ec.message()
+                 << "\n";
+    return false;
+  }
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  return true;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  installFatalErrorHandlers("kestrelc");
+  cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(category);
   // LLVM owns an option called "stats" (its statistics, empty in release
   // builds); kestrelc takes it over for its own compile report.
@@ -540,11 +683,23 @@ int main(int argc, char **argv) {
     statsIt->second->addCategory(category);
     statsIt->second->setHiddenFlag(cl::NotHidden);
   }
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "kestrelc: the Kestrel compiler (ONNX in; a library, its header and "
-      "its weights out)\n");
+  // Errors of the command line are usage errors (exit 2), not LLVM's exit 1.
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "kestrelc: the Kestrel compiler (ONNX in; a library, its header and "
+          "its weights out)\n\n"
+          "Exit status: 0 success; 1 the input was rejected (unreadable, "
+          "malformed or unsupported model, unwritable output, missing "
+          "compiler); 2 usage error; 3 internal error (a Kestrel bug)\n",
+          &llvm::errs()))
+    return kExitUsage;
   bool printStats = llvm::AreStatisticsEnabled();
+  if (selfTest == SelfTest::LibraryException) {
+    std::vector<int> empty;
+    return empty.at(static_cast<size_t>(argc)); // throws std::out_of_range
+  }
+  if (selfTest == SelfTest::Crash)
+    std::raise(SIGSEGV);
 
   if (printOnnxSupport) {
     printSupportTable();
@@ -560,8 +715,10 @@ int main(int argc, char **argv) {
   }
   if (inputPath.empty()) {
     llvm::errs() << "kestrelc: error: no input model (see kestrelc --help)\n";
-    return 1;
+    return kExitUsage;
   }
+  if (!checkInputFile(inputPath))
+    return kExitError;
   if (opStats)
     return printOpStats();
   // --target and --precision.
@@ -577,7 +734,7 @@ int main(int argc, char **argv) {
       if (emit == Emit::Source) {
         llvm::errs() << "kestrelc: error: --target=cuda-emu builds a library; "
                         "for sources use --target=cuda --emit=source\n";
-        return 1;
+        return kExitUsage;
       }
     } else if (spec == "cuda" || spec.starts_with("cuda:")) {
       cudaTarget = true;
@@ -586,24 +743,24 @@ int main(int argc, char **argv) {
               spec.drop_front(spec.size() > 4 ? 5 : 4), archs, error)) {
         llvm::errs() << "kestrelc: error: --target=" << spec << ": " << error
                      << "\n";
-        return 1;
+        return kExitUsage;
       }
     } else if (spec != "cpu") {
       llvm::errs() << "kestrelc: error: --target=" << spec
                    << " is not a target (cpu, or cuda[:sm_80,sm_90a,...])\n";
-      return 1;
+      return kExitUsage;
     }
     if (!precision.empty() && precision != "bf16" && precision != "f16" &&
         precision != "f32") {
       llvm::errs() << "kestrelc: error: --precision=" << precision
                    << " is not one of bf16, f16, f32\n";
-      return 1;
+      return kExitUsage;
     }
     if (!cudaTarget && !precision.empty() && precision != "f32") {
       llvm::errs() << "kestrelc: error: --precision=" << precision
                    << " applies to --target=cuda; the CPU backend computes "
                       "in the model's own types\n";
-      return 1;
+      return kExitUsage;
     }
   }
   // --kernel: a candidate of the target's registry.
@@ -615,7 +772,7 @@ int main(int argc, char **argv) {
                  << " is not a kernel of the " << (cudaTarget ? "cuda" : "cpu")
                  << " target (kestrelc --print-kernels --target="
                  << (cudaTarget ? "cuda" : "cpu") << " lists them)\n";
-    return 1;
+    return kExitUsage;
   }
   // --cpu: a level, or the highest one this machine runs.
   std::optional<kestrel::runtime::CpuLevel> cpuLevel =
@@ -626,14 +783,14 @@ int main(int argc, char **argv) {
                  << " is not a CPU level (x86-64, x86-64-v2, x86-64-v3, "
                     "x86-64-v4 or native; kestrelc --print-cpu lists what "
                     "this machine runs)\n";
-    return 1;
+    return kExitUsage;
   }
   bool toLibrary = emit == Emit::Lib || emit == Emit::Source;
   if (toLibrary && outputPath.empty()) {
     llvm::errs() << "kestrelc: error: --emit="
                  << (emit == Emit::Lib ? "lib" : "source")
                  << " needs an output directory: -o OUTDIR\n";
-    return 1;
+    return kExitUsage;
   }
   std::string name =
       modelName.empty() ? defaultModelName(inputPath) : modelName.getValue();
@@ -641,7 +798,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "kestrelc: error: --name '" << name
                  << "' is not a C identifier (letters, digits and '_', not "
                     "starting with a digit)\n";
-    return 1;
+    return kExitUsage;
   }
   kestrel::codegen::ModelEmitOptions emitOptions;
   emitOptions.name = name;
@@ -659,7 +816,7 @@ int main(int argc, char **argv) {
       llvm::errs() << "kestrelc: error: --dim-range expects NAME=MIN:MAX with "
                       "0 <= MIN <= MAX, got '"
                    << spec << "'\n";
-      return 1;
+      return kExitUsage;
     }
     emitOptions.dimRanges[dim.str()] = {min, max};
   }
@@ -695,7 +852,7 @@ int main(int argc, char **argv) {
       llvm::errs() << "kestrelc: error: --input-shape expects NAME=DxDx... "
                       "(or NAME=scalar), got '"
                    << spec << "'\n";
-      return 1;
+      return kExitUsage;
     }
     options.inputShapes[name.str()] = shape;
   }
@@ -715,7 +872,7 @@ int main(int argc, char **argv) {
     if (!inputShapes.empty()) {
       llvm::errs() << "kestrelc: error: --input-shape applies to ONNX models, "
                       "not to .mlir input\n";
-      return 1;
+      return kExitUsage;
     }
     module = parseSourceFile<ModuleOp>(inputPath, &context);
   } else {
@@ -807,7 +964,16 @@ int main(int argc, char **argv) {
   }
   double codegenSeconds = secondsSince(codegenStart);
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputPath)) {
+  // Permissions as the umask allows (0755 under the usual 022), like mkdir.
+  if (llvm::sys::fs::exists(outputPath) &&
+      !llvm::sys::fs::is_directory(outputPath)) {
+    llvm::errs() << "kestrelc: error: cannot create " << outputPath
+                 << ": a file of that name exists (-o names the output "
+                    "folder)\n";
+    return kExitError;
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(
+          outputPath, /*IgnoreExisting=*/true, llvm::sys::fs::all_all)) {
     llvm::errs() << "kestrelc: error: cannot create " << outputPath << ": "
                  << ec.message() << "\n";
     return 1;
@@ -835,7 +1001,8 @@ int main(int argc, char **argv) {
                  << ".kweights.json -o " << base
                  << ".kweights (--onnx MODEL.onnx | --dummy SEED)\n";
   std::string runtimeHeaderDir = outputPath + "/kestrel";
-  llvm::sys::fs::create_directories(runtimeHeaderDir);
+  llvm::sys::fs::create_directories(runtimeHeaderDir, /*IgnoreExisting=*/true,
+                                    llvm::sys::fs::all_all);
   if (std::error_code ec = llvm::sys::fs::copy_file(
           KESTREL_SOURCE_DIR "/runtime/include/kestrel/runtime.h",
           runtimeHeaderDir + "/runtime.h")) {
@@ -843,8 +1010,40 @@ int main(int argc, char **argv) {
                  << outputPath << ": " << ec.message() << "\n";
     return 1;
   }
-  if (!writeFile(base + ".cpp", source) || !writeFile(base + ".h", header))
+  // --emit=lib builds in a temporary folder: only the deliverables land in
+  // OUTDIR (the library, its header, the weights and their manifest, the
+  // runtime header, NAMEConfig.cmake and NAME.pc).
+  std::optional<BuildDir> work;
+  std::string sourcePath = base + ".cpp";
+  if (emit == Emit::Lib) {
+    work.emplace();
+    if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
+            "kestrel-" + name, work->path)) {
+      llvm::errs() << "kestrelc: error: cannot create a temporary build "
+                      "folder: "
+                   << ec.message() << "\n";
+      return kExitError;
+    }
+    sourcePath = (work->path + "/" + name + ".cpp").str();
+  }
+  if (!writeFile(sourcePath, source) || !writeFile(base + ".h", header))
     return 1;
+  {
+    kestrel::tools::PackageInfo package;
+    package.name = name;
+    package.version = KESTREL_VERSION;
+    package.description =
+        "from " + llvm::sys::path::filename(inputPath).str() + ", " +
+        (cudaTarget ? "CUDA " + llvm::join(archs, ",") + " " + storagePrecision
+                    : std::string("CPU")) +
+        ", host code for " + kestrel::runtime::cpuLevelName(*cpuLevel);
+    if (!writeFile(outputPath + "/" + name + "Config.cmake",
+                   kestrel::tools::cmakePackageConfig(package)) ||
+        !writeFile(outputPath + "/" + name + "ConfigVersion.cmake",
+                   kestrel::tools::cmakePackageVersion(package)) ||
+        !writeFile(base + ".pc", kestrel::tools::pkgConfig(package)))
+      return kExitError;
+  }
   double frontSeconds = secondsSince(start);
 
   double cxxSeconds = 0;
@@ -875,7 +1074,11 @@ int main(int argc, char **argv) {
                   : findTool(nvccPath, "KESTREL_NVCC", KESTREL_NVCC, "nvcc",
                              "--nvcc");
       if (!cxx || (!emulate && !nvcc))
-        return 1;
+        return kExitError;
+      LinkExports exports;
+      if (!linkExports(name, exports))
+        return kExitError;
+      build.linkFlags = exports.flags;
       build.cxx = *cxx;
       build.nvcc = nvcc ? *nvcc : "";
       build.emulate = emulate;
@@ -891,10 +1094,13 @@ int main(int argc, char **argv) {
       build.cudaArchive = KESTREL_CUDA_ARCHIVE;
       build.cudaRuntimeArchive = KESTREL_CUDA_RT_ARCHIVE;
       build.cudaLibDir = KESTREL_CUDA_LIBRARY_DIR;
-      if (!kc::buildLibrary(outputPath, name, kernels, build, cudaStats,
-                            error)) {
-        llvm::errs() << "kestrelc: error: " << error << "\n";
-        return 1;
+      if (!kc::buildLibrary(outputPath, work->path.str().str(), name, kernels,
+                            build, cudaStats, error)) {
+        work->keep = true;
+        llvm::errs() << "kestrelc: internal error: " << error
+                     << " (the build files are kept in " << work->path << ")\n"
+                     << kBugReportMessage;
+        return kExitInternal;
       }
       cxxSeconds = secondsSince(cxxStart);
 #else
@@ -906,10 +1112,12 @@ int main(int argc, char **argv) {
     }
   } else if (emit == Emit::Lib) {
     Clock::time_point cxxStart = Clock::now();
-    if (!compileLibrary(base + ".cpp", library,
-                        std::count(source.begin(), source.end(), '\n'),
-                        *cpuLevel))
-      return 1;
+    if (int status = compileLibrary(
+            sourcePath, library, name,
+            std::count(source.begin(), source.end(), '\n'), *cpuLevel)) {
+      work->keep = status == kExitInternal;
+      return status;
+    }
     cxxSeconds = secondsSince(cxxStart);
   }
 

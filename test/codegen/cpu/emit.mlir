@@ -63,6 +63,22 @@ module {
 // CHECK: extern "C" KESTREL_API const kestrel_model_def *m_model(void) {
 
 // HEADER: #include "kestrel/runtime.h"
-// HEADER: *   x: f32 [?, 8]
+// HEADER: * Inputs:
+// HEADER-NEXT: *   x: f32 [seq, 8]
 // HEADER: *   y: f32 [?, 4, 2]
+// HEADER: * Symbolic dims
+// HEADER: *   seq: 1..64
+// HEADER: #define M_RUNTIME_VERSION 1
+// HEADER-NEXT: #if KESTREL_RUNTIME_VERSION != M_RUNTIME_VERSION
+// HEADER: #define M_WEIGHTS_FILE "m.kweights"
+// HEADER-NEXT: #define M_NUM_INPUTS 1
+// HEADER-NEXT: #define M_NUM_OUTPUTS 1
+// HEADER: #define M_INPUT_X "x"
+// HEADER-NEXT: #define M_INPUT_X_DTYPE KESTREL_F32
+// HEADER-NEXT: #define M_INPUT_X_RANK 2
+// HEADER-NEXT: #define M_OUTPUT_Y "y"
+// HEADER-NEXT: #define M_OUTPUT_Y_DTYPE KESTREL_F32
+// HEADER-NEXT: #define M_OUTPUT_Y_RANK 3
+// HEADER-NEXT: #define M_DIM_SEQ_MIN 1
+// HEADER-NEXT: #define M_DIM_SEQ_MAX 64
 // HEADER: KESTREL_API const kestrel_model_def *m_model(void);

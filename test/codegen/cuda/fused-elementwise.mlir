@@ -13,9 +13,16 @@
 // LIB: kestrelc: linking libm.so
 // Integer division keeps the kernel library's rules (x / 0 raises the
 // device error, MIN / -1 wraps); `one` is false for NaN.
-// RUN: rm -rf %t.int %t.int.cache && kestrelc %S/Inputs/fused-int.mlir \
+// (The library build leaves only the deliverables in the output folder;
+// --emit=source writes the kernels.)
+// RUN: rm -rf %t.int %t.int.src %t.int.cache && kestrelc %S/Inputs/fused-int.mlir \
 // RUN:   --target=cuda:sm_80 -o %t.int --cache-dir %t.int.cache > /dev/null 2>&1
-// RUN: cat %t.int/kernels/kestrel_fused_*.cu | FileCheck %s --check-prefix=INT
+// RUN: test -f %t.int/libfused_int.so
+// RUN: not test -e %t.int/kernels
+// RUN: not test -e %t.int/obj
+// RUN: kestrelc %S/Inputs/fused-int.mlir --target=cuda:sm_80 --emit=source \
+// RUN:   -o %t.int.src
+// RUN: cat %t.int.src/kernels/kestrel_fused_*.cu | FileCheck %s --check-prefix=INT
 // INT: const int64_t t0 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? static_cast<int64_t>(static_cast<std::make_unsigned_t<int64_t>>(0) - static_cast<std::make_unsigned_t<int64_t>>(x0)) : x0 / x1);
 // INT: const int64_t t1 = (x1 == 0 ? (raiseError(errorFlag, DeviceError::DivisionByZero), int64_t(0)) : x1 == -1 ? int64_t(0) : x0 % x1);
 // INT: const bool t2 = (x2 == x2 && x2 == x2 && x2 != x2);
