@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -407,11 +408,16 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
                     ", this runtime reads version " +
                     std::to_string(kWeightsFormatVersion),
                 WeightsError::Version);
-  if (header.modelHash != expectedModelHash)
-    return fail("belongs to another model (model hash " +
-                    std::to_string(header.modelHash) + ", expected " +
-                    std::to_string(expectedModelHash) + ")",
+  if (header.modelHash != expectedModelHash) {
+    // Hex, as NAME.kweights.json writes model hashes.
+    char found[24], expected[24];
+    std::snprintf(found, sizeof(found), "0x%016" PRIx64, header.modelHash);
+    std::snprintf(expected, sizeof(expected), "0x%016" PRIx64,
+                  expectedModelHash);
+    return fail(std::string("belongs to another model (model hash ") + found +
+                    ", expected " + expected + ")",
                 WeightsError::OtherModel);
+  }
   if (header.indexOffset != sizeof(Header) ||
       header.indexBytes > size - sizeof(Header) ||
       header.dataOffset % kWeightsAlignment != 0 ||
