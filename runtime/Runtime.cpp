@@ -17,7 +17,9 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <unistd.h>
 
+#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -238,7 +240,18 @@ std::string weightsBesideLibrary(const kestrel_model_def *def) {
   Dl_info info;
   if (!dladdr(def, &info) || !info.dli_fname || !*info.dli_fname)
     return "";
+  // The loader names a library by the path it found it at, which is
+  // relative when LD_LIBRARY_PATH is; the main program (a model linked into
+  // the executable) by its argv[0]. Resolve both to absolute paths.
   std::string path = info.dli_fname;
+  char resolved[PATH_MAX];
+  if (path.find('/') == std::string::npos) {
+    ssize_t n = readlink("/proc/self/exe", resolved, sizeof(resolved) - 1);
+    if (n > 0)
+      path.assign(resolved, static_cast<size_t>(n));
+  } else if (realpath(path.c_str(), resolved)) {
+    path = resolved;
+  }
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   return dir + "/" + def->name + ".kweights";

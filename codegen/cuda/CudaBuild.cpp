@@ -386,7 +386,7 @@ bool buildLibrary(
   // before its CPU check that needs more than the baseline), the model's
   // objects, the CUDA library for what the model uses, the CPU kernels of
   // its level and the CUDA runtime statically. cuBLASLt is not linked: the
-  // library loads it when a model opens (kernels/cuda/CublasLtLoader.cpp),
+  // library loads it when a model opens (runtime/cuda/CublasLtLoader.cpp),
   // so no RUNPATH into the toolkit, and a machine without it gets the
   // runtime's KESTREL_ERROR_NO_DEVICE instead of a loader error.
   Clock::time_point start = Clock::now();

@@ -77,7 +77,7 @@ std::string defaultCacheDir();
 /// Writes `kernels` under workDir/kernels/, compiles them and
 /// workDir/NAME.cpp (through the cache) into workDir/obj/ and links
 /// outDir/libNAME.so: only the library lands in outDir. The library loads
-/// cuBLASLt when a model opens (kernels/cuda/CublasLtLoader.cpp) and links
+/// cuBLASLt when a model opens (runtime/cuda/CublasLtLoader.cpp) and links
 /// the CUDA runtime statically, so it needs nothing of the toolkit to load.
 /// Progress goes to stderr; false with `error` naming the failing step (the
 /// compiler's own output is printed).

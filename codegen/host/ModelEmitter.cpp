@@ -15,6 +15,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 
 using namespace mlir;
 
@@ -779,14 +780,31 @@ void emitHeader(func::FuncOp func, const ModelEmitOptions &options,
          << "#define " << upper << "_NUM_INPUTS " << func.getNumArguments()
          << "\n#define " << upper << "_NUM_OUTPUTS " << func.getNumResults()
          << "\n\n";
-  // Name, dtype and rank macros per input and output; a name that two
-  // tensors map to gets the index as a suffix.
-  std::map<std::string, int> used;
-  auto tensorMacros = [&](StringRef kind, unsigned index, StringRef name,
+  // Name, dtype and rank macros per input and output, and range macros per
+  // symbolic dim. Distinct names can map to one macro ("a.b" and "a_b", or
+  // "x_rank" and x's _RANK): a base whose macros would collide with any
+  // defined before gets a numeric suffix until none does.
+  std::set<std::string> defined = {
+      upper + "_RUNTIME_VERSION", upper + "_WEIGHTS_FILE",
+      upper + "_NUM_INPUTS", upper + "_NUM_OUTPUTS"};
+  auto uniqueBase = [&](std::string base, ArrayRef<StringRef> suffixes) {
+    auto isFree = [&](const std::string &candidate) {
+      return llvm::none_of(suffixes, [&](StringRef suffix) {
+        return defined.count(candidate + suffix.str());
+      });
+    };
+    std::string candidate = base;
+    for (int k = 2; !isFree(candidate); ++k)
+      candidate = base + "_" + std::to_string(k);
+    for (StringRef suffix : suffixes)
+      defined.insert(candidate + suffix.str());
+    return candidate;
+  };
+  auto tensorMacros = [&](StringRef kind, StringRef name,
                           RankedTensorType type) {
-    std::string base = upper + "_" + kind.str() + "_" + macroPart(name);
-    if (used[base]++)
-      base += "_" + std::to_string(index);
+    std::string base =
+        uniqueBase(upper + "_" + kind.str() + "_" + macroPart(name),
+                   {"", "_DTYPE", "_RANK"});
     header << "#define " << base << " " << cString(name) << "\n"
            << "#define " << base << "_DTYPE "
            << apiDtypeEnum(type.getElementType()) << "\n"
@@ -795,22 +813,21 @@ void emitHeader(func::FuncOp func, const ModelEmitOptions &options,
   for (BlockArgument arg : body.getArguments()) {
     unsigned i = arg.getArgNumber();
     auto name = func.getArgAttrOfType<StringAttr>(i, "kestrel.name");
-    tensorMacros("INPUT", i,
+    tensorMacros("INPUT",
                  name ? name.getValue().str()
                       : llvm::formatv("input{0}", i).str(),
                  cast<RankedTensorType>(arg.getType()));
   }
   for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
     auto name = func.getResultAttrOfType<StringAttr>(i, "kestrel.name");
-    tensorMacros("OUTPUT", i,
+    tensorMacros("OUTPUT",
                  name ? name.getValue().str()
                       : llvm::formatv("output{0}", i).str(),
                  cast<RankedTensorType>(type));
   }
   for (const ModelEmitResult::Symbol &s : result.symbols) {
-    std::string base = upper + "_DIM_" + macroPart(s.name);
-    if (used[base]++)
-      continue; // two dim names that differ only in punctuation
+    std::string base =
+        uniqueBase(upper + "_DIM_" + macroPart(s.name), {"_MIN", "_MAX"});
     header << "#define " << base << "_MIN " << s.min << "\n"
            << "#define " << base << "_MAX " << s.max << "\n";
   }

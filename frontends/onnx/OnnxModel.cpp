@@ -42,32 +42,41 @@ int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
   }
 }
 
+/// Why `st` is not a regular file ("" when it is).
+static std::string notRegularFile(const struct stat &st) {
+  if (S_ISREG(st.st_mode))
+    return "";
+  if (S_ISDIR(st.st_mode))
+    return "is a directory, not a model file";
+  return std::string("is not a regular file (") +
+         (S_ISFIFO(st.st_mode)   ? "a FIFO"
+          : S_ISSOCK(st.st_mode) ? "a socket"
+          : S_ISCHR(st.st_mode)  ? "a character device"
+          : S_ISBLK(st.st_mode)  ? "a block device"
+                                 : "not a plain file") +
+         ")";
+}
+
 bool readModelBytes(const std::string &path, std::string &bytes,
                     std::string &error) {
   // POSIX calls, not iostreams: a stream on a directory opens and then
-  // throws from its first read, and a FIFO would block until a writer came.
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    error = std::string("cannot open the file: ") + std::strerror(errno);
-    return false;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    error = "is a directory, not a model file";
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    error = std::string("is not a regular file (") +
-            (S_ISFIFO(st.st_mode)   ? "a FIFO"
-             : S_ISSOCK(st.st_mode) ? "a socket"
-             : S_ISCHR(st.st_mode)  ? "a character device"
-             : S_ISBLK(st.st_mode)  ? "a block device"
-                                    : "not a plain file") +
-            "); give the path of an .onnx file";
-    return false;
-  }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // throws from its first read. Opened without blocking (a FIFO would wait
+  // for a writer) and checked through the descriptor, so nothing swapped in
+  // after a check is read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = std::string("cannot open the file: ") + std::strerror(errno);
+    return false;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    error = std::string("cannot open the file: ") + std::strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  if (std::string why = notRegularFile(st); !why.empty()) {
+    error = why + "; give the path of an .onnx file";
+    ::close(fd);
     return false;
   }
   bytes.clear();
@@ -376,6 +385,14 @@ bool readExternalData(const onnx::TensorProto &tensor,
   int64_t offset, length;
   if (!externalDataLocation(tensor, modelDir, path, offset, length, error))
     return false;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (std::string why = notRegularFile(st); !why.empty()) {
+      error =
+          "external data file '" + path + "' of '" + tensor.name() + "' " + why;
+      return false;
+    }
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = "external data file '" + path + "' of '" + tensor.name() +

@@ -126,11 +126,14 @@ void load() {
   loaded.store(true, std::memory_order_release);
 }
 
+/// Calls the loaded `member` of `api`, read only after the acquire load of
+/// `loaded` that orders it after load()'s writes.
 template <typename Fn, typename... Args>
-cublasStatus_t forward(Fn fn, Args... args) {
-  if (!loaded.load(std::memory_order_acquire) || !fn)
+cublasStatus_t forward(Fn CublasLtApi::*member, Args... args) {
+  if (!loaded.load(std::memory_order_acquire))
     return CUBLAS_STATUS_NOT_INITIALIZED;
-  return fn(args...);
+  Fn fn = api.*member;
+  return fn ? fn(args...) : CUBLAS_STATUS_NOT_INITIALIZED;
 }
 
 } // namespace
@@ -147,15 +150,16 @@ bool loadCublasLt(std::string &error) {
 } // namespace kestrel::runtime
 
 using kestrel::runtime::api;
+using kestrel::runtime::CublasLtApi;
 using kestrel::runtime::forward;
 
 extern "C" {
 
 cublasStatus_t cublasLtCreate(cublasLtHandle_t *handle) {
-  return forward(api.create, handle);
+  return forward(&CublasLtApi::create, handle);
 }
 cublasStatus_t cublasLtDestroy(cublasLtHandle_t handle) {
-  return forward(api.destroy, handle);
+  return forward(&CublasLtApi::destroy, handle);
 }
 const char *cublasLtGetStatusString(cublasStatus_t status) {
   if (!kestrel::runtime::loaded.load(std::memory_order_acquire) ||
@@ -170,8 +174,9 @@ cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc,
                const void *c, cublasLtMatrixLayout_t cDesc, void *d,
                cublasLtMatrixLayout_t dDesc, const cublasLtMatmulAlgo_t *algo,
                void *workspace, size_t workspaceBytes, cudaStream_t stream) {
-  return forward(api.matmul, handle, desc, alpha, a, aDesc, b, bDesc, beta, c,
-                 cDesc, d, dDesc, algo, workspace, workspaceBytes, stream);
+  return forward(&CublasLtApi::matmul, handle, desc, alpha, a, aDesc, b, bDesc,
+                 beta, c, cDesc, d, dDesc, algo, workspace, workspaceBytes,
+                 stream);
 }
 cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
     cublasLtHandle_t handle, cublasLtMatmulDesc_t desc,
@@ -179,48 +184,48 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
     cublasLtMatrixLayout_t cDesc, cublasLtMatrixLayout_t dDesc,
     cublasLtMatmulPreference_t preference, int requested,
     cublasLtMatmulHeuristicResult_t results[], int *returned) {
-  return forward(api.heuristic, handle, desc, aDesc, bDesc, cDesc, dDesc,
-                 preference, requested, results, returned);
+  return forward(&CublasLtApi::heuristic, handle, desc, aDesc, bDesc, cDesc,
+                 dDesc, preference, requested, results, returned);
 }
 cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *desc,
                                         cublasComputeType_t computeType,
                                         cudaDataType_t scaleType) {
-  return forward(api.descCreate, desc, computeType, scaleType);
+  return forward(&CublasLtApi::descCreate, desc, computeType, scaleType);
 }
 cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t desc) {
-  return forward(api.descDestroy, desc);
+  return forward(&CublasLtApi::descDestroy, desc);
 }
 cublasStatus_t
 cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t desc,
                                cublasLtMatmulDescAttributes_t attr,
                                const void *buf, size_t bytes) {
-  return forward(api.descSet, desc, attr, buf, bytes);
+  return forward(&CublasLtApi::descSet, desc, attr, buf, bytes);
 }
 cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t *p) {
-  return forward(api.prefCreate, p);
+  return forward(&CublasLtApi::prefCreate, p);
 }
 cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t p) {
-  return forward(api.prefDestroy, p);
+  return forward(&CublasLtApi::prefDestroy, p);
 }
 cublasStatus_t
 cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t p,
                                      cublasLtMatmulPreferenceAttributes_t attr,
                                      const void *buf, size_t bytes) {
-  return forward(api.prefSet, p, attr, buf, bytes);
+  return forward(&CublasLtApi::prefSet, p, attr, buf, bytes);
 }
 cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *layout,
                                           cudaDataType type, uint64_t rows,
                                           uint64_t cols, int64_t ld) {
-  return forward(api.layoutCreate, layout, type, rows, cols, ld);
+  return forward(&CublasLtApi::layoutCreate, layout, type, rows, cols, ld);
 }
 cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t layout) {
-  return forward(api.layoutDestroy, layout);
+  return forward(&CublasLtApi::layoutDestroy, layout);
 }
 cublasStatus_t
 cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t layout,
                                  cublasLtMatrixLayoutAttribute_t attr,
                                  const void *buf, size_t bytes) {
-  return forward(api.layoutSet, layout, attr, buf, bytes);
+  return forward(&CublasLtApi::layoutSet, layout, attr, buf, bytes);
 }
 
 } // extern "C"

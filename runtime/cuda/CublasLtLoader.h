@@ -6,7 +6,9 @@
 // CublasLtLoader.cpp defines the cuBLASLt functions Kestrel calls as
 // forwarders to the library loaded here, at the first model open. Without
 // it the model still runs: every GEMM takes Kestrel's own kernels (the
-// cuBLASLt candidate falls back as it does when cuBLASLt has no algorithm).
+// cuBLASLt candidate falls back as it does when cuBLASLt has no algorithm),
+// unless $KESTREL_CUBLASLT names a library that does not load, which fails
+// the model's open with KESTREL_ERROR_IO.
 //
 //===----------------------------------------------------------------------===//
 

@@ -238,10 +238,17 @@ kestrel_status openModel(const kestrel_model_def *def,
     return KESTREL_ERROR_NO_DEVICE;
   }
 #ifndef KESTREL_CUDA_EMULATOR
-  // cuBLASLt is loaded here, not by the dynamic loader (CublasLtLoader.h);
-  // without it GEMMs run on Kestrel's own kernels, which is not an error.
-  std::string cublasNote;
-  (void)loadCublasLt(cublasNote);
+  // cuBLASLt is loaded here, not by the dynamic loader (CublasLtLoader.h).
+  // Not finding it is not an error (GEMMs run on Kestrel's own kernels),
+  // unless KESTREL_CUBLASLT names a library that does not load.
+  std::string cublasError;
+  if (!loadCublasLt(cublasError)) {
+    const char *requested = std::getenv("KESTREL_CUBLASLT");
+    if (requested && *requested) {
+      error = "KESTREL_CUBLASLT=" + std::string(requested) + ": " + cublasError;
+      return KESTREL_ERROR_IO;
+    }
+  }
 #endif
   if (options.device_id >= count) {
     error = "kestrel_options.device_id is " +

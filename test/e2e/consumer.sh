@@ -5,7 +5,9 @@
 #   2. examples/cmake-app (C++17, four threads, a session each, the API's
 #      errors) finds the model with find_package, builds in its own tree and
 #      runs from another directory (weights found beside the library);
-#   3. the output folder is moved: the app runs again with LD_LIBRARY_PATH;
+#   3. the output folder is moved: the app runs again with LD_LIBRARY_PATH,
+#      and its installed tree (app, library, weights; rpath $ORIGIN/../lib)
+#      runs from a copy with nothing else;
 #   4. examples/tiny_llama_app.c builds with pkg-config's flags from the
 #      moved folder and runs.
 #   test/e2e/consumer.sh KESTRELC WORKDIR
@@ -58,6 +60,7 @@ app="$work/app-build/tiny_llama_threads"
 readelf -d "$app" | grep -q 'NEEDED.*\[libtiny_llama\.so\]' ||
   fail "the app does not record libtiny_llama.so by SONAME: $(readelf -d "$app" | grep NEEDED)"
 (cd "$work/elsewhere" && "$app" 4)
+cmake --install "$work/app-build" --prefix "$work/installed" >/dev/null
 
 echo "== the output folder moved"
 mv "$out" "$work/moved"
@@ -65,6 +68,11 @@ if (cd "$work/elsewhere" && "$app" 1 >/dev/null 2>&1); then
   fail "the app still ran with its rpath pointing at the old folder"
 fi
 (cd "$work/elsewhere" && LD_LIBRARY_PATH="$work/moved" "$app" 4)
+cp -r "$work/installed" "$work/copied"
+rm -rf "$work/installed"
+readelf -d "$work/copied/bin/tiny_llama_threads" | grep -q 'R.*PATH.*\$ORIGIN/\.\./lib' ||
+  fail "the installed app has no \$ORIGIN rpath: $(readelf -d "$work/copied/bin/tiny_llama_threads" | grep PATH)"
+(cd "$work/elsewhere" && env -u LD_LIBRARY_PATH "$work/copied/bin/tiny_llama_threads" 2)
 
 echo "== pkg-config"
 flags=$(PKG_CONFIG_PATH="$work/moved" pkg-config --cflags --libs tiny_llama)

@@ -11,9 +11,11 @@
 
 #include "tools/kestrelc/FatalErrors.h"
 
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/Signals.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cxxabi.h>
@@ -56,14 +58,26 @@ const char *toolName = "kestrelc";
                  toolName, kBugReportMessage);
   else
     std::fprintf(stderr,
-                 "%s: error: a library failed with an exception%s%s%s%s "
-                 "(nothing was written)\n",
+                 "%s: error: a library failed with an exception%s%s%s%s\n",
                  toolName, demangled || type ? " " : "",
                  demangled ? demangled : (type ? type->name() : ""),
                  what ? ": " : "", what ? what : "");
   std::free(demangled);
   std::fflush(stderr);
   std::_Exit(exitCode);
+}
+
+/// LLVM's allocators and the new-handler InitLLVM installs end here when
+/// memory runs out: an error of the input's size, not a crash (exit 1).
+void onOutOfMemory(void *, const char *reason, bool) {
+  char message[256];
+  int n =
+      std::snprintf(message, sizeof(message), "%s: error: out of memory (%s)\n",
+                    toolName, reason ? reason : "allocation failed");
+  if (n > 0)
+    (void)!write(STDERR_FILENO, message,
+                 std::min<size_t>(static_cast<size_t>(n), sizeof(message) - 1));
+  _exit(kExitError);
 }
 
 /// Runs after LLVM's stack dump (the handlers run in the order they were
@@ -82,6 +96,7 @@ void installFatalErrorHandlers(const char *tool) {
   toolName = tool;
   std::set_terminate(onTerminate);
   llvm::setBugReportMsg(kBugReportMessage);
+  llvm::install_bad_alloc_error_handler(onOutOfMemory);
   llvm::sys::AddSignalHandler(onCrash, nullptr);
 }
 

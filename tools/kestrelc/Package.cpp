@@ -7,13 +7,26 @@
 namespace kestrel::tools {
 namespace {
 
+/// `text` as one line that neither CMake nor pkg-config reads as syntax
+/// (the description holds the model's file name): printable ASCII without
+/// '$', '#', quotes or backslashes, which become '_'.
+std::string plainLine(const std::string &text) {
+  std::string out;
+  for (char c : text)
+    out += (c < 0x20 || c > 0x7e || c == '$' || c == '#' || c == '"' ||
+            c == '\'' || c == '\\' || c == '`')
+               ? '_'
+               : c;
+  return out;
+}
+
 /// `text` with @NAME@, @VERSION@, @DESCRIPTION@ and @MAJOR@ replaced (the
 /// templates are CMake and pkg-config syntax, full of braces).
 std::string substitute(std::string text, const PackageInfo &info) {
   const std::pair<const char *, std::string> keys[] = {
       {"@NAME@", info.name},
       {"@VERSION@", info.version},
-      {"@DESCRIPTION@", info.description},
+      {"@DESCRIPTION@", plainLine(info.description)},
       {"@MAJOR@", info.version.substr(0, info.version.find('.'))}};
   for (const auto &[key, value] : keys)
     for (size_t pos = text.find(key); pos != std::string::npos;

@@ -29,8 +29,8 @@
 #include "runtime/WeightsFile.h"
 #include "tools/kestrelc/FatalErrors.h"
 #include "tools/kestrelc/Package.h"
+#include "tools/kestrelc/Version.h"
 
-#include "kestrel/Version.h"
 #include "kestrel/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -43,14 +43,12 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/Statistic.h"
-#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -58,11 +56,16 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <map>
 #include <optional>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace kestrel::tools;
@@ -355,6 +358,13 @@ std::string humanBytes(uint64_t bytes) {
   return llvm::formatv("{0} bytes", bytes).str();
 }
 
+/// Names whose symbols would collide with the C API's: "kestrel" makes
+/// kestrel_model(), the API's handle type, and everything "kestrel_*" is
+/// the runtime's to export.
+bool isReservedName(StringRef name) {
+  return name == "kestrel" || name.starts_with("kestrel_");
+}
+
 /// A C identifier from the model file's stem ("my-model.v2" -> "my_model_v2"),
 /// or from its folder's name for the exporters' usual "model.onnx"
 /// ("llama-1b/model.onnx" -> "llama_1b"; not "model", whose entry point
@@ -364,6 +374,7 @@ std::string defaultModelName(StringRef path) {
   if (name == "model") {
     SmallString<128> absolute(path);
     llvm::sys::fs::make_absolute(absolute);
+    llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
     StringRef folder =
         llvm::sys::path::filename(llvm::sys::path::parent_path(absolute));
     if (!folder.empty() && folder != "/" && folder != ".")
@@ -372,7 +383,7 @@ std::string defaultModelName(StringRef path) {
   for (char &c : name)
     if (!llvm::isAlnum(c) && c != '_')
       c = '_';
-  if (name.empty() || llvm::isDigit(name[0]))
+  if (name.empty() || llvm::isDigit(name[0]) || isReservedName(name))
     name = "model_" + name;
   return name;
 }
@@ -618,52 +629,45 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
 
 } // namespace
 
-/// kestrelc --version: Kestrel's version, commit and runtime API, then the
-/// LLVM it was built with.
-void printVersion(llvm::raw_ostream &os) {
-  os << "Kestrel " << KESTREL_VERSION << " (commit " << KESTREL_COMMIT
-     << "), runtime API version " << KESTREL_RUNTIME_VERSION
-     << ", model ABI version " << kestrel::runtime::kModelAbiVersion << "\n"
-     << "  built with LLVM/MLIR " << LLVM_VERSION_STRING;
-#ifdef KESTREL_CUDA_ARCHIVE
-  os << " and the CUDA toolkit (--target=cuda)";
-#else
-  os << ", without the CUDA toolkit (--target=cuda emits source only)";
-#endif
-  os << "\n";
-}
-
-/// The input file must be a readable, non-empty regular file: a directory
-/// or a FIFO would otherwise fail deep in a reader (or block), far from a
-/// message that says what was wrong.
-bool checkInputFile(StringRef path) {
-  llvm::sys::fs::file_status status;
-  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
-    llvm::errs() << path << ": error: cannot open the file: " << ec.message()
+/// The input file must be a readable regular file (and, for .mlir input,
+/// which the readers would take as an empty module, a non-empty one): a
+/// directory or a FIFO would otherwise fail deep in a reader (or block),
+/// far from a message that says what was wrong. Opened without blocking and
+/// checked through the descriptor.
+bool checkInputFile(StringRef path, bool requireNonEmpty) {
+  std::string file = path.str();
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    llvm::errs() << path
+                 << ": error: cannot open the file: " << std::strerror(errno)
                  << "\n";
     return false;
   }
-  switch (status.type()) {
-  case llvm::sys::fs::file_type::regular_file:
-    break;
-  case llvm::sys::fs::file_type::directory_file:
+  struct stat st;
+  bool statOk = ::fstat(fd, &st) == 0;
+  ::close(fd);
+  if (!statOk) {
+    llvm::errs() << path
+                 << ": error: cannot open the file: " << std::strerror(errno)
+                 << "\n";
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
     llvm::errs() << path
                  << ": error: is a directory, not a model file (give the "
                     "path of an .onnx or .mlir file)\n";
     return false;
-  default:
+  }
+  if (!S_ISREG(st.st_mode)) {
     llvm::errs() << path
                  << ": error: is not a regular file (a FIFO, socket or "
                     "device); give the path of an .onnx or .mlir file\n";
     return false;
   }
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
-    llvm::errs() << path << ": error: cannot open the file: " << ec.message()
-                 << "\n";
+  if (requireNonEmpty && st.st_size == 0) {
+    llvm::errs() << path << ": error: the file is empty\n";
     return false;
   }
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
   return true;
 }
 
@@ -717,7 +721,9 @@ int main(int argc, char **argv) {
     llvm::errs() << "kestrelc: error: no input model (see kestrelc --help)\n";
     return kExitUsage;
   }
-  if (!checkInputFile(inputPath))
+  if (!checkInputFile(
+          inputPath,
+          /*requireNonEmpty=*/StringRef(inputPath).ends_with(".mlir")))
     return kExitError;
   if (opStats)
     return printOpStats();
@@ -798,6 +804,12 @@ int main(int argc, char **argv) {
     llvm::errs() << "kestrelc: error: --name '" << name
                  << "' is not a C identifier (letters, digits and '_', not "
                     "starting with a digit)\n";
+    return kExitUsage;
+  }
+  if (isReservedName(name)) {
+    llvm::errs() << "kestrelc: error: --name '" << name
+                 << "' is reserved: 'kestrel' and names starting with "
+                    "'kestrel_' would collide with the runtime's C API\n";
     return kExitUsage;
   }
   kestrel::codegen::ModelEmitOptions emitOptions;
@@ -1031,7 +1043,7 @@ int main(int argc, char **argv) {
   {
     kestrel::tools::PackageInfo package;
     package.name = name;
-    package.version = KESTREL_VERSION;
+    package.version = kestrelVersion();
     package.description =
         "from " + llvm::sys::path::filename(inputPath).str() + ", " +
         (cudaTarget ? "CUDA " + llvm::join(archs, ",") + " " + storagePrecision

@@ -80,6 +80,8 @@ head -c 3000 "$model" >truncated.onnx
 expect 1 'truncated.onnx: error: not an ONNX model' -- truncated.onnx -o out
 printf 'definitely not protobuf\n' >text.onnx
 expect 1 'text.onnx: error: not an ONNX model' -- text.onnx -o out
+: >empty.mlir
+expect 1 'empty.mlir: error: the file is empty' -- empty.mlir -o out
 printf 'module {\n  func.func @main( {\n' >bad.mlir
 expect 1 'bad.mlir: error: expected' -- bad.mlir -o out
 expect 1 'is a directory' -- adir --onnx-op-stats
@@ -100,6 +102,8 @@ expect 2 '--precision=fp4 is not one of' -- "$model" --target=cuda --precision=f
 expect 2 '--cpu=pentium is not a CPU level' -- "$model" --cpu=pentium -o out
 expect 2 "--name '1x' is not a C identifier" -- "$model" --name 1x -o out
 expect 2 '--dim-range expects NAME=MIN:MAX' -- "$model" --dim-range seq=9:1 -o out
+expect 2 "--name 'kestrel' is reserved" -- "$model" --name kestrel -o out
+expect 2 "--name 'kestrel_session' is reserved" -- "$model" --name kestrel_session -o out
 expect 2 '--input-shape expects NAME=DxDx' -- "$model" --input-shape input_ids=2xq -o out
 expect 2 'not a kernel of the cpu target' -- "$model" --kernel=cuda.gemm.simt -o out
 expect 2 "for the --emit option" -- "$model" --emit=exe -o out
@@ -125,9 +129,24 @@ if [ -z "$sanitized" ]; then
   fi
 fi
 
+# Default names: a folder's name for DIR/model.onnx (after resolving ..),
+# never one that collides with the C API.
+mkdir -p kestrel sub
+cp "$model" kestrel/model.onnx
+cp "$model" model.onnx
+"$kestrelc" kestrel/model.onnx --emit=source -o names1 >/dev/null 2>&1
+(cd sub && "$kestrelc" ../model.onnx --emit=source -o ../names2 >/dev/null 2>&1)
+expected_name2=$(basename "$work" | tr -c 'A-Za-z0-9_\n' '_')
+if [ -f names1/model_kestrel.h ] && [ -f "names2/$expected_name2.h" ]; then
+  echo "ok:   default names: kestrel/model.onnx -> model_kestrel, ../model.onnx -> $expected_name2"
+else
+  echo "FAIL: default names: $(ls names1 names2 2>&1 | tr '\n' ' ')"
+  failures=$((failures + 1))
+fi
+
 # --version names Kestrel first.
 version=$("$kestrelc" --version)
-if grep -qE '^Kestrel [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+(-dirty)?|unknown\), runtime API version [0-9]+' <<<"$version" &&
+if grep -qE '^Kestrel [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]+(-dirty)?|unknown)\), runtime API version [0-9]+' <<<"$version" &&
   grep -q 'LLVM' <<<"$version"; then
   echo "ok:   kestrelc --version: $(head -1 <<<"$version")"
 else
