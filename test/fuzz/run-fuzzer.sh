@@ -45,6 +45,12 @@ fuzz)
   "$python" "$here/make_seeds.py" "$work/seeds" "$work/onnx.dict" \
     "$root/docs/onnx-support.md" "$root"/test/models/fixtures/*/model.onnx
   cd "$work"
+  # The target's scratch folder (createUniqueDirectory in TMPDIR) outlives
+  # a libFuzzer that ends with _Exit: keep it in the work folder, emptied
+  # each run, not in /tmp.
+  rm -rf "$work/tmp"
+  mkdir -p "$work/tmp"
+  export TMPDIR="$work/tmp"
   # libFuzzer's progress goes to a log: on a failure the report is printed
   # last, where a truncated CI log still shows it.
   status=0
