@@ -56,8 +56,16 @@ inline void packPanels(const MatrixRef &m, int64_t r0, int64_t rows, int64_t c0,
     int64_t w = std::min(Width, cols - cp);
     for (int64_t r = 0; r < rows; ++r) {
       float *line = out + r * Width;
-      for (int64_t c = 0; c < w; ++c)
-        line[c] = m.at(r0 + r, c0 + cp + c);
+      if (m.colStride == 1 && w == Width) {
+        // Rows contiguous (B as stored): a whole panel row, which the
+        // compiler copies with a few vector moves.
+        const float *__restrict src = m.data + (r0 + r) * m.rowStride + c0 + cp;
+        for (int64_t c = 0; c < Width; ++c)
+          line[c] = src[c];
+      } else {
+        for (int64_t c = 0; c < w; ++c)
+          line[c] = m.at(r0 + r, c0 + cp + c);
+      }
       for (int64_t c = w; c < Width; ++c)
         line[c] = 0.0f;
     }
@@ -128,23 +136,50 @@ inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
   }
 }
 
-/// Few rows and B contiguous along N (B = W as stored, or activations): an
-/// MR' x 64 block of C stays in registers while K streams rows of B, with
-/// no packing; rows are taken four at a time so that B is read once per
-/// four rows of A.
+// The vector registers of the level the kernels are built for (emitted
+// code and each kernel library are compiled with one -march).
+#if defined(__AVX512F__)
+constexpr int64_t kVectorFloats = 16, kVectorRegisters = 32;
+#elif defined(__AVX__)
+constexpr int64_t kVectorFloats = 8, kVectorRegisters = 16;
+#else
+constexpr int64_t kVectorFloats = 4, kVectorRegisters = 16;
+#endif
+
+/// The columns one skinnyRowsBlock<Rows> keeps in registers: Rows x Width
+/// accumulators in at most three quarters of the vector registers (the rest
+/// hold B's row and A's broadcasts), at most 8 vectors per row.
+template <int64_t Rows> constexpr int64_t skinnyWidth() {
+  int64_t vectors = (kVectorRegisters * 3 / 4) / Rows;
+  vectors = vectors < 1 ? 1 : vectors > 8 ? 8 : vectors;
+  return vectors * kVectorFloats;
+}
+
+/// Rows (<= 16) x width columns of C, j0..j0+width, in registers while K
+/// streams the rows of B: every element of B is read once for all the rows
+/// of A, so the product runs at the speed B streams from memory (decoding:
+/// M is the number of tokens, B the weights as stored, [K, N]). Each output
+/// sums k in order, as every other path does.
+constexpr int64_t kPrefetchRows = 16;
+
 template <int64_t Rows>
-inline void skinnyRowsAxpyBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
-                                int64_t ldc, bool accumulate, int64_t i0,
-                                int64_t j0, int64_t width) {
-  constexpr int64_t kW = 64;
+inline void skinnyRowsBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
+                            int64_t ldc, bool accumulate, int64_t j0,
+                            int64_t width) {
+  constexpr int64_t kW = skinnyWidth<Rows>();
   float acc[Rows][kW] = {};
   const float *arow[Rows];
   for (int64_t r = 0; r < Rows; ++r)
-    arow[r] = a.data + (i0 + r) * a.rowStride;
+    arow[r] = a.data + r * a.rowStride;
   if (width == kW) {
     for (int64_t k = 0; k < K; ++k) {
       const float *__restrict brow = b.data + k * b.rowStride + j0;
-#pragma GCC unroll 4
+      // B's rows are b.rowStride apart: a strided stream the hardware
+      // prefetchers follow poorly, so fetch kPrefetchRows ahead.
+      if (k + kPrefetchRows < K)
+        for (int64_t line = 0; line < kW; line += 16)
+          __builtin_prefetch(brow + kPrefetchRows * b.rowStride + line);
+#pragma GCC unroll 16
       for (int64_t r = 0; r < Rows; ++r) {
         float ark = arow[r][k * a.colStride];
 #if defined(__clang__)
@@ -167,25 +202,72 @@ inline void skinnyRowsAxpyBlock(int64_t K, MatrixRef a, MatrixRef b, float *c,
     }
   }
   for (int64_t r = 0; r < Rows; ++r) {
-    float *row = c + (i0 + r) * ldc + j0;
+    float *row = c + r * ldc + j0;
     for (int64_t j = 0; j < width; ++j)
       row[j] = accumulate ? row[j] + acc[r][j] : acc[r][j];
   }
 }
 
-inline void skinnyRowsAxpy(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
-                           float *c, int64_t ldc, bool accumulate, int64_t j0,
-                           int64_t j1) {
-  constexpr int64_t kW = 64;
-  for (int64_t j = j0; j < j1; j += kW) {
-    int64_t width = std::min(kW, j1 - j);
-    int64_t i = 0;
-    for (; i + 4 <= M; i += 4)
-      skinnyRowsAxpyBlock<4>(K, a, b, c, ldc, accumulate, i, j, width);
-    for (; i + 2 <= M; i += 2)
-      skinnyRowsAxpyBlock<2>(K, a, b, c, ldc, accumulate, i, j, width);
-    for (; i < M; ++i)
-      skinnyRowsAxpyBlock<1>(K, a, b, c, ldc, accumulate, i, j, width);
+/// C[0:Rows, j0:j1] through skinnyRowsBlock<Rows>, Width columns at a time.
+template <int64_t Rows>
+inline void skinnyRows(int64_t K, MatrixRef a, MatrixRef b, float *c,
+                       int64_t ldc, bool accumulate, int64_t j0, int64_t j1) {
+  constexpr int64_t kW = skinnyWidth<Rows>();
+  for (int64_t j = j0; j < j1; j += kW)
+    skinnyRowsBlock<Rows>(K, a, b, c, ldc, accumulate, j, std::min(kW, j1 - j));
+}
+
+/// The columns a thread takes at a time: one block, or two of 16 columns,
+/// so that the work splits evenly over threads even for
+/// projections as narrow as a few heads (a task costs one call; each block
+/// streams its own columns of B either way).
+template <int64_t Rows> constexpr int64_t skinnyTaskColumns() {
+  constexpr int64_t kW = skinnyWidth<Rows>();
+  return kW >= 32 ? kW : (32 / kW) * kW;
+}
+
+/// Few rows (M <= 16) and B contiguous along N: every row of A in one pass
+/// over B, split over column chunks.
+template <int64_t Rows>
+inline void skinnyRowsParallel(int64_t N, int64_t K, MatrixRef a, MatrixRef b,
+                               float *c, int64_t ldc, bool accumulate,
+                               const ParallelFor &parallel) {
+  constexpr int64_t kChunk = skinnyTaskColumns<Rows>();
+  parallel((N + kChunk - 1) / kChunk, [&](int64_t task) {
+    skinnyRows<Rows>(K, a, b, c, ldc, accumulate, task * kChunk,
+                     std::min(N, (task + 1) * kChunk));
+  });
+}
+
+constexpr int64_t kSkinnyMaxRows = 16;
+
+/// skinnyRowsParallel<M> for a run-time M in [1, kSkinnyMaxRows].
+inline void skinnyRowsDispatch(int64_t M, int64_t N, int64_t K, MatrixRef a,
+                               MatrixRef b, float *c, int64_t ldc,
+                               bool accumulate, const ParallelFor &parallel) {
+  switch (M) {
+#define KESTREL_SKINNY_CASE(R)                                                 \
+  case R:                                                                      \
+    return skinnyRowsParallel<R>(N, K, a, b, c, ldc, accumulate, parallel);
+    KESTREL_SKINNY_CASE(1)
+    KESTREL_SKINNY_CASE(2)
+    KESTREL_SKINNY_CASE(3)
+    KESTREL_SKINNY_CASE(4)
+    KESTREL_SKINNY_CASE(5)
+    KESTREL_SKINNY_CASE(6)
+    KESTREL_SKINNY_CASE(7)
+    KESTREL_SKINNY_CASE(8)
+    KESTREL_SKINNY_CASE(9)
+    KESTREL_SKINNY_CASE(10)
+    KESTREL_SKINNY_CASE(11)
+    KESTREL_SKINNY_CASE(12)
+    KESTREL_SKINNY_CASE(13)
+    KESTREL_SKINNY_CASE(14)
+    KESTREL_SKINNY_CASE(15)
+    KESTREL_SKINNY_CASE(16)
+#undef KESTREL_SKINNY_CASE
+  default:
+    break;
   }
 }
 
@@ -269,19 +351,24 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     });
     return;
   }
-  if (decode && M <= 16 && b.colStride == 1) {
-    constexpr int64_t kColumns = 256;
-    parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
-      skinnyRowsAxpy(M, K, a, b, c, ldc, accumulate, task * kColumns,
-                     std::min(N, (task + 1) * kColumns));
-    });
+  if (decode && M <= kSkinnyMaxRows && b.colStride == 1) {
+    skinnyRowsDispatch(M, N, K, a, b, c, ldc, accumulate, parallel);
     return;
   }
-  int64_t nBlocks = (N + kNC - 1) / kNC;
+  // Column blocks of at most kNC, narrower (whole NR panels) when there
+  // would be fewer than kMinTasks blocks in all, so that a few hundred rows
+  // times a projection's width still split over the threads. Which columns
+  // share a block does not change any sum.
+  constexpr int64_t kMinTasks = 8;
   int64_t mBlocks = (M + kMC - 1) / kMC;
+  int64_t blockN = kNC;
+  int64_t wantN = (kMinTasks + mBlocks - 1) / mBlocks;
+  if ((N + blockN - 1) / blockN < wantN)
+    blockN = std::max(kNR, ((N + wantN - 1) / wantN + kNR - 1) / kNR * kNR);
+  int64_t nBlocks = (N + blockN - 1) / blockN;
   parallel(nBlocks * mBlocks, [&](int64_t task) {
-    int64_t j0 = (task % nBlocks) * kNC, i0 = (task / nBlocks) * kMC;
-    int64_t nc = std::min(kNC, N - j0), mc = std::min(kMC, M - i0);
+    int64_t j0 = (task % nBlocks) * blockN, i0 = (task / nBlocks) * kMC;
+    int64_t nc = std::min(blockN, N - j0), mc = std::min(kMC, M - i0);
     thread_local std::vector<float> bBuffer, aBuffer;
     int64_t kMax = std::min(kKC, K);
     float *bPack = scratch(bBuffer, ((nc + kNR - 1) / kNR) * kNR * kMax);
