@@ -355,36 +355,53 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     skinnyRowsDispatch(M, N, K, a, b, c, ldc, accumulate, parallel);
     return;
   }
-  // Column blocks of at most kNC, narrower (whole NR panels) when there
-  // would be fewer than kMinTasks blocks in all, so that a few hundred rows
-  // times a projection's width still split over the threads. Which columns
-  // share a block does not change any sum.
-  constexpr int64_t kMinTasks = 8;
-  int64_t mBlocks = (M + kMC - 1) / kMC;
+  // A is packed once, whole (KC slices of MR-row panels), in parallel over
+  // row blocks; then each task owns a block of columns and, per KC slice,
+  // packs that block of B once and runs all of A against it. (Packing A per
+  // column block, as before, packed it N / blockN times: twice the cost of
+  // packing B at 128 rows of a 576-wide projection.) Column blocks are at
+  // most kNC wide, narrower (whole NR panels) until there are kMinTasks of
+  // them, so a projection a few heads wide still splits over the threads.
+  // Which columns share a task does not change any sum.
+  constexpr int64_t kMinTasks = 16;
+  int64_t panels = (N + kNR - 1) / kNR;
   int64_t blockN = kNC;
-  int64_t wantN = (kMinTasks + mBlocks - 1) / mBlocks;
-  if ((N + blockN - 1) / blockN < wantN)
-    blockN = std::max(kNR, ((N + wantN - 1) / wantN + kNR - 1) / kNR * kNR);
+  if ((N + blockN - 1) / blockN < kMinTasks)
+    blockN = std::max<int64_t>(1, panels / kMinTasks) * kNR;
   int64_t nBlocks = (N + blockN - 1) / blockN;
-  parallel(nBlocks * mBlocks, [&](int64_t task) {
-    int64_t j0 = (task % nBlocks) * blockN, i0 = (task / nBlocks) * kMC;
-    int64_t nc = std::min(blockN, N - j0), mc = std::min(kMC, M - i0);
-    thread_local std::vector<float> bBuffer, aBuffer;
+  int64_t mPad = (M + kMR - 1) / kMR * kMR;
+  // The packed slice of A for rows [i0, i0 + rows) and k from k0: panels of
+  // kc x MR, slice k0 of all rows at offset k0 * mPad.
+  thread_local std::vector<float> aAll;
+  float *aPacked = scratch(aAll, static_cast<size_t>(mPad * K));
+  int64_t mBlocks = (M + kMC - 1) / kMC;
+  int64_t kSlices = (K + kKC - 1) / kKC;
+  parallel(mBlocks * kSlices, [&](int64_t task) {
+    int64_t i0 = (task % mBlocks) * kMC, k0 = (task / mBlocks) * kKC;
+    int64_t mc = std::min(kMC, M - i0), kc = std::min(kKC, K - k0);
+    packPanels<kMR>({a.data, a.colStride, a.rowStride}, k0, kc, i0, mc,
+                    aPacked + k0 * mPad + i0 * kc);
+  });
+  parallel(nBlocks, [&](int64_t task) {
+    int64_t j0 = task * blockN;
+    int64_t nc = std::min(blockN, N - j0);
+    thread_local std::vector<float> bBuffer;
     int64_t kMax = std::min(kKC, K);
     float *bPack = scratch(bBuffer, ((nc + kNR - 1) / kNR) * kNR * kMax);
-    float *aPack = scratch(aBuffer, ((mc + kMR - 1) / kMR) * kMR * kMax);
     for (int64_t k0 = 0; k0 < K; k0 += kKC) {
       int64_t kc = std::min(kKC, K - k0);
       bool acc = accumulate || k0 > 0;
       packPanels<kNR>(b, k0, kc, j0, nc, bPack);
-      packPanels<kMR>({a.data, a.colStride, a.rowStride}, k0, kc, i0, mc,
-                      aPack);
-      for (int64_t jp = 0; jp < nc; jp += kNR)
-        for (int64_t ip = 0; ip < mc; ip += kMR)
-          microKernel(kc, aPack + (ip / kMR) * kc * kMR,
-                      bPack + (jp / kNR) * kc * kNR,
-                      c + (i0 + ip) * ldc + j0 + jp, ldc,
-                      std::min(kMR, mc - ip), std::min(kNR, nc - jp), acc);
+      const float *aSlice = aPacked + k0 * mPad;
+      for (int64_t i0 = 0; i0 < M; i0 += kMC) {
+        int64_t mc = std::min(kMC, M - i0);
+        for (int64_t jp = 0; jp < nc; jp += kNR)
+          for (int64_t ip = 0; ip < mc; ip += kMR)
+            microKernel(kc, aSlice + (i0 + ip) * kc,
+                        bPack + (jp / kNR) * kc * kNR,
+                        c + (i0 + ip) * ldc + j0 + jp, ldc,
+                        std::min(kMR, mc - ip), std::min(kNR, nc - jp), acc);
+      }
     }
   });
 }
