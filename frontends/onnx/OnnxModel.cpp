@@ -57,30 +57,43 @@ static std::string notRegularFile(const struct stat &st) {
          ")";
 }
 
-bool readModelBytes(const std::string &path, std::string &bytes,
+int openRegularFile(const std::string &path, int64_t &size,
                     std::string &error) {
-  // POSIX calls, not iostreams: a stream on a directory opens and then
-  // throws from its first read. Opened without blocking (a FIFO would wait
-  // for a writer) and checked through the descriptor, so nothing swapped in
-  // after a check is read.
+  // Opened without blocking (a FIFO would wait for a writer) and checked
+  // through the descriptor, so nothing swapped in after a check is read.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = std::string("cannot open the file: ") + std::strerror(errno);
-    return false;
+    return -1;
   }
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     error = std::string("cannot open the file: ") + std::strerror(errno);
     ::close(fd);
-    return false;
+    return -1;
   }
   if (std::string why = notRegularFile(st); !why.empty()) {
-    error = why + "; give the path of an .onnx file";
+    error = why;
     ::close(fd);
+    return -1;
+  }
+  size = static_cast<int64_t>(st.st_size);
+  return fd;
+}
+
+bool readModelBytes(const std::string &path, std::string &bytes,
+                    std::string &error) {
+  // POSIX calls, not iostreams: a stream on a directory opens and then
+  // throws from its first read.
+  int64_t size = 0;
+  int fd = openRegularFile(path, size, error);
+  if (fd < 0) {
+    if (error.rfind("cannot", 0) != 0)
+      error += "; give the path of an .onnx file";
     return false;
   }
   bytes.clear();
-  bytes.reserve(static_cast<size_t>(st.st_size));
+  bytes.reserve(static_cast<size_t>(size));
   char chunk[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, chunk, sizeof(chunk));

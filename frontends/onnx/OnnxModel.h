@@ -31,6 +31,13 @@ int64_t onnxLibraryMaxOpset();
 int64_t schemaSinceVersion(const std::string &domain, const std::string &op,
                            int64_t opset);
 
+/// Opens `path` for reading without blocking and checks, through the
+/// descriptor, that it is a regular file. Returns the descriptor (the
+/// caller closes it) with the file's `size`, or -1 with `error` saying why
+/// ("is a directory, ...", "is not a regular file (a FIFO)", "cannot open
+/// the file: ...").
+int openRegularFile(const std::string &path, int64_t &size, std::string &error);
+
 /// Reads the whole regular file `path`. Fails, with `error` saying why, on
 /// a missing, unreadable or empty file, a directory, a FIFO or a device.
 bool readModelBytes(const std::string &path, std::string &bytes,

@@ -25,7 +25,6 @@
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "runtime/CpuLevel.h"
-#include "runtime/ModelDef.h"
 #include "runtime/WeightsFile.h"
 #include "tools/kestrelc/FatalErrors.h"
 #include "tools/kestrelc/Package.h"
@@ -56,15 +55,12 @@
 
 #include "onnx/onnx_pb.h"
 
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <map>
 #include <optional>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace mlir;
@@ -635,36 +631,19 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
 /// far from a message that says what was wrong. Opened without blocking and
 /// checked through the descriptor.
 bool checkInputFile(StringRef path, bool requireNonEmpty) {
-  std::string file = path.str();
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int64_t size = 0;
+  std::string error;
+  int fd = kestrel::onnx_frontend::openRegularFile(path.str(), size, error);
   if (fd < 0) {
-    llvm::errs() << path
-                 << ": error: cannot open the file: " << std::strerror(errno)
+    llvm::errs() << path << ": error: " << error
+                 << (error.rfind("cannot", 0) == 0
+                         ? ""
+                         : "; give the path of an .onnx or .mlir file")
                  << "\n";
     return false;
   }
-  struct stat st;
-  bool statOk = ::fstat(fd, &st) == 0;
   ::close(fd);
-  if (!statOk) {
-    llvm::errs() << path
-                 << ": error: cannot open the file: " << std::strerror(errno)
-                 << "\n";
-    return false;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    llvm::errs() << path
-                 << ": error: is a directory, not a model file (give the "
-                    "path of an .onnx or .mlir file)\n";
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    llvm::errs() << path
-                 << ": error: is not a regular file (a FIFO, socket or "
-                    "device); give the path of an .onnx or .mlir file\n";
-    return false;
-  }
-  if (requireNonEmpty && st.st_size == 0) {
+  if (requireNonEmpty && size == 0) {
     llvm::errs() << path << ": error: the file is empty\n";
     return false;
   }

@@ -32,33 +32,46 @@ void runOnThreads(int64_t n, const std::function<void(int64_t)> &body) {
     th.join();
 }
 
+/// Fills `v` from a standard normal distribution.
+void fillNormal(std::vector<float> &v, std::mt19937 &rng) {
+  std::normal_distribution<float> dist;
+  for (float &x : v)
+    x = dist(rng);
+}
+
+/// A·B (+ C when `accumulate`) in double precision, C row-major M x N.
+std::vector<double> referenceProduct(int64_t m, int64_t n, int64_t k,
+                                     MatrixRef a, MatrixRef b,
+                                     const std::vector<float> &c,
+                                     bool accumulate) {
+  std::vector<double> want(m * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = accumulate ? c[i * n + j] : 0.0;
+      for (int64_t l = 0; l < k; ++l)
+        sum += double(a.at(i, l)) * double(b.at(l, j));
+      want[i * n + j] = sum;
+    }
+  return want;
+}
+
 class GemmTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GemmTest, MatchesDoubleReference) {
   Case p = GetParam();
   std::mt19937 rng(p.m * 131 + p.n * 17 + p.k);
-  std::normal_distribution<float> dist;
   std::vector<float> a(p.m * p.k), b(p.k * p.n), c(p.m * p.n);
-  for (float &x : a)
-    x = dist(rng);
-  for (float &x : b)
-    x = dist(rng);
-  for (float &x : c)
-    x = dist(rng);
+  fillNormal(a, rng);
+  fillNormal(b, rng);
+  fillNormal(c, rng);
   // Stored row-major as given; transposed operands are read through swapped
   // strides, as emitted code does for transpose_a / transpose_b.
   MatrixRef ar =
       p.transA ? MatrixRef{a.data(), 1, p.m} : MatrixRef{a.data(), p.k, 1};
   MatrixRef br =
       p.transB ? MatrixRef{b.data(), 1, p.k} : MatrixRef{b.data(), p.n, 1};
-  std::vector<double> want(p.m * p.n);
-  for (int64_t i = 0; i < p.m; ++i)
-    for (int64_t j = 0; j < p.n; ++j) {
-      double s = p.accumulate ? c[i * p.n + j] : 0.0;
-      for (int64_t l = 0; l < p.k; ++l)
-        s += double(ar.at(i, l)) * double(br.at(l, j));
-      want[i * p.n + j] = s;
-    }
+  std::vector<double> want =
+      referenceProduct(p.m, p.n, p.k, ar, br, c, p.accumulate);
   std::vector<float> serial = c, threaded = c, blocked = c;
   gemmF32(p.m, p.n, p.k, ar, br, serial.data(), p.n, p.accumulate);
   gemmF32(p.m, p.n, p.k, ar, br, threaded.data(), p.n, p.accumulate,
@@ -112,23 +125,13 @@ TEST(Gemm, SkinnyRowsEveryM) {
     for (bool accumulate : {false, true}) {
       const int64_t n = 203, k = 45;
       std::mt19937 rng(m * 7 + accumulate);
-      std::normal_distribution<float> dist;
       std::vector<float> a(m * k), b(k * n), c(m * n);
-      for (float &x : a)
-        x = dist(rng);
-      for (float &x : b)
-        x = dist(rng);
-      for (float &x : c)
-        x = dist(rng);
+      fillNormal(a, rng);
+      fillNormal(b, rng);
+      fillNormal(c, rng);
       MatrixRef ar{a.data(), k, 1}, br{b.data(), n, 1};
-      std::vector<double> want(m * n);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double sum = accumulate ? c[i * n + j] : 0.0;
-          for (int64_t l = 0; l < k; ++l)
-            sum += double(a[i * k + l]) * double(b[l * n + j]);
-          want[i * n + j] = sum;
-        }
+      std::vector<double> want =
+          referenceProduct(m, n, k, ar, br, c, accumulate);
       std::vector<float> serial = c, threaded = c;
       gemmF32(m, n, k, ar, br, serial.data(), n, accumulate);
       gemmF32(m, n, k, ar, br, threaded.data(), n, accumulate, runOnThreads);
