@@ -309,35 +309,44 @@ def AssignStorage : Pass<"kestrel-assign-storage", "mlir::func::FuncOp"> {
 }
 
 def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
-  let summary = "Choose each compute op's kernel: #kestrel.impl";
+  let summary = "Choose each compute op's kernel by predicted latency: "
+                "#kestrel.impl";
   let description = [{
-    Attaches `kestrel.impl = #kestrel.impl<"candidate", {config}>` to every
-    op that runs a kernel (all but `kestrel.weight`, `kestrel.constant` and
-    reshapes that alias their operand), choosing among the candidates the
-    target's kernel registry (passes/KernelRegistry.h) has for the op and
-    that accept the op's storage types (`#kestrel.storage`, from
-    kestrel-assign-storage). Code generation reads the choice
-    from the attribute and from nowhere else. Ops the CUDA target runs on
-    the host (values that decide shapes) get CPU candidates.
+    Attaches `kestrel.impl = #kestrel.impl<"candidate", {config},
+    predicted_us = array<f64: ...>>` to every op that runs a kernel (all but
+    `kestrel.weight`, `kestrel.constant` and reshapes that alias their
+    operand). The candidates are those the target's kernel registry
+    (passes/KernelRegistry.h) has for the op and that accept the op's
+    storage types (`#kestrel.storage`, from kestrel-assign-storage), each
+    point of their configuration space, and for a row count known only at
+    run time each again with the registry's run-time guard (`gemv_max_m =
+    8`: the GEMV kernels take calls of at most that many rows). Each is
+    predicted by the latency predictor (predictor/CostModel.h) on the
+    device profile, corrected by a calibration when given, with every
+    dynamic dim taken as each value of `dynamic-dims` in turn; the lowest
+    sum over those scenarios of predicted time over the scenario's best
+    wins (ties keep registry order), and its predicted times are recorded.
+    Ops the CUDA target runs on the host (values that decide shapes) get
+    CPU candidates, predicted on the host CPU. Code generation reads the
+    choice from the attribute and from nowhere else; `kestrelc --explain`
+    prints the ranking (passes/KernelSelection.h).
 
-    Until the latency predictor ranks candidates, the rules are fixed:
-    on CUDA, a matmul with a static row count of at most 8 runs the GEMV
-    kernels; bf16/f16 storage runs the tensor-core GEMM, with a 32-row tile
-    for up to 32 rows, 64x64 for fewer than 128 columns or up to 64 rows,
-    128x128 otherwise; f32 runs cuBLASLt, integers the CUDA-core kernel.
-    A row count known only at run time adds the guard `gemv_max_m = 8`:
-    the GEMV kernels take the call when it has at most that many rows.
-    Every other op has one candidate per target.
+    `device` names the profile: a predictor/devices name (`h200`), a .json
+    file, or `host` (this CPU, detected without timing it; the default for
+    the cpu target; `h100-sxm` for cuda). `calibration` is a file written
+    by kestrel-calibrate; it corrects the CPU's predictions and brings the
+    measured host profile.
 
     `force` (kestrelc --kernel) names a candidate to use wherever it can
-    run the op, for experiments; ops it cannot run keep the rule's choice
-    with a warning saying why.
+    run the op, for experiments; ops it cannot run keep the predictor's
+    choice with a warning saying why.
 
     Example:
     ```mlir
     %y = kestrel.matmul %x, %w {kestrel.impl = #kestrel.impl<"cuda.gemm.mma",
            {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 128 : i64,
-            tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64}>,
+            tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64},
+           predicted_us = array<f64: 6.1, 9.8>>,
            transpose_a = false, transpose_b = true} : ...
     ```
   }];
@@ -346,6 +355,16 @@ def SelectKernels : Pass<"kestrel-select-kernels", "mlir::func::FuncOp"> {
            "The target whose kernels to choose: cpu or cuda">,
     Option<"force", "force", "std::string", "\"\"",
            "A candidate to use wherever it can run the op">,
+    Option<"device", "device", "std::string", "\"\"",
+           "The device profile: a name, a .json file or host (default: host "
+           "for cpu, h100-sxm for cuda)">,
+    Option<"calibration", "calibration", "std::string", "\"\"",
+           "A kestrel-calibrate file correcting the CPU's predictions">,
+    ListOption<"dynamicDims", "dynamic-dims", "int64_t",
+               "The values dynamic dims take, one scenario each (default "
+               "1,64)">,
+    Option<"threads", "threads", "int", "0",
+           "CPU threads the model runs with (0: the profile's cores)">,
   ];
   let dependentDialects = ["::kestrel::KestrelDialect"];
 }

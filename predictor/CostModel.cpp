@@ -346,12 +346,15 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
                          : 1;
     int64_t resident = std::clamp<int64_t>(
         std::min<int64_t>(bySmem, 64 / std::max<int64_t>(warps, 1)), 1, 8);
-    int64_t nWaves = waves(tiles, sms * resident);
-    est.waves = double(nWaves);
+    est.waves = double(waves(tiles, sms * resident));
+    // Each SM runs its share of the tiles one after another at its peak
+    // rate; tiles resident together only hide each other's latency (one
+    // alone reaches about 70% of what two or more do).
+    double rounds = double(waves(tiles, sms));
+    double hiding = resident >= 2 ? 1.0 : 0.7;
     double tileFlops = 2.0 * tm * tn * roundUp(w.k, tk);
-    // A wave runs `resident` tiles on each SM at once.
-    computeS = double(nWaves) * double(resident) * tileFlops /
-               (smRate(p, w.elementBytes, tensor) * eff);
+    computeS =
+        rounds * tileFlops / (smRate(p, w.elementBytes, tensor) * eff * hiding);
     double dram = w.batch *
                   (double(w.m) * w.k + double(w.k) * w.n + double(w.m) * w.n) *
                   e;
@@ -368,10 +371,16 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
     // The runtime falls back where a kernel cannot run the call: flash
     // needs 16+ queries (else split-KV), split-KV fewer than 16 queries
     // over 16+ keys (else generic).
-    if (name == "cuda.attention.flash" && w.m < 16)
+    // A fallback costs the check that takes it (0.01 us), so the kernel
+    // that runs the call wins the tie.
+    if (name == "cuda.attention.flash" && w.m < 16) {
       name = "cuda.attention.split_kv";
-    if (name == "cuda.attention.split_kv" && (w.m >= 16 || w.n < 16))
+      est.overheadUs += 0.01;
+    }
+    if (name == "cuda.attention.split_kv" && (w.m >= 16 || w.n < 16)) {
       name = "cuda.attention.generic";
+      est.overheadUs += 0.01;
+    }
     int64_t blocks;
     double rate, memEff;
     if (name == "cuda.attention.flash") {

@@ -78,7 +78,8 @@ std::vector<std::string> builtinDeviceProfiles();
 std::string toJson(const DeviceProfile &profile);
 
 struct HostDetectOptions {
-  /// Bytes per array of the bandwidth measurement (three arrays).
+  /// Bytes per array of the bandwidth measurement (three arrays); 0 skips
+  /// the measurement and assumes 10 GB/s per core.
   int64_t bandwidthArrayBytes = int64_t(64) << 20;
   /// Threads for the measurement; 0 for every core this process may use.
   int threads = 0;

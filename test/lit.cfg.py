@@ -39,7 +39,7 @@ tool_dirs = [lit_config.params.get("kestrel_tools_dir", config.kestrel_tools_dir
              config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["kestrel-opt", "kestrelc", "kestrel-pack", "kestrel-run",
-     "kestrel-device-profile"], tool_dirs)
+     "kestrel-device-profile", "kestrel-calibrate"], tool_dirs)
 
 if config.kestrel_cuda_backend:
     config.available_features.add("cuda")

@@ -44,6 +44,14 @@ uint64_t modelHash(ModuleOp module, StringRef target) {
   // re-saved with its weights as external data) is the same architecture.
   OwningOpRef<ModuleOp> copy = module.clone();
   (*copy)->removeAttr("kestrel.source");
+  // Nor the predicted times: they depend on the machine that compiled it
+  // (the kernel choices stay).
+  copy->walk([](Operation *op) {
+    if (auto impl = op->getAttrOfType<ImplAttr>(ImplAttr::kName))
+      if (impl.getPredicted())
+        op->setAttr(ImplAttr::kName,
+                    ImplAttr::get(impl.getCandidate(), impl.getConfig()));
+  });
   std::string text;
   llvm::raw_string_ostream os(text);
   copy->print(os, OpPrintingFlags().elideLargeElementsAttrs(0));

@@ -386,6 +386,12 @@ FailureOr<Value> NodeContext::unsqueeze(Value value, ArrayRef<int64_t> axes) {
     dims.push_back(1);
     source.push_back(inserted ? -1 : next++);
   }
+  // Repeated or out-of-range axes (a malformed model's operand of an
+  // unexpected rank) leave dims of the value unmapped or map past them.
+  if (next != type.getRank())
+    return error() << "cannot insert axes ["
+                   << llvm::make_range(axes.begin(), axes.end())
+                   << "] into a value of type " << type;
   return reshapeMapped(value, dims, source);
 }
 

@@ -1,6 +1,7 @@
 """Checks the IR `kestrelc --emit=mlir` prints (stdin) is what codegen reads:
 every op that runs a kernel carries a #kestrel.impl naming a kernel of the
-expected target, and the function carries its memory plan.
+expected target with the latency the predictor expects of it, and the
+function carries its memory plan.
 
 usage: kestrelc MODEL --emit=mlir [--target=cuda] | check_kernel_choices.py TARGET
 """
@@ -31,6 +32,9 @@ def main():
             if impl:
                 ops += 1
                 kernels[impl.group(1)] = kernels.get(impl.group(1), 0) + 1
+                if not re.search(r'predicted_us = \[[0-9.e+-]+(, [0-9.e+-]+)*\]>',
+                                 line):
+                    sys.exit(f"#kestrel.impl without predicted_us: {line}")
                 if not (impl.group(1).startswith(target + ".") or
                         impl.group(1).startswith("cpu.")):
                     sys.exit(f"{impl.group(1)} is not a {target} kernel: {line}")

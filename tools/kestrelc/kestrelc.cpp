@@ -22,6 +22,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/onnx/OnnxModel.h"
 #include "passes/KernelRegistry.h"
+#include "passes/KernelSelection.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "runtime/CpuLevel.h"
@@ -175,6 +176,35 @@ cl::opt<std::string> forceKernel(
              "#kestrel.impl in --emit=mlir (kestrelc --print-kernels lists "
              "the target's kernels)"),
     cl::value_desc("NAME"), cl::cat(category));
+cl::opt<std::string> deviceProfile(
+    "device",
+    cl::desc("The device kernels are chosen for by predicted latency: a "
+             "profile name (h100-sxm, h200, a100-80gb, l40s, rtx-4090), a "
+             ".json profile, or host (this CPU; the default for the CPU "
+             "target, h100-sxm for CUDA)"),
+    cl::value_desc("NAME|FILE"), cl::cat(category));
+cl::opt<std::string> calibrationFile(
+    "calibration",
+    cl::desc("Correct the CPU's predicted latencies with this "
+             "kestrel-calibrate file (it also brings the measured host "
+             "profile)"),
+    cl::value_desc("CALIB.json"), cl::cat(category));
+cl::list<int64_t> predictDims(
+    "predict-dims",
+    cl::desc("The values dynamic dims take when predicting latencies, one "
+             "scenario each (default 1,64)"),
+    cl::CommaSeparated, cl::value_desc("N,..."), cl::cat(category));
+cl::opt<int> predictThreads(
+    "predict-threads",
+    cl::desc("CPU threads to predict for (default: every core of the "
+             "profile)"),
+    cl::init(0), cl::cat(category));
+cl::opt<std::string> explain(
+    "explain", cl::ValueOptional,
+    cl::desc("Print, per op, the kernel candidates with their predicted "
+             "latencies, the choice, and the predicted total, then exit "
+             "(--explain=json: as JSON)"),
+    cl::value_desc("text|json"), cl::cat(category));
 cl::opt<bool> printKernels(
     "print-kernels",
     cl::desc("Print the kernel registry of --target (each candidate, the "
@@ -759,6 +789,24 @@ int main(int argc, char **argv) {
                  << (cudaTarget ? "cuda" : "cpu") << " lists them)\n";
     return kExitUsage;
   }
+  // --explain, --device, --calibration: checked here, before any work.
+  bool explainJson = explain == "json";
+  if (explain.getNumOccurrences() && !explain.empty() && explain != "text" &&
+      !explainJson) {
+    llvm::errs() << "kestrelc: error: --explain=" << explain
+                 << " is not text or json\n";
+    return kExitUsage;
+  }
+  llvm::Expected<kestrel::SelectionOptions> selection =
+      kestrel::makeSelectionOptions(
+          cudaTarget ? "cuda" : "cpu", deviceProfile, calibrationFile,
+          SmallVector<int64_t>(predictDims.begin(), predictDims.end()),
+          predictThreads, forceKernel);
+  if (!selection) {
+    llvm::errs() << "kestrelc: error: " << llvm::toString(selection.takeError())
+                 << "\n";
+    return kExitUsage;
+  }
   // --cpu: a level, or the highest one this machine runs.
   std::optional<kestrel::runtime::CpuLevel> cpuLevel =
       cpuSpec == "native" ? kestrel::runtime::hostCpuLevel()
@@ -771,7 +819,7 @@ int main(int argc, char **argv) {
     return kExitUsage;
   }
   bool toLibrary = emit == Emit::Lib || emit == Emit::Source;
-  if (toLibrary && outputPath.empty()) {
+  if (toLibrary && outputPath.empty() && !explain.getNumOccurrences()) {
     llvm::errs() << "kestrelc: error: --emit="
                  << (emit == Emit::Lib ? "lib" : "source")
                  << " needs an output directory: -o OUTDIR\n";
@@ -882,6 +930,10 @@ int main(int argc, char **argv) {
     kestrel::SelectKernelsOptions kernels;
     kernels.target = cudaTarget ? "cuda" : "cpu";
     kernels.force = forceKernel;
+    kernels.device = deviceProfile;
+    kernels.calibration = calibrationFile;
+    kernels.dynamicDims.assign(predictDims.begin(), predictDims.end());
+    kernels.threads = predictThreads;
     kestrel::AssignStorageOptions storage;
     storage.precision = storagePrecision;
     if (emit == Emit::Graph)
@@ -891,6 +943,20 @@ int main(int argc, char **argv) {
                                     kernels, storage);
     if (failed(pm.run(*module)))
       return 1;
+    if (explain.getNumOccurrences() && emit != Emit::Graph) {
+      // The same ranking the pass chose by (deterministic).
+      for (auto func : module->getOps<mlir::func::FuncOp>()) {
+        if (func.isExternal())
+          continue;
+        FailureOr<std::vector<kestrel::OpRanking>> rankings =
+            kestrel::rankKernels(func, *selection);
+        if (failed(rankings))
+          return 1;
+        kestrel::printExplanation(llvm::outs(), func, *rankings, *selection,
+                                  explainJson);
+      }
+      return 0;
+    }
     if (printStats)
       opCounts = formatOpCounts(imported, countOps(*module), noFusion);
   }

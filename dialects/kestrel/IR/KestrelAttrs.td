@@ -24,18 +24,31 @@ def Kestrel_ImplAttr : Kestrel_Attr<"Impl", "impl"> {
     that runs the op (`"cuda.gemm.mma"`, `"cpu.norm"`, ...) and its
     configuration, a dictionary over the candidate's configuration space
     (for the tensor-core GEMM the tile: `tile_m`, `tile_n`, `tile_k`,
-    `warps_m`, `warps_n`). Code generation reads the kernel choice from
-    here and from nowhere else.
+    `warps_m`, `warps_n`), and the latency the predictor expects of it in
+    microseconds, one value per dynamic-dim scenario of the selection (one
+    for static shapes). Code generation reads the kernel choice from here
+    and from nowhere else.
 
     ```mlir
     %y = kestrel.matmul %x, %w {kestrel.impl = #kestrel.impl<"cuda.gemm.mma",
            {tile_k = 32 : i64, tile_m = 128 : i64, tile_n = 128 : i64,
-            warps_m = 2 : i64, warps_n = 4 : i64}>, ...}
+            warps_m = 2 : i64, warps_n = 4 : i64},
+           predicted_us = array<f64: 41.5>>, ...}
     ```
   }];
   let parameters = (ins "::mlir::StringAttr":$candidate,
-                        "::mlir::DictionaryAttr":$config);
-  let assemblyFormat = "`<` $candidate `,` $config `>`";
+                        "::mlir::DictionaryAttr":$config,
+                        OptionalParameter<"::mlir::DenseF64ArrayAttr">:$predicted);
+  let builders = [
+    AttrBuilderWithInferredContext<(ins "::mlir::StringAttr":$candidate,
+                                        "::mlir::DictionaryAttr":$config), [{
+      return $_get(candidate.getContext(), candidate, config,
+                   ::mlir::DenseF64ArrayAttr());
+    }]>
+  ];
+  let assemblyFormat =
+      "`<` $candidate `,` $config (`,` `predicted_us` `=` "
+      "custom<Microseconds>($predicted)^)? `>`";
   let extraClassDeclaration = [{
     /// The attribute's name on an op.
     static constexpr ::llvm::StringLiteral kName = "kestrel.impl";

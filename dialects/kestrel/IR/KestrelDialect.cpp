@@ -11,6 +11,7 @@
 
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace kestrel;
@@ -22,6 +23,31 @@ using namespace kestrel;
 // flags from LLVM turn it off).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+/// #kestrel.impl's predicted times: `[12.5, 3]`, as %g (the generic
+/// printing of a DenseF64ArrayAttr writes 1.250000e+01).
+static ParseResult parseMicroseconds(AsmParser &parser,
+                                     DenseF64ArrayAttr &values) {
+  SmallVector<double> parsed;
+  if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+        double v = 0;
+        if (parser.parseFloat(v))
+          return failure();
+        parsed.push_back(v);
+        return success();
+      }))
+    return failure();
+  values = DenseF64ArrayAttr::get(parser.getContext(), parsed);
+  return success();
+}
+
+static void printMicroseconds(AsmPrinter &printer, DenseF64ArrayAttr values) {
+  printer << "[";
+  llvm::interleaveComma(
+      values.asArrayRef(), printer.getStream(),
+      [&](double v) { printer.getStream() << llvm::format("%g", v); });
+  printer << "]";
+}
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/kestrel/IR/KestrelAttrs.cpp.inc"
 #pragma GCC diagnostic pop

@@ -11,10 +11,10 @@
 // STATS: memory: arena 256 bytes (peak) vs 384 bytes for all 3 intermediates apart (66.7%)
 
 // MLIR: func.func @main({{.*}} attributes {kestrel.arena_bytes = 256 : i64, kestrel.intermediate_bytes = 384 : i64}
-// MLIR: kestrel.exp %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
-// MLIR: kestrel.neg %{{.+}} {kestrel.arena_offsets = array<i64: 128>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
-// MLIR: kestrel.sqrt %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>}
-// MLIR: kestrel.abs %{{.+}} {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>} :
+// MLIR: kestrel.exp %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [{{[0-9.]+}}]>}
+// MLIR: kestrel.neg %{{.+}} {kestrel.arena_offsets = array<i64: 128>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [{{[0-9.]+}}]>}
+// MLIR: kestrel.sqrt %{{.+}} {kestrel.arena_offsets = array<i64: 0>, kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [{{[0-9.]+}}]>}
+// MLIR: kestrel.abs %{{.+}} {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [{{[0-9.]+}}]>} :
 
 // CHECK: arena 256 bytes planned at compile time.
 // CHECK: const int64_t staticOffsets[] = {

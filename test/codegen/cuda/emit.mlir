@@ -5,7 +5,7 @@
 // RUN: rm -rf %t && kestrelc %s --target=cuda:sm_80,sm_90a --emit=source \
 // RUN:   -o %t --name m --dim-range seq=1:64
 // RUN: FileCheck %s < %t/m.cpp
-// RUN: FileCheck %s --check-prefix=GEMM < %t/kernels/kestrel_gemm_128x128x32_2x4_bf16_nn.cu
+// RUN: FileCheck %s --check-prefix=GEMM < %t/kernels/kestrel_gemm_64x64x32_2x2_bf16_nn.cu
 // RUN: FileCheck %s --check-prefix=CMAKE < %t/CMakeLists.txt
 // RUN: test -f %t/kestrel-src/runtime/cuda/CudaBackend.cpp
 // RUN: test -f %t/kestrel-src/kernels/cuda/Kernels.h
@@ -40,7 +40,7 @@ module {
 // CHECK: #include "kernels/cuda/Kernels.h"
 // CHECK: #include "runtime/cuda/CudaBackend.h"
 // CHECK: namespace kestrel::cuda::instances {
-// CHECK-NEXT: bool kestrel_gemm_128x128x32_2x4_bf16_nn(Context &, const GemmArgs &);
+// CHECK-NEXT: bool kestrel_gemm_64x64x32_2x2_bf16_nn(Context &, const GemmArgs &);
 // CHECK: using namespace kestrel::cuda;
 // The constant matmul operand carries model data (bf16 on the device, like
 // a weight would); positions and their cosine stay f32; the product of
@@ -56,7 +56,7 @@ module {
 // CHECK-NEXT: std::vector<Tensor> &h = x.v;
 // The kernel is the one #kestrel.impl names: the tensor-core GEMM, and the
 // GEMV kernels for calls of at most 8 rows (the row count is dynamic).
-// CHECK: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::MmaSync, kestrel::cuda::instances::kestrel_gemm_128x128x32_2x4_bf16_nn, 8}))
+// CHECK: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::MmaSync, kestrel::cuda::instances::kestrel_gemm_64x64x32_2x2_bf16_nn, 8}))
 // The range's bounds are host scalars.
 // CHECK: if (!range(c, h[2], h[7], h[3], v[8]))
 // CHECK: if (!binary(c, BinaryOp::Mul, v[4], v[11], v[12]))
@@ -64,25 +64,25 @@ module {
 // CHECK-NEXT: deviceDtypes,
 
 // GEMM: #include "kernels/cuda/Gemm.cuh"
-// GEMM: bool kestrel_gemm_128x128x32_2x4_bf16_nn(Context &ctx, const GemmArgs &args) {
-// GEMM-NEXT: return gemmMma<128, 128, 32, 2, 4,
+// GEMM: bool kestrel_gemm_64x64x32_2x2_bf16_nn(Context &ctx, const GemmArgs &args) {
+// GEMM-NEXT: return gemmMma<64, 64, 32, 2, 2,
 // GEMM-NEXT: gemm_variant::kBf16 | gemm_variant::kNN>(ctx, args);
 
 // CMAKE: project(m LANGUAGES C CXX CUDA)
 // CMAKE: set(KESTREL_CUDA_GENCODE "-gencode=arch=compute_80,code=sm_80 -gencode=arch=compute_90a,code=sm_90a"
 // CMAKE: add_library(m SHARED
 // CMAKE-NEXT: m.cpp
-// CMAKE-NEXT: kernels/kestrel_gemm_128x128x32_2x4_bf16_nn.cu
+// CMAKE-NEXT: kernels/kestrel_gemm_64x64x32_2x2_bf16_nn.cu
 // CMAKE: add_executable(kestrel-run
 // CMAKE: add_executable(kestrel-pack
 
-// IMPL: kestrel.matmul {{.+}}kestrel.impl = #kestrel.impl<"cuda.gemm.mma", {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 128 : i64, tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64}>
+// IMPL: kestrel.matmul {{.+}}kestrel.impl = #kestrel.impl<"cuda.gemm.mma", {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 64 : i64, tile_n = 64 : i64, warps_m = 2 : i64, warps_n = 2 : i64}, predicted_us = [{{.+}}]>
 // The shape arithmetic runs on the host, with the CPU's kernels.
-// IMPL: kestrel.shape_of {{.+}}kestrel.impl = #kestrel.impl<"cpu.data_movement", {}>
-// IMPL: kestrel.range {{.+}}kestrel.impl = #kestrel.impl<"cuda.data_movement", {}>
-// IMPL: kestrel.cos {{.+}}kestrel.impl = #kestrel.impl<"cuda.elementwise", {}>
+// IMPL: kestrel.shape_of {{.+}}kestrel.impl = #kestrel.impl<"cpu.data_movement", {}, predicted_us = [{{[0-9., e+-]+}}]>
+// IMPL: kestrel.range {{.+}}kestrel.impl = #kestrel.impl<"cuda.data_movement", {}, predicted_us = [{{[0-9., e+-]+}}]>
+// IMPL: kestrel.cos {{.+}}kestrel.impl = #kestrel.impl<"cuda.elementwise", {}, predicted_us = [{{[0-9., e+-]+}}]>
 
-// SIMT: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::Simt, nullptr, 0}))
+// SIMT: if (!matmul(c, v[0], v[1], false, false, v[4], nullptr, kestrel::cuda::GemmChoice{kestrel::cuda::GemmImpl::Simt, nullptr, 8}))
 // SIMT-NOT: kestrel_gemm_
 
 // UNKNOWN: kestrelc: error: --kernel=cuda.gemm.nope is not a kernel of the cuda target (kestrelc --print-kernels --target=cuda lists them)
