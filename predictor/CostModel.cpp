@@ -79,9 +79,9 @@ constexpr int64_t kCpuTileM = 8, kCpuTileN = 32, kCpuBlockM = 128,
 /// Seconds to move `bytes` whose working set is `footprint` bytes, on
 /// `threads` threads, per level of the hierarchy the working set fits in:
 /// L1 at 64 bytes per cycle per thread, three quarters of one core's L2 at
-/// 32 (the library hands tasks out dynamically, so a thread's share of the
+/// 40 (the library hands tasks out dynamically, so a thread's share of the
 /// data changes from call to call: what stays in L2 is what fits one L2),
-/// the last-level cache at 12, the rest at the profile's DRAM bandwidth
+/// the last-level cache at 9, the rest at the profile's DRAM bandwidth
 /// (one thread reaching about 60% of what all cores do).
 double cpuMoveSeconds(const DeviceProfile &p, double bytes, double footprint,
                       int64_t threads) {
@@ -98,8 +98,8 @@ double cpuMoveSeconds(const DeviceProfile &p, double bytes, double footprint,
     double capacity, rate;
   } levels[] = {
       {double(p.l1dBytes) * t, clock * 64.0 * t},
-      {0.75 * double(p.l2Bytes), clock * 32.0 * t},
-      {double(p.lastLevelCacheBytes), clock * 12.0 * t},
+      {0.75 * double(p.l2Bytes), clock * 40.0 * t},
+      {double(p.lastLevelCacheBytes), clock * 9.0 * t},
   };
   double seconds = 0, covered = 0;
   for (const Level &level : levels) {
@@ -118,6 +118,8 @@ double cpuMoveSeconds(const DeviceProfile &p, double bytes, double footprint,
 struct CpuRegion {
   double computeS = 0;
   llvm::SmallVector<std::pair<double, double>, 2> moves;
+  /// Work no scale corrects (packing, per-task set-up), on one thread.
+  double fixedS = 0;
   int64_t tasks = 1;
 };
 
@@ -147,7 +149,8 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
         // Each task streams its columns of B once for every row.
         // A row of B is read `width` columns at a time (the accumulators
         // of all rows fill three quarters of the vector registers): below
-        // about three cache lines per row the stream stalls on each line.
+        // about three cache lines per row the stream stalls on each line
+        // (half the rate at one line).
         int64_t lanes = std::max<int64_t>(p.simdBits, 128) / 32;
         int64_t registers = p.simdBits >= 512 ? 32 : 16;
         int64_t width =
@@ -155,7 +158,7 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
                                 1, 8) *
             lanes;
         double lines = double(width) * 4 / 64;
-        double streaming = std::min(1.0, lines / 3.0);
+        double streaming = std::min(1.0, (lines + 1.0) / 4.0);
         CpuRegion r;
         r.computeS = compute(2.0 * w.m * w.n * w.k, 0.9);
         r.moves = {{(a + b + c) / streaming, b}};
@@ -177,10 +180,10 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
         if (ceilDiv(w.n, blockN) < kCpuGemmTasks)
           blockN = std::max<int64_t>(1, panels / kCpuGemmTasks) * kCpuTileN;
         CpuRegion main;
-        // Packing costs about a third of a cycle per element.
         main.computeS =
-            compute(2.0 * mPad * roundUp(w.n, kCpuTileN) * double(w.k), 0.85) +
-            0.3 * double(w.k) * double(w.n + mPad) / clock;
+            compute(2.0 * mPad * roundUp(w.n, kCpuTileN) * double(w.k), 0.85);
+        // Packing B costs about 0.4 cycles per element.
+        main.fixedS = 0.4 * double(w.k) * double(w.n) / clock;
         main.moves = {{b, b}, {b + c, double(blockN) * kCpuSliceK * 4}};
         main.tasks = parallel ? ceilDiv(w.n, blockN) : 1;
         regions.push_back(main);
@@ -203,10 +206,10 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
     CpuRegion r;
     r.tasks = parallel ? w.batch * blocks : 1;
     // QK^T and PV, and the online softmax (an exp and a few FLOPs per
-    // score, counted as 16); a few microseconds of set-up per task.
+    // score, counted as 16); set-up per task and per query row.
     r.computeS = compute(double(w.batch) * pairs * (4.0 * double(w.k) + 16.0),
-                         0.27) +
-                 double(w.batch * w.m) * 0.12e-6; // per query row
+                         0.27);
+    r.fixedS = double(w.batch * blocks) * 0.6e-6 + double(w.batch * w.m) * 0.1e-6;
     // Each query block reads its head's keys and values.
     double kv = w.bytesRead - double(w.batch) * w.m * w.k * w.elementBytes;
     r.moves = {
@@ -255,8 +258,8 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
         us += cpuMoveSeconds(p, bytes, footprint, threads) * 1e6;
       return us;
     };
-    double c = r.computeS * 1e6, m = moved(1);
-    double time = std::max(computeScale * c, memoryScale * m);
+    double c = r.computeS * 1e6, m = moved(1), f = r.fixedS * 1e6;
+    double time = std::max(computeScale * c, memoryScale * m) + f;
     int64_t used = std::min<int64_t>(t, r.tasks), nWaves = 1;
     if (used > 1) {
       // Handed out to the threads (the library's decision): the caller
@@ -264,15 +267,17 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
       // for them however little work is left), then all share the rest.
       nWaves = waves(r.tasks, used);
       // Equal tasks: the last wave may leave threads idle.
-      double cp = c * double(nWaves) / double(r.tasks), mp = moved(used);
-      double parallel = std::max(computeScale * cp, memoryScale * mp);
+      double spread = double(nWaves) / double(r.tasks);
+      double cp = c * spread, mp = moved(used), fp = f * spread;
+      double parallel = std::max(computeScale * cp, memoryScale * mp) + fp;
       double rest =
           time > 0 ? std::max(time - dispatch, 0.0) * parallel / time : 0.0;
-      c = cp, m = mp;
+      c = cp, m = mp, f = fp;
       time = rest;
       e.overheadUs += dispatch;
     }
-    e.computeUs += c;
+    // The fixed work counts as compute (it is instructions, not traffic).
+    e.computeUs += c + f;
     e.memoryUs += m;
     e.waves = std::max(e.waves, double(nWaves));
     total += time;
@@ -544,7 +549,7 @@ std::vector<ReferenceKernel> cpuReferenceKernels() {
   add("attention.prefill", attention(Family::Attention, 9, 128, 128, 64, true),
       0);
   add("attention.decode",
-      attention(Family::AttentionDecode, 9, 1, 512, 64, false), 0);
+      attention(Family::AttentionDecode, 8, 1, 1024, 128, false), 0);
   add("norm.rms", rows(Family::Norm, "cpu.norm", 512, 576, 1, 4), 0);
   add(
       "elementwise.add",
