@@ -140,6 +140,29 @@ TEST(Gemm, SkinnyRowsEveryM) {
     }
 }
 
+/// The dot-product path (M <= 16 rows of A, B stored transposed: a Linear
+/// weight or a tied embedding as the LM head) at every M, rows in groups of
+/// four sharing each pass over W, a K with a tail past the 16-lane blocks.
+TEST(Gemm, SkinnyDotEveryM) {
+  for (int64_t m = 1; m <= 17; ++m)
+    for (bool accumulate : {false, true}) {
+      const int64_t n = 131, k = 83;
+      std::mt19937 rng(m * 11 + accumulate);
+      std::vector<float> a(m * k), b(n * k), c(m * n);
+      fillNormal(a, rng);
+      fillNormal(b, rng);
+      fillNormal(c, rng);
+      MatrixRef ar{a.data(), k, 1}, br{b.data(), 1, k};
+      std::vector<double> want =
+          referenceProduct(m, n, k, ar, br, c, accumulate);
+      std::vector<float> serial = c, threaded = c;
+      gemmF32(m, n, k, ar, br, serial.data(), n, accumulate);
+      gemmF32(m, n, k, ar, br, threaded.data(), n, accumulate, runOnThreads);
+      EXPECT_LE(relativeL2(serial, want), 1e-6) << "M = " << m;
+      EXPECT_EQ(serial, threaded) << "M = " << m;
+    }
+}
+
 TEST(Gemm, EmptyKZeroesOrKeepsC) {
   std::vector<float> c = {1, 2, 3, 4};
   float dummy = 0;
