@@ -96,9 +96,8 @@ std::vector<KernelCandidate> cpuCandidates() {
   // matmuls run a plain loop under either.
   all.push_back(candidate(
       "cpu.gemm.dot", cpu,
-      "f32 GEMM with the decode paths: dot products for up to 16 rows "
-      "(B stored transposed) or 4 columns and row axpys for up to 16 rows "
-      "where the layout allows "
+      "f32 GEMM with the decode paths: dot products for up to 4 rows or 4 "
+      "columns and row axpys for up to 16 rows where the layout allows "
       "(the run-time shape decides), the blocked 8x32 register-tile kernel "
       "otherwise",
       kGemm));

@@ -105,47 +105,33 @@ inline void microKernel(int64_t kc, const float *__restrict ap,
   }
 }
 
-/// Few rows and B contiguous along K (nn.Linear weights, B = Wᵀ; a tied
-/// embedding as the LM head): packing B would cost more than the multiply,
-/// so each output is a dot product streaming a row of W, read from memory
-/// once for up to four rows of A at a time (then from L1); memory-bound,
-/// like decoding. Each output sums its 16 lanes of partial sums in k order,
-/// whichever rows share the pass.
+/// Few rows and B contiguous along K (nn.Linear weights, B = Wᵀ): packing
+/// B would cost more than the multiply, so each output is a dot product
+/// streaming a row of W; memory-bound, like decoding.
 inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
                           float *c, int64_t ldc, bool accumulate, int64_t j0,
                           int64_t j1) {
-  constexpr int64_t kGroup = 4;
   for (int64_t j = j0; j < j1; ++j) {
     const float *w = b.data + j * b.colStride;
-    for (int64_t i0 = 0; i0 < M; i0 += kGroup) {
-      int64_t rows = std::min(kGroup, M - i0);
-      const float *x[kGroup];
-      for (int64_t r = 0; r < kGroup; ++r)
-        x[r] = a.data + (i0 + std::min(r, rows - 1)) * a.rowStride;
-      // Sixteen partial sums per row break the dependency chain and
-      // vectorize; each 16 floats of W serve all the group's rows.
-      float partial[kGroup][16] = {};
+    for (int64_t i = 0; i < M; ++i) {
+      const float *x = a.data + i * a.rowStride;
+      // Sixteen partial sums break the dependency chain and vectorize.
+      float partial[16] = {};
       int64_t k = 0;
-      for (; k + 16 <= K; k += 16) {
-#pragma GCC unroll 4
-        for (int64_t r = 0; r < kGroup; ++r)
+      for (; k + 16 <= K; k += 16)
 #if defined(__clang__)
 #pragma clang loop vectorize(assume_safety)
 #else
 #pragma GCC ivdep
 #endif
-          for (int64_t l = 0; l < 16; ++l)
-            partial[r][l] += x[r][k + l] * w[k + l];
-      }
-      for (int64_t r = 0; r < rows; ++r) {
-        float sum = 0;
         for (int64_t l = 0; l < 16; ++l)
-          sum += partial[r][l];
-        for (int64_t t = k; t < K; ++t)
-          sum += x[r][t] * w[t];
-        float *out = c + (i0 + r) * ldc + j;
-        *out = accumulate ? *out + sum : sum;
-      }
+          partial[l] += x[k + l] * w[k + l];
+      float sum = 0;
+      for (int64_t l = 0; l < 16; ++l)
+        sum += partial[l];
+      for (; k < K; ++k)
+        sum += x[k] * w[k];
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
     }
   }
 }
@@ -349,7 +335,7 @@ inline void gemmF32(int64_t M, int64_t N, int64_t K, MatrixRef a, MatrixRef b,
     return;
   }
   bool decode = path == GemmPath::Dot;
-  if (decode && M <= kSkinnyMaxRows && b.rowStride == 1 && a.colStride == 1) {
+  if (decode && M <= 4 && b.rowStride == 1 && a.colStride == 1) {
     constexpr int64_t kColumns = 256;
     parallel((N + kColumns - 1) / kColumns, [&](int64_t task) {
       skinnyRowsDot(M, K, a, b, c, ldc, accumulate, task * kColumns,

@@ -138,8 +138,7 @@ bool matmulShape(Context &ctx, const Shape &lhs, const Shape &rhs,
 /// the cpu.gemm.* candidates).
 enum class GemmPath : uint8_t {
   /// The decode paths where the run-time shape and layout allow them (dot
-  /// products for up to 16 rows with B stored transposed or 4 columns,
-  /// row axpys for up to 16 rows),
+  /// products for up to 4 rows or 4 columns, row axpys for up to 16 rows),
   /// the blocked kernel otherwise.
   Dot,
   /// The blocked kernel for every shape.

@@ -140,9 +140,10 @@ TEST(Gemm, SkinnyRowsEveryM) {
     }
 }
 
-/// The dot-product path (M <= 16 rows of A, B stored transposed: a Linear
-/// weight or a tied embedding as the LM head) at every M, rows in groups of
-/// four sharing each pass over W, a K with a tail past the 16-lane blocks.
+/// B stored transposed (a Linear weight as [out, in], a tied embedding as
+/// the LM head, attention's keys) at every M up to 17: the dot-product path
+/// up to 4 rows, the blocked kernel beyond, a K with a tail past the
+/// 16-lane blocks.
 TEST(Gemm, SkinnyDotEveryM) {
   for (int64_t m = 1; m <= 17; ++m)
     for (bool accumulate : {false, true}) {
