@@ -7,6 +7,25 @@
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/llama-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=CUDA
 // RUN: kestrelc --emit=mlir --target=cuda --precision=f32 %S/fixtures/bert-ort-optimized/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=F32
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx --input-shape input_ids=2x5 | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=STATIC
+// Every fixture, both targets: every op that runs a kernel carries a
+// predicted #kestrel.impl.
+// RUN: kestrelc --emit=mlir %S/fixtures/bert-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/bert-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/bert-ort-optimized/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/bert-ort-optimized/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/gpt2-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/gpt2-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/gptj-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/gptj-opset17/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/gptj-opset17/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/llama-opset17/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/llama-opset17/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/mixtral-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir %S/fixtures/mixtral-opset17/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
+// ALL: {{[0-9]+}} ops: {{.+}}
 
 // CPU: ops: {{.*}}cpu.gemm.dot
 // CPU-NOT: cuda.
