@@ -13,6 +13,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kestrel;
 
@@ -74,6 +76,17 @@ LogicalResult KestrelDialect::verifyOperationAttribute(Operation *op,
            << attr.getValue();
   if (impl.getCandidate().getValue().empty())
     return op->emitOpError("has a #kestrel.impl without a candidate name");
+  if (DenseF64ArrayAttr predicted = impl.getPredicted()) {
+    if (predicted.empty())
+      return op->emitOpError("#kestrel.impl has an empty predicted_us list");
+    for (double us : predicted.asArrayRef())
+      if (!std::isfinite(us) || us < 0) {
+        std::string text;
+        llvm::raw_string_ostream(text) << llvm::format("%g", us);
+        return op->emitOpError("#kestrel.impl predicted time ")
+               << text << " us is not a finite duration >= 0";
+      }
+  }
   for (NamedAttribute entry : impl.getConfig())
     if (!isa<IntegerAttr, StringAttr, BoolAttr>(entry.getValue()))
       return op->emitOpError("#kestrel.impl configuration '")

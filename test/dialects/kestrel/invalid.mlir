@@ -884,6 +884,22 @@ func.func @impl_empty_name(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+func.func @impl_predicted_negative(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kestrel.exp' op #kestrel.impl predicted time -1 us is not a finite duration >= 0}}
+  %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [2.0, -1.0]>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @impl_predicted_empty(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kestrel.exp' op #kestrel.impl has an empty predicted_us list}}
+  %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = []>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 func.func @impl_config_value(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{'kestrel.exp' op #kestrel.impl configuration 'tile' must be an integer, a string or a bool}}
   %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {tile = [1, 2]}>} : (tensor<4xf32>) -> tensor<4xf32>

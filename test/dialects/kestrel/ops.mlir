@@ -483,8 +483,11 @@ func.func @dynamic_slice_and_allow_zero(%m: tensor<1x1x128x128xi1>, %s: tensor<4
 // CHECK-LABEL: func.func @impl(
 // CHECK: kestrel.matmul %{{.+}}, %{{.+}} {kestrel.impl = #kestrel.impl<"cuda.gemm.mma", {gemv_max_m = 8 : i64, tile_k = 32 : i64, tile_m = 128 : i64, tile_n = 128 : i64, warps_m = 2 : i64, warps_n = 4 : i64}>} :
 // CHECK: kestrel.exp %{{.+}} {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>} :
-func.func @impl(%x: tensor<?x64xbf16>, %w: tensor<64x256xbf16>) -> (tensor<?x256xbf16>, tensor<?x64xbf16>) {
+// With the predicted times, one per dynamic-dim scenario, printed as %g:
+// CHECK: kestrel.neg %{{.+}} {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [0.25, 1234.5]>} :
+func.func @impl(%x: tensor<?x64xbf16>, %w: tensor<64x256xbf16>) -> (tensor<?x256xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>) {
   %0 = kestrel.matmul %x, %w {kestrel.impl = #kestrel.impl<"cuda.gemm.mma", {tile_m = 128, tile_n = 128, tile_k = 32, warps_m = 2, warps_n = 4, gemv_max_m = 8}>} : (tensor<?x64xbf16>, tensor<64x256xbf16>) -> tensor<?x256xbf16>
   %1 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}>} : (tensor<?x64xbf16>) -> tensor<?x64xbf16>
-  return %0, %1 : tensor<?x256xbf16>, tensor<?x64xbf16>
+  %2 = kestrel.neg %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [0.25, 1.2345e3]>} : (tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %0, %1, %2 : tensor<?x256xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
 }
