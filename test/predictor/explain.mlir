@@ -36,6 +36,8 @@
 // RUN: echo '{"x": 1}' > %t.json
 // RUN: not kestrelc %s --explain --calibration=%t.json 2>&1 | FileCheck %s --check-prefix=CALIB
 // CALIB: kestrelc: error: --calibration: {{.*}}.json: not a Kestrel calibration (no "kestrel_calibration": 1; write one with kestrel-calibrate)
+// RUN: not kestrelc %s --explain --emit=graph 2>&1 | FileCheck %s --check-prefix=EMIT
+// EMIT: kestrelc: error: --explain shows the kernel selection, which --emit=graph stops before
 // RUN: not kestrelc %s --explain=yaml 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: kestrelc: error: --explain=yaml is not text or json
 

@@ -797,6 +797,14 @@ int main(int argc, char **argv) {
                  << " is not text or json\n";
     return kExitUsage;
   }
+  if (explain.getNumOccurrences() &&
+      (emit == Emit::Import || emit == Emit::Graph)) {
+    llvm::errs() << "kestrelc: error: --explain shows the kernel selection, "
+                    "which --emit="
+                 << (emit == Emit::Import ? "import" : "graph")
+                 << " stops before\n";
+    return kExitUsage;
+  }
   llvm::Expected<kestrel::SelectionOptions> selection =
       kestrel::makeSelectionOptions(
           cudaTarget ? "cuda" : "cpu", deviceProfile, calibrationFile,
