@@ -137,57 +137,54 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
   };
   bool gemm = family == Family::Gemm || family == Family::Gemv;
   if (gemm) {
-    bool skinny =
-        w.candidate == "cpu.gemm.dot" && (w.m <= kCpuSkinnyRows || w.n <= 4);
-    family = skinny ? Family::Gemv : Family::Gemm;
+    // cpu.gemm.dot's decode paths (few rows or columns) are the GEMV family.
+    family = effectiveFamily(w);
+    bool skinny = family == Family::Gemv;
     double work = double(w.batch) * double(w.m) * double(w.n) * double(w.k);
     bool parallel = work >= double(kCpuSerialWork) && t > 1;
     double a = double(w.m) * w.k * 4, b = double(w.k) * w.n * 4,
            c = double(w.m) * w.n * 4;
-    {
-      if (skinny) {
-        // Each task streams its columns of B once for every row.
-        // A row of B is read `width` columns at a time (the accumulators
-        // of all rows fill three quarters of the vector registers): below
-        // about three cache lines per row the stream stalls on each line
-        // (half the rate at one line).
-        int64_t lanes = std::max<int64_t>(p.simdBits, 128) / 32;
-        int64_t registers = p.simdBits >= 512 ? 32 : 16;
-        int64_t width =
-            std::clamp<int64_t>(registers * 3 / 4 / std::max<int64_t>(w.m, 1),
-                                1, 8) *
-            lanes;
-        double lines = double(width) * 4 / 64;
-        double streaming = std::min(1.0, (lines + 1.0) / 4.0);
-        CpuRegion r;
-        r.computeS = compute(2.0 * w.m * w.n * w.k, 0.9);
-        r.moves = {{(a + b + c) / streaming, b}};
-        r.tasks = parallel ? std::max<int64_t>(ceilDiv(w.n, 64), 1) : 1;
-        regions.push_back(r);
-      } else {
-        int64_t mPad = roundUp(w.m, kCpuTileM);
-        // A packed once, in parallel over row blocks and K slices.
-        CpuRegion packA;
-        packA.moves = {{2 * double(mPad) * w.k * 4, a}};
-        packA.tasks =
-            parallel ? ceilDiv(w.m, kCpuBlockM) * ceilDiv(w.k, kCpuSliceK) : 1;
-        regions.push_back(packA);
-        // Column blocks: each packs its columns of B (read from where B
-        // lives, written to and read from L1/L2) and runs all of A
-        // against them on the register tile.
-        int64_t panels = ceilDiv(w.n, kCpuTileN);
-        int64_t blockN = kCpuBlockN;
-        if (ceilDiv(w.n, blockN) < kCpuGemmTasks)
-          blockN = std::max<int64_t>(1, panels / kCpuGemmTasks) * kCpuTileN;
-        CpuRegion main;
-        main.computeS =
-            compute(2.0 * mPad * roundUp(w.n, kCpuTileN) * double(w.k), 0.85);
-        // Packing B costs about 0.4 cycles per element.
-        main.fixedS = 0.4 * double(w.k) * double(w.n) / clock;
-        main.moves = {{b, b}, {b + c, double(blockN) * kCpuSliceK * 4}};
-        main.tasks = parallel ? ceilDiv(w.n, blockN) : 1;
-        regions.push_back(main);
-      }
+    if (skinny) {
+      // Each task streams its columns of B once for every row.
+      // A row of B is read `width` columns at a time (the accumulators
+      // of all rows fill three quarters of the vector registers): below
+      // about three cache lines per row the stream stalls on each line
+      // (half the rate at one line).
+      int64_t lanes = std::max<int64_t>(p.simdBits, 128) / 32;
+      int64_t registers = p.simdBits >= 512 ? 32 : 16;
+      int64_t width = std::clamp<int64_t>(
+                          registers * 3 / 4 / std::max<int64_t>(w.m, 1), 1, 8) *
+                      lanes;
+      double lines = double(width) * 4 / 64;
+      double streaming = std::min(1.0, (lines + 1.0) / 4.0);
+      CpuRegion r;
+      r.computeS = compute(2.0 * w.m * w.n * w.k, 0.9);
+      r.moves = {{(a + b + c) / streaming, b}};
+      r.tasks = parallel ? std::max<int64_t>(ceilDiv(w.n, 64), 1) : 1;
+      regions.push_back(r);
+    } else {
+      int64_t mPad = roundUp(w.m, kCpuTileM);
+      // A packed once, in parallel over row blocks and K slices.
+      CpuRegion packA;
+      packA.moves = {{2 * double(mPad) * w.k * 4, a}};
+      packA.tasks =
+          parallel ? ceilDiv(w.m, kCpuBlockM) * ceilDiv(w.k, kCpuSliceK) : 1;
+      regions.push_back(packA);
+      // Column blocks: each packs its columns of B (read from where B
+      // lives, written to and read from L1/L2) and runs all of A
+      // against them on the register tile.
+      int64_t panels = ceilDiv(w.n, kCpuTileN);
+      int64_t blockN = kCpuBlockN;
+      if (ceilDiv(w.n, blockN) < kCpuGemmTasks)
+        blockN = std::max<int64_t>(1, panels / kCpuGemmTasks) * kCpuTileN;
+      CpuRegion main;
+      main.computeS =
+          compute(2.0 * mPad * roundUp(w.n, kCpuTileN) * double(w.k), 0.85);
+      // Packing B costs about 0.4 cycles per element.
+      main.fixedS = 0.4 * double(w.k) * double(w.n) / clock;
+      main.moves = {{b, b}, {b + c, double(blockN) * kCpuSliceK * 4}};
+      main.tasks = parallel ? ceilDiv(w.n, blockN) : 1;
+      regions.push_back(main);
     }
     if (w.batch > 1)
       for (CpuRegion &r : regions) {
@@ -207,9 +204,10 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
     r.tasks = parallel ? w.batch * blocks : 1;
     // QK^T and PV, and the online softmax (an exp and a few FLOPs per
     // score, counted as 16); set-up per task and per query row.
-    r.computeS = compute(double(w.batch) * pairs * (4.0 * double(w.k) + 16.0),
-                         0.27);
-    r.fixedS = double(w.batch * blocks) * 0.6e-6 + double(w.batch * w.m) * 0.1e-6;
+    r.computeS =
+        compute(double(w.batch) * pairs * (4.0 * double(w.k) + 16.0), 0.27);
+    r.fixedS =
+        double(w.batch * blocks) * 0.6e-6 + double(w.batch * w.m) * 0.1e-6;
     // Each query block reads its head's keys and values.
     double kv = w.bytesRead - double(w.batch) * w.m * w.k * w.elementBytes;
     r.moves = {
@@ -249,9 +247,7 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
   e.overheadUs = call;
   double total = 0;
   for (const CpuRegion &r : regions) {
-    // On the calling thread alone, or handed out to `used` threads: the
-    // caller takes tasks too, so a region never takes much longer than
-    // its serial time, whenever the other threads wake.
+    // The data the region moves on `threads` threads, in us.
     auto moved = [&](int64_t threads) {
       double us = 0;
       for (auto [bytes, footprint] : r.moves)
@@ -304,19 +300,13 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
   Estimate est;
   est.overheadUs =
       cal && cal->callOverheadUs ? *cal->callOverheadUs : p.launchOverheadUs;
-  Family family = w.family;
+  Family family = effectiveFamily(w);
   StringRef name = w.candidate;
   bool gemm = family == Family::Gemm || family == Family::Gemv;
-  // A guarded GEMM runs the GEMV kernels for few rows (the runtime's
-  // choice); so does gemv itself.
-  bool asGemv =
-      gemm && (name == "cuda.gemm.gemv" ||
-               (w.m <= configValue(w, "gemv_max_m", 0) &&
-                (name == "cuda.gemm.mma" || name == "cuda.gemm.cublaslt" ||
-                 name == "cuda.gemm.simt")));
   double computeS = 0, memoryS = 0;
-  if (gemm && asGemv) {
-    family = Family::Gemv;
+  // The GEMV kernels, or a guarded GEMM with few rows (the runtime sends
+  // it to them).
+  if (family == Family::Gemv) {
     double blocks = double(w.batch) * double(ceilDiv(w.n, 32));
     est.waves = double(waves(int64_t(blocks), sms * 8));
     computeS = 2.0 * w.batch * w.m * w.n * w.k / (smRate(p, 4, false) * sms);
@@ -324,7 +314,6 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
               (double(w.k) * w.n + double(w.m) * w.k + double(w.m) * w.n) * e /
               (0.8 * bw);
   } else if (gemm) {
-    family = Family::Gemm;
     int64_t tm = 64, tn = 64, tk = 32, warps = 4;
     double eff = 0.3; // CUDA cores, f32 accumulation
     bool tensor = false;
@@ -499,80 +488,79 @@ Family effectiveFamily(const KernelWork &w) {
     return w.candidate == "cpu.gemm.dot" && (w.m <= kCpuSkinnyRows || w.n <= 4)
                ? Family::Gemv
                : Family::Gemm;
+  // CUDA: the GEMV kernels, or a GEMM whose run-time guard sends calls of
+  // this few rows to them.
   bool gemv = w.candidate == "cuda.gemm.gemv" ||
               (w.m <= configValue(w, "gemv_max_m", 0));
   return gemv ? Family::Gemv : Family::Gemm;
 }
 
+KernelWork gemmWork(StringRef candidate, int64_t m, int64_t n, int64_t k) {
+  KernelWork w;
+  w.family = m <= kCpuSkinnyRows ? Family::Gemv : Family::Gemm;
+  w.candidate = candidate.str();
+  w.m = m, w.n = n, w.k = k;
+  return w;
+}
+
+KernelWork attentionWork(StringRef candidate, int64_t heads, int64_t queries,
+                         int64_t keys, int64_t headDim, bool causal) {
+  KernelWork w;
+  w.family = queries < 16 ? Family::AttentionDecode : Family::Attention;
+  w.candidate = candidate.str();
+  w.batch = heads, w.m = queries, w.n = keys, w.k = headDim;
+  w.causal = causal;
+  w.bytesRead =
+      double(heads) * double(queries + 2 * keys) * double(headDim) * 4;
+  w.bytesWritten = double(heads) * double(queries) * double(headDim) * 4;
+  return w;
+}
+
+KernelWork rowWork(Family family, StringRef candidate, int64_t rows,
+                   int64_t length, double reads, double writes,
+                   double flopsPerElement) {
+  KernelWork w;
+  w.family = family;
+  w.candidate = candidate.str();
+  w.m = rows, w.n = length;
+  w.bytesRead = reads * double(rows * length) * 4;
+  w.bytesWritten = writes * double(rows * length) * 4;
+  w.flopsPerElement = flopsPerElement;
+  return w;
+}
+
 std::vector<ReferenceKernel> cpuReferenceKernels() {
   std::vector<ReferenceKernel> refs;
-  auto add = [&](std::string name, KernelWork w, int threads) {
-    refs.push_back({std::move(name), std::move(w), threads});
-  };
-  auto gemm = [](StringRef candidate, int64_t m, int64_t n, int64_t k) {
-    KernelWork w;
-    w.family = m <= kCpuSkinnyRows ? Family::Gemv : Family::Gemm;
-    w.candidate = candidate.str();
-    w.m = m, w.n = n, w.k = k;
-    return w;
-  };
-  auto rows = [](Family f, StringRef candidate, int64_t m, int64_t n,
-                 double readFactor, double flops) {
-    KernelWork w;
-    w.family = f;
-    w.candidate = candidate.str();
-    w.m = m, w.n = n;
-    w.bytesRead = readFactor * double(m * n) * 4;
-    w.bytesWritten = double(m * n) * 4;
-    w.flopsPerElement = flops;
-    return w;
-  };
-  auto attention = [](Family f, int64_t heads, int64_t q, int64_t keys,
-                      int64_t d, bool causal) {
-    KernelWork w;
-    w.family = f;
-    w.candidate = "cpu.attention";
-    w.batch = heads, w.m = q, w.n = keys, w.k = d;
-    w.causal = causal;
-    w.bytesRead = double(heads) * (q + 2 * keys) * d * 4;
-    w.bytesWritten = double(heads) * q * d * 4;
-    return w;
+  auto add = [&](std::string name, KernelWork w, int threads,
+                 int64_t groups = 1) {
+    refs.push_back({std::move(name), std::move(w), threads, groups});
   };
   // The call overheads are measured directly (an empty call; a thread-pool
   // dispatch of empty tasks); their work is only a label.
-  add("overhead.call",
-      rows(Family::DataMovement, "cpu.data_movement", 1, 1, 1, 0), 1);
-  add("overhead.parallel",
-      rows(Family::DataMovement, "cpu.data_movement", 1, 1, 1, 0), 0);
-  add("gemm.prefill", gemm("cpu.gemm.blocked", 128, 1536, 576), 0);
-  add("gemv.decode", gemm("cpu.gemm.dot", 1, 1536, 576), 0);
-  add("attention.prefill", attention(Family::Attention, 9, 128, 128, 64, true),
-      0);
+  KernelWork label =
+      rowWork(Family::DataMovement, "cpu.data_movement", 1, 1, 1, 1, 0);
+  add("overhead.call", label, 1);
+  add("overhead.parallel", label, 0);
+  add("gemm.prefill", gemmWork("cpu.gemm.blocked", 128, 1536, 576), 0);
+  add("gemv.decode", gemmWork("cpu.gemm.dot", 1, 1536, 576), 0);
+  add("attention.prefill",
+      attentionWork("cpu.attention", 9, 128, 128, 64, true), 0);
   add("attention.decode",
-      attention(Family::AttentionDecode, 8, 1, 1024, 128, false), 0);
-  add("norm.rms", rows(Family::Norm, "cpu.norm", 512, 576, 1, 4), 0);
-  add(
-      "elementwise.add",
-      [&] {
-        // k: the operand count (a binary add; 1 would be a unary op).
-        KernelWork w =
-            rows(Family::Elementwise, "cpu.elementwise", 256, 4096, 2, 1);
-        w.k = 2;
-        return w;
-      }(),
-      0);
-  add("softmax.rows", rows(Family::Softmax, "cpu.softmax", 1152, 128, 1, 6), 0);
-  add(
-      "reduce.sum",
-      [&] {
-        KernelWork w = rows(Family::Reduce, "cpu.reduce", 512, 576, 1, 1);
-        w.bytesWritten = 512 * 4;
-        return w;
-      }(),
-      0);
+      attentionWork("cpu.attention", 8, 1, 1024, 128, false), 0);
+  add("norm.rms", rowWork(Family::Norm, "cpu.norm", 512, 576, 1, 1, 4), 0);
+  KernelWork sum =
+      rowWork(Family::Elementwise, "cpu.elementwise", 256, 4096, 2, 1, 1);
+  sum.k = 2; // the operand count: a binary add (1: a unary op)
+  add("elementwise.add", sum, 0);
+  add("softmax.rows",
+      rowWork(Family::Softmax, "cpu.softmax", 1152, 128, 1, 1, 6), 0);
+  add("reduce.sum",
+      rowWork(Family::Reduce, "cpu.reduce", 512, 576, 1, 1.0 / 576, 1), 0);
   add("data_movement.transpose",
-      rows(Family::DataMovement, "cpu.data_movement", 512 * 9, 64, 1, 0), 0);
-  add("rope.half", rows(Family::Rope, "cpu.rope", 9 * 512, 64, 2, 3), 0);
+      rowWork(Family::DataMovement, "cpu.data_movement", 512 * 9, 64, 1, 1, 0),
+      0, /*groups=*/9);
+  add("rope.half", rowWork(Family::Rope, "cpu.rope", 9 * 512, 64, 2, 1, 3), 0,
+      /*groups=*/512);
   return refs;
 }
 

@@ -145,13 +145,30 @@ Family effectiveFamily(const KernelWork &work);
 /// geometric mean of the sampled ones, an unsampled memory scale 1.
 void fitCalibration(Calibration &calibration);
 
+/// The work of the CPU kernel calls the calibration times (and of any
+/// call described by its shape): a GEMM [m x k] x [k x n] (the GEMV family
+/// up to 16 rows); attention over `heads` heads of `queries` x `keys` (the
+/// decode family below 16 queries), K and V with the query's heads; a
+/// row-wise kernel over `rows` x `length` f32 elements reading and writing
+/// `reads` and `writes` times their bytes.
+KernelWork gemmWork(llvm::StringRef candidate, int64_t m, int64_t n, int64_t k);
+KernelWork attentionWork(llvm::StringRef candidate, int64_t heads,
+                         int64_t queries, int64_t keys, int64_t headDim,
+                         bool causal);
+KernelWork rowWork(Family family, llvm::StringRef candidate, int64_t rows,
+                   int64_t length, double reads, double writes,
+                   double flopsPerElement);
+
 /// The reference kernels kestrel-calibrate measures on a CPU (about ten:
 /// one or two per family, chosen so each family's limiting resource shows),
-/// with the thread count each runs on (0: all the profile's cores).
+/// with the thread count each runs on (0: all the profile's cores) and the
+/// timer's layout: a data_movement call transposes [m / groups, groups, n],
+/// a rope call runs `groups` positions (tools/kestrel-calibrate/Measure.cpp).
 struct ReferenceKernel {
   std::string name;
   KernelWork work;
   int threads = 0;
+  int64_t groups = 1;
 };
 std::vector<ReferenceKernel> cpuReferenceKernels();
 

@@ -87,48 +87,10 @@ std::string line(const Point &p) {
       .str();
 }
 
-kp::KernelWork rowsWork(kp::Family f, StringRef candidate, int64_t m, int64_t n,
-                        double reads, double writes, double flops) {
-  kp::KernelWork w;
-  w.family = f;
-  w.candidate = candidate.str();
-  w.m = m, w.n = n;
-  w.bytesRead = reads * double(m * n) * 4;
-  w.bytesWritten = writes * double(m * n) * 4;
-  w.flopsPerElement = flops;
-  return w;
-}
-
-kp::KernelWork gemmWork(StringRef candidate, int64_t m, int64_t n, int64_t k) {
-  kp::KernelWork w;
-  w.family = m <= 16 ? kp::Family::Gemv : kp::Family::Gemm;
-  w.candidate = candidate.str();
-  w.m = m, w.n = n, w.k = k;
-  return w;
-}
-
-kp::KernelWork attentionWork(int64_t heads, int64_t q, int64_t keys, int64_t d,
-                             bool causal) {
-  kp::KernelWork w;
-  w.family = q < 16 ? kp::Family::AttentionDecode : kp::Family::Attention;
-  w.candidate = "cpu.attention";
-  w.batch = heads, w.m = q, w.n = keys, w.k = d;
-  w.causal = causal;
-  w.bytesRead = double(heads) * double(q + 2 * keys) * double(d) * 4;
-  w.bytesWritten = double(heads) * double(q) * double(d) * 4;
-  return w;
-}
-
 std::vector<Point> referencePoints() {
   std::vector<Point> points;
-  for (kp::ReferenceKernel &r : kp::cpuReferenceKernels()) {
-    Point p{r.name, r.work, r.threads, 1};
-    if (r.name == "data_movement.transpose")
-      p.groups = 9;
-    if (r.name == "rope.half")
-      p.groups = 512;
-    points.push_back(std::move(p));
-  }
+  for (kp::ReferenceKernel &r : kp::cpuReferenceKernels())
+    points.push_back({r.name, r.work, r.threads, r.groups});
   return points;
 }
 
@@ -147,7 +109,7 @@ std::vector<Point> sweepPoints() {
     for (auto [n, k] : nk)
       for (StringRef c : {"cpu.gemm.dot", "cpu.gemm.blocked"})
         add(formatv("gemm.{0}x{1}x{2}.{3}", m, n, k, c.drop_front(9)).str(),
-            gemmWork(c, m, n, k));
+            kp::gemmWork(c, m, n, k));
   for (int64_t d : {64, 128})
     for (auto [q, keys] : {std::pair<int64_t, int64_t>{1, 64},
                            {1, 512},
@@ -157,21 +119,21 @@ std::vector<Point> sweepPoints() {
                            {256, 256},
                            {512, 512}})
       add(formatv("attention.h9.{0}x{1}.d{2}", q, keys, d).str(),
-          attentionWork(9, q, keys, d, q > 1));
+          kp::attentionWork("cpu.attention", 9, q, keys, d, q > 1));
   for (auto [m, n] : {std::pair<int64_t, int64_t>{1, 576},
                       {9, 576},
                       {512, 576},
                       {32, 2048},
                       {1024, 4096}})
     add(formatv("norm.{0}x{1}", m, n).str(),
-        rowsWork(kp::Family::Norm, "cpu.norm", m, n, 1, 1, 4));
+        kp::rowWork(kp::Family::Norm, "cpu.norm", m, n, 1, 1, 4));
   for (int64_t n : {256, 4096, 65536, 1 << 20, 4 << 20}) {
     kp::KernelWork add2 =
-        rowsWork(kp::Family::Elementwise, "cpu.elementwise", 1, n, 2, 1, 1);
+        kp::rowWork(kp::Family::Elementwise, "cpu.elementwise", 1, n, 2, 1, 1);
     add2.k = 2;
     add(formatv("elementwise.add.{0}", n).str(), add2);
     kp::KernelWork exp =
-        rowsWork(kp::Family::Elementwise, "cpu.elementwise", 1, n, 1, 1, 12);
+        kp::rowWork(kp::Family::Elementwise, "cpu.elementwise", 1, n, 1, 1, 12);
     add(formatv("elementwise.exp.{0}", n).str(), exp);
   }
   for (auto [m, n] : {std::pair<int64_t, int64_t>{9, 16},
@@ -179,26 +141,28 @@ std::vector<Point> sweepPoints() {
                       {4608, 512},
                       {64, 4096}})
     add(formatv("softmax.{0}x{1}", m, n).str(),
-        rowsWork(kp::Family::Softmax, "cpu.softmax", m, n, 1, 1, 6));
+        kp::rowWork(kp::Family::Softmax, "cpu.softmax", m, n, 1, 1, 6));
   for (auto [m, n] :
        {std::pair<int64_t, int64_t>{1, 576}, {128, 576}, {512, 4096}})
     add(formatv("reduce.{0}x{1}", m, n).str(),
-        rowsWork(kp::Family::Reduce, "cpu.reduce", m, n, 1, 1.0 / double(n),
-                 1));
+        kp::rowWork(kp::Family::Reduce, "cpu.reduce", m, n, 1, 1.0 / double(n),
+                    1));
   for (auto [m, n, g] : {std::tuple<int64_t, int64_t, int64_t>{9, 64, 9},
                          {512 * 9, 64, 9},
                          {2048, 576, 1},
                          {16, 64, 1},
                          {128 * 32, 128, 32}})
     add(formatv("data_movement.{0}x{1}.g{2}", m, n, g).str(),
-        rowsWork(kp::Family::DataMovement, "cpu.data_movement", m, n, 1, 1, 0),
+        kp::rowWork(kp::Family::DataMovement, "cpu.data_movement", m, n, 1, 1,
+                    0),
         g);
   for (auto [heads, seq, d] : {std::tuple<int64_t, int64_t, int64_t>{9, 1, 64},
                                {9, 512, 64},
                                {32, 256, 128},
                                {3, 128, 64}})
     add(formatv("rope.h{0}.s{1}.d{2}", heads, seq, d).str(),
-        rowsWork(kp::Family::Rope, "cpu.rope", heads * seq, d, 2, 1, 3), seq);
+        kp::rowWork(kp::Family::Rope, "cpu.rope", heads * seq, d, 2, 1, 3),
+        seq);
   return points;
 }
 

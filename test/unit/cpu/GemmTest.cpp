@@ -117,19 +117,20 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{11, 67, 200, false, false, false}),
     caseName);
 
-/// The skinny-rows path (M <= 16 rows of A, B as stored) at every M, with
-/// N not a multiple of any block width and a partial last block, against a
-/// double reference, and bit for bit between schedules.
-TEST(Gemm, SkinnyRowsEveryM) {
+/// M = 1..17 rows of A (with and without accumulation) against an n x k
+/// B, stored as given or transposed, against a double reference and bit
+/// for bit between schedules.
+void checkEveryM(bool transposedB, int64_t n, int64_t k, int64_t seed) {
   for (int64_t m = 1; m <= 17; ++m)
     for (bool accumulate : {false, true}) {
-      const int64_t n = 203, k = 45;
-      std::mt19937 rng(m * 7 + accumulate);
+      std::mt19937 rng(m * seed + accumulate);
       std::vector<float> a(m * k), b(k * n), c(m * n);
       fillNormal(a, rng);
       fillNormal(b, rng);
       fillNormal(c, rng);
-      MatrixRef ar{a.data(), k, 1}, br{b.data(), n, 1};
+      MatrixRef ar{a.data(), k, 1};
+      MatrixRef br =
+          transposedB ? MatrixRef{b.data(), 1, k} : MatrixRef{b.data(), n, 1};
       std::vector<double> want =
           referenceProduct(m, n, k, ar, br, c, accumulate);
       std::vector<float> serial = c, threaded = c;
@@ -140,29 +141,15 @@ TEST(Gemm, SkinnyRowsEveryM) {
     }
 }
 
+/// The skinny-rows path (M <= 16 rows of A, B as stored) at every M, with
+/// N not a multiple of any block width and a partial last block.
+TEST(Gemm, SkinnyRowsEveryM) { checkEveryM(false, 203, 45, 7); }
+
 /// B stored transposed (a Linear weight as [out, in], a tied embedding as
 /// the LM head, attention's keys) at every M up to 17: the dot-product path
 /// up to 4 rows, the blocked kernel beyond, a K with a tail past the
 /// 16-lane blocks.
-TEST(Gemm, SkinnyDotEveryM) {
-  for (int64_t m = 1; m <= 17; ++m)
-    for (bool accumulate : {false, true}) {
-      const int64_t n = 131, k = 83;
-      std::mt19937 rng(m * 11 + accumulate);
-      std::vector<float> a(m * k), b(n * k), c(m * n);
-      fillNormal(a, rng);
-      fillNormal(b, rng);
-      fillNormal(c, rng);
-      MatrixRef ar{a.data(), k, 1}, br{b.data(), 1, k};
-      std::vector<double> want =
-          referenceProduct(m, n, k, ar, br, c, accumulate);
-      std::vector<float> serial = c, threaded = c;
-      gemmF32(m, n, k, ar, br, serial.data(), n, accumulate);
-      gemmF32(m, n, k, ar, br, threaded.data(), n, accumulate, runOnThreads);
-      EXPECT_LE(relativeL2(serial, want), 1e-6) << "M = " << m;
-      EXPECT_EQ(serial, threaded) << "M = " << m;
-    }
-}
+TEST(Gemm, SkinnyDotEveryM) { checkEveryM(true, 131, 83, 11); }
 
 TEST(Gemm, EmptyKZeroesOrKeepsC) {
   std::vector<float> c = {1, 2, 3, 4};
