@@ -106,6 +106,30 @@ std::vector<KernelCandidate> cpuCandidates() {
       "f32 GEMM on the blocked kernel for every shape: A and B packed into "
       "panels, an 8x32 register tile",
       kGemm));
+  KernelCandidate packed = candidate(
+      "cpu.gemm.packed", cpu,
+      "f32 GEMM against a weight packed once when the model opens (the "
+      "blocked kernel's 32-column panels): the blocked kernel without "
+      "packing B, and for up to 16 rows every row against each panel as it "
+      "streams",
+      kGemm);
+  packed.check = [](const KernelSite &site) -> std::string {
+    Operation *op = site.op;
+    Value rhs = op->getNumOperands() > 1 ? op->getOperand(1) : Value();
+    Operation *def = rhs ? rhs.getDefiningOp() : nullptr;
+    auto type = rhs ? dyn_cast<RankedTensorType>(rhs.getType()) : nullptr;
+    if (!def || def->getName().getStringRef() != "kestrel.weight" || !type ||
+        type.getRank() != 2)
+      return "needs a rank-2 kestrel.weight as the rhs";
+    if (auto transposeA = op->getAttrOfType<BoolAttr>("transpose_a");
+        transposeA && transposeA.getValue())
+      return "needs the lhs not transposed";
+    if (site.operandTypes.size() < 2 || !isa<FloatType>(site.operandTypes[0]) ||
+        !isa<FloatType>(site.operandTypes[1]))
+      return "needs float operands";
+    return "";
+  };
+  all.push_back(std::move(packed));
   all.push_back(
       candidate("cpu.softmax", cpu, "row softmax / log-softmax", kSoftmax));
   all.push_back(candidate("cpu.reduce", cpu,

@@ -96,10 +96,15 @@ SmallVector<int64_t> dims(Type type, int64_t dynamic) {
   return out;
 }
 
+/// The product of `values`, saturating at INT64_MAX (a shape the verifier
+/// accepts can still overflow: this is a cost, not an allocation).
 int64_t product(ArrayRef<int64_t> values) {
+  if (llvm::is_contained(values, 0))
+    return 0;
   int64_t p = 1;
   for (int64_t v : values)
-    p *= v;
+    if (__builtin_mul_overflow(p, v, &p))
+      return std::numeric_limits<int64_t>::max();
   return p;
 }
 
@@ -133,10 +138,10 @@ double flopsPerElement(Operation *op) {
 }
 
 /// The predictor's view of `op` run by `candidate` with `config`, every
-/// dynamic dim taken as `dynamic`.
-kp::KernelWork describe(Operation *op, const KernelSite &site,
-                        const KernelCandidate &candidate,
-                        const KernelConfig &config, int64_t dynamic) {
+/// dynamic dim taken as `dynamic` (describe() clamps what it returns).
+kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
+                                 const KernelCandidate &candidate,
+                                 const KernelConfig &config, int64_t dynamic) {
   kp::KernelWork w;
   w.candidate = candidate.name.str();
   for (const auto &[key, value] : config)
@@ -171,7 +176,7 @@ kp::KernelWork describe(Operation *op, const KernelSite &site,
     // A weight of rank 2 shares one B: the rows of every batch entry are
     // one GEMM (as the libraries run it).
     if (rhs.size() <= 2) {
-      m *= batch;
+      m = product({m, batch});
       batch = 1;
     }
     w.batch = batch, w.m = m, w.n = n, w.k = k;
@@ -183,7 +188,7 @@ kp::KernelWork describe(Operation *op, const KernelSite &site,
     SmallVector<int64_t> q = dims(op->getOperand(0).getType(), dynamic);
     SmallVector<int64_t> key = dims(op->getOperand(1).getType(), dynamic);
     if (q.size() == 4 && key.size() == 4) {
-      w.batch = q[0] * q[1];
+      w.batch = product({q[0], q[1]});
       w.m = q[2];
       w.n = key[2];
       w.k = q[3];
@@ -233,6 +238,19 @@ kp::KernelWork describe(Operation *op, const KernelSite &site,
     w.family = kp::Family::Elementwise;
     w.flopsPerElement = flopsPerElement(op);
   }
+  return w;
+}
+
+/// describeUnclamped with every extent in [1, 2^24]: a shape the verifier
+/// accepts may hold dims whose products overflow the model's integer
+/// arithmetic; no real op comes near the bound.
+kp::KernelWork describe(Operation *op, const KernelSite &site,
+                        const KernelCandidate &candidate,
+                        const KernelConfig &config, int64_t dynamic) {
+  kp::KernelWork w = describeUnclamped(op, site, candidate, config, dynamic);
+  constexpr int64_t kMaxExtent = int64_t(1) << 24;
+  for (int64_t *extent : {&w.batch, &w.m, &w.n, &w.k})
+    *extent = std::clamp<int64_t>(*extent, 1, kMaxExtent);
   return w;
 }
 

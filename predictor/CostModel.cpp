@@ -157,6 +157,9 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
                       lanes;
       double lines = double(width) * 4 / 64;
       double streaming = std::min(1.0, (lines + 1.0) / 4.0);
+      // Pre-packed panels (cpu.gemm.packed) stream contiguously.
+      if (w.candidate == "cpu.gemm.packed")
+        streaming = 1.0;
       CpuRegion r;
       r.computeS = compute(2.0 * w.m * w.n * w.k, 0.9);
       r.moves = {{(a + b + c) / streaming, b}};
@@ -180,8 +183,10 @@ Estimate cpuEstimate(const DeviceProfile &p, const KernelWork &w, int threads,
       CpuRegion main;
       main.computeS =
           compute(2.0 * mPad * roundUp(w.n, kCpuTileN) * double(w.k), 0.85);
-      // Packing B costs about 0.4 cycles per element.
-      main.fixedS = 0.4 * double(w.k) * double(w.n) / clock;
+      // Packing B costs about 0.4 cycles per element (none when it was
+      // packed at load).
+      if (w.candidate != "cpu.gemm.packed")
+        main.fixedS = 0.4 * double(w.k) * double(w.n) / clock;
       main.moves = {{b, b}, {b + c, double(blockN) * kCpuSliceK * 4}};
       main.tasks = parallel ? ceilDiv(w.n, blockN) : 1;
       regions.push_back(main);
@@ -485,7 +490,9 @@ Family effectiveFamily(const KernelWork &w) {
   if (w.family != Family::Gemm && w.family != Family::Gemv)
     return w.family;
   if (StringRef(w.candidate).starts_with("cpu."))
-    return w.candidate == "cpu.gemm.dot" && (w.m <= kCpuSkinnyRows || w.n <= 4)
+    return (w.candidate == "cpu.gemm.dot" &&
+            (w.m <= kCpuSkinnyRows || w.n <= 4)) ||
+                   (w.candidate == "cpu.gemm.packed" && w.m <= kCpuSkinnyRows)
                ? Family::Gemv
                : Family::Gemm;
   // CUDA: the GEMV kernels, or a GEMM whose run-time guard sends calls of

@@ -25,7 +25,7 @@
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 3;
+constexpr uint32_t kModelAbiVersion = 4;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -57,6 +57,17 @@ struct WeightDesc {
   cpu::DType dtype;
   int32_t rank;
   const int64_t *dims;
+};
+
+/// A weight the CPU backend's cpu.gemm.packed matmuls read as a packed
+/// rhs (cpu::packMatmulRhs): packed once when the model opens, handed to
+/// `execute` as Exec::packed[i].
+struct PackedWeightDesc {
+  int32_t weight;  ///< weight index
+  bool transposed; ///< stored [N, K] (the matmul's transpose_b)
+  /// Nothing else reads the weight: its stored pages are released once it
+  /// is packed (they would be read again from the file if they were).
+  bool onlyUse;
 };
 
 struct ConstantDesc {
@@ -124,6 +135,15 @@ struct kestrel_model_def {
   /// CpuLevel); checked against this CPU at open, before any of that code
   /// runs.
   uint32_t cpuLevel;
+  /// Weights packed at open for the CPU's packed GEMM,
+  /// by the kernel library the model links (built for its CPU level):
+  /// kestrel::cpu::packedMatmulRhsFloats and packMatmulRhs.
+  int32_t numPackedWeights;
+  const kestrel::runtime::PackedWeightDesc *packedWeights;
+  int64_t (*packedWeightFloats)(kestrel::cpu::Context &,
+                                const kestrel::cpu::Tensor &, bool);
+  bool (*packWeight)(kestrel::cpu::Context &, const kestrel::cpu::Tensor &,
+                     bool, float *, kestrel::cpu::PackedMatrix &);
 };
 
 namespace kestrel::runtime {
@@ -134,6 +154,8 @@ class Exec {
 public:
   cpu::Context ctx;
   std::vector<cpu::Tensor> v;
+  /// The model's packed weights (kestrel_model_def::packedWeights).
+  const cpu::PackedMatrix *packed = nullptr;
 
   /// Checks a computed shape against the value's declared dims (-1 for
   /// dynamic) and stores it.

@@ -128,6 +128,9 @@ struct kestrel_model {
   std::vector<Tensor> weightTensors;
   std::vector<std::unique_ptr<AlignedBuffer>> constantBuffers;
   std::vector<Tensor> constantTensors;
+  /// Weights packed for the CPU's packed GEMM (def->packedWeights).
+  std::vector<std::unique_ptr<AlignedBuffer>> packedBuffers;
+  std::vector<kestrel::cpu::PackedMatrix> packed;
   std::vector<IoInfo> inputInfo, outputInfo;
   void *deviceState = nullptr; ///< the device backend's (weights on the GPU)
 
@@ -228,6 +231,19 @@ kestrel_status checkDef(const kestrel_model_def *def) {
                 "model '%s' records CPU level %u, which this runtime does not "
                 "know",
                 def->name ? def->name : "?", def->cpuLevel);
+  if (def->numPackedWeights < 0 ||
+      (def->numPackedWeights > 0 &&
+       (!def->packedWeights || !def->packedWeightFloats || !def->packWeight)))
+    return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                "model '%s': its packed weights are not described",
+                def->name ? def->name : "?");
+  for (int32_t i = 0; i < def->numPackedWeights; ++i) {
+    int32_t w = def->packedWeights[i].weight;
+    if (w < 0 || w >= def->numWeights)
+      return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                  "model '%s': packed weight %d names weight %d of %d",
+                  def->name ? def->name : "?", i, w, def->numWeights);
+  }
   char message[1024];
   if (!checkCpuLevel(level, def->name, message, sizeof(message)))
     return fail(KESTREL_ERROR_UNSUPPORTED_CPU, "%s", message);
@@ -371,6 +387,37 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
       t.data = const_cast<void *>(c.data);
     }
     model->constantTensors.push_back(t);
+  }
+
+  // Matmul weights the CPU's packed GEMM reads: packed once, here, by the
+  // model's own kernel library (the CPU level was checked above).
+  for (int32_t i = 0; i < def->numPackedWeights; ++i) {
+    const PackedWeightDesc &p = def->packedWeights[i];
+    const Tensor &w = model->weightTensors[p.weight];
+    kestrel::cpu::Context ctx;
+    ctx.parallelFor = [](int64_t n, const std::function<void(int64_t)> &body) {
+      for (int64_t k = 0; k < n; ++k)
+        body(k);
+    };
+    int64_t floats = def->packedWeightFloats(ctx, w, p.transposed);
+    if (floats < 0)
+      return fail(KESTREL_ERROR_INTERNAL, "model '%s': weight '%s': %s",
+                  def->name, def->weights[p.weight].name, ctx.error.c_str());
+    auto buffer = std::make_unique<AlignedBuffer>();
+    if (!buffer->reserve(size_t(floats) * sizeof(float)))
+      return fail(KESTREL_ERROR_OUT_OF_MEMORY,
+                  "model '%s': cannot allocate %zu bytes to pack weight '%s'",
+                  def->name, size_t(floats) * sizeof(float),
+                  def->weights[p.weight].name);
+    kestrel::cpu::PackedMatrix packed;
+    if (!def->packWeight(ctx, w, p.transposed,
+                         reinterpret_cast<float *>(buffer->data()), packed))
+      return fail(KESTREL_ERROR_INTERNAL, "model '%s': weight '%s': %s",
+                  def->name, def->weights[p.weight].name, ctx.error.c_str());
+    model->packed.push_back(packed);
+    model->packedBuffers.push_back(std::move(buffer));
+    if (p.onlyUse)
+      model->weights->release(w.data, w.bytes());
   }
 
   // Device models: find the GPU and upload weights and constants once.
@@ -763,6 +810,7 @@ kestrel_status kestrel_session_create(kestrel_model *model,
           body(i);
       };
     exec.v.resize(def->numValues);
+    exec.packed = model->packed.data();
     exec.hostBuffers.resize(def->numValues);
     for (int32_t i = 0; i < def->numValues; ++i) {
       const ValueDesc &desc = def->values[i];

@@ -474,6 +474,19 @@ std::unique_ptr<WeightsFile> WeightsFile::open(const std::string &path,
   return file;
 }
 
+void WeightsFile::release(const void *data, size_t bytes) const {
+  auto begin = reinterpret_cast<uintptr_t>(data);
+  auto base = reinterpret_cast<uintptr_t>(mapping);
+  if (begin < base || begin + bytes > base + mappingSize)
+    return;
+  uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  uintptr_t first = (begin + page - 1) / page * page;
+  uintptr_t last = (begin + bytes) / page * page;
+  // Advice only: a failure leaves the pages mapped, which is still correct.
+  if (last > first)
+    (void)madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 const WeightView *WeightsFile::find(std::string_view name) const {
   auto it = byName.find(name);
   return it == byName.end() ? nullptr : &views[it->second];

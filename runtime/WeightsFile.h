@@ -173,6 +173,10 @@ public:
   const WeightView *find(std::string_view name) const;
   const std::vector<WeightView> &tensors() const { return views; }
   uint64_t modelHash() const { return hash; }
+  /// Gives back the memory of the whole pages within [data, data + bytes),
+  /// part of the mapping: nothing is lost (a later read maps them from the
+  /// file again), the process just stops holding them.
+  void release(const void *data, size_t bytes) const;
 
 private:
   WeightsFile() = default;

@@ -20,9 +20,22 @@ LogicalResult CpuTarget::emitKernel(KernelCall &call, ImplAttr impl) {
   // ops have one CPU candidate, the library entry point of their kind,
   // except a fused_elementwise's: the library's driver over a generated
   // block function.
+  StringRef candidate = impl.getCandidate().getValue();
+  if (candidate == "cpu.gemm.packed") {
+    // The rhs is a weight, packed when the model opens (the candidate's
+    // check in the registry).
+    Operation *op = call.op();
+    auto weight = op->getOperand(1).getDefiningOp<WeightOp>();
+    auto transposeB = op->getAttrOfType<BoolAttr>("transpose_b");
+    if (!weight)
+      return op->emitOpError("chose cpu.gemm.packed but its rhs is not a "
+                             "kestrel.weight");
+    int64_t index = call.state().packedWeight(
+        weight.getName(), transposeB && transposeB.getValue());
+    return call.packedMatmul(llvm::formatv("x.packed[{0}]", index).str());
+  }
   if (isa<MatmulOp, FusedMatmulOp>(call.op()))
-    return call.emitLibraryCall(impl.getCandidate().getValue() ==
-                                        "cpu.gemm.blocked"
+    return call.emitLibraryCall(candidate == "cpu.gemm.blocked"
                                     ? "kestrel::cpu::GemmPath::Blocked"
                                     : "kestrel::cpu::GemmPath::Dot",
                                 displayName());

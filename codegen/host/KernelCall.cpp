@@ -17,6 +17,15 @@ std::string EmitState::ref(Value v) const {
   return llvm::formatv("v[{0}]", id(v));
 }
 
+int64_t EmitState::packedWeight(StringRef name, bool transposed) {
+  ++packedUses[name.str()];
+  for (auto [i, p] : llvm::enumerate(packedWeights))
+    if (p.first == name && p.second == transposed)
+      return int64_t(i);
+  packedWeights.emplace_back(name.str(), transposed);
+  return int64_t(packedWeights.size()) - 1;
+}
+
 std::string EmitState::array(ArrayRef<int64_t> values) {
   std::string name = llvm::formatv("a{0}", arrays.size());
   arrays.push_back(
@@ -94,6 +103,41 @@ LogicalResult KernelCall::reduce(StringRef kind) {
                   .str());
 }
 
+void KernelCall::openEpilogue(Operation *fusedMatmul) {
+  auto m = cast<FusedMatmulOp>(fusedMatmul);
+  StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
+                      .Case("relu", "Relu")
+                      .Case("gelu", "Gelu")
+                      .Case("gelu_tanh", "GeluTanh")
+                      .Case("silu", "Silu")
+                      .Default("None");
+  // A CUDA model has both kernel namespaces in scope: qualify.
+  out << "  { " << ns << "::GemmEpilogue e; e.alpha = "
+      << floatLiteral(m.getAlpha().convertToFloat())
+      << "; e.activation = " << ns << "::Activation::" << act << ";";
+  if (m.getBias())
+    out << " e.bias = &" << ref(m.getBias()) << ";";
+  if (m.getResidual())
+    out << " e.residual = &" << ref(m.getResidual()) << ";";
+  out << "\n  ";
+}
+
+LogicalResult KernelCall::packedMatmul(StringRef packed) {
+  auto fused = dyn_cast<FusedMatmulOp>(operation);
+  if (!fused)
+    return call(llvm::formatv("matmulPacked(c, {0}, {1}, {2})",
+                              ref(operation->getOperand(0)), packed,
+                              ref(operation->getResult(0)))
+                    .str());
+  openEpilogue(fused);
+  LogicalResult emitted =
+      call(llvm::formatv("matmulPacked(c, {0}, {1}, {2}, &e)",
+                         ref(fused.getLhs()), packed, ref(fused.getResult()))
+               .str());
+  out << "  }\n";
+  return emitted;
+}
+
 LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                           StringRef targetName) {
   Operation *op = operation;
@@ -155,24 +199,10 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                         .str());
       })
       .Case([&](FusedMatmulOp m) {
-        StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
-                            .Case("relu", "Relu")
-                            .Case("gelu", "Gelu")
-                            .Case("gelu_tanh", "GeluTanh")
-                            .Case("silu", "Silu")
-                            .Default("None");
-        // A CUDA model has both kernel namespaces in scope: qualify.
-        cs << "  { " << ns << "::GemmEpilogue e; e.alpha = "
-           << floatLiteral(m.getAlpha().convertToFloat())
-           << "; e.activation = " << ns << "::Activation::" << act << ";";
-        if (m.getBias())
-          cs << " e.bias = &" << ref(m.getBias()) << ";";
-        if (m.getResidual())
-          cs << " e.residual = &" << ref(m.getResidual()) << ";";
-        cs << "\n  ";
         std::string extra;
         if (!choice.empty())
           extra = (", " + choice).str();
+        openEpilogue(m);
         LogicalResult emitted = call(
             llvm::formatv("matmul(c, {0}, {1}, {2}, {3}, {4}, &e{5})",
                           ref(m.getLhs()), ref(m.getRhs()), m.getTransposeA(),

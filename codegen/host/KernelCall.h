@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +48,14 @@ public:
   std::vector<std::string> arrays;
   /// Values `execute` reads on the host (kestrel_model_def::hostReads).
   std::set<int64_t> hostReads;
+  /// The weights packed at load (kestrel_model_def::packedWeights), by
+  /// name and transposition; packedWeight() adds one.
+  std::vector<std::pair<std::string, bool>> packedWeights;
+  /// Per weight name: the matmuls that read it packed.
+  std::map<std::string, int64_t> packedUses;
+  /// The index of weight `name` packed as a matmul rhs (stored [N, K] when
+  /// `transposed`) in Exec::packed, added on first use.
+  int64_t packedWeight(llvm::StringRef name, bool transposed);
 };
 
 /// Writes the kernel call of one op into a function's code.
@@ -82,7 +91,14 @@ public:
   mlir::LogicalResult emitLibraryCall(llvm::StringRef choice,
                                       llvm::StringRef targetName);
 
+  /// A matmul or fused_matmul whose rhs is the packed matrix `packed` (an
+  /// expression of type const kestrel::cpu::PackedMatrix &):
+  /// kestrel::cpu::matmulPacked, with the fused op's epilogue.
+  mlir::LogicalResult packedMatmul(llvm::StringRef packed);
+
 private:
+  /// Opens a block declaring `e`, a kestrel.fused_matmul's GemmEpilogue.
+  void openEpilogue(mlir::Operation *fusedMatmul);
   mlir::LogicalResult unary(llvm::StringRef kind);
   mlir::LogicalResult binary(llvm::StringRef kind);
   mlir::LogicalResult reduce(llvm::StringRef kind);

@@ -461,8 +461,14 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
      << (state.hostReads.empty() ? "nullptr" : "hostReads") << ",\n"
      << "      " << backend.archsField() << ",\n"
      << "      " << static_cast<uint32_t>(options.cpuLevel) << ", // "
-     << cpuLevelName << "\n"
-     << "  };\n  return &def;\n}\n\n"
+     << cpuLevelName << "\n";
+  if (state.packedWeights.empty())
+    os << "      0, nullptr, nullptr, nullptr,\n";
+  else
+    os << "      " << state.packedWeights.size() << ", packedWeights,\n"
+       << "      kestrel::cpu::packedMatmulRhsFloats, "
+          "kestrel::cpu::packMatmulRhs,\n";
+  os << "  };\n  return &def;\n}\n\n"
      << "} // namespace kestrel_model_" << options.name << "\n";
   return success();
 }
@@ -594,6 +600,26 @@ LogicalResult ModelEmitter::emitTables(ModelEmitResult &result) {
   }
   if (!result.weights.empty())
     os << "const WeightDesc weights[] = {\n" << weightTable << "};\n";
+  if (!state.packedWeights.empty()) {
+    os << "const PackedWeightDesc packedWeights[] = {\n";
+    for (const auto &[name, transposed] : state.packedWeights) {
+      auto it = weightIndex.find(name);
+      if (it == weightIndex.end())
+        return func.emitError() << "packs weight '" << name
+                                << "', which the function does not define";
+      // Read only packed, in one layout: its stored pages can go.
+      int64_t uses = 0, layouts = 0;
+      for (Operation &op : body)
+        if (auto w = dyn_cast<WeightOp>(op); w && w.getName() == name)
+          uses += std::distance(w->use_begin(), w->use_end());
+      for (const auto &other : state.packedWeights)
+        layouts += other.first == name;
+      bool onlyUse = layouts == 1 && uses == state.packedUses[name];
+      os << "    {" << it->second << ", " << (transposed ? "true" : "false")
+         << ", " << (onlyUse ? "true" : "false") << "},\n";
+    }
+    os << "};\n";
+  }
   os << "const ConstantDesc constants[] = {\n"
      << constantTable << "    {DType::F32, 0, nullptr, nullptr, false}};\n";
 

@@ -153,6 +153,28 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             const GemmEpilogue *epilogue = nullptr,
             GemmPath path = GemmPath::Dot);
 
+/// A matmul rhs packed once, at load, for the cpu.gemm.packed kernel: the
+/// [K, N] matrix as the blocked kernel's KC x 32 panels (packMatmulRhs).
+struct PackedMatrix {
+  const float *data = nullptr;
+  int64_t k = 0, n = 0;
+};
+
+/// The floats packMatmulRhs writes for `rhs` (rank 2: [K, N], or [N, K]
+/// when `transposeB`); -1 with an error when it cannot be packed.
+int64_t packedMatmulRhsFloats(Context &ctx, const Tensor &rhs, bool transposeB);
+/// Packs a float rhs (converted to f32) into `out`, which holds
+/// packedMatmulRhsFloats(rhs) floats, and describes it in `packed`.
+bool packMatmulRhs(Context &ctx, const Tensor &rhs, bool transposeB, float *out,
+                   PackedMatrix &packed);
+
+/// matmul(lhs, rhs) with rhs packed by packMatmulRhs: lhs [..., M, K]
+/// (float, not transposed), out [..., M, N]. The blocked kernel without
+/// packing B (its sums, bit for bit, for more than 16 rows), and for up to
+/// 16 rows every row against each panel as it streams.
+bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
+                  Tensor &out, const GemmEpilogue *epilogue = nullptr);
+
 /// softmax / log_softmax along `axis` (normalized, in [0, rank)).
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);

@@ -253,6 +253,66 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
   return true;
 }
 
+int64_t packedMatmulRhsFloats(Context &ctx, const Tensor &rhs,
+                              bool transposeB) {
+  if (!checkTensor(ctx, "pack_matmul_rhs", "rhs", rhs))
+    return -1;
+  if (!isFloat(rhs.dtype) || rhs.shape.rank != 2) {
+    ctx.fail(std::string("pack_matmul_rhs: needs a float matrix, got ") +
+             dtypeName(rhs.dtype) + " " + rhs.shape.str());
+    return -1;
+  }
+  int64_t K = rhs.shape[transposeB ? 1 : 0], N = rhs.shape[transposeB ? 0 : 1];
+  return packedGemmBFloats(K, N);
+}
+
+bool packMatmulRhs(Context &ctx, const Tensor &rhs, bool transposeB, float *out,
+                   PackedMatrix &packed) {
+  if (packedMatmulRhsFloats(ctx, rhs, transposeB) < 0)
+    return false;
+  int64_t K = rhs.shape[transposeB ? 1 : 0], N = rhs.shape[transposeB ? 0 : 1];
+  std::vector<float> rhsF32;
+  const float *b = asF32(rhs, rhsF32);
+  packGemmBF32(K, N, transposeB ? MatrixRef{b, 1, K} : MatrixRef{b, N, 1}, out);
+  packed = {out, K, N};
+  return true;
+}
+
+bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
+                  Tensor &out, const GemmEpilogue *epilogue) {
+  if (!checkTensor(ctx, "matmul", "lhs", lhs))
+    return false;
+  if (!rhs.data || rhs.k < 0 || rhs.n < 0)
+    return ctx.fail("matmul: the packed rhs was not packed");
+  if (!isFloat(lhs.dtype))
+    return ctx.fail(std::string("matmul: a packed rhs needs a float lhs, "
+                                "got ") +
+                    dtypeName(lhs.dtype));
+  Shape rhsShape{rhs.k, rhs.n}, shape;
+  if (!matmulShape(ctx, lhs.shape, rhsShape, false, false, shape) ||
+      !checkOut(ctx, "matmul", out, shape, lhs.dtype) ||
+      !checkEpilogue(ctx, epilogue, out))
+    return false;
+  if (out.numel() == 0)
+    return true;
+  int64_t N = rhs.n, K = rhs.k, rows = out.numel() / N;
+  std::vector<float> lhsF32, outF32;
+  const float *a = asF32(lhs, lhsF32);
+  float *c = out.as<float>();
+  if (out.dtype != DType::F32) {
+    outF32.resize(size_t(out.numel()));
+    c = outF32.data();
+  }
+  // [batch..., M, K] · [K, N] is one [batch * M, K] · [K, N] product.
+  gemmF32Packed(rows, N, K, MatrixRef{a, K, 1}, rhs.data, c, N,
+                parallelFor(ctx, rows * N * K));
+  if (epilogue)
+    applyEpilogue(*epilogue, c, rows, N);
+  if (out.dtype != DType::F32)
+    convertFromF32(out.dtype, c, out.data, out.numel());
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax
 //===----------------------------------------------------------------------===//

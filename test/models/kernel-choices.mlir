@@ -1,7 +1,8 @@
 // The IR codegen reads (kestrelc --emit=mlir) has a #kestrel.impl on every
 // op that runs a kernel and the memory plan, for real exports on both
-// targets; the CUDA models run their GEMMs on the kernels the predictor
-// ranks first (at these tiny sizes f32 GEMMs predict faster on the CUDA-core
+// targets; the CPU models run every GEMM against a weight on the kernel
+// that packs it once at load; the CUDA models run their GEMMs on the
+// kernels the predictor ranks first (at these tiny sizes f32 GEMMs predict faster on the CUDA-core
 // kernel than through cuBLASLt).
 // RUN: kestrelc --emit=mlir %S/fixtures/llama-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=CPU
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/llama-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=CUDA
@@ -27,7 +28,8 @@
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ALL
 // ALL: {{[0-9]+}} ops: {{.+}}
 
-// CPU: ops: {{.*}}cpu.gemm.dot
+// CPU: ops: {{.*}}cpu.gemm.packed
+// CPU-NOT: cpu.gemm.dot
 // CPU-NOT: cuda.
 // CUDA: ops: {{.*}}cuda.gemm.mma
 // CUDA-NOT: cuda.gemm.cublaslt

@@ -24,7 +24,8 @@
 
 // CPU: kernel selection for @main on cpu: host
 // CPU-NEXT: dynamic dims taken as 1, 8, 512
-// CPU: * cpu.gemm.dot{{ +}}{{[0-9.]+}} us | {{[0-9.]+}} us | {{[0-9.]+}} us
+// CPU: * cpu.gemm.packed{{ +}}{{[0-9.]+}} us | {{[0-9.]+}} us | {{[0-9.]+}} us
+// CPU-NEXT: cpu.gemm.dot{{ +}}{{[0-9.]+}} us | {{[0-9.]+}} us | {{[0-9.]+}} us
 // CPU-NEXT: cpu.gemm.blocked{{ +}}{{[0-9.]+}} us | {{[0-9.]+}} us | {{[0-9.]+}} us
 
 // Bad flags: an unknown profile, a GPU profile for the CPU target, a

@@ -365,6 +365,24 @@ TEST(ModelDef, CpuLevel) {
                KESTREL_ERROR_UNSUPPORTED_CPU, "was compiled for x86-64-v");
 }
 
+TEST(ModelDef, PackedWeights) {
+  // The llama fixture's matmuls read their weights packed at open.
+  ASSERT_GT(llama_model()->numPackedWeights, 0);
+  kestrel_model_def def = *llama_model();
+  std::vector<kestrel::runtime::PackedWeightDesc> packed(
+      def.packedWeights, def.packedWeights + def.numPackedWeights);
+  packed.back().weight = def.numWeights;
+  def.packedWeights = packed.data();
+  kestrel_model *m = nullptr;
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_INVALID_ARGUMENT, "names weight");
+  def = *llama_model();
+  def.packWeight = nullptr;
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_INVALID_ARGUMENT,
+               "its packed weights are not described");
+}
+
 TEST(Options, BadValues) {
   kestrel_model *m = nullptr;
   kestrel_options options;

@@ -126,12 +126,20 @@ bool measure(const Call &call, double &us, std::string &error) {
     Tensor &a = buffer({call.batch, call.m, call.k});
     Tensor &b = buffer({call.k, call.n});
     Tensor &c = buffer({call.batch, call.m, call.n});
-    cpu::GemmPath path = call.candidate == "cpu.gemm.blocked"
-                             ? cpu::GemmPath::Blocked
-                             : cpu::GemmPath::Dot;
-    fn = [&, path] {
-      ok &= cpu::matmul(ctx, a, b, false, false, c, nullptr, path);
-    };
+    if (call.candidate == "cpu.gemm.packed") {
+      // B packed once, as the runtime does when a model opens.
+      Tensor &packedData = buffer({cpu::packedMatmulRhsFloats(ctx, b, false)});
+      auto packed = std::make_shared<cpu::PackedMatrix>();
+      ok &= cpu::packMatmulRhs(ctx, b, false, packedData.as<float>(), *packed);
+      fn = [&, packed] { ok &= cpu::matmulPacked(ctx, a, *packed, c); };
+    } else {
+      cpu::GemmPath path = call.candidate == "cpu.gemm.blocked"
+                               ? cpu::GemmPath::Blocked
+                               : cpu::GemmPath::Dot;
+      fn = [&, path] {
+        ok &= cpu::matmul(ctx, a, b, false, false, c, nullptr, path);
+      };
+    }
   } else if (f == "attention" || f == "attention_decode") {
     Tensor &q = buffer({1, call.batch, call.m, call.k});
     Tensor &kk = buffer({1, call.batch, call.n, call.k});

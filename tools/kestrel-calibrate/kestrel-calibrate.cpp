@@ -107,7 +107,8 @@ std::vector<Point> sweepPoints() {
       {576, 576}, {1536, 576}, {576, 1536}, {192, 576}, {4096, 256}};
   for (int64_t m : {1, 4, 8, 16, 32, 128, 512})
     for (auto [n, k] : nk)
-      for (StringRef c : {"cpu.gemm.dot", "cpu.gemm.blocked"})
+      for (StringRef c :
+           {"cpu.gemm.dot", "cpu.gemm.blocked", "cpu.gemm.packed"})
         add(formatv("gemm.{0}x{1}x{2}.{3}", m, n, k, c.drop_front(9)).str(),
             kp::gemmWork(c, m, n, k));
   for (int64_t d : {64, 128})

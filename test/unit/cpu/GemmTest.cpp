@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -150,6 +151,52 @@ TEST(Gemm, SkinnyRowsEveryM) { checkEveryM(false, 203, 45, 7); }
 /// up to 4 rows, the blocked kernel beyond, a K with a tail past the
 /// 16-lane blocks.
 TEST(Gemm, SkinnyDotEveryM) { checkEveryM(true, 131, 83, 11); }
+
+/// cpu.gemm.packed: B packed once (as stored or transposed) at every M up
+/// to 40 and K across the 256-row slices, against a double reference and
+/// bit for bit between schedules; above 16 rows the sums are the blocked
+/// kernel's exactly (the same panels, packed earlier).
+void checkPacked(int64_t n, int64_t k, int64_t seed) {
+  for (bool transposedB : {false, true}) {
+    std::mt19937 rng(seed + transposedB);
+    std::vector<float> b(k * n);
+    fillNormal(b, rng);
+    MatrixRef br =
+        transposedB ? MatrixRef{b.data(), 1, k} : MatrixRef{b.data(), n, 1};
+    // Poisoned past the packed size: nothing may read beyond it.
+    std::vector<float> packed(packedGemmBFloats(k, n) + 64,
+                              std::numeric_limits<float>::quiet_NaN());
+    packGemmBF32(k, n, br, packed.data());
+    for (int64_t m = 1; m <= 40; ++m) {
+      std::vector<float> a(m * k), zero(m * n, 0.0f);
+      fillNormal(a, rng);
+      MatrixRef ar{a.data(), k, 1};
+      std::vector<double> want = referenceProduct(m, n, k, ar, br, zero, false);
+      std::vector<float> serial(m * n, -1.0f), threaded(m * n, -2.0f),
+          other(m * n, -3.0f);
+      gemmF32Packed(m, n, k, ar, packed.data(), serial.data(), n);
+      gemmF32Packed(m, n, k, ar, packed.data(), threaded.data(), n,
+                    runOnThreads);
+      EXPECT_LE(relativeL2(serial, want), 1e-6)
+          << "M = " << m << (transposedB ? " (B transposed)" : "");
+      EXPECT_EQ(serial, threaded) << "M = " << m;
+      if (m > 16) {
+        gemmF32(m, n, k, ar, br, other.data(), n, false, runSerially,
+                GemmPath::Blocked);
+        EXPECT_EQ(serial, other) << "M = " << m << ": not the blocked sums";
+      }
+    }
+  }
+}
+
+/// N with a partial last panel and run, K with a partial last slice.
+TEST(Gemm, PackedEveryM) { checkPacked(203, 300, 5); }
+/// Narrow N (one partial panel), K within one slice, and a wide N over
+/// several 128-column chunks with an exact K slice.
+TEST(Gemm, PackedNarrowAndWide) {
+  checkPacked(7, 45, 9);
+  checkPacked(576, 256, 13);
+}
 
 TEST(Gemm, EmptyKZeroesOrKeepsC) {
   std::vector<float> c = {1, 2, 3, 4};
