@@ -62,6 +62,10 @@ def accuracy(points, key):
     }
 
 
+# The CPU GEMM candidates in passes/KernelRegistry.cpp's order.
+REGISTRY = ["cpu.gemm.packed", "cpu.gemm.dot", "cpu.gemm.blocked"]
+
+
 def regret(points, key):
     """Per GEMM site (shape x threads): measured(chosen) / measured(best)."""
     sites = defaultdict(list)
@@ -73,7 +77,9 @@ def regret(points, key):
     for site, cands in sorted(sites.items()):
         if len(cands) < 2:
             continue
-        chosen = min(cands, key=lambda p: p[key])
+        # As kestrel-select-kernels ranks: ties keep the registry's order.
+        chosen = min(cands, key=lambda p: (p[key], REGISTRY.index(
+            p["candidate"]) if p["candidate"] in REGISTRY else len(REGISTRY)))
         best = min(cands, key=lambda p: p["measured_us"])
         predictions = [p[key] for p in cands]
         differ = max(predictions) > min(predictions) * 1.001
@@ -116,9 +122,10 @@ def main():
         print(f"| {name} | {a['n']} | {a['rho']:.3f} | {a['mape'] * 100:.1f}% "
               f"| {a['within10'] * 100:.0f}% | {b['mape'] * 100:.1f}% |")
     reg = regret(points, "predicted_us")
-    # Where both candidates run the same code (cpu.gemm.dot falls back to
-    # the blocked kernel above 16 rows) the predictions tie and the
-    # "regret" is the machine's noise between two timings of one kernel.
+    # Where candidates run the same code (cpu.gemm.dot falls back to the
+    # blocked kernel above 16 rows) their predictions tie and the "regret"
+    # between them is the machine's noise between two timings of one
+    # kernel.
     differ = [r for r in reg if r[4]]
     same = [r for r in reg if not r[4]]
 
@@ -136,8 +143,8 @@ def main():
               f"{worst[3]})")
 
     print()
-    summary(differ, "selection regret, cpu.gemm.dot vs cpu.gemm.blocked where "
-            "they run different code")
+    summary(differ, "selection regret among cpu.gemm.{packed,dot,blocked} "
+            "where they run different code")
     summary(same, "the same over sites where both run the blocked kernel "
             "(timing noise)")
     if not args.markdown:

@@ -92,20 +92,11 @@ std::vector<KernelCandidate> cpuCandidates() {
       candidate("cpu.elementwise", cpu,
                 "strided unary, binary (broadcasting), where and cast loops",
                 kElementwise));
-  // GEMMs: the library's f32 kernels (f16/bf16 operands widened); integer
-  // matmuls run a plain loop under either.
-  all.push_back(candidate(
-      "cpu.gemm.dot", cpu,
-      "f32 GEMM with the decode paths: dot products for up to 4 rows or 4 "
-      "columns and row axpys for up to 16 rows where the layout allows "
-      "(the run-time shape decides), the blocked 8x32 register-tile kernel "
-      "otherwise",
-      kGemm));
-  all.push_back(candidate(
-      "cpu.gemm.blocked", cpu,
-      "f32 GEMM on the blocked kernel for every shape: A and B packed into "
-      "panels, an 8x32 register tile",
-      kGemm));
+  // GEMMs: the library's f32 kernels (f16/bf16 operands widened). First
+  // (so that it wins ties, where the model sees both stream B at full
+  // rate): against a weight, the weight packed at load, which streams
+  // contiguously where the dot path reads B's rows at a stride (measured
+  // faster or equal at 36-38 of the 40 few-row sites of docs/predictor.md).
   KernelCandidate packed = candidate(
       "cpu.gemm.packed", cpu,
       "f32 GEMM against a weight packed once when the model opens (the "
@@ -130,6 +121,19 @@ std::vector<KernelCandidate> cpuCandidates() {
     return "";
   };
   all.push_back(std::move(packed));
+  // Any operands; integer matmuls run a plain loop under either.
+  all.push_back(candidate(
+      "cpu.gemm.dot", cpu,
+      "f32 GEMM with the decode paths: dot products for up to 4 rows or 4 "
+      "columns and row axpys for up to 16 rows where the layout allows "
+      "(the run-time shape decides), the blocked 8x32 register-tile kernel "
+      "otherwise",
+      kGemm));
+  all.push_back(candidate(
+      "cpu.gemm.blocked", cpu,
+      "f32 GEMM on the blocked kernel for every shape: A and B packed into "
+      "panels, an 8x32 register tile",
+      kGemm));
   all.push_back(
       candidate("cpu.softmax", cpu, "row softmax / log-softmax", kSoftmax));
   all.push_back(candidate("cpu.reduce", cpu,
