@@ -149,6 +149,10 @@ LogicalResult importSplit(NodeContext &ctx) {
     FailureOr<int64_t> parts = ctx.intAttr("num_outputs", n);
     if (failed(parts))
       return failure();
+    if (*parts < 1 || *parts != int64_t(n))
+      return ctx.error() << "an equal split into num_outputs = " << *parts
+                         << " pieces needs that many outputs (at least one); "
+                         << "the node has " << n;
     // Opset 18: the last piece is smaller when the size does not divide.
     int64_t chunk = (dim + *parts - 1) / *parts;
     for (int64_t i = 0; i < *parts; ++i)
