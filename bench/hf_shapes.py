@@ -29,12 +29,7 @@ def models(hidden, layers, heads):
                num_attention_heads=heads, intermediate_size=4 * hidden,
                max_position_embeddings=512)
 
-    def seeded(make):
-        def factory():
-            torch.manual_seed(0)
-            return make().eval()
-        return factory
-
+    seeded = generate.seeded
     yield "llama", seeded(lambda: transformers.LlamaForCausalLM(
         transformers.LlamaConfig(num_key_value_heads=heads // 2,
                                  rms_norm_eps=1e-5, **cfg)))

@@ -48,6 +48,14 @@ class LogitsOnly(torch.nn.Module):
         return self.model(**kwargs)[0]
 
 
+def seeded(make):
+    """A factory of make()'s model in eval mode, seeded the same each call."""
+    def factory():
+        torch.manual_seed(0)
+        return make().eval()
+    return factory
+
+
 def tiny_models():
     """(name, factory, takes an attention mask). Each export gets a fresh
     model from the same seed: tracing can leave state behind in a model."""
@@ -55,12 +63,6 @@ def tiny_models():
                num_attention_heads=4, intermediate_size=128,
                max_position_embeddings=128)
     moe = dict(cfg, intermediate_size=64)
-
-    def seeded(make):
-        def factory():
-            torch.manual_seed(0)
-            return make().eval()
-        return factory
 
     yield "llama", seeded(lambda: transformers.LlamaForCausalLM(
         transformers.LlamaConfig(num_key_value_heads=2, rms_norm_eps=1e-5,
