@@ -250,4 +250,126 @@ bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
   return true;
 }
 
+bool checkUnaryOp(KernelStatus &status, UnaryOp op) {
+  if (isKnownUnary(op))
+    return true;
+  return status.fail("unary: unknown op " + str(static_cast<int>(op)));
+}
+
+bool checkBinaryOp(KernelStatus &status, BinaryOp op) {
+  if (binaryKind(op) != BinaryKind::Unknown)
+    return true;
+  return status.fail("binary: unknown op " + str(static_cast<int>(op)));
+}
+
+bool checkReduceOp(KernelStatus &status, ReduceOp op) {
+  if (isKnownReduce(op))
+    return true;
+  return status.fail("reduce: unknown op " + str(static_cast<int>(op)));
+}
+
+bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
+                       const Tensor &b) {
+  return status.fail(std::string(op) + ": operand dtypes differ (" +
+                     dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
+}
+
+bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
+                         const Tensor &rhs) {
+  if (!checkTensor(status, "matmul", "lhs", lhs) ||
+      !checkTensor(status, "matmul", "rhs", rhs))
+    return false;
+  if (lhs.dtype != rhs.dtype)
+    return failOperandDtypes(status, "matmul", lhs, rhs);
+  if (!isFloatType(lhs.dtype) && !isIntType(lhs.dtype))
+    return status.fail(std::string("matmul: does not support ") +
+                       dtypeName(lhs.dtype));
+  return true;
+}
+
+bool checkCopy(KernelStatus &status, const Tensor &x, const Tensor &out) {
+  if (!checkTensor(status, "copy", "x", x) ||
+      !checkTensor(status, "copy", "out", out))
+    return false;
+  if (x.dtype != out.dtype)
+    return status.fail(std::string("copy: out has dtype ") +
+                       dtypeName(out.dtype) + ", expected " +
+                       dtypeName(x.dtype));
+  if (x.numel() != out.numel())
+    return status.fail("copy: out has shape " + out.shape.str() + " (" +
+                       str(out.numel()) + " elements), but x has shape " +
+                       x.shape.str() + " (" + str(x.numel()) + ")");
+  return true;
+}
+
+bool checkWhere(KernelStatus &status, const Tensor &cond, const Tensor &a,
+                const Tensor &b, const Tensor &out, Shape &shape) {
+  if (!checkTensor(status, "where", "condition", cond) ||
+      !checkTensor(status, "where", "true value", a) ||
+      !checkTensor(status, "where", "false value", b))
+    return false;
+  if (cond.dtype != DType::I1)
+    return status.fail(std::string("where: condition must be i1, got ") +
+                       dtypeName(cond.dtype));
+  if (a.dtype != b.dtype)
+    return status.fail(std::string("where: true and false values differ in "
+                                   "dtype (") +
+                       dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
+  return broadcastShapes(status, "where", cond.shape, a.shape, shape) &&
+         broadcastShapes(status, "where", shape, b.shape, shape) &&
+         checkOut(status, "where", out, shape, a.dtype);
+}
+
+bool checkSplit(KernelStatus &status, const Tensor &x, int64_t axis,
+                const Tensor *outs, int numOutputs) {
+  if (!checkTensor(status, "split", "x", x) ||
+      !checkAxis(status, "split", axis, x.shape.rank))
+    return false;
+  if (numOutputs < 1 || !outs)
+    return status.fail("split: needs at least one output");
+  int a = int(axis);
+  int64_t total = 0;
+  for (int i = 0; i < numOutputs; ++i) {
+    const Tensor &o = outs[i];
+    if (!checkTensor(status, "split", "an output", o))
+      return false;
+    if (o.dtype != x.dtype)
+      return status.fail("split: output " + str(i) + " has dtype " +
+                         dtypeName(o.dtype) + ", expected " +
+                         dtypeName(x.dtype));
+    bool ok = o.shape.rank == x.shape.rank;
+    for (int d = 0; ok && d < x.shape.rank; ++d)
+      ok = d == a || o.shape[d] == x.shape[d];
+    if (!ok)
+      return status.fail("split: output " + str(i) + " has shape " +
+                         o.shape.str() + ", which differs from the input " +
+                         x.shape.str() + " outside axis " + str(axis));
+    total += o.shape[a];
+  }
+  if (total != x.shape[a])
+    return status.fail("split: the outputs' sizes along axis " + str(axis) +
+                       " add up to " + str(total) + ", but the input " +
+                       x.shape.str() + " has " + str(x.shape[a]));
+  return true;
+}
+
+bool checkGatherElements(KernelStatus &status, const Tensor &x,
+                         const Tensor &indices, int64_t axis,
+                         const Tensor &out) {
+  if (!checkTensor(status, "gather_elements", "x", x) ||
+      !checkIndexTensor(status, "gather_elements", indices) ||
+      !checkAxis(status, "gather_elements", axis, x.shape.rank))
+    return false;
+  int rank = x.shape.rank;
+  bool ok = indices.shape.rank == rank;
+  for (int d = 0; ok && d < rank; ++d)
+    ok = d == axis || indices.shape[d] <= x.shape[d];
+  if (!ok)
+    return status.fail("gather_elements: indices " + indices.shape.str() +
+                       " do not fit the input " + x.shape.str() +
+                       " (same rank, no larger outside axis " + str(axis) +
+                       ")");
+  return checkOut(status, "gather_elements", out, indices.shape, x.dtype);
+}
+
 } // namespace kestrel

@@ -10,6 +10,7 @@
 #ifndef KESTREL_KERNELS_COMMON_CHECKS_H
 #define KESTREL_KERNELS_COMMON_CHECKS_H
 
+#include "kernels/common/Ops.h"
 #include "kernels/common/Tensor.h"
 
 #include <string>
@@ -53,6 +54,35 @@ bool checkFloat(KernelStatus &status, const char *op, const char *name,
 /// Gather-style indices: a valid i64 or i32 tensor.
 bool checkIndexTensor(KernelStatus &status, const char *op,
                       const Tensor &indices);
+
+/// A unary, binary or reduce op code the libraries know ("unary: unknown
+/// op 42" otherwise).
+bool checkUnaryOp(KernelStatus &status, UnaryOp op);
+bool checkBinaryOp(KernelStatus &status, BinaryOp op);
+bool checkReduceOp(KernelStatus &status, ReduceOp op);
+/// The failure for operands `a` and `b` of op `op` in different dtypes.
+bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
+                       const Tensor &b);
+
+/// matmul's lhs and rhs: valid, of one float or integer dtype.
+bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
+                         const Tensor &rhs);
+
+/// copy (and reshape): x and out valid, of one dtype and element count.
+bool checkCopy(KernelStatus &status, const Tensor &x, const Tensor &out);
+/// where: an i1 condition, true and false values of one dtype, and out of
+/// the three shapes' broadcast (written to `shape`) in that dtype.
+bool checkWhere(KernelStatus &status, const Tensor &cond, const Tensor &a,
+                const Tensor &b, const Tensor &out, Shape &shape);
+/// split: `numOutputs` >= 1 valid outputs in x's dtype, equal to x outside
+/// `axis`, whose sizes along it add up to x's.
+bool checkSplit(KernelStatus &status, const Tensor &x, int64_t axis,
+                const Tensor *outs, int numOutputs);
+/// gather_elements: valid x, indices of x's rank no larger outside `axis`,
+/// out of the indices' shape in x's dtype.
+bool checkGatherElements(KernelStatus &status, const Tensor &x,
+                         const Tensor &indices, int64_t axis,
+                         const Tensor &out);
 
 /// The norms' checks: a float x, an axis in it, out of x's shape and dtype,
 /// a non-negative epsilon.

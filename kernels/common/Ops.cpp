@@ -81,4 +81,39 @@ const char *binaryOpName(BinaryOp op) {
   return "unknown binary op";
 }
 
+BinaryKind binaryKind(BinaryOp op) {
+  switch (op) {
+  case BinaryOp::Add:
+  case BinaryOp::Sub:
+  case BinaryOp::Mul:
+  case BinaryOp::Div:
+  case BinaryOp::Pow:
+  case BinaryOp::Max:
+  case BinaryOp::Min:
+    return BinaryKind::Arithmetic;
+  case BinaryOp::Equal:
+  case BinaryOp::NotEqual:
+  case BinaryOp::Less:
+  case BinaryOp::LessEqual:
+  case BinaryOp::Greater:
+  case BinaryOp::GreaterEqual:
+    return BinaryKind::Comparison;
+  case BinaryOp::And:
+  case BinaryOp::Or:
+  case BinaryOp::Xor:
+    return BinaryKind::Logical;
+  }
+  return BinaryKind::Unknown;
+}
+
+bool isKnownUnary(UnaryOp op) {
+  return static_cast<int>(op) >= static_cast<int>(UnaryOp::Neg) &&
+         static_cast<int>(op) <= static_cast<int>(UnaryOp::Not);
+}
+
+bool isKnownReduce(ReduceOp op) {
+  return op == ReduceOp::Sum || op == ReduceOp::Mean || op == ReduceOp::Max ||
+         op == ReduceOp::Min;
+}
+
 } // namespace kestrel

@@ -63,6 +63,16 @@ const char *binaryOpName(BinaryOp op);
 
 enum class ReduceOp { Sum, Mean, Max, Min };
 
+/// What a binary op computes: arithmetic (the operands' dtype), a
+/// comparison (i1 from any dtype) or a logical op (i1 from i1).
+enum class BinaryKind { Arithmetic, Comparison, Logical, Unknown };
+BinaryKind binaryKind(BinaryOp op);
+
+/// Whether `op` is one of the enumerators (a value cast from an int may
+/// not be).
+bool isKnownUnary(UnaryOp op);
+bool isKnownReduce(ReduceOp op);
+
 /// kestrel.fused_matmul's epilogue: out = act(alpha * acc + bias) +
 /// residual (float matmuls only).
 enum class Activation : uint8_t { None, Relu, Gelu, GeluTanh, Silu };

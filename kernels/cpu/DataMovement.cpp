@@ -421,32 +421,8 @@ bool splitShapes(Context &ctx, const Shape &x, int64_t axis,
 
 bool split(Context &ctx, const Tensor &x, int64_t axis, Tensor *outs,
            int numOutputs) {
-  if (!checkTensor(ctx, "split", "x", x) ||
-      !checkAxis(ctx, "split", axis, x.shape.rank))
+  if (!checkSplit(ctx, x, axis, outs, numOutputs))
     return false;
-  if (numOutputs < 1 || !outs)
-    return ctx.fail("split: needs at least one output");
-  int64_t total = 0;
-  for (int i = 0; i < numOutputs; ++i) {
-    const Tensor &o = outs[i];
-    if (!checkTensor(ctx, "split", "an output", o))
-      return false;
-    if (o.dtype != x.dtype)
-      return ctx.fail("split: output " + str(i) + " has dtype " +
-                      dtypeName(o.dtype) + ", expected " + dtypeName(x.dtype));
-    bool ok = o.shape.rank == x.shape.rank;
-    for (int d = 0; ok && d < x.shape.rank; ++d)
-      ok = d == axis || o.shape[d] == x.shape[d];
-    if (!ok)
-      return ctx.fail("split: output " + str(i) + " has shape " +
-                      o.shape.str() + ", which differs from the input " +
-                      x.shape.str() + " outside axis " + str(axis));
-    total += o.shape[int(axis)];
-  }
-  if (total != x.shape[int(axis)])
-    return ctx.fail("split: the outputs' sizes along axis " + str(axis) +
-                    " add up to " + str(total) + ", but the input " +
-                    x.shape.str() + " has " + str(x.shape[int(axis)]));
   if (x.numel() == 0)
     return true;
   int64_t outer = 1, inner = int64_t(dtypeSize(x.dtype));
@@ -582,20 +558,9 @@ bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
 
 bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
                     int64_t axis, Tensor &out) {
-  if (!checkTensor(ctx, "gather_elements", "x", x) ||
-      !checkIndexTensor(ctx, "gather_elements", indices) ||
-      !checkAxis(ctx, "gather_elements", axis, x.shape.rank))
+  if (!checkGatherElements(ctx, x, indices, axis, out))
     return false;
   int rank = x.shape.rank;
-  bool ok = indices.shape.rank == rank;
-  for (int d = 0; ok && d < rank; ++d)
-    ok = d == axis || indices.shape[d] <= x.shape[d];
-  if (!ok)
-    return ctx.fail("gather_elements: indices " + indices.shape.str() +
-                    " do not fit the input " + x.shape.str() +
-                    " (same rank, no larger outside axis " + str(axis) + ")");
-  if (!checkOut(ctx, "gather_elements", out, indices.shape, x.dtype))
-    return false;
   int64_t size = x.shape[int(axis)], count = indices.numel();
   std::vector<int64_t> at(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {

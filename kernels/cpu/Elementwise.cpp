@@ -134,11 +134,6 @@ int64_t unaryGrain(UnaryOp op) {
   return cheap ? kGrain : kGrain / 8;
 }
 
-bool isKnownUnary(UnaryOp op) {
-  return static_cast<int>(op) >= static_cast<int>(UnaryOp::Neg) &&
-         static_cast<int>(op) <= static_cast<int>(UnaryOp::Not);
-}
-
 //===----------------------------------------------------------------------===//
 // Binary
 //===----------------------------------------------------------------------===//
@@ -368,33 +363,6 @@ bool logical(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
   return true;
 }
 
-enum class BinaryKind { Arithmetic, Comparison, Logical, Unknown };
-
-BinaryKind kindOf(BinaryOp op) {
-  switch (op) {
-  case BinaryOp::Add:
-  case BinaryOp::Sub:
-  case BinaryOp::Mul:
-  case BinaryOp::Div:
-  case BinaryOp::Pow:
-  case BinaryOp::Max:
-  case BinaryOp::Min:
-    return BinaryKind::Arithmetic;
-  case BinaryOp::Equal:
-  case BinaryOp::NotEqual:
-  case BinaryOp::Less:
-  case BinaryOp::LessEqual:
-  case BinaryOp::Greater:
-  case BinaryOp::GreaterEqual:
-    return BinaryKind::Comparison;
-  case BinaryOp::And:
-  case BinaryOp::Or:
-  case BinaryOp::Xor:
-    return BinaryKind::Logical;
-  }
-  return BinaryKind::Unknown;
-}
-
 //===----------------------------------------------------------------------===//
 // Cast
 //===----------------------------------------------------------------------===//
@@ -428,8 +396,8 @@ template <typename From, typename To> inline To convertValue(From v) {
 //===----------------------------------------------------------------------===//
 
 bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out) {
-  if (!isKnownUnary(op))
-    return ctx.fail("unary: unknown op " + str(static_cast<int>(op)));
+  if (!checkUnaryOp(ctx, op))
+    return false;
   const char *name = unaryOpName(op);
   if (!checkTensor(ctx, name, "x", x) ||
       !checkOut(ctx, name, out, x.shape, x.dtype))
@@ -488,15 +456,14 @@ bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out) {
 
 bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
             Tensor &out) {
-  BinaryKind kind = kindOf(op);
-  if (kind == BinaryKind::Unknown)
-    return ctx.fail("binary: unknown op " + str(static_cast<int>(op)));
+  if (!checkBinaryOp(ctx, op))
+    return false;
+  BinaryKind kind = binaryKind(op);
   const char *name = binaryOpName(op);
   if (!checkTensor(ctx, name, "lhs", a) || !checkTensor(ctx, name, "rhs", b))
     return false;
   if (a.dtype != b.dtype)
-    return ctx.fail(std::string(name) + ": operand dtypes differ (" +
-                    dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
+    return failOperandDtypes(ctx, name, a, b);
   Shape shape;
   if (!broadcastShapes(ctx, name, a.shape, b.shape, shape))
     return false;
@@ -588,21 +555,8 @@ bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
 
 bool where(Context &ctx, const Tensor &cond, const Tensor &a, const Tensor &b,
            Tensor &out) {
-  if (!checkTensor(ctx, "where", "condition", cond) ||
-      !checkTensor(ctx, "where", "true value", a) ||
-      !checkTensor(ctx, "where", "false value", b))
-    return false;
-  if (cond.dtype != DType::I1)
-    return ctx.fail(std::string("where: condition must be i1, got ") +
-                    dtypeName(cond.dtype));
-  if (a.dtype != b.dtype)
-    return ctx.fail(std::string("where: true and false values differ in "
-                                "dtype (") +
-                    dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
   Shape shape;
-  if (!broadcastShapes(ctx, "where", cond.shape, a.shape, shape) ||
-      !broadcastShapes(ctx, "where", shape, b.shape, shape) ||
-      !checkOut(ctx, "where", out, shape, a.dtype))
+  if (!checkWhere(ctx, cond, a, b, out, shape))
     return false;
   if (out.numel() == 0)
     return true;
@@ -669,16 +623,8 @@ bool cast(Context &ctx, const Tensor &x, Tensor &out) {
 }
 
 bool copy(Context &ctx, const Tensor &x, Tensor &out) {
-  if (!checkTensor(ctx, "copy", "x", x) ||
-      !checkTensor(ctx, "copy", "out", out))
+  if (!checkCopy(ctx, x, out))
     return false;
-  if (x.dtype != out.dtype)
-    return ctx.fail(std::string("copy: out has dtype ") + dtypeName(out.dtype) +
-                    ", expected " + dtypeName(x.dtype));
-  if (x.numel() != out.numel())
-    return ctx.fail("copy: out has shape " + out.shape.str() + " (" +
-                    str(out.numel()) + " elements), but x has shape " +
-                    x.shape.str() + " (" + str(x.numel()) + ")");
   if (x.numel() > 0 && x.data != out.data)
     std::memmove(out.data, x.data, x.bytes());
   return true;

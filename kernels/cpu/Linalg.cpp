@@ -181,15 +181,8 @@ static void applyEpilogue(const GemmEpilogue &e, float *c, int64_t rows,
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
             GemmPath path) {
-  if (!checkTensor(ctx, "matmul", "lhs", lhs) ||
-      !checkTensor(ctx, "matmul", "rhs", rhs))
+  if (!checkMatmulOperands(ctx, lhs, rhs))
     return false;
-  if (lhs.dtype != rhs.dtype)
-    return ctx.fail(std::string("matmul: operand dtypes differ (") +
-                    dtypeName(lhs.dtype) + " vs " + dtypeName(rhs.dtype) + ")");
-  if (!isFloat(lhs.dtype) && !isInt(lhs.dtype))
-    return ctx.fail(std::string("matmul: does not support ") +
-                    dtypeName(lhs.dtype));
   Shape shape;
   if (!matmulShape(ctx, lhs.shape, rhs.shape, transposeA, transposeB, shape) ||
       !checkOut(ctx, "matmul", out, shape, lhs.dtype) ||
@@ -659,9 +652,8 @@ bool reduceShape(Context &ctx, const Shape &x, const int64_t *axes, int numAxes,
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
             int numAxes, bool keepDims, Tensor &out) {
   const char *name = reduceName(op);
-  if (op != ReduceOp::Sum && op != ReduceOp::Mean && op != ReduceOp::Max &&
-      op != ReduceOp::Min)
-    return ctx.fail("reduce: unknown op " + str(static_cast<int>(op)));
+  if (!checkReduceOp(ctx, op))
+    return false;
   Shape shape;
   if (!checkTensor(ctx, name, "x", x))
     return false;

@@ -512,33 +512,8 @@ bool concat(Context &ctx, const Tensor *inputs, int numInputs, int64_t axis,
 
 bool split(Context &ctx, const Tensor &x, int64_t axis, Tensor *outs,
            int numOutputs) {
-  if (!checkTensor(ctx, "split", "x", x) ||
-      !checkAxis(ctx, "split", axis, x.shape.rank))
+  if (!checkSplit(ctx, x, axis, outs, numOutputs))
     return false;
-  if (numOutputs < 1 || !outs)
-    return ctx.fail("split: needs at least one output");
-  int64_t total = 0;
-  for (int i = 0; i < numOutputs; ++i) {
-    const Tensor &o = outs[i];
-    if (!checkTensor(ctx, "split", "an output", o))
-      return false;
-    if (o.dtype != x.dtype)
-      return ctx.fail("split: output " + std::to_string(i) + " has dtype " +
-                      dtypeName(o.dtype) + ", expected " + dtypeName(x.dtype));
-    bool ok = o.shape.rank == x.shape.rank;
-    for (int d = 0; ok && d < x.shape.rank; ++d)
-      ok = d == axis || o.shape.dims[d] == x.shape.dims[d];
-    if (!ok)
-      return ctx.fail("split: output " + std::to_string(i) + " has shape " +
-                      o.shape.str() + ", which differs from the input " +
-                      x.shape.str() + " outside axis " + std::to_string(axis));
-    total += o.shape.dims[axis];
-  }
-  if (total != x.shape.dims[axis])
-    return ctx.fail("split: the outputs' sizes along axis " +
-                    std::to_string(axis) + " add up to " +
-                    std::to_string(total) + ", but the input " + x.shape.str() +
-                    " has " + std::to_string(x.shape.dims[axis]));
   if (x.numel() == 0)
     return true;
   int64_t outer = 1, inner = int64_t(dtypeSize(x.dtype));
@@ -600,21 +575,9 @@ bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
 
 bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
                     int64_t axis, Tensor &out) {
-  if (!checkTensor(ctx, "gather_elements", "x", x) ||
-      !checkIndexTensor(ctx, "gather_elements", indices) ||
-      !checkAxis(ctx, "gather_elements", axis, x.shape.rank))
+  if (!checkGatherElements(ctx, x, indices, axis, out))
     return false;
   int rank = x.shape.rank;
-  bool ok = indices.shape.rank == rank;
-  for (int d = 0; ok && d < rank; ++d)
-    ok = d == axis || indices.shape.dims[d] <= x.shape.dims[d];
-  if (!ok)
-    return ctx.fail("gather_elements: indices " + indices.shape.str() +
-                    " do not fit the input " + x.shape.str() +
-                    " (same rank, no larger outside axis " +
-                    std::to_string(axis) + ")");
-  if (!checkOut(ctx, "gather_elements", out, indices.shape, x.dtype))
-    return false;
   int64_t n = indices.numel();
   if (n == 0)
     return true;

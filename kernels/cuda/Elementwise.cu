@@ -144,33 +144,6 @@ bool isIntegerUnary(UnaryOp op) {
 // Binary
 //===----------------------------------------------------------------------===//
 
-enum class BinaryKind { Arithmetic, Comparison, Logical, Unknown };
-
-BinaryKind kindOf(BinaryOp op) {
-  switch (op) {
-  case BinaryOp::Add:
-  case BinaryOp::Sub:
-  case BinaryOp::Mul:
-  case BinaryOp::Div:
-  case BinaryOp::Pow:
-  case BinaryOp::Max:
-  case BinaryOp::Min:
-    return BinaryKind::Arithmetic;
-  case BinaryOp::Equal:
-  case BinaryOp::NotEqual:
-  case BinaryOp::Less:
-  case BinaryOp::LessEqual:
-  case BinaryOp::Greater:
-  case BinaryOp::GreaterEqual:
-    return BinaryKind::Comparison;
-  case BinaryOp::And:
-  case BinaryOp::Or:
-  case BinaryOp::Xor:
-    return BinaryKind::Logical;
-  }
-  return BinaryKind::Unknown;
-}
-
 struct BinaryParams {
   BinaryOp op;
   /// b has one element: pow with exponent 1, 2 or 3 multiplies instead
@@ -553,10 +526,8 @@ bool copyBytes(Context &ctx, const void *src, void *dst, int64_t bytes,
 //===----------------------------------------------------------------------===//
 
 bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out) {
-  if (static_cast<int>(op) < static_cast<int>(UnaryOp::Neg) ||
-      static_cast<int>(op) > static_cast<int>(UnaryOp::Not))
-    return ctx.fail("unary: unknown op " +
-                    std::to_string(static_cast<int>(op)));
+  if (!checkUnaryOp(ctx, op))
+    return false;
   const char *name = cpu::unaryOpName(op);
   if (!checkTensor(ctx, name, "x", x) ||
       !checkOut(ctx, name, out, x.shape, x.dtype))
@@ -585,18 +556,16 @@ bool unary(Context &ctx, UnaryOp op, const Tensor &x, Tensor &out) {
 
 bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
             Tensor &out) {
-  BinaryKind kind = kindOf(op);
-  if (kind == BinaryKind::Unknown)
-    return ctx.fail("binary: unknown op " +
-                    std::to_string(static_cast<int>(op)));
+  if (!checkBinaryOp(ctx, op))
+    return false;
+  BinaryKind kind = binaryKind(op);
   const char *name = cpu::binaryOpName(op);
   if (!checkTensor(ctx, name, "lhs", a) || !checkTensor(ctx, name, "rhs", b))
     return false;
   bool mixed = a.dtype != b.dtype && isFloatType(a.dtype) &&
                isFloatType(b.dtype) && kind != BinaryKind::Logical;
   if (a.dtype != b.dtype && !mixed)
-    return ctx.fail(std::string(name) + ": operand dtypes differ (" +
-                    dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
+    return failOperandDtypes(ctx, name, a, b);
   Shape shape;
   if (!broadcastShapes(ctx, name, a.shape, b.shape, shape))
     return false;
@@ -650,21 +619,8 @@ bool binary(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
 
 bool where(Context &ctx, const Tensor &cond, const Tensor &a, const Tensor &b,
            Tensor &out) {
-  if (!checkTensor(ctx, "where", "condition", cond) ||
-      !checkTensor(ctx, "where", "true value", a) ||
-      !checkTensor(ctx, "where", "false value", b))
-    return false;
-  if (cond.dtype != DType::I1)
-    return ctx.fail(std::string("where: condition must be i1, got ") +
-                    dtypeName(cond.dtype));
-  if (a.dtype != b.dtype)
-    return ctx.fail(std::string("where: true and false values differ in "
-                                "dtype (") +
-                    dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
   Shape shape;
-  if (!broadcastShapes(ctx, "where", cond.shape, a.shape, shape) ||
-      !broadcastShapes(ctx, "where", shape, b.shape, shape) ||
-      !checkOut(ctx, "where", out, shape, a.dtype))
+  if (!checkWhere(ctx, cond, a, b, out, shape))
     return false;
   int64_t n = out.numel();
   if (n == 0)
@@ -705,17 +661,8 @@ bool cast(Context &ctx, const Tensor &x, Tensor &out) {
 }
 
 bool copy(Context &ctx, const Tensor &x, Tensor &out) {
-  if (!checkTensor(ctx, "copy", "x", x) ||
-      !checkTensor(ctx, "copy", "out", out))
+  if (!checkCopy(ctx, x, out))
     return false;
-  if (x.dtype != out.dtype)
-    return ctx.fail(std::string("copy: out has dtype ") + dtypeName(out.dtype) +
-                    ", expected " + dtypeName(x.dtype));
-  if (x.numel() != out.numel())
-    return ctx.fail("copy: out has shape " + out.shape.str() + " (" +
-                    std::to_string(out.numel()) +
-                    " elements), but x has shape " + x.shape.str() + " (" +
-                    std::to_string(x.numel()) + ")");
   if (x.numel() == 0 || x.data == out.data)
     return true;
   return copyBytes(ctx, x.data, out.data, int64_t(x.bytes()), "copy");

@@ -810,15 +810,8 @@ bool runCublasLt(Context &ctx, const GemmArgs &args, bool &handled) {
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
             const GemmChoice &choice) {
-  if (!checkTensor(ctx, "matmul", "lhs", lhs) ||
-      !checkTensor(ctx, "matmul", "rhs", rhs))
+  if (!checkMatmulOperands(ctx, lhs, rhs))
     return false;
-  if (lhs.dtype != rhs.dtype)
-    return ctx.fail(std::string("matmul: operand dtypes differ (") +
-                    dtypeName(lhs.dtype) + " vs " + dtypeName(rhs.dtype) + ")");
-  if (!isFloatType(lhs.dtype) && !isIntType(lhs.dtype))
-    return ctx.fail(std::string("matmul: does not support ") +
-                    dtypeName(lhs.dtype));
   Shape shape;
   if (!viaCpu(ctx, [&](cpu::Context &c) {
         return cpu::matmulShape(c, lhs.shape, rhs.shape, transposeA, transposeB,

@@ -627,10 +627,8 @@ topKSelectKernel(const T *__restrict__ x, T *__restrict__ values,
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
             int numAxes, bool keepDims, Tensor &out) {
   const char *name = reduceName(op);
-  if (op != ReduceOp::Sum && op != ReduceOp::Mean && op != ReduceOp::Max &&
-      op != ReduceOp::Min)
-    return ctx.fail("reduce: unknown op " +
-                    std::to_string(static_cast<int>(op)));
+  if (!checkReduceOp(ctx, op))
+    return false;
   Shape shape;
   if (!checkTensor(ctx, name, "x", x))
     return false;
