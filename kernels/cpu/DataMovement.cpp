@@ -672,9 +672,15 @@ bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
   const char *src = x.as<const char>();
   char *dst = out.as<char>();
   int64_t elementBytes = int64_t(dtypeSize(x.dtype));
-  for (int64_t t = 0; t < tuples; ++t)
-    std::memcpy(dst + t * sliceBytes, src + offsets[size_t(t)] * elementBytes,
-                size_t(sliceBytes));
+  // Whole slices per task, about kGrain floats' worth of bytes each (a
+  // gather of weight matrices copies megabytes).
+  int64_t grain =
+      std::max<int64_t>(1, kGrain * 4 / std::max<int64_t>(sliceBytes, 1));
+  parallelRange(ctx, tuples, grain, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      std::memcpy(dst + t * sliceBytes, src + offsets[size_t(t)] * elementBytes,
+                  size_t(sliceBytes));
+  });
   return true;
 }
 
