@@ -2,6 +2,7 @@
 
 #include "runtime/ThreadPool.h"
 
+#include <chrono>
 #include <utility>
 
 namespace kestrel::runtime {
@@ -9,6 +10,21 @@ namespace kestrel::runtime {
 namespace {
 /// Set while a thread runs a task: nested parallelFor calls run serially.
 thread_local bool insideTask = false;
+
+/// How long an idle worker, or a caller waiting for the last task, polls
+/// before it blocks.
+constexpr std::chrono::microseconds kSpin{100};
+
+/// Polls `ready` until it holds or kSpin has passed; whether it holds.
+template <typename Ready> bool spinFor(Ready ready) {
+  auto until = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 1;; ++i) {
+    if (ready())
+      return true;
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until)
+      return ready();
+  }
+}
 } // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -21,19 +37,20 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    stopping = true;
+    stopping.store(true);
   }
   wake.notify_all();
   for (std::thread &t : workers)
     t.join();
 }
 
-void ThreadPool::runTasks() {
+void ThreadPool::runTasks(Job &job) {
+  bool outer = insideTask;
   insideTask = true;
-  for (int64_t i = nextTask.fetch_add(1); i < taskCount;
-       i = nextTask.fetch_add(1)) {
+  for (int64_t i = job.next.fetch_add(1); i < job.count;
+       i = job.next.fetch_add(1)) {
     try {
-      (*body)(i);
+      (*job.body)(i);
     } catch (...) {
       // Kept for the caller; the remaining tasks still run (and the job
       // still ends) so that no thread is left inside `body`.
@@ -41,23 +58,38 @@ void ThreadPool::runTasks() {
       if (!error)
         error = std::current_exception();
     }
+    if (job.done.fetch_add(1) + 1 == job.count) {
+      // The last task: the caller may be asleep waiting for it.
+      std::lock_guard<std::mutex> lock(mutex);
+      finished.notify_all();
+    }
   }
-  insideTask = false;
+  insideTask = outer;
 }
 
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mutex);
   while (true) {
-    wake.wait(lock, [&] { return stopping || generation != seen; });
-    if (stopping)
+    auto posted = [&] { return stopping.load() || generation.load() != seen; };
+    if (!spinFor(posted)) {
+      std::unique_lock<std::mutex> lock(mutex);
+      // Counted before the predicate is checked (both sequentially
+      // consistent): a caller that bumps `generation` either sees this
+      // sleeper and notifies, or is seen by the predicate.
+      sleepers.fetch_add(1);
+      wake.wait(lock, posted);
+      sleepers.fetch_sub(1);
+    }
+    if (stopping.load())
       return;
-    seen = generation;
-    lock.unlock();
-    runTasks();
-    lock.lock();
-    if (--activeWorkers == 0)
-      finished.notify_one();
+    seen = generation.load();
+    // Counted in before reading `current`, so that the caller, which
+    // clears `current` and then waits for `entered` to drain, never frees
+    // a Job this thread still reads (both sequentially consistent).
+    entered.fetch_add(1);
+    if (Job *job = current.load())
+      runTasks(*job);
+    entered.fetch_sub(1);
   }
 }
 
@@ -71,24 +103,34 @@ void ThreadPool::parallelFor(int64_t n,
     return;
   }
   std::lock_guard<std::mutex> call(callMutex);
-  {
+  Job job;
+  job.body = &task;
+  job.count = n;
+  current.store(&job);
+  generation.fetch_add(1);
+  if (sleepers.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex);
-    body = &task;
-    taskCount = n;
-    nextTask.store(0);
-    activeWorkers = static_cast<int>(workers.size());
-    ++generation;
+    wake.notify_all();
   }
-  wake.notify_all();
-  runTasks();
-  std::unique_lock<std::mutex> lock(mutex);
-  finished.wait(lock, [&] { return activeWorkers == 0; });
-  body = nullptr;
-  if (error) {
-    std::exception_ptr thrown = std::exchange(error, nullptr);
-    lock.unlock();
+  runTasks(job);
+  // Tasks a worker took may still be running.
+  auto allDone = [&] { return job.done.load() == n; };
+  if (!spinFor(allDone)) {
+    std::unique_lock<std::mutex> lock(mutex);
+    finished.wait(lock, allDone);
+  }
+  current.store(nullptr);
+  // A worker that read `job` before it was cleared is past its last
+  // fetch_add on `next` within a few instructions.
+  while (entered.load() != 0)
+    std::this_thread::yield();
+  std::exception_ptr thrown;
+  {
+    std::lock_guard<std::mutex> lock(errorMutex);
+    thrown = std::exchange(error, nullptr);
+  }
+  if (thrown)
     std::rethrow_exception(thrown);
-  }
 }
 
 } // namespace kestrel::runtime

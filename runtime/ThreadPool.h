@@ -24,6 +24,16 @@ namespace kestrel::runtime {
 /// tasks serially on that thread (no deadlock, no oversubscription). A task
 /// that throws does not stop the others; parallelFor rethrows the first
 /// exception in the caller once every task has run.
+///
+/// A call returns once its tasks have run, not once every worker has
+/// woken: the caller takes tasks too, so a worker that wakes after the
+/// caller took the last one finds nothing left and goes back to sleep
+/// without being waited for (a futex wake-up costs several microseconds
+/// on a virtual machine; a forward pass makes hundreds of calls). Idle
+/// workers, and a caller waiting for a worker's last task, poll for a
+/// while (kSpin) before they block, so that the calls of one forward pass
+/// find their workers awake; they poll with plain loads, not PAUSE, which
+/// makes a hypervisor with pause-loop exiting deschedule the polling vCPU.
 class ThreadPool {
 public:
   /// `threads` workers in all, the caller included; 0 picks the machine's
@@ -39,20 +49,32 @@ public:
   void parallelFor(int64_t n, const std::function<void(int64_t)> &body);
 
 private:
+  /// One parallelFor's tasks, on the caller's stack while it runs.
+  struct Job {
+    const std::function<void(int64_t)> *body = nullptr;
+    int64_t count = 0;
+    std::atomic<int64_t> next{0}; ///< the next task to hand out
+    std::atomic<int64_t> done{0}; ///< tasks finished
+  };
+
   void workerLoop();
-  void runTasks();
+  /// Takes and runs tasks of `job` until none are left.
+  void runTasks(Job &job);
 
   std::vector<std::thread> workers;
   std::mutex callMutex; ///< one parallelFor at a time
 
   std::mutex mutex;
   std::condition_variable wake, finished;
-  uint64_t generation = 0; ///< bumped for every job
-  bool stopping = false;
-  const std::function<void(int64_t)> *body = nullptr;
-  int64_t taskCount = 0;
-  std::atomic<int64_t> nextTask{0};
-  int activeWorkers = 0; ///< workers still inside the current job
+  std::atomic<uint64_t> generation{0}; ///< bumped for every job
+  std::atomic<bool> stopping{false};
+  /// Workers blocked on `wake` (the others are spinning or working).
+  std::atomic<int> sleepers{0};
+  /// The job being run, or null. A worker counts itself in `entered`
+  /// before reading it, and the caller clears it and waits for `entered`
+  /// to drain before its Job goes out of scope.
+  std::atomic<Job *> current{nullptr};
+  std::atomic<int> entered{0};
   std::mutex errorMutex;
   std::exception_ptr error; ///< the first exception a task threw
 };

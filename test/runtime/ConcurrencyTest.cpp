@@ -3,11 +3,17 @@
 // Built with ThreadSanitizer: one shared model, four threads, each with its
 // own session (two CPU threads each), running different inputs many times.
 // Every thread's results must equal a single-threaded reference run, and
-// TSan must report no race (it fails the process if it does).
+// TSan must report no race (it fails the process if it does). First the
+// thread pool alone: two callers making many calls of tiny tasks, where
+// the caller often takes every task before a worker wakes and returns
+// while that worker is still on its way in.
 //
 //===----------------------------------------------------------------------===//
 
 #include "llama.h"
+#include "runtime/ThreadPool.h"
+
+#include <atomic>
 
 #include <cstdio>
 #include <cstring>
@@ -44,9 +50,39 @@ std::vector<float> run(kestrel_session *session,
   return {f, f + bytes / sizeof(float)};
 }
 
+/// Two callers, 2000 calls each of 1 to 7 tiny tasks on one pool; every
+/// task must run exactly once. Returns the calls that went wrong.
+int stressThreadPool() {
+  kestrel::runtime::ThreadPool pool(3);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 2; ++c)
+    callers.emplace_back([&, c] {
+      for (int call = 0; call < 2000; ++call) {
+        int n = 1 + (call + c) % 7;
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallelFor(n, [&](int64_t i) { hits[size_t(i)]++; });
+        for (int i = 0; i < n; ++i)
+          if (hits[size_t(i)].load() != 1) {
+            ++wrong;
+            break;
+          }
+      }
+    });
+  for (std::thread &t : callers)
+    t.join();
+  return wrong.load();
+}
+
 } // namespace
 
 int main() {
+  if (int wrong = stressThreadPool()) {
+    std::fprintf(stderr, "thread pool: %d calls ran a task other than once\n",
+                 wrong);
+    return 1;
+  }
+  std::printf("thread pool: 2 callers x 2000 calls, every task ran once\n");
   constexpr int kThreads = 4, kRuns = 6;
   kestrel_options options;
   kestrel_options_init(&options);
