@@ -41,7 +41,7 @@ const SmallVector<StringRef> kElementwise = {
     "kestrel.cast"};
 const SmallVector<StringRef> kReduce = {
     "kestrel.reduce_sum", "kestrel.reduce_mean", "kestrel.reduce_max",
-    "kestrel.reduce_min"};
+    "kestrel.reduce_min", "kestrel.cumsum"};
 const SmallVector<StringRef> kSoftmax = {"kestrel.softmax",
                                          "kestrel.log_softmax"};
 const SmallVector<StringRef> kDataMovement = {

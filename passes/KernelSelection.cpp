@@ -228,6 +228,9 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
   } else if (isa<RopeOp>(op)) {
     w.family = kp::Family::Rope;
     w.flopsPerElement = 3;
+  } else if (isa<CumSumOp>(op)) {
+    w.family = kp::Family::Reduce;
+    w.flopsPerElement = 1;
   } else if (StringRef(candidate.name).contains("data_movement")) {
     w.family = kp::Family::DataMovement;
     w.flopsPerElement = 0;

@@ -87,8 +87,8 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,
               ConcatOp, SplitOp, NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp,
               ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp,
-              SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, ReduceSumOp,
-              ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp>(
+              SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, CumSumOp,
+              ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp>(
             [&](Operation *op) { uniteAll(op, op->getOperands()); })
         .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
               LayerNormOp, RopeOp>([&](Operation *op) {

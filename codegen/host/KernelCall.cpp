@@ -217,6 +217,13 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   ref(s.getResult()))
                         .str());
       })
+      .Case([&](CumSumOp s) {
+        return call(llvm::formatv("cumsum(c, {0}, {1}, {2}, {3}, {4})",
+                                  ref(s.getInput()), s.getAxis(),
+                                  s.getExclusive(), s.getReverse(),
+                                  ref(s.getResult()))
+                        .str());
+      })
       .Case([&](LogSoftmaxOp s) {
         return call(llvm::formatv("softmax(c, {0}, {1}, true, {2})",
                                   ref(s.getInput()), s.getAxis(),

@@ -274,6 +274,17 @@ bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
                      dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
 }
 
+bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,
+                 const Tensor &out) {
+  if (!checkTensor(status, "cumsum", "x", x) ||
+      !checkAxis(status, "cumsum", axis, x.shape.rank) ||
+      !checkOut(status, "cumsum", out, x.shape, x.dtype))
+    return false;
+  if (x.dtype == DType::I1)
+    return status.fail("cumsum: does not support i1");
+  return true;
+}
+
 bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
                          const Tensor &rhs) {
   if (!checkTensor(status, "matmul", "lhs", lhs) ||

@@ -64,6 +64,10 @@ bool checkReduceOp(KernelStatus &status, ReduceOp op);
 bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
                        const Tensor &b);
 
+/// cumsum: a valid numeric x (not i1), an axis in it, out of x's shape and
+/// dtype.
+bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,
+                 const Tensor &out);
 /// matmul's lhs and rhs: valid, of one float or integer dtype.
 bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
                          const Tensor &rhs);

@@ -179,6 +179,12 @@ bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
 
+/// Cumulative sum along `axis` (in [0, rank)): entry i sums entries j <= i
+/// (j < i when `exclusive`; from the end when `reverse`) in that order;
+/// floats sum in f32 (each result rounded to x's dtype), i64/i32 wrap.
+bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
+            bool reverse, Tensor &out);
+
 /// `axes` non-empty, sorted, unique, in [0, rank). Sum/Mean take floats
 /// and i64/i32 (f32 / wrapping i64 accumulation; an integer mean
 /// truncates), Max/Min also i1 (or / and); float max/min propagate NaN.

@@ -649,6 +649,77 @@ bool reduceShape(Context &ctx, const Shape &x, const int64_t *axes, int numAxes,
   return reduceShapeFor(ctx, "reduce", x, axes, numAxes, keepDims, out);
 }
 
+namespace {
+
+/// The running sums of cumsum over [outer0, outer1) x n x inner, in
+/// accumulator type Acc (f32, or uint64_t for integers, which wraps).
+template <typename Acc, typename In, typename Out>
+void cumsumSlabs(const In *x, Out *y, int64_t outer0, int64_t outer1, int64_t n,
+                 int64_t inner, bool exclusive, bool reverse) {
+  std::vector<Acc> sum(static_cast<size_t>(inner));
+  for (int64_t o = outer0; o < outer1; ++o) {
+    std::fill(sum.begin(), sum.end(), Acc(0));
+    for (int64_t step = 0; step < n; ++step) {
+      int64_t a = reverse ? n - 1 - step : step;
+      const In *row = x + (o * n + a) * inner;
+      Out *dst = y + (o * n + a) * inner;
+      for (int64_t j = 0; j < inner; ++j) {
+        Acc v = Acc(row[j]);
+        if (exclusive) {
+          dst[j] = Out(sum[size_t(j)]);
+          sum[size_t(j)] += v;
+        } else {
+          sum[size_t(j)] += v;
+          dst[j] = Out(sum[size_t(j)]);
+        }
+      }
+    }
+  }
+}
+
+} // namespace
+
+bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
+            bool reverse, Tensor &out) {
+  if (!checkCumSum(ctx, x, axis, out))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t outer = 1, n = x.shape[int(axis)], inner = 1;
+  for (int d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  for (int d = int(axis) + 1; d < x.shape.rank; ++d)
+    inner *= x.shape[d];
+  int64_t grain = std::max<int64_t>(1, kGrain / (n * inner));
+  if (isInt(x.dtype)) {
+    visitInt(x.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T *in = x.as<const T>();
+      T *y = out.as<T>();
+      parallelRange(ctx, outer, grain, [&](int64_t o0, int64_t o1) {
+        // Unsigned sums wrap without undefined behaviour; the conversion
+        // back to T keeps the low bits (two's complement).
+        cumsumSlabs<uint64_t>(in, y, o0, o1, n, inner, exclusive, reverse);
+      });
+    });
+    return true;
+  }
+  std::vector<float> inF32;
+  const float *in = asF32(x, inF32);
+  float *y = out.as<float>();
+  std::vector<float> outF32;
+  if (out.dtype != DType::F32) {
+    outF32.resize(size_t(out.numel()));
+    y = outF32.data();
+  }
+  parallelRange(ctx, outer, grain, [&](int64_t o0, int64_t o1) {
+    cumsumSlabs<float>(in, y, o0, o1, n, inner, exclusive, reverse);
+  });
+  if (out.dtype != DType::F32)
+    convertFromF32(out.dtype, y, out.data, out.numel());
+  return true;
+}
+
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
             int numAxes, bool keepDims, Tensor &out) {
   const char *name = reduceName(op);

@@ -112,6 +112,8 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             const GemmChoice &choice);
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
+bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
+            bool reverse, Tensor &out);
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
             int numAxes, bool keepDims, Tensor &out);
 

@@ -16,6 +16,8 @@
 
 #include "kernels/cuda/Common.cuh"
 
+#include <type_traits>
+
 namespace kestrel::cuda {
 
 namespace {
@@ -385,6 +387,48 @@ __device__ __forceinline__ float softmaxValue(float x, float m, float inv,
 /// rows x n contiguous elements. Thread mapping: as reduceRowsKernel (a
 /// warp or a block per row, grid-stride over rows); the first pass builds
 /// the row's MaxSum, the second writes.
+//===----------------------------------------------------------------------===//
+// Cumulative sum
+//===----------------------------------------------------------------------===//
+
+/// One thread per line of an [outer, n, inner] walk, adding along n in
+/// order (the CPU's order, so integer and f32 results are identical);
+/// neighbouring threads take neighbouring inner columns (coalesced when
+/// inner > 1). Floats sum in f32, integers in wrapping uint64_t.
+template <typename T, typename Acc>
+__global__ void cumsumKernel(const T *__restrict__ x, T *__restrict__ y,
+                             int64_t outer, int64_t n, int64_t inner,
+                             bool exclusive, bool reverse) {
+  int64_t lines = outer * inner;
+  for (int64_t line = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+       line < lines; line += int64_t(gridDim.x) * blockDim.x) {
+    int64_t o = line / inner, j = line % inner;
+    Acc sum = Acc(0);
+    for (int64_t step = 0; step < n; ++step) {
+      int64_t a = reverse ? n - 1 - step : step;
+      int64_t at = (o * n + a) * inner + j;
+      Acc v;
+      if constexpr (std::is_same_v<Acc, float>)
+        v = toF32(x[at]);
+      else
+        v = Acc(x[at]);
+      if (exclusive) {
+        if constexpr (std::is_same_v<Acc, float>)
+          y[at] = fromF32<T>(sum);
+        else
+          y[at] = T(sum);
+        sum += v;
+      } else {
+        sum += v;
+        if constexpr (std::is_same_v<Acc, float>)
+          y[at] = fromF32<T>(sum);
+        else
+          y[at] = T(sum);
+      }
+    }
+  }
+}
+
 template <typename T>
 __global__ void softmaxRowsKernel(const T *__restrict__ x, T *__restrict__ y,
                                   int64_t rows, int64_t n, bool logSoftmax,
@@ -708,6 +752,34 @@ bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
     }
   });
   return checkLaunch(ctx, name);
+}
+
+bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
+            bool reverse, Tensor &out) {
+  if (!checkCumSum(ctx, x, axis, out))
+    return false;
+  if (x.numel() == 0)
+    return true;
+  int64_t outer = 1, n = x.shape.dims[axis], inner = 1;
+  for (int d = 0; d < axis; ++d)
+    outer *= x.shape.dims[d];
+  for (int d = int(axis) + 1; d < x.shape.rank; ++d)
+    inner *= x.shape.dims[d];
+  cudaStream_t stream = streamOf(ctx);
+  auto launch = [&](auto tag, auto accTag) {
+    using T = decltype(tag);
+    using Acc = decltype(accTag);
+    KESTREL_LAUNCH(gridFor(outer * inner, 256), 256, 0, stream,
+                   cumsumKernel<T, Acc>)
+    (x.as<const T>(), out.as<T>(), outer, n, inner, exclusive, reverse);
+  };
+  if (x.dtype == DType::I64)
+    launch(int64_t{}, uint64_t{});
+  else if (x.dtype == DType::I32)
+    launch(int32_t{}, uint64_t{});
+  else
+    dispatchFloat(x.dtype, [&](auto tag) { launch(tag, float{}); });
+  return checkLaunch(ctx, "cumsum");
 }
 
 bool topK(Context &ctx, const Tensor &x, int64_t k, int64_t axis, bool largest,

@@ -125,6 +125,14 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
                       adaptor.getAxis(), types);
 }
 
+LogicalResult CumSumOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferSoftmax(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getAxis(), types);
+}
+
 static LogicalResult inferReduction(std::optional<Location> location,
                                     StringRef opName, Value input,
                                     ArrayRef<int64_t> axes, bool keepdims,

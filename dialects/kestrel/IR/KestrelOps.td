@@ -260,6 +260,22 @@ class Kestrel_ReduceOp<string mnemonic, string semantics,
 
 def Kestrel_ReduceSumOp
     : Kestrel_ReduceOp<"reduce_sum", "Sum over the given axes.">;
+
+def Kestrel_CumSumOp : Kestrel_Op<"cumsum", [Pure, Kestrel_InferTypes]> {
+  let summary = "cumulative sum along one axis";
+  let description = Kestrel_Doc<[{
+    Entry `i` along `axis` is the sum of the input's entries `j <= i`
+    (`j < i` with `exclusive`; `j >= i` and `j > i` with `reverse`), added
+    in that order, as ONNX `CumSum`. Float types narrower than `f32` sum in
+    `f32` and round each result; integers wrap. `axis` is in `[0, rank)`.
+  }], "%p = kestrel.cumsum %mask {axis = 1 : i64} : "
+      "(tensor<?x?xi64>) -> tensor<?x?xi64>">.text;
+  let arguments = (ins Kestrel_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Kestrel_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
 def Kestrel_ReduceMeanOp
     : Kestrel_ReduceOp<"reduce_mean", "Arithmetic mean over the given axes.">;
 def Kestrel_ReduceMaxOp : Kestrel_ReduceOp<"reduce_max",

@@ -406,6 +406,31 @@ LogicalResult importRmsNorm(NodeContext &ctx) { return importNorm(ctx, true); }
 // Reductions and TopK
 //===----------------------------------------------------------------------===//
 
+/// CumSum: the axis is a one-element constant input.
+LogicalResult importCumSum(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> exclusive = ctx.intAttr("exclusive", 0);
+  FailureOr<int64_t> reverse = ctx.intAttr("reverse", 0);
+  if (failed(x) || failed(exclusive) || failed(reverse))
+    return failure();
+  if (!ctx.hasInput(1))
+    return ctx.error() << "needs the axis input";
+  FailureOr<SmallVector<int64_t>> axis = ctx.constantInts(1, "axis");
+  if (failed(axis))
+    return failure();
+  if (axis->size() != 1)
+    return ctx.error() << "axis must hold one value, got " << axis->size();
+  FailureOr<int64_t> a =
+      ctx.normalizeAxis((*axis)[0], ctx.inputType(0).getRank());
+  if (failed(a))
+    return failure();
+  FailureOr<Value> y =
+      ctx.create<CumSumOp>(*x, {ctx.namedI64("axis", *a),
+                                ctx.namedBool("exclusive", *exclusive != 0),
+                                ctx.namedBool("reverse", *reverse != 0)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// `axesFromInputSince`: the opset from which axes come as input 1.
 template <typename OpTy, int64_t axesFromInputSince>
 LogicalResult importReduce(NodeContext &ctx) {
@@ -497,6 +522,8 @@ void registerNNOps(std::vector<OpEntry> &ops) {
   add("ReduceMax", importReduce<ReduceMaxOp, 18>, 13, "constant axes");
   add("ReduceMin", importReduce<ReduceMinOp, 18>, 13, "constant axes");
   add("TopK", importTopK, 11, "constant K");
+  add("CumSum", importCumSum, 11,
+      "constant axis; floats narrower than f32 sum in f32");
 }
 
 } // namespace kestrel::onnx_frontend

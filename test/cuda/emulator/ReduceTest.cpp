@@ -1,8 +1,8 @@
 //===- ReduceTest.cpp - Reduce kernels in the emulator ------------------===//
 //
-// The CUDA kernels (reductions, softmax and top_k) run by the emulator at
-// random small shapes, including broadcasts and sizes that are not multiples of
-// the block, against the CPU library; error messages too.
+// The CUDA kernels (reductions, softmax, top_k and cumsum) run by the emulator
+// at random small shapes, including broadcasts and sizes that are not multiples
+// of the block, against the CPU library; error messages too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -188,10 +188,52 @@ void testTopK() {
   }
 }
 
+void testCumSum() {
+  const DType types[] = {DType::F32, DType::BF16, DType::I64,
+                         DType::I32, DType::F16,  DType::F8E4M3FN};
+  for (int iter = 0; iter < 36; ++iter) {
+    DType d = types[iter % 6];
+    int rank = int(randInt(1, 3));
+    Shape x = randShape(rank, rank == 1 ? 300 : 12);
+    int axis = int(randInt(0, rank - 1));
+    bool exclusive = iter % 2, reverse = (iter / 2) % 2;
+    Buf xb(d, x);
+    fill(xb.t, d == DType::I64 || d == DType::I32 ? 1000.0 : 2.0, false,
+         -1000000, 1000000);
+    Buf a(d, x), b(d, x);
+    Ctxs c;
+    bool okc = cpu::cumsum(c.c, xb.t, axis, exclusive, reverse, a.t);
+    bool okg = cuda::cumsum(c.g, xb.t, axis, exclusive, reverse, b.t);
+    EXPECT(okc && okg, "cumsum: %s / %s", c.c.error.c_str(), c.g.error.c_str());
+    std::string what = std::string("cumsum ") + dn(d) + " " + S(x) + " axis " +
+                       std::to_string(axis) + (exclusive ? " exclusive" : "") +
+                       (reverse ? " reverse" : "");
+    // The same order of additions in f32 (integers in wrapping i64): equal.
+    compare(what.c_str(), b.t, a.t, {0, 0});
+  }
+  // The same messages for what both reject.
+  Buf x(DType::F32, {2, 3}), o(DType::F32, {2, 3}), wrong(DType::F32, {3, 2});
+  Buf bx(DType::I1, {2, 3}), bo(DType::I1, {2, 3});
+  Ctxs c;
+  bool okc = cpu::cumsum(c.c, x.t, 2, false, false, o.t);
+  bool okg = cuda::cumsum(c.g, x.t, 2, false, false, o.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "cumsum axis: '%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+  okc = cpu::cumsum(c.c, bx.t, 1, false, false, bo.t);
+  okg = cuda::cumsum(c.g, bx.t, 1, false, false, bo.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "cumsum i1: '%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+  okc = cpu::cumsum(c.c, x.t, 1, false, false, wrong.t);
+  okg = cuda::cumsum(c.g, x.t, 1, false, false, wrong.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "cumsum out: '%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+}
+
 void runReduceTests() {
   testReduce();
   testSoftmax();
   testTopK();
+  testCumSum();
 }
 
 RegisterSuite registered("reduce", 30, runReduceTests);

@@ -905,3 +905,19 @@ func.func @impl_config_value(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = kestrel.exp %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {tile = [1, 2]}>} : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @cumsum_axis(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.cumsum' op axis 2 is out of range for a rank-2 input (expected [0, 2))}}
+  %0 = kestrel.cumsum %a {axis = 2 : i64} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @cumsum_bool(%a: tensor<4x8xi1>) {
+  // expected-error @+1 {{'kestrel.cumsum' op operand #0 must be ranked tensor of}}
+  %0 = kestrel.cumsum %a {axis = 1 : i64} : (tensor<4x8xi1>) -> tensor<4x8xi1>
+  return
+}

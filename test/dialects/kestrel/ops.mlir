@@ -491,3 +491,12 @@ func.func @impl(%x: tensor<?x64xbf16>, %w: tensor<64x256xbf16>) -> (tensor<?x256
   %2 = kestrel.neg %x {kestrel.impl = #kestrel.impl<"cpu.elementwise", {}, predicted_us = [0.25, 1.2345e3]>} : (tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return %0, %1, %2 : tensor<?x256xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
 }
+
+// CHECK-LABEL: func.func @cumsum(
+// CHECK: kestrel.cumsum %{{.+}} {axis = 1 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi64>
+// CHECK: kestrel.cumsum %{{.+}} {axis = 0 : i64, exclusive = true, reverse = true} : (tensor<3x5xbf16>) -> tensor<3x5xbf16>
+func.func @cumsum(%m: tensor<?x?xi64>, %x: tensor<3x5xbf16>) -> (tensor<?x?xi64>, tensor<3x5xbf16>) {
+  %0 = kestrel.cumsum %m {axis = 1 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi64>
+  %1 = kestrel.cumsum %x {axis = 0 : i64, exclusive = true, reverse = true} : (tensor<3x5xbf16>) -> tensor<3x5xbf16>
+  return %0, %1 : tensor<?x?xi64>, tensor<3x5xbf16>
+}

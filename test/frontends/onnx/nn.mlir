@@ -13,6 +13,10 @@
 // RUN: kestrelc --emit=graph %t.red18.onnx | FileCheck %s --check-prefix=RED18
 // RUN: %onnx_model topk %t.topk.onnx
 // RUN: kestrelc --emit=graph %t.topk.onnx | FileCheck %s --check-prefix=TOPK
+// RUN: %onnx_model cumsum %t.cumsum.onnx
+// RUN: kestrelc --emit=graph %t.cumsum.onnx | FileCheck %s --check-prefix=CUMSUM
+// RUN: %onnx_model cumsum_dynamic_axis %t.cumsum-dyn.onnx
+// RUN: not kestrelc --emit=graph %t.cumsum-dyn.onnx 2>&1 | FileCheck %s --check-prefix=CUMSUM-DYN
 
 // Initializers are weights (the IR holds no data).
 // MM-DAG: %[[W:.+]] = kestrel.weight "w" : tensor<32x16xf32>
@@ -57,3 +61,8 @@
 // RED18: kestrel.reduce_max %{{.+}} {axes = array<i64: 2>, keepdims = false}
 
 // TOPK: %{{.+}}, %{{.+}} = kestrel.top_k %{{.+}} {axis = 1 : i64, k = 2 : i64} : (tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi64>)
+
+// CumSum: a negative axis normalized, a rank-1 axis, exclusive and reverse.
+// CUMSUM: kestrel.cumsum %{{.+}} {axis = 1 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi64>
+// CUMSUM: kestrel.cumsum %{{.+}} {axis = 0 : i64, exclusive = true, reverse = true} : (tensor<3x5xf32>) -> tensor<3x5xf32>
+// CUMSUM-DYN: CumSum{{.*}}axis

@@ -1051,6 +1051,71 @@ TEST(KernelsReduce, EveryKindDtypeAxesAndLength) {
   }
 }
 
+/// cumsum against a double (integer: exact) reference: every numeric dtype
+/// x first, middle and last axis x exclusive and reverse x odd lengths,
+/// serially and on threads.
+TEST(KernelsCumSum, EveryDtypeAxisAndMode) {
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 5000;
+  for (int64_t n : {1, 7, 33, 1000})
+    for (DType type :
+         {DType::F32, DType::F16, DType::BF16, DType::I64, DType::I32})
+      for (int axis = 0; axis < 3; ++axis)
+        for (int mode = 0; mode < 4; ++mode) {
+          bool exclusive = mode & 1, reverse = mode & 2;
+          Shape shape{3, 2, 5};
+          shape[axis] = n;
+          double range = type == DType::F16 ? 2.0 : 1000.0;
+          Buf x = randomBuf(type, shape, seed++, -range, range);
+          Buf out(type, shape);
+          Tensor xt = x.t(), ot = out.t();
+          Context &ctx = shape.numel() >= 1000 ? threaded : serial;
+          ASSERT_TRUE(cumsum(ctx, xt, axis, exclusive, reverse, ot))
+              << ctx.error;
+          // Running sums in double, line by line along the axis.
+          std::vector<double> want(size_t(x.numel()));
+          int64_t inner = 1;
+          for (int d = axis + 1; d < 3; ++d)
+            inner *= shape[d];
+          for (int64_t line = 0; line < x.numel() / n; ++line) {
+            int64_t base = (line / inner) * n * inner + line % inner;
+            double sum = 0;
+            for (int64_t step = 0; step < n; ++step) {
+              int64_t at = base + (reverse ? n - 1 - step : step) * inner;
+              double v = x.get(at);
+              want[size_t(at)] = exclusive ? sum : sum + v;
+              sum += v;
+            }
+          }
+          std::string where = std::string("cumsum ") + dtypeName(type) + " " +
+                              shape.str() + " axis " + std::to_string(axis) +
+                              (exclusive ? " exclusive" : "") +
+                              (reverse ? " reverse" : "");
+          if (type == DType::I64 || type == DType::I32)
+            EXPECT_EQ(out.values(), want) << where;
+          else
+            EXPECT_LE(relativeL2(out.floats(), want),
+                      type == DType::F32 ? 1e-6 : 1e-2)
+                << where;
+        }
+}
+
+TEST(KernelsCumSum, Errors) {
+  Context ctx = serialContext();
+  Buf x(DType::F32, Shape{2, 3}), out(DType::F32, Shape{2, 3});
+  Tensor xt = x.t(), ot = out.t();
+  EXPECT_FALSE(cumsum(ctx, xt, 2, false, false, ot));
+  EXPECT_NE(ctx.error.find("cumsum: axis 2"), std::string::npos) << ctx.error;
+  Buf b(DType::I1, Shape{2, 3}), bo(DType::I1, Shape{2, 3});
+  Tensor bt = b.t(), bot = bo.t();
+  EXPECT_FALSE(cumsum(ctx, bt, 1, false, false, bot));
+  EXPECT_EQ(ctx.error, "cumsum: does not support i1");
+  Buf wrong(DType::F32, Shape{3, 2});
+  Tensor wt = wrong.t();
+  EXPECT_FALSE(cumsum(ctx, xt, 1, false, false, wt));
+  EXPECT_NE(ctx.error.find("cumsum"), std::string::npos) << ctx.error;
+}
+
 TEST(KernelsReduce, MatchesReference) {
   Context ctx = serialContext();
   unsigned seed = 1;

@@ -172,6 +172,27 @@ def topk():
                  [init("k", np.array([2], np.int64))])
 
 
+@register
+def cumsum():
+    """transformers' position ids from a mask, and a reversed exclusive sum."""
+    mask = vi("mask", I64, ["batch", "seq"])
+    x = vi("x", F, [3, 5])
+    nodes = [n("CumSum", ["mask", "axis_last"], ["pos"]),
+             n("CumSum", ["x", "axis0"], ["rev"], exclusive=1, reverse=1)]
+    return model(nodes, [mask, x], [vi("pos", I64, None), vi("rev", F, None)],
+                 [init("axis_last", np.array(-1, np.int64)),
+                  init("axis0", np.array([0], np.int32))], opset=14)
+
+
+@register
+def cumsum_dynamic_axis():
+    """CumSum's axis must be a constant."""
+    x = vi("x", F, [3, 5])
+    a = vi("a", I64, [])
+    nodes = [n("CumSum", ["x", "a"], ["y"])]
+    return model(nodes, [x, a], [vi("y", F, None)])
+
+
 # --- tensor ------------------------------------------------------------------
 
 @register
