@@ -38,6 +38,10 @@ public:
   /// or null when it declares no ranked tensor type.
   mlir::RankedTensorType declaredType(llvm::StringRef name) const;
 
+  /// Rewrites the model's nodes in `order` (from sortNodes); every
+  /// pointer into the old node list is invalid after it.
+  void sortModelNodes(llvm::ArrayRef<const onnx::NodeProto *> order);
+
   /// The importer of (domain, op) at `opset`, or null.
   const OpEntry *lookup(llvm::StringRef domain, llvm::StringRef opType) const;
 

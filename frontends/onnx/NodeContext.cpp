@@ -173,10 +173,18 @@ LogicalResult NodeContext::setOutput(unsigned i, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   if (RankedTensorType declared = graph_.declaredType(name)) {
     RankedTensorType joined = joinTensorTypes(type, declared);
-    if (!joined)
+    if (!joined && declared.getElementType() != type.getElementType())
       return error() << "ONNX declares output '" << name << "' as " << declared
                      << ", but the node computes " << type
-                     << " (inconsistent shapes or types)";
+                     << " (inconsistent element types)";
+    // A declared shape that disagrees with the node's is a stale hint (ONNX
+    // Runtime merges such shapes leniently and warns): the node decides.
+    if (!joined) {
+      emitWarning(loc_) << node_.op_type() << ": ONNX declares output '" << name
+                        << "' as " << declared << ", but the node computes "
+                        << type << "; using the node's shape";
+      joined = type;
+    }
     // Take static sizes ONNX knows and the shape rules do not.
     if (joined != type && value.getDefiningOp() &&
         isa<KestrelDialect>(value.getDefiningOp()->getDialect()) &&

@@ -326,19 +326,45 @@ LogicalResult GraphImporter::checkOpsSupported() {
            << "; Kestrel imports opsets " << kMinOnnxOpset << " to "
            << kMaxOnnxOpset << " (re-export with a supported opset)";
   if (it->second < kMinOnnxOpset) {
-    // An older model imports when none of its ops changed meaning between
-    // its opset and the oldest one Kestrel implements (the same schema).
+    // An older model imports as it is when none of its ops changed schema
+    // between its opset and the oldest one Kestrel implements; otherwise
+    // libonnx's version converter rewrites it to that opset first.
+    bool changed = false;
     for (const auto &[i, node] : llvm::enumerate(model.graph().node())) {
       if (!canonicalDomain(node.domain()).empty())
         continue;
       int64_t then = schemaSinceVersion("", node.op_type(), it->second);
       int64_t now = schemaSinceVersion("", node.op_type(), kMinOnnxOpset);
-      if (then < 0 || then != now)
+      if (then < 0)
         return emitError(nodeLoc(node, i))
-               << node.op_type() << ": the model uses ONNX opset " << it->second
-               << ", where this op has older semantics than "
-               << "Kestrel implements (opset " << kMinOnnxOpset
-               << " and newer); re-export with a newer opset";
+               << node.op_type() << ": not an op of ONNX opset " << it->second;
+      changed |= then != now;
+    }
+    if (changed) {
+      int64_t from = it->second;
+      // The converter, like shape inference, wants a sorted graph.
+      FailureOr<std::vector<const onnx::NodeProto *>> order = sortNodes();
+      if (failed(order))
+        return failure();
+      sortModelNodes(*order);
+      std::string error;
+      if (!convertOnnxOpset(model, kMinOnnxOpset, error))
+        return emitError(fileLoc())
+               << "the model uses ONNX opset " << from
+               << ", older than Kestrel imports (" << kMinOnnxOpset << " to "
+               << kMaxOnnxOpset
+               << "), and ONNX's version converter could not convert it: "
+               << error << " (re-export with a newer opset)";
+      opsets.clear();
+      for (const auto &o : model.opset_import())
+        opsets[canonicalDomain(o.domain())] = o.version();
+      it = opsets.find("");
+      if (it == opsets.end() || it->second != kMinOnnxOpset)
+        return emitError(fileLoc())
+               << "ONNX's version converter did not produce opset "
+               << kMinOnnxOpset;
+      emitRemark(fileLoc()) << "converted from ONNX opset " << from << " to "
+                            << kMinOnnxOpset << " by ONNX's version converter";
     }
     it->second = kMinOnnxOpset;
   }
@@ -425,6 +451,15 @@ FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
   return order;
 }
 
+void GraphImporter::sortModelNodes(ArrayRef<const onnx::NodeProto *> order) {
+  if (llvm::equal(order, llvm::make_pointer_range(model.graph().node())))
+    return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  for (const onnx::NodeProto *node : order)
+    *sorted.Add() = *node;
+  model.mutable_graph()->mutable_node()->Swap(&sorted);
+}
+
 OwningOpRef<ModuleOp> GraphImporter::run() {
   context.loadDialect<KestrelDialect, func::FuncDialect>();
   if (failed(checkOpsSupported()))
@@ -444,18 +479,38 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (opset <= onnxLibraryMaxOpset()) {
       if (!llvm::equal(*order,
                        llvm::make_pointer_range(model.graph().node()))) {
-        google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
-        for (const onnx::NodeProto *node : *order)
-          *sorted.Add() = *node;
-        model.mutable_graph()->mutable_node()->Swap(&sorted);
+        sortModelNodes(*order);
         if (failed(order = sortNodes()))
           return nullptr;
       }
       std::string error;
       if (!inferOnnxShapes(model, error)) {
-        emitError(fileLoc())
-            << "ONNX shape inference found the graph inconsistent: " << error;
-        return nullptr;
+        // value_info holds hints about intermediate values that exporters
+        // sometimes leave stale; ONNX Runtime merges disagreeing shapes
+        // leniently (element types it rejects). Without the hints, a graph
+        // that is consistent imports, with a warning.
+        std::string retryError;
+        bool hints = model.graph().value_info_size() > 0 &&
+                     error.find("existing shape differ") != std::string::npos;
+        onnx::ModelProto retry;
+        if (hints) {
+          retry = model;
+          retry.mutable_graph()->clear_value_info();
+        }
+        if (!hints || !inferOnnxShapes(retry, retryError)) {
+          emitError(fileLoc())
+              << "ONNX shape inference found the graph inconsistent: " << error;
+          return nullptr;
+        }
+        emitWarning(fileLoc())
+            << "ONNX shape inference: the file's value_info disagrees with "
+               "its nodes ("
+            << error << "); importing without the value_info";
+        // What inference wrote (`order` points into model's nodes, which
+        // stay).
+        *model.mutable_graph()->mutable_value_info() =
+            retry.graph().value_info();
+        *model.mutable_graph()->mutable_output() = retry.graph().output();
       }
     }
   }

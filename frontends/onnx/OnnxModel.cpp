@@ -7,9 +7,11 @@
 
 #include "frontends/onnx/OnnxModel.h"
 
+#include "onnx/checker.h"
 #include "onnx/defs/schema.h"
 #include "onnx/defs/shape_inference.h"
 #include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
 
 #include <cerrno>
 #include <cstring>
@@ -350,6 +352,36 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
           model, registry,
           onnx::ShapeInferenceOptions{/*check_type=*/false, /*error_mode=*/0,
                                       /*enable_data_propagation=*/true});
+  } catch (const std::exception &e) {
+    error = e.what();
+    return false;
+  }
+  return true;
+}
+
+bool convertOnnxOpset(onnx::ModelProto &model, int64_t target,
+                      std::string &error) {
+  if (!tensorsWellFormed(model.graph())) {
+    error = "the model has malformed tensors";
+    return false;
+  }
+  try {
+    // The checker guards the converter against malformed graphs; it also
+    // wants a shape on every graph input and output, which ONNX Runtime
+    // does not (an output of unknown rank): those get one in its copy only.
+    onnx::ModelProto checked = model;
+    for (auto *values : {checked.mutable_graph()->mutable_input(),
+                         checked.mutable_graph()->mutable_output()})
+      for (onnx::ValueInfoProto &v : *values)
+        if (v.type().has_tensor_type() && !v.type().tensor_type().has_shape())
+          v.mutable_type()->mutable_tensor_type()->mutable_shape();
+    onnx::checker::check_model(checked);
+    // Some adapters (Softmax 12 -> 13) need the shapes of their inputs.
+    if (!inferOnnxShapes(model, error))
+      return false;
+    onnx::ModelProto converted =
+        onnx::version_conversion::ConvertVersion(model, int(target));
+    model.Swap(&converted);
   } catch (const std::exception &e) {
     error = e.what();
     return false;

@@ -64,6 +64,13 @@ bool loadTensor(const std::string &path, onnx::TensorProto &tensor,
 /// finds the graph inconsistent.
 bool inferOnnxShapes(onnx::ModelProto &model, std::string &error);
 
+/// Converts `model` (well formed, its nodes topologically sorted) to ONNX
+/// opset `target` in place with libonnx's version converter, after
+/// libonnx's checker and shape inference (some adapters need shapes);
+/// false with `error` when one of them refuses it.
+bool convertOnnxOpset(onnx::ModelProto &model, int64_t target,
+                      std::string &error);
+
 /// Where a tensor's external data lies: `path` (its `location` resolved
 /// against `modelDir`), `offset` and `length` (-1: to the end of the file).
 /// Fails on a missing location, one that leaves the model's directory, or a

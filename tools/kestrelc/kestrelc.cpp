@@ -319,10 +319,11 @@ void printSupportTable() {
      << "# ONNX support\n\n"
      << "Kestrel imports models of the default ONNX domain at opsets "
      << of::kMinOnnxOpset << " to " << of::kMaxOnnxOpset
-     << " (older models import when none of their ops changed meaning since "
-        "opset "
-     << of::kMinOnnxOpset
-     << "), plus the `com.microsoft` ops onnxruntime's transformer optimizer "
+     << " (an older model whose ops changed since opset " << of::kMinOnnxOpset
+     << " is first converted to it by libonnx's version converter, after "
+        "its checker and shape inference; one that none changed imports as "
+        "it is), plus the `com.microsoft` ops onnxruntime's transformer "
+        "optimizer "
         "and model builder write.\n\n"
      << "- Element types: float32, float16, bfloat16, float8e4m3fn, int64, "
         "int32, bool. Others (double, int8, uint8, strings, ...) are "

@@ -468,8 +468,17 @@ def unsupported_ops():
 
 @register
 def old_opset():
-    x = vi("x", F, [4])
-    return model([n("Relu", ["x"], ["y"])], [x], [vi("y", F, None)], opset=11)
+    """Opset 9: a Constant, Unsqueeze and Squeeze with axes attributes (inputs
+    since 13), Softmax's coerced-2-D axis (one axis since 13) and Relu."""
+    x = vi("x", F, [3, 4, 5])
+    c = T(name="c", data_type=F, dims=[5], float_data=[0.5, -1, 2, 0.25, 3])
+    nodes = [n("Constant", [], ["k"], value=c),
+             n("Add", ["x", "k"], ["a"]),
+             n("Unsqueeze", ["a"], ["u"], axes=[0]),
+             n("Softmax", ["u"], ["s"], axis=2),
+             n("Squeeze", ["s"], ["q"], axes=[0]),
+             n("Relu", ["q"], ["y"], name="y")]
+    return model(nodes, [x], [vi("y", F, None)], opset=9)
 
 
 @register
@@ -536,6 +545,15 @@ def declared_shape_mismatch():
     return model([n("Relu", ["x"], ["r"], name="relu"),
                   n("Identity", ["r"], ["y"])], [x], [vi("y", F, None)],
                  value_info=[vi("r", F, [2, 2])])
+
+
+@register
+def declared_type_mismatch():
+    """value_info says i64; Relu of an f32 input computes f32."""
+    x = vi("x", F, [2, 3])
+    return model([n("Relu", ["x"], ["r"], name="relu"),
+                  n("Identity", ["r"], ["y"])], [x], [vi("y", F, None)],
+                 value_info=[vi("r", I64, [2, 3])])
 
 
 @register
