@@ -97,6 +97,9 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {
           uniteAll(op, op->getOperands().take_front(2));
         })
+        .Case<ScatterElementsOp, ScatterNdOp>([&](Operation *op) {
+          uniteAll(op, {op->getOperand(0), op->getOperand(2)});
+        })
         .Case([&](WhereOp w) {
           uniteAll(w, {w.getTrueValue(), w.getFalseValue()});
         })

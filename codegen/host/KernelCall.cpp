@@ -13,6 +13,16 @@ using namespace mlir;
 
 namespace kestrel::codegen {
 
+/// The kernel libraries' ScatterReduction enumerator of a reduction name.
+static StringRef scatterReduction(StringRef name) {
+  return llvm::StringSwitch<StringRef>(name)
+      .Case("add", "Add")
+      .Case("mul", "Mul")
+      .Case("max", "Max")
+      .Case("min", "Min")
+      .Default("None");
+}
+
 std::string EmitState::ref(Value v) const {
   return llvm::formatv("v[{0}]", id(v));
 }
@@ -214,6 +224,24 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
       .Case([&](SoftmaxOp s) {
         return call(llvm::formatv("softmax(c, {0}, {1}, false, {2})",
                                   ref(s.getInput()), s.getAxis(),
+                                  ref(s.getResult()))
+                        .str());
+      })
+      .Case([&](ScatterElementsOp s) {
+        return call(llvm::formatv("scatterElements(c, {0}, {1}, {2}, {3}, "
+                                  "ScatterReduction::{4}, {5})",
+                                  ref(s.getInput()), ref(s.getIndices()),
+                                  ref(s.getUpdates()), s.getAxis(),
+                                  scatterReduction(s.getReduction()),
+                                  ref(s.getResult()))
+                        .str());
+      })
+      .Case([&](ScatterNdOp s) {
+        return call(llvm::formatv("scatterNd(c, {0}, {1}, {2}, "
+                                  "ScatterReduction::{3}, {4})",
+                                  ref(s.getInput()), ref(s.getIndices()),
+                                  ref(s.getUpdates()),
+                                  scatterReduction(s.getReduction()),
                                   ref(s.getResult()))
                         .str());
       })

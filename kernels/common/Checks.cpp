@@ -285,6 +285,80 @@ bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,
   return true;
 }
 
+/// The checks both scatters share: x, indices, updates, reduction, out.
+static bool checkScatterOperands(KernelStatus &status, const char *op,
+                                 const Tensor &x, const Tensor &indices,
+                                 const Tensor &updates,
+                                 ScatterReduction reduction,
+                                 const Tensor &out) {
+  if (!checkTensor(status, op, "x", x) ||
+      !checkIndexTensor(status, op, indices) ||
+      !checkTensor(status, op, "updates", updates) ||
+      !checkOut(status, op, out, x.shape, x.dtype))
+    return false;
+  if (x.dtype == DType::I1)
+    return status.fail(std::string(op) + ": does not support i1");
+  if (updates.dtype != x.dtype)
+    return status.fail(std::string(op) + ": updates have dtype " +
+                       dtypeName(updates.dtype) + ", x has " +
+                       dtypeName(x.dtype));
+  if (!scatterReductionName(reduction))
+    return status.fail(std::string(op) + ": unknown reduction " +
+                       str(static_cast<int>(reduction)));
+  return true;
+}
+
+bool checkScatterElements(KernelStatus &status, const Tensor &x,
+                          const Tensor &indices, const Tensor &updates,
+                          int64_t axis, ScatterReduction reduction,
+                          const Tensor &out) {
+  const char *op = "scatter_elements";
+  if (!checkScatterOperands(status, op, x, indices, updates, reduction, out) ||
+      !checkAxis(status, op, axis, x.shape.rank))
+    return false;
+  bool ok = indices.shape.rank == x.shape.rank;
+  for (int d = 0; ok && d < x.shape.rank; ++d)
+    ok = d == axis || indices.shape[d] <= x.shape[d];
+  if (!ok)
+    return status.fail("scatter_elements: indices " + indices.shape.str() +
+                       " do not fit the input " + x.shape.str() +
+                       " (same rank, no larger outside axis " + str(axis) +
+                       ")");
+  if (!(updates.shape == indices.shape))
+    return status.fail("scatter_elements: updates " + updates.shape.str() +
+                       " and indices " + indices.shape.str() +
+                       " differ in shape");
+  return true;
+}
+
+bool checkScatterNd(KernelStatus &status, const Tensor &x,
+                    const Tensor &indices, const Tensor &updates,
+                    ScatterReduction reduction, const Tensor &out) {
+  const char *op = "scatter_nd";
+  if (!checkScatterOperands(status, op, x, indices, updates, reduction, out))
+    return false;
+  if (indices.shape.rank < 1)
+    return status.fail("scatter_nd: indices need rank 1 or more");
+  int64_t k = indices.shape[indices.shape.rank - 1];
+  if (k < 1 || k > x.shape.rank)
+    return status.fail("scatter_nd: the index depth " + str(k) +
+                       " (the last dim of indices) must be in [1, " +
+                       str(x.shape.rank) + "]");
+  Shape want;
+  want.rank = indices.shape.rank - 1 + x.shape.rank - int(k);
+  if (want.rank > kMaxRank)
+    return status.fail("scatter_nd: updates would have rank " + str(want.rank));
+  for (int d = 0; d < indices.shape.rank - 1; ++d)
+    want[d] = indices.shape[d];
+  for (int d = int(k); d < x.shape.rank; ++d)
+    want[indices.shape.rank - 1 + d - int(k)] = x.shape[d];
+  if (!(updates.shape == want))
+    return status.fail("scatter_nd: updates have shape " + updates.shape.str() +
+                       ", expected " + want.str() +
+                       " (indices.shape[:-1] + x.shape[k:])");
+  return true;
+}
+
 bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
                          const Tensor &rhs) {
   if (!checkTensor(status, "matmul", "lhs", lhs) ||

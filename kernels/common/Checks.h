@@ -68,6 +68,19 @@ bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
 /// dtype.
 bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,
                  const Tensor &out);
+/// scatter_elements: valid x, indices (i64/i32) and updates of one shape
+/// and x's rank, no larger than x outside `axis`, updates in x's dtype (not
+/// i1), a known reduction, out of x's shape and dtype.
+bool checkScatterElements(KernelStatus &status, const Tensor &x,
+                          const Tensor &indices, const Tensor &updates,
+                          int64_t axis, ScatterReduction reduction,
+                          const Tensor &out);
+/// scatter_nd: indices [..., k] (i64/i32, k <= x's rank), updates of shape
+/// indices.shape[:-1] + x.shape[k:] in x's dtype (not i1), a known
+/// reduction, out of x's shape and dtype.
+bool checkScatterNd(KernelStatus &status, const Tensor &x,
+                    const Tensor &indices, const Tensor &updates,
+                    ScatterReduction reduction, const Tensor &out);
 /// matmul's lhs and rhs: valid, of one float or integer dtype.
 bool checkMatmulOperands(KernelStatus &status, const Tensor &lhs,
                          const Tensor &rhs);

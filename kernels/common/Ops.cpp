@@ -116,4 +116,20 @@ bool isKnownReduce(ReduceOp op) {
          op == ReduceOp::Min;
 }
 
+const char *scatterReductionName(ScatterReduction r) {
+  switch (r) {
+  case ScatterReduction::None:
+    return "none";
+  case ScatterReduction::Add:
+    return "add";
+  case ScatterReduction::Mul:
+    return "mul";
+  case ScatterReduction::Max:
+    return "max";
+  case ScatterReduction::Min:
+    return "min";
+  }
+  return nullptr;
+}
+
 } // namespace kestrel

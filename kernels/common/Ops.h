@@ -12,6 +12,13 @@
 #include "kernels/common/Tensor.h"
 
 #include <cstdint>
+#include <type_traits>
+
+#if defined(__CUDACC__)
+#define KESTREL_HOST_DEVICE __host__ __device__
+#else
+#define KESTREL_HOST_DEVICE
+#endif
 
 namespace kestrel {
 
@@ -67,6 +74,39 @@ enum class ReduceOp { Sum, Mean, Max, Min };
 /// comparison (i1 from any dtype) or a logical op (i1 from i1).
 enum class BinaryKind { Arithmetic, Comparison, Logical, Unknown };
 BinaryKind binaryKind(BinaryOp op);
+
+/// How ScatterElements / ScatterND combine an update with the value there
+/// (ONNX's `reduction`).
+enum class ScatterReduction { None, Add, Mul, Max, Min };
+/// "none", "add", "mul", "max", "min"; null for a value outside the enum.
+const char *scatterReductionName(ScatterReduction r);
+
+/// `old` combined with `update` under `r`, in the accumulation type (f32 for
+/// floats; integers wrap). Max and min keep `old` unless `update` compares
+/// greater (smaller). The one definition both libraries use, so their
+/// results agree bit for bit.
+template <typename A>
+KESTREL_HOST_DEVICE inline A scatterCombine(ScatterReduction r, A old,
+                                            A update) {
+  switch (r) {
+  case ScatterReduction::Add:
+    if constexpr (std::is_integral_v<A>)
+      return A(uint64_t(old) + uint64_t(update));
+    else
+      return old + update;
+  case ScatterReduction::Mul:
+    if constexpr (std::is_integral_v<A>)
+      return A(uint64_t(old) * uint64_t(update));
+    else
+      return old * update;
+  case ScatterReduction::Max:
+    return update > old ? update : old;
+  case ScatterReduction::Min:
+    return update < old ? update : old;
+  default:
+    return update;
+  }
+}
 
 /// Whether `op` is one of the enumerators (a value cast from an int may
 /// not be).

@@ -626,6 +626,122 @@ bool gatherNdShape(Context &ctx, const Shape &x, const Shape &indices,
   return true;
 }
 
+namespace {
+
+/// Writes update element `u` into out element `o` (both of `dtype`) under
+/// `r`: the bytes themselves for None, else combined in f32 and rounded to
+/// the dtype (integers in their own type, wrapping), one update at a time.
+inline void scatterElement(DType dtype, ScatterReduction r, char *o,
+                           const char *u, size_t bytes) {
+  if (r == ScatterReduction::None) {
+    std::memcpy(o, u, bytes);
+    return;
+  }
+  if (dtype == DType::I64 || dtype == DType::I32) {
+    visitInt(dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T a, b;
+      std::memcpy(&a, o, sizeof(T));
+      std::memcpy(&b, u, sizeof(T));
+      T c = scatterCombine(r, a, b);
+      std::memcpy(o, &c, sizeof(T));
+    });
+    return;
+  }
+  float a, b;
+  convertToF32(dtype, o, &a, 1);
+  convertToF32(dtype, u, &b, 1);
+  float c = scatterCombine(r, a, b);
+  convertFromF32(dtype, &c, o, 1);
+}
+
+} // namespace
+
+bool scatterElements(Context &ctx, const Tensor &x, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out) {
+  if (!checkScatterElements(ctx, x, indices, updates, axis, reduction, out))
+    return false;
+  int rank = x.shape.rank;
+  int64_t size = x.shape[int(axis)], count = indices.numel();
+  // Where each update goes, checked before anything is written.
+  std::vector<int64_t> at(static_cast<size_t>(count));
+  int64_t xStrides[kMaxRank];
+  contiguousStrides(x.shape, xStrides);
+  int64_t index[kMaxRank] = {};
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t k = loadIndex(indices, i);
+    int64_t pos = k < 0 ? k + size : k;
+    if (pos < 0 || pos >= size)
+      return ctx.fail("scatter_elements: index " + str(k) + " (at position " +
+                      str(i) + ") is out of range for axis " + str(axis) +
+                      " of size " + str(size));
+    int64_t offset = 0;
+    for (int d = 0; d < rank; ++d)
+      offset += (d == axis ? pos : index[d]) * xStrides[d];
+    at[size_t(i)] = offset;
+    for (int d = rank - 1; d >= 0; --d) { // the next index, row-major
+      if (++index[d] < indices.shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  if (out.data != x.data)
+    std::memmove(out.data, x.data, x.bytes());
+  size_t bytes = dtypeSize(x.dtype);
+  char *o = out.as<char>();
+  const char *u = updates.as<const char>();
+  for (int64_t i = 0; i < count; ++i)
+    scatterElement(x.dtype, reduction, o + at[size_t(i)] * int64_t(bytes),
+                   u + i * int64_t(bytes), bytes);
+  return true;
+}
+
+bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
+               const Tensor &updates, ScatterReduction reduction, Tensor &out) {
+  if (!checkScatterNd(ctx, x, indices, updates, reduction, out))
+    return false;
+  int64_t depth = indices.shape[indices.shape.rank - 1];
+  int64_t tuples = indices.numel() / depth;
+  int64_t xStrides[kMaxRank];
+  contiguousStrides(x.shape, xStrides);
+  int64_t slice = depth < x.shape.rank ? xStrides[depth - 1] : 1;
+  std::vector<int64_t> at(static_cast<size_t>(tuples));
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t offset = 0;
+    for (int64_t j = 0; j < depth; ++j) {
+      int64_t size = x.shape[int(j)];
+      int64_t k = loadIndex(indices, t * depth + j);
+      int64_t pos = k < 0 ? k + size : k;
+      if (pos < 0 || pos >= size)
+        return ctx.fail("scatter_nd: index " + str(k) + " (tuple " + str(t) +
+                        ", entry " + str(j) +
+                        ") is out of range for "
+                        "dimension " +
+                        str(j) + " of size " + str(size));
+      offset += pos * xStrides[j];
+    }
+    at[size_t(t)] = offset;
+  }
+  if (out.data != x.data)
+    std::memmove(out.data, x.data, x.bytes());
+  int64_t bytes = int64_t(dtypeSize(x.dtype));
+  char *o = out.as<char>();
+  const char *u = updates.as<const char>();
+  for (int64_t t = 0; t < tuples; ++t) {
+    char *dst = o + at[size_t(t)] * bytes;
+    const char *src = u + t * slice * bytes;
+    if (reduction == ScatterReduction::None) {
+      std::memcpy(dst, src, size_t(slice * bytes));
+      continue;
+    }
+    for (int64_t e = 0; e < slice; ++e)
+      scatterElement(x.dtype, reduction, dst + e * bytes, src + e * bytes,
+                     size_t(bytes));
+  }
+  return true;
+}
+
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
               int64_t batchDims, Tensor &out) {
   Shape shape;

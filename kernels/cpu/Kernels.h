@@ -251,6 +251,18 @@ bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
 /// ONNX GatherND.
 bool gatherNdShape(Context &ctx, const Shape &x, const Shape &indices,
                    int64_t batchDims, Shape &out);
+/// ONNX ScatterElements / ScatterND: out = x with the updates written (or
+/// combined, `reduction`) at the indexed positions, in index order (so a
+/// repeated index sees every update, the last one winning under None).
+/// Each combine is in f32 rounded to the dtype (integers in their type,
+/// wrapping); negative indices count from the end, others out of range are
+/// an error.
+using kestrel::ScatterReduction;
+bool scatterElements(Context &ctx, const Tensor &x, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out);
+bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
+               const Tensor &updates, ScatterReduction reduction, Tensor &out);
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
               int64_t batchDims, Tensor &out);
 

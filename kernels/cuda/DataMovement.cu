@@ -13,6 +13,8 @@
 
 #include "kernels/cuda/Common.cuh"
 
+#include <type_traits>
+
 #include <initializer_list>
 #include <vector>
 
@@ -348,6 +350,85 @@ struct NdDims {
   int64_t stride[kMaxRank] = {};
 };
 
+/// One update element into `o` under `r`, as kernels/cpu does it: the
+/// value itself for None, else combined in f32 and rounded to T (integers
+/// in their type, wrapping).
+template <typename T>
+__device__ __forceinline__ void scatterInto(T *o, T u, ScatterReduction r) {
+  if (r == ScatterReduction::None)
+    *o = u;
+  else if constexpr (std::is_integral_v<T>)
+    *o = scatterCombine(r, *o, u);
+  else
+    *o = fromF32<T>(scatterCombine(r, toF32(*o), toF32(u)));
+}
+
+/// The index space of a scatter_elements: indices' dims and strides (the
+/// updates share them), x's strides, the axis and its size in x.
+struct ScatterDims {
+  int rank = 0, axis = 0;
+  int64_t dims[kMaxRank] = {}, strides[kMaxRank] = {}, xStrides[kMaxRank] = {};
+  int64_t axisSize = 0;
+};
+
+/// One thread per line of the indices (every coordinate but the axis),
+/// walking the axis in order: updates of one line may hit one element,
+/// those of different lines never do, so the order is the CPU's.
+template <typename T>
+__global__ void
+scatterElementsKernel(T *__restrict__ out, const void *__restrict__ indices,
+                      bool wide, const T *__restrict__ upd, int64_t lines,
+                      ScatterDims s, ScatterReduction r, int *errorFlag) {
+  for (int64_t line = threadIndex(); line < lines; line += threadCount()) {
+    int64_t rest = line, base = 0, xBase = 0;
+    for (int d = s.rank - 1; d >= 0; --d) {
+      if (d == s.axis)
+        continue;
+      int64_t c = rest % s.dims[d];
+      rest /= s.dims[d];
+      base += c * s.strides[d];
+      xBase += c * s.xStrides[d];
+    }
+    for (int64_t j = 0; j < s.dims[s.axis]; ++j) {
+      int64_t i = base + j * s.strides[s.axis];
+      int64_t k = loadIndex(indices, wide, i);
+      int64_t pos = k < 0 ? k + s.axisSize : k;
+      if (pos < 0 || pos >= s.axisSize) {
+        raiseError(errorFlag, DeviceError::IndexOutOfRange);
+        continue;
+      }
+      scatterInto(out + xBase + pos * s.xStrides[s.axis], upd[i], r);
+    }
+  }
+}
+
+/// One thread per element of the slice (x.shape[depth:]), walking the
+/// index tuples in order: only the same slice element of two tuples can
+/// collide, and one thread handles both.
+template <typename T>
+__global__ void
+scatterNdKernel(T *__restrict__ out, const void *__restrict__ indices,
+                bool wide, const T *__restrict__ upd, int64_t tuples,
+                int64_t slice, NdDims nd, ScatterReduction r, int *errorFlag) {
+  for (int64_t e = threadIndex(); e < slice; e += threadCount()) {
+    for (int64_t t = 0; t < tuples; ++t) {
+      int64_t offset = 0;
+      bool valid = true;
+      for (int j = 0; j < nd.depth; ++j) {
+        int64_t k = loadIndex(indices, wide, t * nd.depth + j);
+        int64_t pos = k < 0 ? k + nd.size[j] : k;
+        valid = valid && pos >= 0 && pos < nd.size[j];
+        offset += pos * nd.stride[j];
+      }
+      if (!valid) {
+        raiseError(errorFlag, DeviceError::IndexOutOfRange);
+        continue;
+      }
+      scatterInto(out + offset + e, upd[t * slice + e], r);
+    }
+  }
+}
+
 /// out [tuples, slice] = the x slices the index tuples select, in words.
 /// Thread mapping: one output word per thread per grid-stride step; each
 /// thread reads its tuple (depth indices, shared through the cache by the
@@ -599,6 +680,63 @@ bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
      ctx.errorFlag);
   });
   return checkLaunch(ctx, "gather_elements");
+}
+
+bool scatterElements(Context &ctx, const Tensor &x, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out) {
+  if (!checkScatterElements(ctx, x, indices, updates, axis, reduction, out))
+    return false;
+  if (!copy(ctx, x, out)) // out starts as x
+    return false;
+  int64_t along = indices.shape.dims[axis];
+  if (indices.numel() == 0)
+    return true;
+  ScatterDims s;
+  s.rank = x.shape.rank;
+  s.axis = int(axis);
+  s.axisSize = x.shape.dims[axis];
+  contiguousStrides(indices.shape, s.strides);
+  contiguousStrides(x.shape, s.xStrides);
+  for (int d = 0; d < s.rank; ++d)
+    s.dims[d] = indices.shape.dims[d];
+  int64_t lines = indices.numel() / along;
+  dispatchAny(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    KESTREL_LAUNCH(gridFor(lines, kThreads), kThreads, 0, streamOf(ctx),
+                   scatterElementsKernel<T>)
+    (out.as<T>(), indices.data, indices.dtype == DType::I64,
+     updates.as<const T>(), lines, s, reduction, ctx.errorFlag);
+  });
+  return checkLaunch(ctx, "scatter_elements");
+}
+
+bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
+               const Tensor &updates, ScatterReduction reduction, Tensor &out) {
+  if (!checkScatterNd(ctx, x, indices, updates, reduction, out))
+    return false;
+  if (!copy(ctx, x, out)) // out starts as x
+    return false;
+  NdDims nd;
+  nd.depth = int(indices.shape.dims[indices.shape.rank - 1]);
+  int64_t xStrides[kMaxRank];
+  contiguousStrides(x.shape, xStrides);
+  for (int j = 0; j < nd.depth; ++j) {
+    nd.size[j] = x.shape.dims[j];
+    nd.stride[j] = xStrides[j];
+  }
+  int64_t tuples = indices.numel() / nd.depth;
+  int64_t slice = nd.depth < x.shape.rank ? xStrides[nd.depth - 1] : 1;
+  if (tuples == 0 || slice == 0)
+    return true;
+  dispatchAny(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    KESTREL_LAUNCH(gridFor(slice, kThreads), kThreads, 0, streamOf(ctx),
+                   scatterNdKernel<T>)
+    (out.as<T>(), indices.data, indices.dtype == DType::I64,
+     updates.as<const T>(), tuples, slice, nd, reduction, ctx.errorFlag);
+  });
+  return checkLaunch(ctx, "scatter_nd");
 }
 
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,

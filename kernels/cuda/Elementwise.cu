@@ -21,8 +21,9 @@ const char *deviceErrorMessage(int code) {
   case DeviceError::None:
     return "no error";
   case DeviceError::IndexOutOfRange:
-    return "an index was out of range (gather, gather_elements or gather_nd; "
-           "the affected elements were written as 0)";
+    return "an index was out of range (gather, gather_elements or gather_nd: "
+           "the affected elements were written as 0; scatter_elements or "
+           "scatter_nd: those updates were skipped)";
   case DeviceError::DivisionByZero:
     return "integer division by zero (the affected elements were written as "
            "0)";

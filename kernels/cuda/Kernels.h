@@ -40,6 +40,7 @@ using kestrel::BinaryOp;
 using kestrel::DType;
 using kestrel::GemmEpilogue;
 using kestrel::ReduceOp;
+using kestrel::ScatterReduction;
 using kestrel::Shape;
 using kestrel::Tensor;
 using kestrel::UnaryOp;
@@ -130,6 +131,14 @@ bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
             Tensor &out);
 bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,
                     int64_t axis, Tensor &out);
+/// ONNX ScatterElements / ScatterND with the CPU library's semantics and
+/// order (kernels/cpu/Kernels.h); an out-of-range index raises
+/// DeviceError::IndexOutOfRange and skips that update.
+bool scatterElements(Context &ctx, const Tensor &x, const Tensor &indices,
+                     const Tensor &updates, int64_t axis,
+                     ScatterReduction reduction, Tensor &out);
+bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
+               const Tensor &updates, ScatterReduction reduction, Tensor &out);
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
               int64_t batchDims, Tensor &out);
 /// start/limit/delta are *host* rank-0 tensors (the runtime keeps scalars

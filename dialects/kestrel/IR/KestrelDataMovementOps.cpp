@@ -425,6 +425,91 @@ LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// ScatterElementsOp, ScatterNdOp
+//===----------------------------------------------------------------------===//
+
+/// The reduction is one ONNX names and updates have the input's element
+/// type; the result is the input's type.
+static LogicalResult inferScatter(std::optional<Location> location,
+                                  StringRef opName, Value input, Value updates,
+                                  StringRef reduction,
+                                  SmallVectorImpl<Type> &types) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return inferError(location, opName)
+           << "reduction '" << reduction
+           << "' is not one of none, add, mul, max, min";
+  if (cast<RankedTensorType>(updates.getType()).getElementType() !=
+      type.getElementType())
+    return inferError(location, opName)
+           << "updates must have the input's element type "
+           << type.getElementType();
+  types.push_back(type);
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  auto updates = cast<RankedTensorType>(adaptor.getUpdates().getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return inferError(location, getOperationName())
+           << "axis " << axis << " is out of range for a rank-"
+           << input.getRank() << " input";
+  if (indices.getRank() != input.getRank() ||
+      updates.getRank() != input.getRank())
+    return inferError(location, getOperationName())
+           << "indices and updates must have the input's rank "
+           << input.getRank();
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    int64_t i = indices.getDimSize(d), u = updates.getDimSize(d),
+            x = input.getDimSize(d);
+    if (!ShapedType::isDynamic(i) && !ShapedType::isDynamic(u) && i != u)
+      return inferError(location, getOperationName())
+             << "indices and updates differ in dim " << d;
+    if (d != axis && !ShapedType::isDynamic(i) && !ShapedType::isDynamic(x) &&
+        i > x)
+      return inferError(location, getOperationName())
+             << "indices dim " << d << " (" << i
+             << ") is larger than the input's (" << x << ")";
+  }
+  return inferScatter(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getUpdates(), adaptor.getReduction(), types);
+}
+
+LogicalResult ScatterNdOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  auto updates = cast<RankedTensorType>(adaptor.getUpdates().getType());
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return inferError(location, getOperationName())
+           << "indices need a static last dimension";
+  int64_t k = indices.getShape().back();
+  if (k < 1 || k > input.getRank())
+    return inferError(location, getOperationName())
+           << "index depth " << k << " must be in [1, " << input.getRank()
+           << "]";
+  SmallVector<int64_t> want(indices.getShape().drop_back());
+  llvm::append_range(want, input.getShape().drop_front(k));
+  bool fits = updates.getRank() == int64_t(want.size());
+  for (int64_t d = 0; fits && d < updates.getRank(); ++d)
+    fits = ShapedType::isDynamic(want[d]) || updates.isDynamicDim(d) ||
+           want[d] == updates.getDimSize(d);
+  if (!fits)
+    return inferError(location, getOperationName())
+           << "updates " << updates
+           << " do not have the shape indices.shape[:-1] + input.shape[k:]";
+  return inferScatter(location, getOperationName(), adaptor.getInput(),
+                      adaptor.getUpdates(), adaptor.getReduction(), types);
+}
+
+//===----------------------------------------------------------------------===//
 // ExpandOp
 //===----------------------------------------------------------------------===//
 

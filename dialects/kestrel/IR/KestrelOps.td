@@ -450,6 +450,48 @@ def Kestrel_GatherNdOp : Kestrel_Op<"gather_nd", [Pure, Kestrel_InferTypes]> {
       "$input `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
+def Kestrel_ScatterElementsOp
+    : Kestrel_Op<"scatter_elements", [Pure, Kestrel_InferTypes]> {
+  let summary = "a copy of the input with updates written along one axis";
+  let description = Kestrel_Doc<[{
+    ONNX `ScatterElements`: the result is `input` with each `updates` element
+    written at its own position, except along `axis`, where `indices` says
+    where (negative indices count from the end). `indices` and `updates` have
+    one shape, of the input's rank and no larger outside `axis`. `reduction`
+    (`none`, `add`, `mul`, `max`, `min`) combines an update with the value
+    there; updates apply in index order, so with `none` the last of repeated
+    indices wins. Combining rounds to the element type after each update.
+  }], "%r = kestrel.scatter_elements %x, %i, %u {axis = 1 : i64, "
+      "reduction = \"add\"} : (tensor<4x8xf32>, tensor<4x2xi64>, "
+      "tensor<4x2xf32>) -> tensor<4x8xf32>">.text;
+  let arguments = (ins Kestrel_NumericTensor:$input,
+                       Kestrel_IndexTensor:$indices,
+                       Kestrel_NumericTensor:$updates, I64Attr:$axis,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Kestrel_NumericTensor:$result);
+  let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+def Kestrel_ScatterNdOp : Kestrel_Op<"scatter_nd", [Pure, Kestrel_InferTypes]> {
+  let summary = "a copy of the input with slices written at index tuples";
+  let description = Kestrel_Doc<[{
+    ONNX `ScatterND`: the last dimension of `indices` (static, `k`) holds
+    tuples indexing the first `k` dimensions of `input`; `updates` has shape
+    `indices.shape[:-1] + input.shape[k:]`, a slice per tuple. The result is
+    `input` with the slices written (or combined under `reduction`, as
+    `kestrel.scatter_elements` does) in tuple order.
+  }], "%c = kestrel.scatter_nd %cache, %pos, %kv : (tensor<64x8xf32>, "
+      "tensor<?x1xi64>, tensor<?x8xf32>) -> tensor<64x8xf32>">.text;
+  let arguments = (ins Kestrel_NumericTensor:$input,
+                       Kestrel_IndexTensor:$indices,
+                       Kestrel_NumericTensor:$updates,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Kestrel_NumericTensor:$result);
+  let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 def Kestrel_ExpandOp : Kestrel_Op<"expand", [Pure]> {
   let summary = "broadcast a tensor to a larger shape";
   let description = Kestrel_Doc<[{

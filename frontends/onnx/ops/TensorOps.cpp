@@ -326,6 +326,29 @@ LogicalResult importGatherND(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// ScatterElements and ScatterND: data, indices, updates; `reduction` (since
+/// opset 16; max and min since 18).
+template <typename OpTy> LogicalResult importScatter(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0), idx = ctx.requiredInput(1),
+                   upd = ctx.requiredInput(2);
+  FailureOr<std::string> reduction = ctx.stringAttr("reduction", "none");
+  if (failed(x) || failed(idx) || failed(upd) || failed(reduction))
+    return failure();
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, *reduction))
+    return ctx.error() << "unknown reduction '" << *reduction << "'";
+  SmallVector<NamedAttribute> attrs = {ctx.builder().getNamedAttr(
+      "reduction", ctx.builder().getStringAttr(*reduction))};
+  if constexpr (std::is_same_v<OpTy, ScatterElementsOp>) {
+    FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
+    if (failed(axis) ||
+        failed(axis = ctx.normalizeAxis(*axis, ctx.inputType(0).getRank())))
+      return failure();
+    attrs.push_back(ctx.namedI64("axis", *axis));
+  }
+  FailureOr<Value> y = ctx.create<OpTy>({*x, *idx, *upd}, attrs);
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// Tile(x, repeats) = reshape(expand(x as [1, d0, 1, d1, ...] to
 /// [r0, d0, r1, d1, ...]), [r0 * d0, r1 * d1, ...]); with constant repeats
 /// only the dims whose repeat is not 1 get the unit axis.
@@ -827,6 +850,10 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("Gather", importAxisGather<GatherOp>);
   add("GatherElements", importAxisGather<GatherElementsOp>);
   add("GatherND", importGatherND);
+  add("ScatterElements", importScatter<ScatterElementsOp>, 13,
+      "reduction none/add/mul/max/min, applied in index order");
+  add("ScatterND", importScatter<ScatterNdOp>, 13,
+      "reduction none/add/mul/max/min, applied in index order");
   add("Tile", importTile);
   add("OneHot", importOneHot, 11, "constant depth");
   add("Unsqueeze", importUnsqueeze, 13, "constant axes");

@@ -293,6 +293,106 @@ void testGather() {
   }
 }
 
+void testScatter() {
+  const DType types[] = {DType::F32, DType::F16,      DType::BF16,
+                         DType::I64, DType::F8E4M3FN, DType::I32};
+  const cpu::ScatterReduction reductions[] = {
+      cpu::ScatterReduction::None, cpu::ScatterReduction::Add,
+      cpu::ScatterReduction::Mul, cpu::ScatterReduction::Max,
+      cpu::ScatterReduction::Min};
+  for (int iter = 0; iter < 60; ++iter) {
+    DType d = types[iter % 6];
+    cpu::ScatterReduction r = reductions[(iter / 6) % 5];
+    int rank = int(randInt(1, 3));
+    Shape x;
+    x.rank = rank;
+    for (int k = 0; k < rank; ++k)
+      x.dims[k] = randInt(1, 6);
+    bool oob = iter % 10 == 9;
+    // scatter_elements: indices no larger than x outside the axis, repeats
+    // along it.
+    {
+      int axis = int(randInt(0, rank - 1));
+      Shape is = x;
+      for (int k = 0; k < rank; ++k)
+        is.dims[k] = k == axis ? randInt(1, 8) : randInt(1, x.dims[k]);
+      Buf xb(d, x), ub(d, is), ib(iter % 2 ? DType::I64 : DType::I32, is);
+      fill(xb.t, 2.0, false, -8, 8);
+      fill(ub.t, 2.0, false, -8, 8);
+      for (int64_t i = 0; i < ib.t.numel(); ++i)
+        setI(ib.t, i, randInt(-x.dims[axis], x.dims[axis] - 1));
+      if (oob)
+        setI(ib.t, 0, x.dims[axis]);
+      Buf a(d, x), b(d, x);
+      Ctxs c;
+      bool okc = cpu::scatterElements(c.c, xb.t, ib.t, ub.t, axis, r, a.t);
+      bool okg = cuda::scatterElements(c.g, xb.t, ib.t, ub.t, axis, r, b.t);
+      EXPECT(okg, "scatter_elements launch %s", c.g.error.c_str());
+      std::string what = std::string("scatter_elements ") + dn(d) + " " + S(x) +
+                         " " + S(is) + " axis " + std::to_string(axis) + " " +
+                         kestrel::scatterReductionName(r);
+      if (okc) {
+        compare(what.c_str(), b.t, a.t, {0, 0});
+        EXPECT(c.flag == 0, "%s: flag", what.c_str());
+      } else {
+        EXPECT(c.flag == 1, "%s: oob flag (%s)", what.c_str(),
+               c.c.error.c_str());
+      }
+    }
+    // scatter_nd: tuples of depth k over the first k dims, with repeats.
+    {
+      int depth = int(randInt(1, rank));
+      int64_t tuples = randInt(1, 6);
+      Shape is;
+      is.rank = 2;
+      is.dims[0] = tuples;
+      is.dims[1] = depth;
+      Shape us;
+      us.rank = 1 + rank - depth;
+      us.dims[0] = tuples;
+      for (int k = depth; k < rank; ++k)
+        us.dims[1 + k - depth] = x.dims[k];
+      Buf xb(d, x), ub(d, us), ib(iter % 2 ? DType::I32 : DType::I64, is);
+      fill(xb.t, 2.0, false, -8, 8);
+      fill(ub.t, 2.0, false, -8, 8);
+      for (int64_t i = 0; i < ib.t.numel(); ++i) {
+        int e = int(i % depth);
+        setI(ib.t, i, randInt(-x.dims[e], x.dims[e] - 1));
+      }
+      if (oob)
+        setI(ib.t, 0, -x.dims[0] - 1);
+      Buf a(d, x), b(d, x);
+      Ctxs c;
+      bool okc = cpu::scatterNd(c.c, xb.t, ib.t, ub.t, r, a.t);
+      bool okg = cuda::scatterNd(c.g, xb.t, ib.t, ub.t, r, b.t);
+      EXPECT(okg, "scatter_nd launch %s", c.g.error.c_str());
+      std::string what = std::string("scatter_nd ") + dn(d) + " " + S(x) + " " +
+                         S(is) + " " + kestrel::scatterReductionName(r);
+      if (okc) {
+        compare(what.c_str(), b.t, a.t, {0, 0});
+        EXPECT(c.flag == 0, "%s: flag", what.c_str());
+      } else {
+        EXPECT(c.flag == 1, "%s: oob flag (%s)", what.c_str(),
+               c.c.error.c_str());
+      }
+    }
+  }
+  // Argument errors: the messages both libraries share.
+  Buf x(DType::F32, {2, 3}), o(DType::F32, {2, 3}), i(DType::I64, {2, 1}),
+      u(DType::F32, {2, 2}), bad(DType::I64, {2, 1});
+  Ctxs c;
+  bool okc = cpu::scatterElements(c.c, x.t, i.t, u.t, 1,
+                                  cpu::ScatterReduction::None, o.t);
+  bool okg = cuda::scatterElements(c.g, x.t, i.t, u.t, 1,
+                                   cpu::ScatterReduction::None, o.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "'%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+  okc = cpu::scatterNd(c.c, x.t, i.t, bad.t, cpu::ScatterReduction::Add, o.t);
+  okg = cuda::scatterNd(c.g, x.t, i.t, bad.t, cpu::ScatterReduction::Add, o.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "'%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+}
+
 void testRangeShape() {
   struct R {
     DType d;
@@ -330,6 +430,7 @@ void runDataMovementTests() {
   testSlice();
   testConcatSplit();
   testGather();
+  testScatter();
   testRangeShape();
 }
 

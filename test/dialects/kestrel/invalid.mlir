@@ -921,3 +921,35 @@ func.func @cumsum_bool(%a: tensor<4x8xi1>) {
   %0 = kestrel.cumsum %a {axis = 1 : i64} : (tensor<4x8xi1>) -> tensor<4x8xi1>
   return
 }
+
+// -----
+
+func.func @scatter_reduction(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{'kestrel.scatter_elements' op reduction 'sum' is not one of none, add, mul, max, min}}
+  %0 = kestrel.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "sum"} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_shapes(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x3xf32>) {
+  // expected-error @+1 {{'kestrel.scatter_elements' op indices and updates differ in dim 1}}
+  %0 = kestrel.scatter_elements %x, %i, %u {axis = 1 : i64} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x3xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%c: tensor<64x8xf32>, %p: tensor<3x1xi64>, %kv: tensor<3x4xf32>) {
+  // expected-error @+1 {{'kestrel.scatter_nd' op updates 'tensor<3x4xf32>' do not have the shape indices.shape[:-1] + input.shape[k:]}}
+  %0 = kestrel.scatter_nd %c, %p, %kv : (tensor<64x8xf32>, tensor<3x1xi64>, tensor<3x4xf32>) -> tensor<64x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_types(%c: tensor<64x8xf32>, %p: tensor<3x1xi64>, %kv: tensor<3x8xi64>) {
+  // expected-error @+1 {{'kestrel.scatter_nd' op updates must have the input's element type 'f32'}}
+  %0 = kestrel.scatter_nd %c, %p, %kv : (tensor<64x8xf32>, tensor<3x1xi64>, tensor<3x8xi64>) -> tensor<64x8xf32>
+  return
+}

@@ -500,3 +500,12 @@ func.func @cumsum(%m: tensor<?x?xi64>, %x: tensor<3x5xbf16>) -> (tensor<?x?xi64>
   %1 = kestrel.cumsum %x {axis = 0 : i64, exclusive = true, reverse = true} : (tensor<3x5xbf16>) -> tensor<3x5xbf16>
   return %0, %1 : tensor<?x?xi64>, tensor<3x5xbf16>
 }
+
+// CHECK-LABEL: func.func @scatters(
+// CHECK: kestrel.scatter_elements %{{.+}}, %{{.+}}, %{{.+}} {axis = 1 : i64, reduction = "add"} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+// CHECK: kestrel.scatter_nd %{{.+}}, %{{.+}}, %{{.+}} : (tensor<64x8xbf16>, tensor<?x1xi64>, tensor<?x8xbf16>) -> tensor<64x8xbf16>
+func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>, %c: tensor<64x8xbf16>, %p: tensor<?x1xi64>, %kv: tensor<?x8xbf16>) -> (tensor<4x8xf32>, tensor<64x8xbf16>) {
+  %0 = kestrel.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "add"} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  %1 = kestrel.scatter_nd %c, %p, %kv : (tensor<64x8xbf16>, tensor<?x1xi64>, tensor<?x8xbf16>) -> tensor<64x8xbf16>
+  return %0, %1 : tensor<4x8xf32>, tensor<64x8xbf16>
+}

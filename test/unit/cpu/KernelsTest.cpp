@@ -1116,6 +1116,104 @@ TEST(KernelsCumSum, Errors) {
   EXPECT_NE(ctx.error.find("cumsum"), std::string::npos) << ctx.error;
 }
 
+/// ScatterElements and ScatterND against a reference that applies every
+/// update in index order on a copy of x, each combine in double (f32 for
+/// floats is exact at these magnitudes) stored through the dtype: every
+/// dtype and reduction, repeated and negative indices.
+TEST(KernelsScatter, EveryDtypeAndReduction) {
+  Context ctx = serialContext();
+  unsigned seed = 7000;
+  auto combine = [](ScatterReduction r, double a, double b) {
+    switch (r) {
+    case ScatterReduction::Add:
+      return a + b;
+    case ScatterReduction::Mul:
+      return a * b;
+    case ScatterReduction::Max:
+      return b > a ? b : a;
+    case ScatterReduction::Min:
+      return b < a ? b : a;
+    default:
+      return b;
+    }
+  };
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::F8E4M3FN,
+                     DType::I64, DType::I32})
+    for (ScatterReduction r :
+         {ScatterReduction::None, ScatterReduction::Add, ScatterReduction::Mul,
+          ScatterReduction::Max, ScatterReduction::Min}) {
+      // Integers small enough that products of three stay exact.
+      double range = type == DType::I64 || type == DType::I32 ? 8 : 2;
+      std::string where = std::string(dtypeName(type)) + " reduction " +
+                          scatterReductionName(r);
+      // scatter_elements along axis 1 of [3, 7]: indices [3, 5] in [-7, 7).
+      {
+        Buf x = randomBuf(type, Shape{3, 7}, seed++, -range, range);
+        Buf u = randomBuf(type, Shape{3, 5}, seed++, -range, range);
+        Buf idx(DType::I64, Shape{3, 5});
+        for (int64_t i = 0; i < 15; ++i)
+          idx.set(i, double(int64_t((i * 5 + seed) % 14) - 7));
+        Buf out(type, Shape{3, 7}), want(type, Shape{3, 7});
+        for (int64_t i = 0; i < 21; ++i)
+          want.set(i, x.get(i));
+        for (int64_t i = 0; i < 15; ++i) {
+          int64_t k = int64_t(idx.get(i)), row = i / 5;
+          int64_t at = row * 7 + (k < 0 ? k + 7 : k);
+          want.set(at, combine(r, want.get(at), u.get(i)));
+        }
+        Tensor xt = x.t(), it = idx.t(), ut = u.t(), ot = out.t();
+        ASSERT_TRUE(scatterElements(ctx, xt, it, ut, 1, r, ot)) << ctx.error;
+        EXPECT_EQ(out.values(), want.values()) << "scatter_elements " << where;
+      }
+      // scatter_nd into [5, 4] rows at positions [4, 0, -1, 2] (4 repeats).
+      {
+        Buf x = randomBuf(type, Shape{5, 4}, seed++, -range, range);
+        Buf u = randomBuf(type, Shape{4, 4}, seed++, -range, range);
+        Buf pos(DType::I32, Shape{4, 1});
+        const int32_t rows[] = {4, 0, -1, 2};
+        for (int64_t i = 0; i < 4; ++i)
+          pos.set(i, rows[i]);
+        Buf out(type, Shape{5, 4}), want(type, Shape{5, 4});
+        for (int64_t i = 0; i < 20; ++i)
+          want.set(i, x.get(i));
+        for (int64_t t = 0; t < 4; ++t)
+          for (int64_t e = 0; e < 4; ++e) {
+            int64_t at = (rows[t] < 0 ? rows[t] + 5 : rows[t]) * 4 + e;
+            want.set(at, combine(r, want.get(at), u.get(t * 4 + e)));
+          }
+        Tensor xt = x.t(), pt = pos.t(), ut = u.t(), ot = out.t();
+        ASSERT_TRUE(scatterNd(ctx, xt, pt, ut, r, ot)) << ctx.error;
+        EXPECT_EQ(out.values(), want.values()) << "scatter_nd " << where;
+      }
+    }
+}
+
+TEST(KernelsScatter, Errors) {
+  Context ctx = serialContext();
+  Buf x(DType::F32, Shape{2, 3}), out(DType::F32, Shape{2, 3});
+  Buf idx(DType::I64, Shape{2, 1}), upd(DType::F32, Shape{2, 1});
+  idx.set(0, 1);
+  idx.set(1, 3);
+  Tensor xt = x.t(), it = idx.t(), ut = upd.t(), ot = out.t();
+  EXPECT_FALSE(scatterElements(ctx, xt, it, ut, 1, ScatterReduction::None, ot));
+  EXPECT_EQ(ctx.error, "scatter_elements: index 3 (at position 1) is out of "
+                       "range for axis 1 of size 3");
+  Buf wrong(DType::F32, Shape{2, 2});
+  Tensor wt = wrong.t();
+  EXPECT_FALSE(scatterElements(ctx, xt, it, wt, 1, ScatterReduction::None, ot));
+  EXPECT_NE(ctx.error.find("differ in shape"), std::string::npos) << ctx.error;
+  Buf pos(DType::I64, Shape{1, 1}), row(DType::F32, Shape{1, 3});
+  pos.set(0, -3);
+  Tensor pt = pos.t(), rt = row.t();
+  EXPECT_FALSE(scatterNd(ctx, xt, pt, rt, ScatterReduction::Add, ot));
+  EXPECT_EQ(ctx.error, "scatter_nd: index -3 (tuple 0, entry 0) is out of "
+                       "range for dimension 0 of size 2");
+  EXPECT_FALSE(scatterNd(ctx, xt, pt, wt, ScatterReduction::Add, ot));
+  EXPECT_NE(ctx.error.find("expected [1, 3]"), std::string::npos) << ctx.error;
+  EXPECT_FALSE(scatterNd(ctx, xt, pt, rt, ScatterReduction(9), ot));
+  EXPECT_EQ(ctx.error, "scatter_nd: unknown reduction 9");
+}
+
 TEST(KernelsReduce, MatchesReference) {
   Context ctx = serialContext();
   unsigned seed = 1;

@@ -185,6 +185,25 @@ def cumsum():
 
 
 @register
+def scatters():
+    """ScatterElements (add, repeated and negative indices) and ScatterND
+    (rows of a cache written at positions, the last repeat winning)."""
+    x = vi("x", F, [4, 6])
+    u = vi("u", F, [4, 3])
+    cache = vi("cache", F, [5, 6])
+    rows = vi("rows", F, [3, 6])
+    nodes = [n("ScatterElements", ["x", "idx", "u"], ["se"], axis=1,
+               reduction="add"),
+             n("ScatterND", ["cache", "pos", "rows"], ["sn"])]
+    return model(nodes, [x, u, cache, rows],
+                 [vi("se", F, None), vi("sn", F, None)],
+                 [init("idx", np.array([[0, 5, 0], [1, -1, 2], [3, 3, 3],
+                                        [2, 1, 0]], np.int64)),
+                  init("pos", np.array([[4], [0], [4]], np.int64))],
+                 opset=18)
+
+
+@register
 def cumsum_dynamic_axis():
     """CumSum's axis must be a constant."""
     x = vi("x", F, [3, 5])
