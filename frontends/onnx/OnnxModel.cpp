@@ -359,10 +359,43 @@ bool inferOnnxShapes(onnx::ModelProto &model, std::string &error) {
   return true;
 }
 
+/// What libonnx's version converter needs and does not check itself (its
+/// graph import dereferences null for an undefined name): no subgraphs,
+/// every graph output and node input defined, every value defined once.
+/// The reason it does not hold, or "".
+static std::string convertibleGraph(const onnx::GraphProto &g) {
+  std::unordered_set<std::string> defined;
+  for (const onnx::ValueInfoProto &v : g.input())
+    defined.insert(v.name());
+  for (const onnx::TensorProto &t : g.initializer())
+    defined.insert(t.name());
+  for (const onnx::NodeProto &node : g.node()) {
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_g() || a.graphs_size() > 0)
+        return "node '" + node.name() + "' (" + node.op_type() +
+               ") has a subgraph";
+    for (const std::string &in : node.input())
+      if (!in.empty() && !defined.count(in))
+        return "input '" + in + "' of node '" + node.name() +
+               "' is not defined before it";
+    for (const std::string &out : node.output())
+      if (!out.empty() && !defined.insert(out).second)
+        return "value '" + out + "' is defined more than once";
+  }
+  for (const onnx::ValueInfoProto &v : g.output())
+    if (!defined.count(v.name()))
+      return "graph output '" + v.name() + "' is not defined";
+  return "";
+}
+
 bool convertOnnxOpset(onnx::ModelProto &model, int64_t target,
                       std::string &error) {
   if (!tensorsWellFormed(model.graph())) {
     error = "the model has malformed tensors";
+    return false;
+  }
+  if (std::string why = convertibleGraph(model.graph()); !why.empty()) {
+    error = why;
     return false;
   }
   try {
