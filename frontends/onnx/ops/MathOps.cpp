@@ -129,6 +129,202 @@ LogicalResult importClip(NodeContext &ctx) {
   return ctx.setOutput(0, y);
 }
 
+/// Builds the activations ONNX defines as formulas from kestrel's
+/// elementwise ops (kestrel-fuse-elementwise makes each one kernel), in x's
+/// element type; `fail` turns into the node's failure.
+class Activation {
+public:
+  explicit Activation(NodeContext &ctx) : ctx(ctx) {}
+
+  /// Input 0, or failure.
+  FailureOr<Value> x() { return ctx.requiredInput(0); }
+  /// A float attribute with its default.
+  FailureOr<float> attr(StringRef name, float dflt) {
+    return ctx.floatAttr(name, dflt);
+  }
+  Value scalar(Value like, double v) {
+    if (!like)
+      return nullptr;
+    return ctx.scalar(cast<RankedTensorType>(like.getType()).getElementType(),
+                      v);
+  }
+  // After a failure (a null operand) nothing more is built.
+  template <typename OpTy> Value op(Value a) {
+    return a ? wrap(ctx.create<OpTy>(a)) : nullptr;
+  }
+  template <typename OpTy> Value op(Value a, Value b) {
+    return a && b ? wrap(ctx.create<OpTy>({a, b})) : nullptr;
+  }
+  Value where(Value c, Value a, Value b) {
+    return c && a && b ? wrap(ctx.create<WhereOp>({c, a, b})) : nullptr;
+  }
+  /// max(x, 0) + log(1 + exp(-|x|)): log(1 + exp(x)) without overflow.
+  Value softplus(Value v) {
+    Value e = op<ExpOp>(op<NegOp>(op<AbsOp>(v)));
+    return op<AddOp>(op<MaxOp>(v, scalar(v, 0)),
+                     op<LogOp>(op<AddOp>(e, scalar(v, 1))));
+  }
+  /// max(0, min(1, alpha * v + beta)).
+  Value hardSigmoid(Value v, double alpha, double beta) {
+    Value lin = op<AddOp>(op<MulOp>(v, scalar(v, alpha)), scalar(v, beta));
+    return op<MaxOp>(op<MinOp>(lin, scalar(v, 1)), scalar(v, 0));
+  }
+  LogicalResult done(Value y) {
+    return failedAny || !y ? failure() : ctx.setOutput(0, y);
+  }
+
+private:
+  Value wrap(FailureOr<Value> v) {
+    if (failed(v)) {
+      failedAny = true;
+      return nullptr;
+    }
+    return *v;
+  }
+  NodeContext &ctx;
+  bool failedAny = false;
+};
+
+/// LeakyRelu, PRelu, Elu, Selu, Celu, ThresholdedRelu, HardSigmoid,
+/// HardSwish, Softplus, Softsign, Mish, Shrink, Sign: formulas of ONNX's
+/// definitions.
+LogicalResult importLeakyRelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 0.01f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  Value neg = a.op<LessOp>(*x, a.scalar(*x, 0));
+  return a.done(a.where(neg, a.op<MulOp>(*x, a.scalar(*x, *alpha)), *x));
+}
+
+LogicalResult importPRelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x(), slope = ctx.requiredInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  Value neg = a.op<LessOp>(*x, a.scalar(*x, 0));
+  return a.done(a.where(neg, a.op<MulOp>(*x, *slope), *x));
+}
+
+/// alpha * (exp(x) - 1) below zero (Elu; Selu and Celu scale it).
+Value expMinusOne(Activation &a, Value x, double alpha) {
+  return a.op<MulOp>(a.op<SubOp>(a.op<ExpOp>(x), a.scalar(x, 1)),
+                     a.scalar(x, alpha));
+}
+
+LogicalResult importElu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  Value neg = a.op<LessOp>(*x, a.scalar(*x, 0));
+  return a.done(a.where(neg, expMinusOne(a, *x, *alpha), *x));
+}
+
+LogicalResult importSelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 1.67326319217681884765625f);
+  FailureOr<float> gamma = a.attr("gamma", 1.05070102214813232421875f);
+  if (failed(x) || failed(alpha) || failed(gamma))
+    return failure();
+  Value nonPositive = a.op<LessEqualOp>(*x, a.scalar(*x, 0));
+  Value y = a.where(nonPositive, expMinusOne(a, *x, *alpha), *x);
+  return a.done(a.op<MulOp>(y, a.scalar(*x, *gamma)));
+}
+
+LogicalResult importCelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  if (*alpha == 0.0f)
+    return ctx.error() << "alpha must not be 0";
+  // max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+  Value scaled = a.op<DivOp>(*x, a.scalar(*x, *alpha));
+  Value negative = a.op<MinOp>(expMinusOne(a, scaled, *alpha), a.scalar(*x, 0));
+  return a.done(a.op<AddOp>(a.op<MaxOp>(*x, a.scalar(*x, 0)), negative));
+}
+
+LogicalResult importThresholdedRelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  Value above = a.op<GreaterOp>(*x, a.scalar(*x, *alpha));
+  return a.done(a.where(above, *x, a.scalar(*x, 0)));
+}
+
+LogicalResult importHardSigmoid(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 0.2f), beta = a.attr("beta", 0.5f);
+  if (failed(x) || failed(alpha) || failed(beta))
+    return failure();
+  return a.done(a.hardSigmoid(*x, *alpha, *beta));
+}
+
+LogicalResult importHardSwish(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  if (failed(x))
+    return failure();
+  return a.done(a.op<MulOp>(*x, a.hardSigmoid(*x, 1.0 / 6.0, 0.5)));
+}
+
+LogicalResult importSoftplus(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  if (failed(x))
+    return failure();
+  return a.done(a.softplus(*x));
+}
+
+LogicalResult importSoftsign(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  if (failed(x))
+    return failure();
+  Value den = a.op<AddOp>(a.op<AbsOp>(*x), a.scalar(*x, 1));
+  return a.done(a.op<DivOp>(*x, den));
+}
+
+LogicalResult importMish(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  if (failed(x))
+    return failure();
+  return a.done(a.op<MulOp>(*x, a.op<TanhOp>(a.softplus(*x))));
+}
+
+LogicalResult importShrink(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> bias = a.attr("bias", 0.0f), lambd = a.attr("lambd", 0.5f);
+  if (failed(x) || failed(bias) || failed(lambd))
+    return failure();
+  // x + bias below -lambd, x - bias above lambd, else 0.
+  Value below = a.op<LessOp>(*x, a.scalar(*x, -*lambd));
+  Value above = a.op<GreaterOp>(*x, a.scalar(*x, *lambd));
+  Value inner =
+      a.where(above, a.op<SubOp>(*x, a.scalar(*x, *bias)), a.scalar(*x, 0));
+  return a.done(a.where(below, a.op<AddOp>(*x, a.scalar(*x, *bias)), inner));
+}
+
+LogicalResult importSign(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  if (failed(x))
+    return failure();
+  Value zero = a.scalar(*x, 0);
+  Value negative = a.where(a.op<LessOp>(*x, zero), a.scalar(*x, -1), zero);
+  return a.done(a.where(a.op<GreaterOp>(*x, zero), a.scalar(*x, 1), negative));
+}
+
 } // namespace
 
 void registerMathOps(std::vector<OpEntry> &ops) {
@@ -173,6 +369,21 @@ void registerMathOps(std::vector<OpEntry> &ops) {
   add("Clip", importClip);
   add("Identity", importIdentity, 13, "tensors only");
   add("IsNaN", importIsNaN, 13, "as x != x");
+  const char *formula = "as a formula of elementwise ops (one fused kernel)";
+  add("LeakyRelu", importLeakyRelu, 13, formula);
+  add("PRelu", importPRelu, 13, formula);
+  add("Elu", importElu, 13, formula);
+  add("Selu", importSelu, 13, formula);
+  add("Celu", importCelu, 13, formula);
+  add("ThresholdedRelu", importThresholdedRelu, 13, formula);
+  add("HardSigmoid", importHardSigmoid, 13, formula);
+  add("HardSwish", importHardSwish, 14, formula);
+  add("Softplus", importSoftplus, 13,
+      "as max(x, 0) + log(1 + exp(-|x|)), one fused kernel");
+  add("Softsign", importSoftsign, 13, formula);
+  add("Mish", importMish, 18, "as x * tanh(softplus(x)), one fused kernel");
+  add("Shrink", importShrink, 13, formula);
+  add("Sign", importSign, 13, formula);
 }
 
 } // namespace kestrel::onnx_frontend

@@ -185,6 +185,31 @@ def cumsum():
 
 
 @register
+def activations():
+    """Activations ONNX defines as formulas, each on its own input."""
+    names = ["LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "ThresholdedRelu",
+             "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Mish",
+             "Shrink", "Sign"]
+    inputs, outputs, nodes = [], [], []
+    for i, op in enumerate(names):
+        inputs.append(vi(f"x{i}", F, [2, 8]))
+        outputs.append(vi(f"y{i}", F, None))
+        args = [f"x{i}"] + (["slope"] if op == "PRelu" else [])
+        attrs = {"alpha": 0.3} if op in ("LeakyRelu", "Elu", "Celu") else {}
+        nodes.append(n(op, args, [f"y{i}"], **attrs))
+    return model(nodes, inputs, outputs,
+                 [init("slope", np.linspace(-0.5, 0.5, 8).astype(np.float32))],
+                 opset=18)
+
+
+@register
+def celu_zero_alpha():
+    x = vi("x", F, [4])
+    return model([n("Celu", ["x"], ["y"], name="c", alpha=0.0)], [x],
+                 [vi("y", F, None)], opset=18)
+
+
+@register
 def scatters():
     """ScatterElements (add, repeated and negative indices) and ScatterND
     (rows of a cache written at positions, the last repeat winning)."""
