@@ -406,6 +406,166 @@ LogicalResult importRmsNorm(NodeContext &ctx) { return importNorm(ctx, true); }
 // Reductions and TopK
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Channel norms and global pools (CNN encoders), as reductions and
+// elementwise ops
+//===----------------------------------------------------------------------===//
+
+/// A per-channel parameter [C] of an [N, C, ...] input as [C, 1, ...].
+FailureOr<Value> channelParam(NodeContext &ctx, Value p, int64_t rank) {
+  auto type = cast<RankedTensorType>(p.getType());
+  if (type.getRank() != 1)
+    return ctx.error() << "per-channel parameters must be 1-D, got "
+                       << p.getType();
+  if (rank <= 2)
+    return p;
+  return ctx.unsqueeze(p, llvm::to_vector(llvm::seq<int64_t>(1, rank - 1)));
+}
+
+/// (x - mean) * rsqrt(var + epsilon) with mean and var over `axes`.
+FailureOr<Value> normalizeOver(NodeContext &ctx, Value x,
+                               ArrayRef<int64_t> axes, float epsilon) {
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  NamedAttribute axesAttr = ctx.namedI64Array("axes", axes);
+  FailureOr<Value> mean = ctx.create<ReduceMeanOp>(x, {axesAttr});
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = ctx.create<SubOp>({x, *mean});
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> square = ctx.create<MulOp>({*centered, *centered});
+  FailureOr<Value> var =
+      failed(square) ? square : ctx.create<ReduceMeanOp>(*square, {axesAttr});
+  FailureOr<Value> shifted =
+      failed(var) ? var
+                  : ctx.create<AddOp>({*var, ctx.scalar(element, epsilon)});
+  FailureOr<Value> inv =
+      failed(shifted) ? shifted : ctx.create<RsqrtOp>(*shifted);
+  if (failed(inv))
+    return failure();
+  return ctx.create<MulOp>({*centered, *inv});
+}
+
+/// y * scale + bias, both per channel.
+LogicalResult scaleAndShift(NodeContext &ctx, Value y, unsigned scaleInput,
+                            unsigned biasInput, int64_t rank) {
+  FailureOr<Value> scale = ctx.requiredInput(scaleInput),
+                   bias = ctx.requiredInput(biasInput);
+  if (failed(scale) || failed(bias) ||
+      failed(scale = channelParam(ctx, *scale, rank)) ||
+      failed(bias = channelParam(ctx, *bias, rank)))
+    return failure();
+  FailureOr<Value> scaled = ctx.create<MulOp>({y, *scale});
+  FailureOr<Value> out =
+      failed(scaled) ? scaled : ctx.create<AddOp>({*scaled, *bias});
+  return failed(out) ? failure() : ctx.setOutput(0, *out);
+}
+
+/// BatchNormalization for inference: (x - mean) * (scale / sqrt(var +
+/// epsilon)) + B with the stored statistics.
+LogicalResult importBatchNorm(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> training = ctx.intAttr("training_mode", 0);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(training) || failed(epsilon) ||
+      failed(ctx.rejectOutputsFrom(1, "the running statistics are outputs "
+                                      "of training mode only")))
+    return failure();
+  if (*training)
+    return ctx.error() << "training_mode = 1 is not supported (inference "
+                          "only)";
+  int64_t rank = ctx.inputType(0).getRank();
+  if (rank < 2)
+    return ctx.error() << "the input needs rank 2 or more, got " << rank;
+  FailureOr<Value> mean = ctx.requiredInput(3), var = ctx.requiredInput(4);
+  if (failed(mean) || failed(var) ||
+      failed(mean = channelParam(ctx, *mean, rank)) ||
+      failed(var = channelParam(ctx, *var, rank)))
+    return failure();
+  Type element = ctx.inputType(0).getElementType();
+  FailureOr<Value> shifted =
+      ctx.create<AddOp>({*var, ctx.scalar(element, *epsilon)});
+  FailureOr<Value> inv =
+      failed(shifted) ? shifted : ctx.create<RsqrtOp>(*shifted);
+  FailureOr<Value> centered =
+      failed(inv) ? inv : ctx.create<SubOp>({*x, *mean});
+  FailureOr<Value> y =
+      failed(centered) ? centered : ctx.create<MulOp>({*centered, *inv});
+  return failed(y) ? failure() : scaleAndShift(ctx, *y, 1, 2, rank);
+}
+
+/// InstanceNormalization: each (sample, channel) over its spatial dims.
+LogicalResult importInstanceNorm(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(epsilon))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  if (rank < 3)
+    return ctx.error() << "the input needs rank 3 or more, got " << rank;
+  FailureOr<Value> y = normalizeOver(
+      ctx, *x, llvm::to_vector(llvm::seq<int64_t>(2, rank)), *epsilon);
+  return failed(y) ? failure() : scaleAndShift(ctx, *y, 1, 2, rank);
+}
+
+/// GroupNormalization (opset 21: scale and bias per channel): [N, C, ...]
+/// viewed as [N, G, C / G, ...], normalized over all but the first two
+/// dims, viewed back.
+LogicalResult importGroupNorm(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<float> epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  FailureOr<int64_t> groups = ctx.intAttr("num_groups", std::nullopt);
+  FailureOr<int64_t> stash = ctx.intAttr("stash_type", 1);
+  if (failed(x) || failed(epsilon) || failed(groups) || failed(stash))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return ctx.error() << "the input needs rank 3 or more, got " << rank;
+  int64_t channels = type.getDimSize(1);
+  if (ShapedType::isDynamic(channels))
+    return ctx.error() << "needs a static channel dim";
+  if (*groups < 1 || channels % *groups != 0)
+    return ctx.error() << "num_groups = " << *groups << " must divide the "
+                       << channels << " channels";
+  SmallVector<int64_t> dims = {0, *groups, channels / *groups};
+  SmallVector<int64_t> source = {0, -1, -1};
+  for (int64_t d = 2; d < rank; ++d) {
+    dims.push_back(0);
+    source.push_back(d);
+  }
+  FailureOr<Value> grouped = ctx.reshapeMapped(*x, dims, source);
+  if (failed(grouped))
+    return failure();
+  FailureOr<Value> y =
+      normalizeOver(ctx, *grouped,
+                    llvm::to_vector(llvm::seq<int64_t>(2, rank + 1)), *epsilon);
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> backDims = {0, channels}, backSource = {0, -1};
+  for (int64_t d = 2; d < rank; ++d) {
+    backDims.push_back(0);
+    backSource.push_back(d + 1);
+  }
+  FailureOr<Value> back = ctx.reshapeMapped(*y, backDims, backSource);
+  return failed(back) ? failure() : scaleAndShift(ctx, *back, 1, 2, rank);
+}
+
+/// GlobalAveragePool / GlobalMaxPool: the mean / max over the spatial dims,
+/// kept as size 1.
+template <typename OpTy> LogicalResult importGlobalPool(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  if (rank < 3)
+    return ctx.error() << "the input needs rank 3 or more, got " << rank;
+  FailureOr<Value> y = ctx.create<OpTy>(
+      *x, {ctx.namedI64Array("axes",
+                             llvm::to_vector(llvm::seq<int64_t>(2, rank)))});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// CumSum: the axis is a one-element constant input.
 LogicalResult importCumSum(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
@@ -522,6 +682,16 @@ void registerNNOps(std::vector<OpEntry> &ops) {
   add("ReduceMax", importReduce<ReduceMaxOp, 18>, 13, "constant axes");
   add("ReduceMin", importReduce<ReduceMinOp, 18>, 13, "constant axes");
   add("TopK", importTopK, 11, "constant K");
+  add("BatchNormalization", importBatchNorm, 15,
+      "inference (training_mode = 0), as elementwise ops");
+  add("InstanceNormalization", importInstanceNorm, 6,
+      "as reductions and elementwise ops");
+  add("GroupNormalization", importGroupNorm, 21,
+      "opset 21 (per-channel scale and bias); static channel count");
+  add("GlobalAveragePool", importGlobalPool<ReduceMeanOp>, 1,
+      "as reduce_mean over the spatial dims");
+  add("GlobalMaxPool", importGlobalPool<ReduceMaxOp>, 1,
+      "as reduce_max over the spatial dims");
   add("CumSum", importCumSum, 11,
       "constant axis; floats narrower than f32 sum in f32");
 }

@@ -203,6 +203,29 @@ def activations():
 
 
 @register
+def cnn_norms():
+    """BatchNormalization, InstanceNormalization, GroupNormalization (opset
+    21) and the global pools on [batch, 6, h, w] with dynamic batch and
+    spatial dims."""
+    x = vi("x", F, ["batch", 6, "h", "w"])
+    c = lambda name, v: init(name, np.asarray(v, np.float32))
+    rng = np.random.default_rng(0)
+    nodes = [n("BatchNormalization", ["x", "bs", "bb", "bm", "bv"], ["bn"],
+               epsilon=1e-3),
+             n("InstanceNormalization", ["bn", "is", "ib"], ["inorm"]),
+             n("GroupNormalization", ["inorm", "gs", "gb"], ["gn"],
+               num_groups=3),
+             n("GlobalAveragePool", ["gn"], ["avg"]),
+             n("GlobalMaxPool", ["gn"], ["mx"])]
+    inits = [c("bs", rng.uniform(0.5, 1.5, 6)), c("bb", rng.normal(size=6)),
+             c("bm", rng.normal(size=6)), c("bv", rng.uniform(0.5, 2, 6)),
+             c("is", rng.uniform(0.5, 1.5, 6)), c("ib", rng.normal(size=6)),
+             c("gs", rng.uniform(0.5, 1.5, 6)), c("gb", rng.normal(size=6))]
+    return model(nodes, [x], [vi("gn", F, None), vi("avg", F, None),
+                              vi("mx", F, None)], inits, opset=21)
+
+
+@register
 def celu_zero_alpha():
     x = vi("x", F, [4])
     return model([n("Celu", ["x"], ["y"], name="c", alpha=0.0)], [x],
