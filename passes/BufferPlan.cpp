@@ -7,6 +7,8 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace kestrel {
@@ -32,10 +34,14 @@ const char *storageName(ValueStorage storage) {
 }
 
 int64_t staticTensorBytes(RankedTensorType type) {
-  if (!type.getElementType().isIntOrFloat())
+  if (!type.getElementType().isIntOrFloat() || !type.hasStaticShape())
     return -1;
   int64_t bits = type.getElementTypeBitWidth();
-  return type.getNumElements() * (bits == 1 ? 1 : bits / 8);
+  int64_t bytes = bits == 1 ? 1 : bits / 8;
+  for (int64_t d : type.getShape())
+    if (__builtin_mul_overflow(bytes, d, &bytes))
+      return -2;
+  return bytes;
 }
 
 /// Operands whose values (not just shapes) decide result shapes.
@@ -63,6 +69,7 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
     return func.emitOpError("must end in func.return to plan buffers");
 
   BufferPlan plan;
+  Value oversized; // the first value whose static size overflows int64
   auto add = [&](Value v, ValueStorage storage, int64_t index) -> bool {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     if (!type)
@@ -71,8 +78,11 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
     p.value = v;
     p.storage = storage;
     p.index = index;
-    if (type.hasStaticShape() && type.getElementType().isIntOrFloat())
+    if (type.hasStaticShape() && type.getElementType().isIntOrFloat()) {
       p.bytes = staticTensorBytes(type);
+      if (p.bytes == -2 && !oversized)
+        oversized = v;
+    }
     plan.ids[v] = plan.values.size();
     plan.values.push_back(p);
     return true;
@@ -131,6 +141,11 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
     }
   }
 
+  if (oversized)
+    return emitError(oversized.getLoc())
+           << "a value of type " << oversized.getType()
+           << " holds more than 2^63 bytes";
+
   // Lifetimes: every use of a value or of an alias of it.
   for (Operation &op : body) {
     for (Value operand : op.getOperands()) {
@@ -151,8 +166,12 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
     ++plan.numArena;
     if (p.bytes < 0)
       plan.isStatic = false;
-    else
-      plan.intermediateBytes += runtime::alignArena(p.bytes);
+    else if (p.bytes > std::numeric_limits<int64_t>::max() -
+                           runtime::kArenaAlignment ||
+             __builtin_add_overflow(plan.intermediateBytes,
+                                    runtime::alignArena(p.bytes),
+                                    &plan.intermediateBytes))
+      return func.emitOpError("intermediate values of more than 2^63 bytes");
   }
   if (!plan.isStatic)
     plan.intermediateBytes = 0;

@@ -59,7 +59,8 @@ struct BufferPlan {
   const ValuePlan &of(mlir::Value v) const { return values[ids.lookup(v)]; }
 };
 
-/// Bytes of a static tensor type (i1 takes a byte per element).
+/// Bytes of a static tensor type (i1 takes a byte per element); -1 for a
+/// dynamic or non-numeric type, -2 when the size overflows int64.
 int64_t staticTensorBytes(mlir::RankedTensorType type);
 
 /// The attributes kestrel-plan-memory writes: on each op with a result in
