@@ -75,6 +75,20 @@ std::optional<int64_t> staticRows(const KernelSite &site) {
   int64_t rank = type.getRank();
   if (rank < 2 || type.isDynamicDim(rank - 2))
     return std::nullopt;
+  // Against a shared (rank <= 2) rhs, the libraries run the rows of every
+  // batch entry as one GEMM: all of the result's leading dims are rows.
+  auto rhs = dyn_cast<RankedTensorType>(site.op->getOperand(1).getType());
+  auto transposeA = site.op->getAttrOfType<BoolAttr>("transpose_a");
+  if (rank > 2 && rhs && rhs.getRank() <= 2 &&
+      !(transposeA && transposeA.getValue())) {
+    int64_t rows = 1;
+    for (int64_t d = 0; d < rank - 1; ++d) {
+      if (type.isDynamicDim(d))
+        return std::nullopt;
+      rows *= type.getDimSize(d);
+    }
+    return rows;
+  }
   return type.getDimSize(rank - 2);
 }
 
@@ -233,7 +247,8 @@ std::vector<KernelCandidate> cudaCandidates() {
     std::optional<int64_t> rows = staticRows(site);
     if (!rows || *rows > kCudaGemvMaxRows)
       return "needs a static row count of at most " +
-             std::to_string(kCudaGemvMaxRows) + " (the result's dim -2)";
+             std::to_string(kCudaGemvMaxRows) +
+             " (the rows of every batch entry against a shared rhs)";
     return "";
   };
   all.push_back(std::move(gemv));

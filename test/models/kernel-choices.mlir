@@ -7,7 +7,10 @@
 // RUN: kestrelc --emit=mlir %S/fixtures/llama-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=CPU
 // RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/llama-dynamo/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=CUDA
 // RUN: kestrelc --emit=mlir --target=cuda --precision=f32 %S/fixtures/bert-ort-optimized/model.onnx | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=F32
-// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx --input-shape input_ids=2x5 | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=STATIC
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx --input-shape input_ids=1x5 | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=STATIC
+// With 2x5 tokens the projections have 10 rows (both sequences' rows
+// against the one weight): more than the GEMV kernels take.
+// RUN: kestrelc --emit=mlir --target=cuda %S/fixtures/mixtral-opset17/model.onnx --input-shape input_ids=2x5 | %python %S/check_kernel_choices.py cuda | FileCheck %s --check-prefix=ROWS
 // Every fixture, both targets: every op that runs a kernel carries a
 // predicted #kestrel.impl.
 // RUN: kestrelc --emit=mlir %S/fixtures/bert-dynamo/model.onnx | %python %S/check_kernel_choices.py cpu | FileCheck %s --check-prefix=ALL
@@ -36,3 +39,5 @@
 // F32: ops: {{.*}}cuda.gemm.simt
 // F32-NOT: cuda.gemm.mma
 // STATIC: ops: {{.*}}cuda.gemm.gemv
+// ROWS: ops:
+// ROWS-NOT: cuda.gemm.gemv

@@ -13,7 +13,7 @@
 // TEXT: kestrel.fused_matmul 'proj': tensor<?x1024xf32, #kestrel.storage<bf16>>, tensor<1024x1024xf32, #kestrel.storage<bf16>> -> tensor<?x1024xf32, #kestrel.storage<bf16>>
 // TEXT-NEXT: * cuda.gemm.mma {gemv_max_m=8, tile_k=32, tile_m=64, tile_n=64, warps_m=2, warps_n=2} {{[0-9.]+}} us | {{[0-9.]+}} us
 // TEXT: cuda.gemm.cublaslt {{[0-9.]+}} us | {{[0-9.]+}} us
-// TEXT: cuda.gemm.gemv{{ +}}cannot run it: needs a static row count of at most 8 (the result's dim -2)
+// TEXT: cuda.gemm.gemv{{ +}}cannot run it: needs a static row count of at most 8 (the rows of every batch entry against a shared rhs)
 // TEXT: predicted total (1 kernel calls): {{[0-9.]+}} us | {{[0-9.]+}} us
 
 // JSON: h200 [1, 64] 1
