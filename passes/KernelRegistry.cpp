@@ -151,6 +151,10 @@ std::vector<KernelCandidate> cpuCandidates() {
       "f32 GEMM on the blocked kernel for every shape: A and B packed into "
       "panels, an 8x32 register tile",
       kGemm));
+  all.push_back(candidate("cpu.conv", cpu,
+                          "convolution as im2col (zeros in the padding) and "
+                          "the blocked GEMM per image and group",
+                          {"kestrel.conv"}));
   all.push_back(
       candidate("cpu.softmax", cpu, "row softmax / log-softmax", kSoftmax));
   all.push_back(candidate("cpu.reduce", cpu,
@@ -265,6 +269,10 @@ std::vector<KernelCandidate> cudaCandidates() {
   };
   all.push_back(std::move(simt));
 
+  all.push_back(candidate("cuda.conv", cuda,
+                          "direct convolution: one thread per output element "
+                          "over its group's channels and taps, f32 sums",
+                          {"kestrel.conv"}));
   all.push_back(candidate("cuda.softmax", cuda,
                           "a warp or a block per row, f32 accumulation",
                           kSoftmax));

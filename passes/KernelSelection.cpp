@@ -184,6 +184,19 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
     w.family = kp::effectiveFamily(w);
     return w;
   }
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    // As the CPU runs it: per image and group, [M / group, C / group *
+    // taps] weights times the [C / group * taps, positions] patches.
+    SmallVector<int64_t> weight = dims(conv.getWeight().getType(), dynamic);
+    int64_t group = std::max<int64_t>(conv.getGroup(), 1);
+    w.batch = product({out[0], group});
+    w.m = std::max<int64_t>(weight[0] / group, 1);
+    w.n = product(ArrayRef<int64_t>(out).drop_front(2));
+    w.k = product(ArrayRef<int64_t>(weight).drop_front(1));
+    w.family = kp::Family::Gemm;
+    w.family = kp::effectiveFamily(w);
+    return w;
+  }
   if (isa<AttentionOp>(op)) {
     SmallVector<int64_t> q = dims(op->getOperand(0).getType(), dynamic);
     SmallVector<int64_t> key = dims(op->getOperand(1).getType(), dynamic);

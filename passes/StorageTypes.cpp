@@ -88,8 +88,8 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
               ConcatOp, SplitOp, NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp,
               ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp,
               SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, CumSumOp,
-              ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp>(
-            [&](Operation *op) { uniteAll(op, op->getOperands()); })
+              ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp,
+              ConvOp>([&](Operation *op) { uniteAll(op, op->getOperands()); })
         .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
               LayerNormOp, RopeOp>([&](Operation *op) {
           uniteAll(op, op->getOperands().take_front(1));

@@ -354,6 +354,19 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   hostRef(r.getDelta()), ref(r.getResult()))
                         .str());
       })
+      .Case([&](ConvOp cv) {
+        std::string strides = emitState.array(cv.getStrides()),
+                    pads = emitState.array(cv.getPads()),
+                    dilations = emitState.array(cv.getDilations());
+        std::string bias =
+            cv.getBias() ? "&" + ref(cv.getBias()) : std::string("nullptr");
+        return call(llvm::formatv("conv(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                                  "{7})",
+                                  ref(cv.getInput()), ref(cv.getWeight()), bias,
+                                  strides, pads, dilations, cv.getGroup(),
+                                  ref(cv.getResult()))
+                        .str());
+      })
       .Case([&](TopKOp t) {
         return call(llvm::formatv("topK(c, {0}, {1}, {2}, {3}, {4}, {5})",
                                   ref(t.getInput()), t.getK(), t.getAxis(),

@@ -301,6 +301,16 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                                       ref(r.getDelta()))
                             .str());
       })
+      .Case([&](ConvOp cv) {
+        std::string strides = array(cv.getStrides()),
+                    pads = array(cv.getPads()),
+                    dilations = array(cv.getDilations());
+        return viaShape(
+            llvm::formatv("convShape(c, {0}, {1}, {2}, {3}, {4}, {5}, s)",
+                          sh(cv.getInput()), sh(cv.getWeight()), strides, pads,
+                          dilations, cv.getGroup())
+                .str());
+      })
       .Case([&](TopKOp t) {
         cs << "  { Shape s; OP_TRY(topKShape(c, " << sh(t.getInput()) << ", "
            << t.getK() << ", " << t.getAxis() << ", s)); OP_TRY(x.setShape("

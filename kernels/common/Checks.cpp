@@ -274,6 +274,64 @@ bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
                      dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
 }
 
+bool convShape(KernelStatus &status, const Shape &x, const Shape &w,
+               const int64_t *strides, const int64_t *pads,
+               const int64_t *dilations, int64_t group, Shape &out) {
+  int spatial = x.rank - 2;
+  if (spatial < 1 || spatial > 3)
+    return status.fail("conv: x must be [N, C, D1, ...] with 1 to 3 spatial "
+                       "dims, got rank " +
+                       std::to_string(x.rank));
+  if (w.rank != x.rank)
+    return status.fail("conv: w must have x's rank " + std::to_string(x.rank) +
+                       ", got " + std::to_string(w.rank));
+  int64_t m = w[0];
+  if (group < 1 || m % group != 0 || x[1] != w[1] * group)
+    return status.fail("conv: x has " + std::to_string(x[1]) + " channels, w " +
+                       std::to_string(m) + " outputs of " +
+                       std::to_string(w[1]) + " channels, group " +
+                       std::to_string(group) + ": inconsistent");
+  out = x;
+  out.dims[1] = m;
+  for (int i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0)
+      return status.fail("conv: strides and dilations must be positive and "
+                         "pads non-negative");
+    int64_t span =
+        x[i + 2] + pads[i] + pads[i + spatial] - dilations[i] * (w[i + 2] - 1);
+    if (span < 1)
+      return status.fail("conv: the kernel does not fit spatial dim " +
+                         std::to_string(i) + " of size " +
+                         std::to_string(x[i + 2]) + " with its pads");
+    out.dims[i + 2] = (span - 1) / strides[i] + 1;
+  }
+  return true;
+}
+
+bool checkConv(KernelStatus &status, const Tensor &x, const Tensor &w,
+               const Tensor *bias, const int64_t *strides, const int64_t *pads,
+               const int64_t *dilations, int64_t group, const Tensor &out) {
+  Shape shape;
+  if (!checkTensor(status, "conv", "x", x) ||
+      !checkTensor(status, "conv", "w", w) ||
+      !convShape(status, x.shape, w.shape, strides, pads, dilations, group,
+                 shape) ||
+      !checkOut(status, "conv", out, shape, x.dtype))
+    return false;
+  if (!isFloatType(x.dtype))
+    return status.fail(std::string("conv: does not support ") +
+                       dtypeName(x.dtype));
+  if (w.dtype != x.dtype)
+    return failOperandDtypes(status, "conv", x, w);
+  if (bias &&
+      (!checkTensor(status, "conv", "bias", *bias) || bias->dtype != x.dtype ||
+       bias->shape.rank != 1 || bias->shape[0] != w.shape[0]))
+    return status.fail("conv: bias must be [" + std::to_string(w.shape[0]) +
+                       "] of x's dtype");
+  return true;
+}
+
 bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,
                  const Tensor &out) {
   if (!checkTensor(status, "cumsum", "x", x) ||

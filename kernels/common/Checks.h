@@ -64,6 +64,18 @@ bool checkReduceOp(KernelStatus &status, ReduceOp op);
 bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
                        const Tensor &b);
 
+/// conv's output shape: x [N, C, D...] (1 to 3 spatial dims), w [M, C /
+/// group, K...], `strides` and `dilations` (positive) one per spatial dim,
+/// `pads` (non-negative) the begin pads then the end pads; out [N, M,
+/// O...].
+bool convShape(KernelStatus &status, const Shape &x, const Shape &w,
+               const int64_t *strides, const int64_t *pads,
+               const int64_t *dilations, int64_t group, Shape &out);
+/// conv's operands: x and w of one float dtype with convShape's shapes,
+/// an optional bias [M] of that dtype, out of the result's shape.
+bool checkConv(KernelStatus &status, const Tensor &x, const Tensor &w,
+               const Tensor *bias, const int64_t *strides, const int64_t *pads,
+               const int64_t *dilations, int64_t group, const Tensor &out);
 /// cumsum: a valid numeric x (not i1), an axis in it, out of x's shape and
 /// dtype.
 bool checkCumSum(KernelStatus &status, const Tensor &x, int64_t axis,

@@ -185,6 +185,14 @@ bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
 bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
             bool reverse, Tensor &out);
 
+/// ONNX Conv over 1 to 3 spatial dims (checkConv's operands; `bias` may be
+/// null): per image and group, the patches of x (zeros in the padding) as
+/// the columns of a matrix, times the group's weights as one GEMM; floats
+/// narrower than f32 compute in f32.
+bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
+          const int64_t *strides, const int64_t *pads, const int64_t *dilations,
+          int64_t group, Tensor &out);
+
 /// `axes` non-empty, sorted, unique, in [0, rank). Sum/Mean take floats
 /// and i64/i32 (f32 / wrapping i64 accumulation; an integer mean
 /// truncates), Max/Min also i1 (or / and); float max/min propagate NaN.

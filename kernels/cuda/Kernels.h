@@ -113,6 +113,9 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             const GemmChoice &choice);
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
+bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
+          const int64_t *strides, const int64_t *pads, const int64_t *dilations,
+          int64_t group, Tensor &out);
 bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
             bool reverse, Tensor &out);
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,

@@ -133,6 +133,76 @@ LogicalResult CumSumOp::inferReturnTypes(MLIRContext *,
                       adaptor.getAxis(), types);
 }
 
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  int64_t rank = input.getRank(), spatial = rank - 2;
+  if (spatial < 1 || spatial > 3)
+    return inferError(location, name)
+           << "input must have 1 to 3 spatial dims ([N, C, D1, ...]), got rank "
+           << rank;
+  if (weight.getRank() != rank)
+    return inferError(location, name) << "weight must have the input's rank "
+                                      << rank << ", got " << weight.getRank();
+  if (!weight.hasStaticShape())
+    return inferError(location, name) << "weight must have a static shape";
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dilations = adaptor.getDilations();
+  if (int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial ||
+      int64_t(pads.size()) != 2 * spatial)
+    return inferError(location, name)
+           << "strides and dilations need " << spatial << " values and pads "
+           << 2 * spatial << ", got " << strides.size() << ", "
+           << dilations.size() << " and " << pads.size();
+  int64_t group = adaptor.getGroup(), m = weight.getDimSize(0);
+  int64_t c = input.getDimSize(1);
+  if (group < 1 || m % group != 0)
+    return inferError(location, name)
+           << "group = " << group << " must be positive and divide the " << m
+           << " output channels";
+  if (ShapedType::isDynamic(c))
+    return inferError(location, name)
+           << "the input's channel dim (1) must be static";
+  if (c != weight.getDimSize(1) * group)
+    return inferError(location, name)
+           << "the input's " << c << " channels must equal the weight's "
+           << weight.getDimSize(1) << " per group times group = " << group;
+  if (Value bias = adaptor.getBias()) {
+    auto b = cast<RankedTensorType>(bias.getType());
+    if (b.getRank() != 1 || b.getDimSize(0) != m)
+      return inferError(location, name)
+             << "bias must be [" << m << "], got " << b;
+  }
+  SmallVector<int64_t> shape = {input.getDimSize(0), m};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0)
+      return inferError(location, name)
+             << "strides and dilations must be positive and pads "
+                "non-negative (spatial dim "
+             << i << ")";
+    int64_t d = input.getDimSize(i + 2), k = weight.getDimSize(i + 2);
+    if (ShapedType::isDynamic(d)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t span = d + pads[i] + pads[i + spatial] - dilations[i] * (k - 1);
+    if (span < 1)
+      return inferError(location, name)
+             << "the kernel (" << k << ", dilation " << dilations[i]
+             << ") is larger than spatial dim " << i << " with its pads ("
+             << d + pads[i] + pads[i + spatial] << ")";
+    shape.push_back((span - 1) / strides[i] + 1);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 static LogicalResult inferReduction(std::optional<Location> location,
                                     StringRef opName, Value input,
                                     ArrayRef<int64_t> axes, bool keepdims,

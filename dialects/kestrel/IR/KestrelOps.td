@@ -276,6 +276,34 @@ def Kestrel_CumSumOp : Kestrel_Op<"cumsum", [Pure, Kestrel_InferTypes]> {
   let results = (outs Kestrel_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
+def Kestrel_ConvOp : Kestrel_Op<"conv", [Pure, Kestrel_InferTypes,
+                                        SameOperandsElementType]> {
+  let summary = "N-D convolution (cross-correlation), as ONNX Conv";
+  let description = Kestrel_Doc<[{
+    `input` is `[N, C, D1, ...]` with 1 to 3 spatial dims, `weight`
+    `[M, C / group, K1, ...]`, the optional `bias` `[M]`; the result is
+    `[N, M, O1, ...]` with `Oi = (Di + pads[i] + pads[i + r] - dilations[i] *
+    (Ki - 1) - 1) / strides[i] + 1` (`r` spatial dims; `pads` holds the
+    begin pads, then the end pads; padding reads zeros). Output channel `m`
+    of group `g = m / (M / group)` sums input channels
+    `[g * C / group, (g + 1) * C / group)`. Products accumulate in f32.
+    Spatial sizes of the input may be dynamic; the weight is static.
+  }], "%y = kestrel.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = "
+      "1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} "
+      ": (tensor<?x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> "
+      "tensor<?x8x16x16xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$weight,
+                       Optional<Kestrel_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 def Kestrel_ReduceMeanOp
     : Kestrel_ReduceOp<"reduce_mean", "Arithmetic mean over the given axes.">;
 def Kestrel_ReduceMaxOp : Kestrel_ReduceOp<"reduce_max",

@@ -566,6 +566,75 @@ template <typename OpTy> LogicalResult importGlobalPool(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// Conv: 1 to 3 spatial dims; explicit pads or auto_pad (SAME_* needs the
+/// input's spatial sizes static). The weight's shape must be static.
+LogicalResult importConv(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<Value> w = ctx.requiredInput(1);
+  FailureOr<int64_t> group = ctx.intAttr("group", 1);
+  FailureOr<std::string> autoPad = ctx.stringAttr("auto_pad", "NOTSET");
+  if (failed(x) || failed(w) || failed(group) || failed(autoPad))
+    return failure();
+  RankedTensorType xType = ctx.inputType(0), wType = ctx.inputType(1);
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return ctx.error() << "supports 1 to 3 spatial dims, got an input of rank "
+                       << xType.getRank();
+  if (wType.getRank() != xType.getRank() || !wType.hasStaticShape())
+    return ctx.error() << "the weight must have the input's rank and a static "
+                          "shape, got "
+                       << wType;
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  FailureOr<SmallVector<int64_t>> shapeAttr =
+      ctx.intsAttr("kernel_shape", kernel);
+  FailureOr<SmallVector<int64_t>> strides =
+      ctx.intsAttr("strides", SmallVector<int64_t>(spatial, 1));
+  FailureOr<SmallVector<int64_t>> dilations =
+      ctx.intsAttr("dilations", SmallVector<int64_t>(spatial, 1));
+  FailureOr<SmallVector<int64_t>> pads =
+      ctx.intsAttr("pads", SmallVector<int64_t>(2 * spatial, 0));
+  if (failed(shapeAttr) || failed(strides) || failed(dilations) || failed(pads))
+    return failure();
+  if (*shapeAttr != kernel)
+    return ctx.error() << "kernel_shape does not match the weight's spatial "
+                          "dims";
+  if (int64_t(strides->size()) != spatial ||
+      int64_t(dilations->size()) != spatial)
+    return ctx.error() << "strides and dilations need " << spatial
+                       << " values each";
+  if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
+    pads->assign(2 * spatial, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t d = xType.getDimSize(i + 2);
+      if (ShapedType::isDynamic(d))
+        return ctx.error() << "auto_pad " << *autoPad
+                           << " needs static spatial dims";
+      if ((*strides)[i] < 1)
+        return ctx.error() << "strides must be positive";
+      int64_t out = (d + (*strides)[i] - 1) / (*strides)[i];
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * (*strides)[i] +
+                                   (kernel[i] - 1) * (*dilations)[i] + 1 - d);
+      int64_t small = total / 2;
+      (*pads)[i] = *autoPad == "SAME_UPPER" ? small : total - small;
+      (*pads)[i + spatial] = total - (*pads)[i];
+    }
+  } else if (*autoPad == "VALID") {
+    pads->assign(2 * spatial, 0);
+  } else if (*autoPad != "NOTSET") {
+    return ctx.error() << "unknown auto_pad '" << *autoPad << "'";
+  }
+  SmallVector<Value> operands = {*x, *w};
+  if (ctx.hasInput(2))
+    operands.push_back(ctx.input(2));
+  FailureOr<Value> y =
+      ctx.create<ConvOp>(operands, {ctx.namedI64Array("strides", *strides),
+                                    ctx.namedI64Array("pads", *pads),
+                                    ctx.namedI64Array("dilations", *dilations),
+                                    ctx.namedI64("group", *group)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// CumSum: the axis is a one-element constant input.
 LogicalResult importCumSum(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
@@ -692,6 +761,9 @@ void registerNNOps(std::vector<OpEntry> &ops) {
       "as reduce_mean over the spatial dims");
   add("GlobalMaxPool", importGlobalPool<ReduceMaxOp>, 1,
       "as reduce_max over the spatial dims");
+  add("Conv", importConv, 11,
+      "1-D to 3-D; groups, strides, dilations, pads and auto_pad (SAME_* "
+      "with static spatial sizes); static weight shape");
   add("CumSum", importCumSum, 11,
       "constant axis; floats narrower than f32 sum in f32");
 }

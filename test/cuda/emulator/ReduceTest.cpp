@@ -1,6 +1,7 @@
 //===- ReduceTest.cpp - Reduce kernels in the emulator ------------------===//
 //
-// The CUDA kernels (reductions, softmax, top_k and cumsum) run by the emulator
+// The CUDA kernels (reductions, softmax, top_k, cumsum and conv) run by the
+// emulator
 // at random small shapes, including broadcasts and sizes that are not multiples
 // of the block, against the CPU library; error messages too.
 //
@@ -229,11 +230,72 @@ void testCumSum() {
          c.c.error.c_str(), c.g.error.c_str());
 }
 
+/// conv's direct kernel against the CPU's im2col + GEMM: random 1-D to 3-D
+/// geometries (strides, pads, dilations, groups, bias), the float types;
+/// the same messages for what both reject.
+void testConv() {
+  const DType types[] = {DType::F32, DType::BF16, DType::F16};
+  for (int iter = 0; iter < 30; ++iter) {
+    DType d = types[iter % 3];
+    int spatial = 1 + iter % 3;
+    int64_t group = randInt(1, 3), cg = randInt(1, 3), mg = randInt(1, 3);
+    Shape x, w;
+    x.rank = w.rank = spatial + 2;
+    x.dims[0] = randInt(1, 2);
+    x.dims[1] = cg * group;
+    w.dims[0] = mg * group;
+    w.dims[1] = cg;
+    std::vector<int64_t> strides, pads(size_t(2 * spatial)), dilations;
+    for (int i = 0; i < spatial; ++i) {
+      w.dims[i + 2] = randInt(1, 3);
+      strides.push_back(randInt(1, 3));
+      dilations.push_back(randInt(1, 2));
+      pads[size_t(i)] = randInt(0, 2);
+      pads[size_t(i + spatial)] = randInt(0, 2);
+      x.dims[i + 2] = randInt(1, spatial == 1 ? 40 : 9) +
+                      dilations.back() * (w.dims[i + 2] - 1);
+    }
+    bool withBias = iter % 2;
+    Shape out;
+    cpu::Context sc;
+    EXPECT(convShape(sc, x, w, strides.data(), pads.data(), dilations.data(),
+                     group, out),
+           "convShape: %s", sc.error.c_str());
+    Buf xb(d, x), wb(d, w), bb(d, Shape{w.dims[0]});
+    fill(xb.t, 2.0, false, -1000000, 1000000);
+    fill(wb.t, 1.0, false, -1000000, 1000000);
+    fill(bb.t, 1.0, false, -1000000, 1000000);
+    Buf a(d, out), b(d, out);
+    Ctxs c;
+    const Tensor *bias = withBias ? &bb.t : nullptr;
+    bool okc = cpu::conv(c.c, xb.t, wb.t, bias, strides.data(), pads.data(),
+                         dilations.data(), group, a.t);
+    bool okg = cuda::conv(c.g, xb.t, wb.t, bias, strides.data(), pads.data(),
+                          dilations.data(), group, b.t);
+    EXPECT(okc && okg, "conv: %s / %s", c.c.error.c_str(), c.g.error.c_str());
+    std::string what = std::string("conv ") + dn(d) + " x " + S(x) + " w " +
+                       S(w) + " group " + std::to_string(group);
+    int64_t terms = cg;
+    for (int i = 0; i < spatial; ++i)
+      terms *= w.dims[i + 2];
+    compare(what.c_str(), b.t, a.t, tolFor(d, std::sqrt(double(terms))));
+  }
+  Buf x(DType::F32, {1, 4, 5, 5}), w(DType::F32, {6, 2, 3, 3});
+  Buf o(DType::F32, {1, 6, 3, 3});
+  const int64_t one[] = {1, 1}, zero[] = {0, 0, 0, 0};
+  Ctxs c;
+  bool okc = cpu::conv(c.c, x.t, w.t, nullptr, one, zero, one, 1, o.t);
+  bool okg = cuda::conv(c.g, x.t, w.t, nullptr, one, zero, one, 1, o.t);
+  EXPECT(!okc && !okg && c.c.error == c.g.error, "conv group: '%s' vs '%s'",
+         c.c.error.c_str(), c.g.error.c_str());
+}
+
 void runReduceTests() {
   testReduce();
   testSoftmax();
   testTopK();
   testCumSum();
+  testConv();
 }
 
 RegisterSuite registered("reduce", 30, runReduceTests);

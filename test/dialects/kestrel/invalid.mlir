@@ -953,3 +953,35 @@ func.func @scatter_nd_types(%c: tensor<64x8xf32>, %p: tensor<3x1xi64>, %kv: tens
   %0 = kestrel.scatter_nd %c, %p, %kv : (tensor<64x8xf32>, tensor<3x1xi64>, tensor<3x8xi64>) -> tensor<64x8xf32>
   return
 }
+
+// -----
+
+func.func @conv_group(%x: tensor<1x4x8xf32>, %w: tensor<6x4x3xf32>) {
+  // expected-error @+1 {{'kestrel.conv' op the input's 4 channels must equal the weight's 4 per group times group = 2}}
+  %0 = kestrel.conv %x, %w {dilations = array<i64: 1>, group = 2 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x4x8xf32>, tensor<6x4x3xf32>) -> tensor<1x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_pads(%x: tensor<1x4x8xf32>, %w: tensor<6x4x3xf32>) {
+  // expected-error @+1 {{'kestrel.conv' op strides and dilations need 1 values and pads 2, got 1, 1 and 4}}
+  %0 = kestrel.conv %x, %w {dilations = array<i64: 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1>} : (tensor<1x4x8xf32>, tensor<6x4x3xf32>) -> tensor<1x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_kernel_too_large(%x: tensor<1x4x2xf32>, %w: tensor<6x4x3xf32>) {
+  // expected-error @+1 {{'kestrel.conv' op the kernel (3, dilation 2) is larger than spatial dim 0 with its pads (2)}}
+  %0 = kestrel.conv %x, %w {dilations = array<i64: 2>, group = 1 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x4x2xf32>, tensor<6x4x3xf32>) -> tensor<1x6x1xf32>
+  return
+}
+
+// -----
+
+func.func @conv_result(%x: tensor<1x4x8xf32>, %w: tensor<6x4x3xf32>) {
+  // expected-error @+1 {{'kestrel.conv' op result type(s) 'tensor<1x6x8xf32>' are incompatible with the inferred type(s) 'tensor<1x6x6xf32>'}}
+  %0 = kestrel.conv %x, %w {dilations = array<i64: 1>, group = 1 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x4x8xf32>, tensor<6x4x3xf32>) -> tensor<1x6x8xf32>
+  return
+}

@@ -509,3 +509,12 @@ func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32
   %1 = kestrel.scatter_nd %c, %p, %kv : (tensor<64x8xbf16>, tensor<?x1xi64>, tensor<?x8xbf16>) -> tensor<64x8xbf16>
   return %0, %1 : tensor<4x8xf32>, tensor<64x8xbf16>
 }
+
+// CHECK-LABEL: func.func @conv(
+// CHECK: kestrel.conv %{{.+}}, %{{.+}}, %{{.+}} {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<?x8x16x16xf32>
+// CHECK: kestrel.conv %{{.+}}, %{{.+}} {dilations = array<i64: 2>, group = 2 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<2x4x?xbf16>, tensor<6x2x3xbf16>) -> tensor<2x6x?xbf16>
+func.func @conv(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>, %a: tensor<2x4x?xbf16>, %v: tensor<6x2x3xbf16>) -> (tensor<?x8x16x16xf32>, tensor<2x6x?xbf16>) {
+  %0 = kestrel.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<?x8x16x16xf32>
+  %1 = kestrel.conv %a, %v {dilations = array<i64: 2>, group = 2 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<2x4x?xbf16>, tensor<6x2x3xbf16>) -> tensor<2x6x?xbf16>
+  return %0, %1 : tensor<?x8x16x16xf32>, tensor<2x6x?xbf16>
+}

@@ -1116,6 +1116,129 @@ TEST(KernelsCumSum, Errors) {
   EXPECT_NE(ctx.error.find("cumsum"), std::string::npos) << ctx.error;
 }
 
+/// One conv case: x [N, C, D...], w [M, C / group, K...].
+struct ConvCase {
+  Shape x, w;
+  std::vector<int64_t> strides, pads, dilations;
+  int64_t group;
+};
+
+/// conv against a direct loop in double: 1-D (Whisper's front end), 2-D
+/// (patch embeddings, padded, strided, dilated, grouped, depthwise) and
+/// 3-D; f32, f16 and bf16; with and without bias; serially and on threads.
+TEST(KernelsConv, AgainstDirectLoop) {
+  const ConvCase cases[] = {
+      {{2, 8, 16}, {4, 8, 3}, {1}, {1, 1}, {1}, 1},
+      {{2, 4, 16}, {4, 4, 3}, {2}, {1, 1}, {1}, 1},
+      {{1, 3, 17}, {5, 3, 4}, {3}, {2, 0}, {2}, 1},
+      {{2, 3, 16, 16}, {8, 3, 4, 4}, {4, 4}, {0, 0, 0, 0}, {1, 1}, 1},
+      {{1, 4, 9, 7}, {6, 2, 3, 3}, {2, 1}, {1, 0, 1, 2}, {1, 2}, 2},
+      {{2, 6, 8, 8}, {6, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6},
+      {{1, 2, 4, 5, 6},
+       {3, 2, 2, 3, 2},
+       {1, 2, 1},
+       {0, 1, 1, 1, 0, 0},
+       {2, 1, 1},
+       1},
+      {{4, 16, 32, 32}, {32, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 7000;
+  for (const ConvCase &c : cases)
+    for (DType type : {DType::F32, DType::F16, DType::BF16})
+      for (bool withBias : {false, true}) {
+        int spatial = c.x.rank - 2;
+        Shape outShape;
+        Context &ctx = c.x.numel() > 10000 ? threaded : serial;
+        ASSERT_TRUE(convShape(ctx, c.x, c.w, c.strides.data(), c.pads.data(),
+                              c.dilations.data(), c.group, outShape))
+            << ctx.error;
+        Buf x = randomBuf(type, c.x, seed++), w = randomBuf(type, c.w, seed++);
+        Buf b = randomBuf(type, Shape{c.w[0]}, seed++), out(type, outShape);
+        Tensor xt = x.t(), wt = w.t(), bt = b.t(), ot = out.t();
+        ASSERT_TRUE(conv(ctx, xt, wt, withBias ? &bt : nullptr,
+                         c.strides.data(), c.pads.data(), c.dilations.data(),
+                         c.group, ot))
+            << ctx.error;
+        // The direct sum, padded to three spatial dims.
+        int64_t in[3] = {1, 1, 1}, k[3] = {1, 1, 1}, o[3] = {1, 1, 1};
+        int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pd[3] = {0, 0, 0};
+        for (int i = 0; i < spatial; ++i) {
+          int d = 3 - spatial + i;
+          in[d] = c.x[i + 2], k[d] = c.w[i + 2], o[d] = outShape[i + 2];
+          st[d] = c.strides[size_t(i)], dl[d] = c.dilations[size_t(i)];
+          pd[d] = c.pads[size_t(i)];
+        }
+        int64_t m = c.w[0], cg = c.w[1], mg = m / c.group;
+        std::vector<double> want(size_t(out.numel()));
+        for (int64_t n = 0; n < c.x[0]; ++n)
+          for (int64_t oc = 0; oc < m; ++oc)
+            for (int64_t p0 = 0; p0 < o[0]; ++p0)
+              for (int64_t p1 = 0; p1 < o[1]; ++p1)
+                for (int64_t p2 = 0; p2 < o[2]; ++p2) {
+                  double sum = withBias ? b.get(oc) : 0.0;
+                  for (int64_t ic = 0; ic < cg; ++ic)
+                    for (int64_t a = 0; a < k[0]; ++a)
+                      for (int64_t e = 0; e < k[1]; ++e)
+                        for (int64_t f = 0; f < k[2]; ++f) {
+                          int64_t i0 = p0 * st[0] - pd[0] + a * dl[0];
+                          int64_t i1 = p1 * st[1] - pd[1] + e * dl[1];
+                          int64_t i2 = p2 * st[2] - pd[2] + f * dl[2];
+                          if (i0 < 0 || i0 >= in[0] || i1 < 0 || i1 >= in[1] ||
+                              i2 < 0 || i2 >= in[2])
+                            continue;
+                          int64_t chan = oc / mg * cg + ic;
+                          sum +=
+                              x.get(
+                                  (((n * c.x[1] + chan) * in[0] + i0) * in[1] +
+                                   i1) *
+                                      in[2] +
+                                  i2) *
+                              w.get((((oc * cg + ic) * k[0] + a) * k[1] + e) *
+                                        k[2] +
+                                    f);
+                        }
+                  want[size_t((((n * m + oc) * o[0] + p0) * o[1] + p1) * o[2] +
+                              p2)] = sum;
+                }
+        EXPECT_LE(relativeL2(out.floats(), want),
+                  type == DType::F32 ? 1e-6 : 1e-2)
+            << "conv " << dtypeName(type) << " x " << c.x.str() << " w "
+            << c.w.str() << " group " << c.group << (withBias ? " bias" : "");
+      }
+}
+
+TEST(KernelsConv, Errors) {
+  Context ctx = serialContext();
+  const int64_t one[] = {1, 1}, zero[] = {0, 0, 0, 0}, bad[] = {0, 1};
+  Buf x(DType::F32, Shape{1, 4, 5, 5}), w(DType::F32, Shape{6, 2, 3, 3});
+  Buf out(DType::F32, Shape{1, 6, 3, 3});
+  Tensor xt = x.t(), wt = w.t(), ot = out.t();
+  // 4 channels against 2 per group: needs group 2.
+  EXPECT_FALSE(conv(ctx, xt, wt, nullptr, one, zero, one, 1, ot));
+  EXPECT_NE(ctx.error.find("conv: x has 4 channels"), std::string::npos)
+      << ctx.error;
+  EXPECT_TRUE(conv(ctx, xt, wt, nullptr, one, zero, one, 2, ot)) << ctx.error;
+  EXPECT_FALSE(conv(ctx, xt, wt, nullptr, bad, zero, one, 2, ot));
+  EXPECT_NE(ctx.error.find("strides and dilations must be positive"),
+            std::string::npos)
+      << ctx.error;
+  Buf small(DType::F32, Shape{1, 4, 1, 1});
+  Tensor st = small.t();
+  EXPECT_FALSE(conv(ctx, st, wt, nullptr, one, zero, one, 2, ot));
+  EXPECT_NE(ctx.error.find("the kernel does not fit"), std::string::npos)
+      << ctx.error;
+  Buf bias(DType::F32, Shape{5});
+  Tensor bt = bias.t();
+  EXPECT_FALSE(conv(ctx, xt, wt, &bt, one, zero, one, 2, ot));
+  EXPECT_EQ(ctx.error, "conv: bias must be [6] of x's dtype");
+  Buf ix(DType::I64, Shape{1, 4, 5, 5}), iw(DType::I64, Shape{6, 2, 3, 3});
+  Buf io(DType::I64, Shape{1, 6, 3, 3});
+  Tensor ixt = ix.t(), iwt = iw.t(), iot = io.t();
+  EXPECT_FALSE(conv(ctx, ixt, iwt, nullptr, one, zero, one, 2, iot));
+  EXPECT_EQ(ctx.error, "conv: does not support i64");
+}
+
 /// ScatterElements and ScatterND against a reference that applies every
 /// update in index order on a copy of x, each combine in double (f32 for
 /// floats is exact at these magnitudes) stored through the dtype: every

@@ -226,6 +226,45 @@ def cnn_norms():
 
 
 @register
+def convs():
+    """Conv as the matrix's models write it and the rest of its attributes:
+    Whisper's 1-D front end (k3 pad 1, then stride 2) with dynamic frames,
+    a ViT patch embedding (k = stride = 4) with dynamic spatial dims, a
+    grouped, dilated, asymmetrically padded 2-D conv, a depthwise conv with
+    auto_pad SAME_UPPER and one with SAME_LOWER and strides."""
+    rng = np.random.default_rng(0)
+    w = lambda name, *shape: init(name, rng.normal(size=shape).astype(np.float32))
+    a = vi("a", F, ["batch", 8, "frames"])
+    img = vi("img", F, ["batch", 3, "h", "w"])
+    g = vi("g", F, [2, 6, 9, 7])
+    nodes = [n("Conv", ["a", "w1", "b1"], ["c1"], pads=[1, 1], kernel_shape=[3]),
+             n("Conv", ["c1", "w2", "b2"], ["c2"], pads=[1, 1], strides=[2]),
+             n("Conv", ["img", "wp", "bp"], ["patches"], kernel_shape=[4, 4],
+               strides=[4, 4]),
+             n("Conv", ["g", "wg"], ["grouped"], group=2, dilations=[1, 2],
+               pads=[1, 0, 1, 2], strides=[2, 1]),
+             n("Conv", ["g", "wd", "bd"], ["depthwise"], group=6,
+               auto_pad="SAME_UPPER"),
+             n("Conv", ["g", "ws"], ["same_lower"], auto_pad="SAME_LOWER",
+               strides=[2, 2])]
+    inits = [w("w1", 16, 8, 3), w("b1", 16), w("w2", 16, 16, 3), w("b2", 16),
+             w("wp", 32, 3, 4, 4), w("bp", 32), w("wg", 4, 3, 3, 3),
+             w("wd", 6, 1, 3, 3), w("bd", 6), w("ws", 5, 6, 2, 4)]
+    return model(nodes, [a, img, g],
+                 [vi(o, F, None) for o in ("c2", "patches", "grouped",
+                                           "depthwise", "same_lower")],
+                 inits, opset=17)
+
+
+@register
+def conv_dynamic_channels():
+    """Conv needs the input's channel count static (the weight's is)."""
+    x = vi("x", F, [1, "c", 8])
+    return model([n("Conv", ["x", "w"], ["y"])], [x], [vi("y", F, None)],
+                 [init("w", np.ones((2, 4, 3), np.float32))])
+
+
+@register
 def celu_zero_alpha():
     x = vi("x", F, [4])
     return model([n("Celu", ["x"], ["y"], name="c", alpha=0.0)], [x],
