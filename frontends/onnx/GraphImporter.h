@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace kestrel::onnx_frontend {
 
@@ -33,6 +34,9 @@ public:
   mlir::MLIRContext &context;
   mlir::OpBuilder builder;
   llvm::StringMap<mlir::Value> values;
+  /// Initializers that ops read themselves (quantized weights, their scales
+  /// and zero points) rather than as imported values.
+  llvm::StringSet<> rawInitializers;
 
   /// The type ONNX declares for `name` (graph input/output or value_info),
   /// or null when it declares no ranked tensor type.
@@ -58,6 +62,20 @@ public:
                                             llvm::StringRef name,
                                             mlir::Location loc);
 
+  /// The initializer named `name`, or null.
+  const onnx::TensorProto *initializer(llvm::StringRef name) const;
+  /// The bytes of a UINT8 tensor literal (raw, external or int32_data);
+  /// emits an error at `loc` and fails when it is malformed or not UINT8.
+  mlir::FailureOr<std::string> uint8Data(const onnx::TensorProto &tensor,
+                                         mlir::Location loc);
+  /// A kestrel.weight named `name` holding `data`, computed at import
+  /// (e.g. dequantized weights); its data goes where initializers' go.
+  mlir::Value derivedWeight(llvm::StringRef name, mlir::DenseElementsAttr data,
+                            mlir::Location loc);
+  /// True when the import runs without weight data (kestrelc
+  /// --no-weight-data) and `tensor`'s data is in an external file.
+  bool skipsData(const onnx::TensorProto &tensor) const;
+
   mlir::Location fileLoc() const;
   mlir::Location nodeLoc(const onnx::NodeProto &node, int index) const;
 
@@ -70,6 +88,7 @@ private:
   const ImportOptions &options;
   std::string path, dir;
   llvm::StringMap<const onnx::TypeProto *> declared;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<OpEntry> registry;
   llvm::DenseMap<const onnx::NodeProto *, int> nodeIndex;

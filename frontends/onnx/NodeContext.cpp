@@ -293,6 +293,55 @@ FailureOr<Value> NodeContext::importTensor(const onnx::TensorProto &tensor,
   return graph_.importTensor(tensor, name, loc_);
 }
 
+FailureOr<const onnx::TensorProto *>
+NodeContext::rawInitializer(unsigned i, StringRef what) {
+  if (!hasInput(i))
+    return error() << what << " (input " << i << ") is required";
+  const onnx::TensorProto *t = graph_.initializer(node_.input(i));
+  if (!t || !graph_.rawInitializers.contains(node_.input(i)))
+    return error() << what << " (input " << i << ", '" << node_.input(i)
+                   << "') must be an initializer used only by quantized ops";
+  if (graph_.skipsData(*t))
+    return error() << what << " ('" << node_.input(i)
+                   << "') is in external data, which --no-weight-data does "
+                      "not read; its weights are dequantized at compile time";
+  return t;
+}
+
+FailureOr<std::string> NodeContext::uint8Initializer(unsigned i,
+                                                     StringRef what) {
+  FailureOr<const onnx::TensorProto *> t = rawInitializer(i, what);
+  if (failed(t))
+    return failure();
+  return graph_.uint8Data(**t, loc_);
+}
+
+FailureOr<std::vector<float>> NodeContext::floatInitializer(unsigned i,
+                                                            StringRef what) {
+  FailureOr<const onnx::TensorProto *> t = rawInitializer(i, what);
+  if (failed(t))
+    return failure();
+  FailureOr<DenseElementsAttr> data = graph_.decodeTensor(**t, loc_);
+  if (failed(data))
+    return failure();
+  if (!isa<FloatType>(data->getElementType()))
+    return error() << what << " ('" << node_.input(i)
+                   << "') must be a float tensor";
+  std::vector<float> out;
+  out.reserve(size_t(data->getNumElements()));
+  for (APFloat v : data->getValues<APFloat>()) {
+    bool lost;
+    v.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
+              &lost);
+    out.push_back(v.convertToFloat());
+  }
+  return out;
+}
+
+Value NodeContext::derivedWeight(StringRef name, DenseElementsAttr data) {
+  return graph_.derivedWeight(name, data, loc_);
+}
+
 Value NodeContext::constant(DenseElementsAttr value) {
   return ConstantOp::create(builder(), loc_, value).getResult();
 }

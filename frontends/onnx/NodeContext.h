@@ -168,6 +168,20 @@ public:
   /// Inserts size-1 dims at the (normalized, sorted) result `axes`.
   mlir::FailureOr<mlir::Value> unsqueeze(mlir::Value value,
                                          llvm::ArrayRef<int64_t> axes);
+  /// Quantized weights: input `i` as an initializer the op reads itself
+  /// (GraphImporter::rawInitializers); an error naming `what` when it is
+  /// not one.
+  mlir::FailureOr<const onnx::TensorProto *>
+  rawInitializer(unsigned i, llvm::StringRef what);
+  /// Its bytes, when it is UINT8.
+  mlir::FailureOr<std::string> uint8Initializer(unsigned i,
+                                                llvm::StringRef what);
+  /// Its values as f32, when it is a float tensor.
+  mlir::FailureOr<std::vector<float>> floatInitializer(unsigned i,
+                                                       llvm::StringRef what);
+  /// A weight computed at import (GraphImporter::derivedWeight).
+  mlir::Value derivedWeight(llvm::StringRef name, mlir::DenseElementsAttr data);
+
   /// `kestrel.attr` helpers.
   mlir::NamedAttribute namedI64(llvm::StringRef name, int64_t v);
   mlir::NamedAttribute namedBool(llvm::StringRef name, bool v);

@@ -316,6 +316,59 @@ FailureOr<Value> GraphImporter::importTensor(const onnx::TensorProto &tensor,
   return WeightOp::create(builder, loc, data->getType(), name).getResult();
 }
 
+const onnx::TensorProto *GraphImporter::initializer(StringRef name) const {
+  return initializers.lookup(name);
+}
+
+bool GraphImporter::skipsData(const onnx::TensorProto &tensor) const {
+  return options.skipExternalWeightData &&
+         tensor.data_location() == onnx::TensorProto::EXTERNAL;
+}
+
+FailureOr<std::string> GraphImporter::uint8Data(const onnx::TensorProto &tensor,
+                                                Location loc) {
+  if (tensor.data_type() != onnx::TensorProto::UINT8)
+    return emitError(loc) << "tensor '" << tensor.name() << "' must be UINT8, "
+                          << "got " << onnxTypeName(tensor.data_type());
+  if (tensor.has_segment())
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' is segmented, which Kestrel does not support";
+  int64_t count = 1;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
+      return emitError(loc)
+             << "tensor '" << tensor.name() << "' has an invalid shape";
+    count *= d;
+  }
+  std::string bytes;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string error;
+    if (!readExternalData(tensor, dir, bytes, error))
+      return emitError(loc) << error;
+  } else if (tensor.has_raw_data()) {
+    bytes = tensor.raw_data();
+  } else {
+    for (int32_t v : tensor.int32_data()) {
+      if (v < 0 || v > 255)
+        return emitError(loc) << "tensor '" << tensor.name() << "' holds " << v
+                              << ", not a UINT8 value";
+      bytes.push_back(char(uint8_t(v)));
+    }
+  }
+  if (int64_t(bytes.size()) != count)
+    return emitError(loc) << "tensor '" << tensor.name() << "' holds "
+                          << bytes.size() << " bytes, but its shape needs "
+                          << count;
+  return bytes;
+}
+
+Value GraphImporter::derivedWeight(StringRef name, DenseElementsAttr data,
+                                   Location loc) {
+  if (options.onWeight)
+    options.onWeight(name, data);
+  return WeightOp::create(builder, loc, data.getType(), name).getResult();
+}
+
 LogicalResult GraphImporter::checkOpsSupported() {
   auto it = opsets.find("");
   if (it == opsets.end())
@@ -615,10 +668,26 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [name, arg] : llvm::zip_equal(argNames, entry->getArguments()))
     values[name] = arg;
 
+  // Quantized weights (and their scales and zero points) are read by the
+  // ops that take them, not imported as values, when nothing else uses them.
+  llvm::StringSet<> readRaw, usedElsewhere;
+  for (const auto &node : g.node()) {
+    bool nbits = canonicalDomain(node.domain()) == "com.microsoft" &&
+                 node.op_type() == "MatMulNBits";
+    for (const auto &[i, in] : llvm::enumerate(node.input()))
+      (nbits && i >= 1 && i <= 4 ? readRaw : usedElsewhere).insert(in);
+  }
+  for (const auto &out : g.output())
+    usedElsewhere.insert(out.name());
   for (const auto &t : g.initializer()) {
     if (t.name().empty()) {
       emitError(fileLoc()) << "an initializer has no name";
       return nullptr;
+    }
+    initializers[t.name()] = &t;
+    if (readRaw.contains(t.name()) && !usedElsewhere.contains(t.name())) {
+      rawInitializers.insert(t.name());
+      continue;
     }
     FailureOr<Value> value = importTensor(t, t.name(), fileLoc());
     if (failed(value))

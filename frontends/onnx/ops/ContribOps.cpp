@@ -366,6 +366,126 @@ template <bool approximate> LogicalResult importBiasGelu(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// MatMulNBits: A [..., K] times the block-quantized B ([N, blocks,
+/// block_size * bits / 8] bytes, element j of a block at bits [j * bits,
+/// (j + 1) * bits) of its blob, low bits first), dequantized to W[k][n] =
+/// (q - zero point) * scale; zero points packed the same way per row of N
+/// (UINT8), as floats, or 2^(bits - 1) when absent. The weights are
+/// dequantized at compile time into a [K, N] weight of A's type (so they
+/// take A's bytes, not bits / 8 per element), then a matmul plus the bias.
+LogicalResult importMatMulNBits(NodeContext &ctx) {
+  FailureOr<Value> a = ctx.requiredInput(0);
+  FailureOr<int64_t> k = ctx.intAttr("K", std::nullopt);
+  FailureOr<int64_t> n = ctx.intAttr("N", std::nullopt);
+  FailureOr<int64_t> bits = ctx.intAttr("bits", 4);
+  FailureOr<int64_t> blockSize = ctx.intAttr("block_size", std::nullopt);
+  if (failed(a) || failed(k) || failed(n) || failed(bits) || failed(blockSize))
+    return failure();
+  if (*bits != 2 && *bits != 4 && *bits != 8)
+    return ctx.error() << "bits = " << *bits << " (supported: 2, 4, 8)";
+  if (*k < 1 || *n < 1 || *blockSize < 16 || (*blockSize & (*blockSize - 1)))
+    return ctx.error() << "K = " << *k << ", N = " << *n
+                       << " and block_size = " << *blockSize
+                       << " must be positive, block_size a power of 2 >= 16";
+  if (*k > (int64_t(1) << 24) || *n > (int64_t(1) << 24) ||
+      *k * *n > (int64_t(1) << 32))
+    return ctx.error() << "K x N = " << *k << " x " << *n
+                       << " is too large to dequantize at compile time";
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto element = dyn_cast<FloatType>(aType.getElementType());
+  if (!element || aType.getRank() < 1 ||
+      (!aType.isDynamicDim(aType.getRank() - 1) &&
+       aType.getDimSize(aType.getRank() - 1) != *k))
+    return ctx.error() << "A must be a float tensor [..., " << *k << "], got "
+                       << aType;
+  if (ctx.hasInput(4))
+    return ctx.error() << "g_idx (act-order block indices) is not supported";
+  int64_t blocks = (*k + *blockSize - 1) / *blockSize;
+  int64_t blob = *blockSize * *bits / 8;
+  FailureOr<std::string> q = ctx.uint8Initializer(1, "B");
+  FailureOr<std::vector<float>> scales = ctx.floatInitializer(2, "scales");
+  if (failed(q) || failed(scales))
+    return failure();
+  if (int64_t(q->size()) != *n * blocks * blob)
+    return ctx.error() << "B holds " << q->size() << " bytes; N x blocks x "
+                       << "blob = " << *n << " x " << blocks << " x " << blob
+                       << " needs " << *n * blocks * blob;
+  if (int64_t(scales->size()) != *n * blocks)
+    return ctx.error() << "scales holds " << scales->size()
+                       << " values; N x blocks needs " << *n * blocks;
+  // Zero points: per (n, block).
+  std::vector<float> zero(size_t(*n * blocks), float(1 << (*bits - 1)));
+  if (ctx.hasInput(3)) {
+    FailureOr<const onnx::TensorProto *> zt =
+        ctx.rawInitializer(3, "zero_points");
+    if (failed(zt))
+      return failure();
+    if ((*zt)->data_type() == onnx::TensorProto::UINT8) {
+      FailureOr<std::string> zp = ctx.uint8Initializer(3, "zero_points");
+      if (failed(zp))
+        return failure();
+      int64_t row = (blocks * *bits + 7) / 8;
+      if (int64_t(zp->size()) != *n * row)
+        return ctx.error() << "zero_points holds " << zp->size()
+                           << " bytes; packed per row of N it needs "
+                           << *n * row;
+      for (int64_t j = 0; j < *n; ++j)
+        for (int64_t b = 0; b < blocks; ++b) {
+          int64_t bit = b * *bits;
+          uint8_t byte = uint8_t((*zp)[size_t(j * row + bit / 8)]);
+          zero[size_t(j * blocks + b)] =
+              float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+        }
+    } else {
+      FailureOr<std::vector<float>> zp = ctx.floatInitializer(3, "zero_points");
+      if (failed(zp))
+        return failure();
+      if (int64_t(zp->size()) != *n * blocks)
+        return ctx.error() << "zero_points holds " << zp->size()
+                           << " values; N x blocks needs " << *n * blocks;
+      zero = *zp;
+    }
+  }
+  std::vector<float> w(size_t(*k * *n));
+  for (int64_t j = 0; j < *n; ++j)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const char *data = q->data() + (j * blocks + b) * blob;
+      float scale = (*scales)[size_t(j * blocks + b)];
+      float zp = zero[size_t(j * blocks + b)];
+      for (int64_t e = 0; e < *blockSize && b * *blockSize + e < *k; ++e) {
+        int64_t bit = e * *bits;
+        uint8_t byte = uint8_t(data[bit / 8]);
+        float v = float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+        w[size_t((b * *blockSize + e) * *n + j)] = (v - zp) * scale;
+      }
+    }
+  auto wType = RankedTensorType::get({*k, *n}, element);
+  DenseElementsAttr data;
+  if (element.isF32()) {
+    data = DenseElementsAttr::get(wType, ArrayRef<float>(w));
+  } else {
+    SmallVector<APFloat> converted;
+    converted.reserve(w.size());
+    for (float v : w) {
+      APFloat f(v);
+      bool lost;
+      f.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &lost);
+      converted.push_back(f);
+    }
+    data = DenseElementsAttr::get(wType, converted);
+  }
+  std::string name = ctx.node().input(1) + ".dequantized";
+  Value weight = ctx.derivedWeight(name, data);
+  FailureOr<Value> y = ctx.create<MatmulOp>({*a, weight});
+  if (failed(y))
+    return failure();
+  if (Value bias = ctx.input(5))
+    if (failed(y = ctx.create<AddOp>({*y, bias})))
+      return failure();
+  return ctx.setOutput(0, *y);
+}
+
 } // namespace
 
 void registerContribOps(std::vector<OpEntry> &ops) {
@@ -384,6 +504,10 @@ void registerContribOps(std::vector<OpEntry> &ops) {
   add("FastGelu", importBiasGelu<true>);
   add("BiasGelu", importBiasGelu<false>);
   add("Gelu", importBiasGelu<false>);
+  add("MatMulNBits", importMatMulNBits,
+      "2/4/8-bit block-quantized constant weights, dequantized at compile "
+      "time (stored and multiplied at the input's type, not in bits); no "
+      "g_idx");
   // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain.
   ops.push_back({"", "SimplifiedLayerNormalization", 1,
                  importSimplifiedLayerNorm, "onnxruntime contrib op"});

@@ -325,6 +325,18 @@ LogicalResult importSign(NodeContext &ctx) {
   return a.done(a.where(a.op<GreaterOp>(*x, zero), a.scalar(*x, 1), negative));
 }
 
+/// com.microsoft QuickGelu (CLIP's activation, from onnxruntime's
+/// transformer optimizer): x * sigmoid(alpha * x).
+LogicalResult importQuickGelu(NodeContext &ctx) {
+  Activation a(ctx);
+  FailureOr<Value> x = a.x();
+  FailureOr<float> alpha = a.attr("alpha", 1.702f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  return a.done(
+      a.op<MulOp>(*x, a.op<SigmoidOp>(a.op<MulOp>(*x, a.scalar(*x, *alpha)))));
+}
+
 } // namespace
 
 void registerMathOps(std::vector<OpEntry> &ops) {
@@ -384,6 +396,8 @@ void registerMathOps(std::vector<OpEntry> &ops) {
   add("Mish", importMish, 18, "as x * tanh(softplus(x)), one fused kernel");
   add("Shrink", importShrink, 13, formula);
   add("Sign", importSign, 13, formula);
+  ops.push_back({"com.microsoft", "QuickGelu", 1, importQuickGelu,
+                 "x * sigmoid(alpha * x), one fused kernel"});
 }
 
 } // namespace kestrel::onnx_frontend

@@ -39,3 +39,33 @@
 
 // ROPE: kestrel.rope %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x4x?x16xf32>, tensor<?x1x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x4x?x16xf32>
 // ROPE: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+
+// QuickGelu: x * sigmoid(alpha * x), fused into one kernel, as ONNX Runtime
+// computes it.
+// RUN: %onnx_model contrib_quick_gelu %t.qg.onnx
+// RUN: kestrelc --emit=graph %t.qg.onnx | FileCheck %s --check-prefix=QG
+// QG: kestrel.fused_elementwise
+// QG: arith.constant 1.702000e+00
+// QG: math.exp
+// QG: math.exp
+// QG: kestrel.yield
+// QG-NOT: kestrel.fused_elementwise
+// RUN: rm -rf %t.qg.lib && kestrelc %t.qg.onnx -o %t.qg.lib --name qg > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.qg.onnx %t.qg.lib %t.qg.work batch=5 | FileCheck %s --check-prefix=QGEXEC
+// QGEXEC: b: shape [5, 16] f32; {{.+}}: ok
+
+// MatMulNBits: block-quantized weights (4 bits with packed zero points and
+// a bias; 4 bits without zero points, K not a multiple of the block; 8
+// bits) dequantized at compile time into f32 weights and matmuls; the
+// quantized initializers are read by the importer, not imported. Computes
+// what ONNX Runtime computes.
+// RUN: %onnx_model contrib_matmul_nbits %t.nb.onnx
+// RUN: kestrelc --emit=import %t.nb.onnx | FileCheck %s --check-prefix=NB
+// NB-NOT: tensor<{{.*}}xui8>
+// NB: kestrel.weight {{.*}}"b1.dequantized"{{.*}} : tensor<64x24xf32>
+// NB: kestrel.matmul {{.+}} : (tensor<?x?x64xf32>, tensor<64x24xf32>) -> tensor<?x?x24xf32>
+// NB: kestrel.weight {{.*}}"b2.dequantized"{{.*}} : tensor<24x40xf32>
+// NB: kestrel.weight {{.*}}"b3.dequantized"{{.*}} : tensor<40x16xf32>
+// RUN: rm -rf %t.nb.lib && kestrelc %t.nb.onnx -o %t.nb.lib --name nb > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nb.lib %t.nb.work batch=2 seq=5 | FileCheck %s --check-prefix=NBEXEC
+// NBEXEC: y3: shape [2, 5, 16] f32; {{.+}}: ok

@@ -73,3 +73,12 @@
 // RUN: %onnx_model concat_mismatch_shape %t.concat.onnx
 // RUN: not kestrelc --emit=graph %t.concat.onnx 2>&1 | FileCheck %s --check-prefix=CONCAT
 // CONCAT: error: node 'cat': 'kestrel.concat' op input 1 has size 4 in dimension 1 where the inputs before it have 3
+// RUN: %onnx_model matmul_nbits_errors %t.nb3.onnx
+// RUN: not kestrelc --emit=graph %t.nb3.onnx 2>&1 | FileCheck %s --check-prefix=NB3
+// NB3: error: node 'three_bits': MatMulNBits: bits = 3 (supported: 2, 4, 8)
+// RUN: %onnx_model matmul_nbits_short %t.nbshort.onnx
+// RUN: not kestrelc --emit=graph %t.nbshort.onnx 2>&1 | FileCheck %s --check-prefix=NBSHORT
+// NBSHORT: error: node 'short': MatMulNBits: B holds 120 bytes; N x blocks x blob = 8 x 1 x 16 needs 128
+// RUN: %onnx_model matmul_nbits_computed %t.nbq.onnx
+// RUN: not kestrelc --emit=graph %t.nbq.onnx 2>&1 | FileCheck %s --check-prefix=NBQ
+// NBQ: error: graph input 'q' has element type UINT8, which Kestrel does not support

@@ -504,6 +504,101 @@ def contrib_norms():
 
 
 @register
+def contrib_quick_gelu():
+    """CLIP's QuickGelu as onnxruntime's optimizer writes it: the default
+    alpha and another."""
+    x = vi("x", F, ["batch", 16])
+    nodes = [n("QuickGelu", ["x"], ["a"], domain="com.microsoft"),
+             n("QuickGelu", ["a"], ["b"], domain="com.microsoft", alpha=0.5)]
+    return model(nodes, [x], [vi("b", F, None)], extra_opsets=MS)
+
+
+def quantize_nbits(w, bits, block, with_zero):
+    """MatMulNBits' B, scales and packed zero points for w [K, N]."""
+    k, n = w.shape
+    blocks = -(-k // block)
+    padded = np.zeros((blocks * block, n), np.float32)
+    padded[:k] = w
+    grid = padded.T.reshape(n, blocks, block)
+    top = (1 << bits) - 1
+    lo, hi = grid.min(axis=2), grid.max(axis=2)
+    if with_zero:
+        scale = np.maximum(hi - lo, 1e-6) / top
+        zero = np.clip(np.round(-lo / scale), 0, top).astype(np.uint8)
+    else:
+        scale = np.maximum(np.abs(lo), np.abs(hi)) / (1 << (bits - 1))
+        zero = np.full((n, blocks), 1 << (bits - 1), np.uint8)
+    q = np.clip(np.round(grid / scale[:, :, None]) + zero[:, :, None], 0, top)
+    q = q.astype(np.uint8)
+    per = 8 // bits
+    packed = np.zeros((n, blocks, block // per), np.uint8)
+    for j in range(per):
+        packed |= (q[:, :, j::per] << (j * bits)).astype(np.uint8)
+    zrow = -(-blocks * bits // 8)
+    zp = np.zeros((n, zrow), np.uint8)
+    for b in range(blocks):
+        zp[:, b * bits // 8] |= (zero[:, b] << (b * bits % 8)).astype(np.uint8)
+    return packed, scale.astype(np.float32).reshape(-1), zp.reshape(-1)
+
+
+@register
+def contrib_matmul_nbits():
+    """MatMulNBits as onnxruntime-genai writes it: 4 bits with packed zero
+    points and a bias; 4 bits without zero points, K not a multiple of the
+    block; 8 bits."""
+    x = vi("x", F, ["batch", "seq", 64])
+    rng = np.random.default_rng(0)
+    inits, nodes = [], []
+    b1, s1, z1 = quantize_nbits(rng.normal(size=(64, 24)), 4, 32, True)
+    inits += [init("b1", b1), init("s1", s1), init("z1", z1),
+              init("bias1", w(24))]
+    nodes.append(n("MatMulNBits", ["x", "b1", "s1", "z1", "", "bias1"], ["y1"],
+                   domain="com.microsoft", K=64, N=24, bits=4, block_size=32))
+    b2, s2, _ = quantize_nbits(rng.normal(size=(24, 40)), 4, 16, False)
+    inits += [init("b2", b2), init("s2", s2)]
+    nodes.append(n("MatMulNBits", ["y1_part", "b2", "s2"], ["y2"],
+                   domain="com.microsoft", K=24, N=40, bits=4, block_size=16))
+    nodes.insert(1, n("Identity", ["y1"], ["y1_part"]))
+    b3, s3, z3 = quantize_nbits(rng.normal(size=(40, 16)), 8, 16, True)
+    inits += [init("b3", b3), init("s3", s3), init("z3", z3)]
+    nodes.append(n("MatMulNBits", ["y2", "b3", "s3", "z3"], ["y3"],
+                   domain="com.microsoft", K=40, N=16, bits=8, block_size=16))
+    return model(nodes, [x], [vi("y3", F, None)], inits, extra_opsets=MS)
+
+
+@register
+def matmul_nbits_errors():
+    """MatMulNBits that cannot import: 3 bits (then B one byte short, and
+    a B computed at run time, below)."""
+    x = vi("x", F, [2, 32])
+    nodes = [n("MatMulNBits", ["x", "b", "s"], ["y1"], name="three_bits",
+               domain="com.microsoft", K=32, N=8, bits=3, block_size=32)]
+    return model(nodes, [x], [vi("y1", F, None)],
+                 [init("b", np.zeros((8, 1, 16), np.uint8)),
+                  init("s", np.ones(8, np.float32))], extra_opsets=MS)
+
+
+@register
+def matmul_nbits_short():
+    x = vi("x", F, [2, 32])
+    nodes = [n("MatMulNBits", ["x", "b", "s"], ["y"], name="short",
+               domain="com.microsoft", K=32, N=8, bits=4, block_size=32)]
+    return model(nodes, [x], [vi("y", F, None)],
+                 [init("b", np.zeros((8, 1, 15), np.uint8)),
+                  init("s", np.ones(8, np.float32))], extra_opsets=MS)
+
+
+@register
+def matmul_nbits_computed():
+    x = vi("x", F, [2, 32])
+    q = vi("q", onnx.TensorProto.UINT8, [8, 1, 16])
+    nodes = [n("MatMulNBits", ["x", "q", "s"], ["y"], name="computed",
+               domain="com.microsoft", K=32, N=8, bits=4, block_size=32)]
+    return model(nodes, [x, q], [vi("y", F, None)],
+                 [init("s", np.ones(8, np.float32))], extra_opsets=MS)
+
+
+@register
 def contrib_mha():
     q = vi("q", F, ["batch", "seq", 64])
     mask = vi("mask", I32, ["batch", "seq"])
