@@ -100,6 +100,15 @@ def run_entry(args, entry, target):
                       error=first_error(r.stderr + r.stdout))
         return result
     result["fused"] = fused_sites(r.stdout)
+    left = re.search(r"softmax left (\d+) of", r.stdout)
+    if target == "cpu" and left and int(left.group(1)) > 0:
+        # Why each attention site stayed unfused (router softmaxes of MoE
+        # blocks are not attention sites and are not named).
+        remarks = subprocess.run(
+            cmd[:2] + ["--emit=graph", "-o", os.devnull, "--fusion-remarks"] +
+            cmd[cmd.index("--target"):], capture_output=True, text=True)
+        result["unfused"] = sorted(set(re.findall(
+            r"attention not fused: (.*)", remarks.stdout + remarks.stderr)))
     run = [args.kestrel_run, out]
     for sub, flag in (("inputs", "--input"), ("outputs", "--expect")):
         for f in sorted(os.listdir(os.path.join(folder, sub))):
@@ -156,8 +165,9 @@ def main():
             bad.append(key)
         r["verdict"] = verdict
         err = f" rel L2 {r['rel_l2']:.1e}" if r.get("rel_l2") is not None else ""
+        why = "; not fused: " + ", ".join(r["unfused"]) if r.get("unfused") else ""
         print(f"{r['entry']} [{r['target']}]: {verdict}{err}"
-              f"{'; ' + r['fused'] if r.get('fused') else ''}")
+              f"{'; ' + r['fused'] if r.get('fused') else ''}{why}")
     skipped = sorted(e for e in summary if "export_failed" in summary[e]
                      and (not only or e in only))
     for e in skipped:
@@ -193,7 +203,10 @@ def write_markdown(path, summary, results, targets, skipped):
                              if r.get("rel_l2") is not None else "match")
             else:
                 cells.append(f"{r['stage']}: {r['error'][:90]}".replace("|", "\\|"))
-        fused = (by.get((e, "cpu")) or {}).get("fused", "")
+        cpu = by.get((e, "cpu")) or {}
+        fused = cpu.get("fused", "")
+        if cpu.get("unfused"):
+            fused += " (attention not fused: " + "; ".join(cpu["unfused"]) + ")"
         lines.append(f"| {e} | {summary[e].get('opset', '')} | " +
                      " | ".join(cells) + f" | {fused} |")
     for e in skipped:
