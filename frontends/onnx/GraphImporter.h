@@ -13,6 +13,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -37,6 +38,14 @@ public:
   /// Initializers that ops read themselves (quantized weights, their scales
   /// and zero points) rather than as imported values.
   llvm::StringSet<> rawInitializers;
+  /// Outputs of the Reshapes of raw initializers that are skipped (only
+  /// ops reading raw data use them): the initializer and the 2-D shape.
+  struct RawAlias {
+    std::string initializer;
+    int64_t rows = 0, columns = 0;
+  };
+  llvm::StringMap<RawAlias> rawAliases;
+  llvm::SmallPtrSet<const onnx::NodeProto *, 4> skippedNodes;
 
   /// The type ONNX declares for `name` (graph input/output or value_info),
   /// or null when it declares no ranked tensor type.

@@ -297,8 +297,12 @@ FailureOr<const onnx::TensorProto *>
 NodeContext::rawInitializer(unsigned i, StringRef what) {
   if (!hasInput(i))
     return error() << what << " (input " << i << ") is required";
-  const onnx::TensorProto *t = graph_.initializer(node_.input(i));
-  if (!t || !graph_.rawInitializers.contains(node_.input(i)))
+  std::string name = node_.input(i);
+  if (auto alias = graph_.rawAliases.find(name);
+      alias != graph_.rawAliases.end())
+    name = alias->second.initializer;
+  const onnx::TensorProto *t = graph_.initializer(name);
+  if (!t || !graph_.rawInitializers.contains(name))
     return error() << what << " (input " << i << ", '" << node_.input(i)
                    << "') must be an initializer used only by quantized ops";
   if (graph_.skipsData(*t))
@@ -306,6 +310,16 @@ NodeContext::rawInitializer(unsigned i, StringRef what) {
                    << "') is in external data, which --no-weight-data does "
                       "not read; its weights are dequantized at compile time";
   return t;
+}
+
+SmallVector<int64_t> NodeContext::rawInputShape(unsigned i) const {
+  if (auto alias = graph_.rawAliases.find(node_.input(i));
+      alias != graph_.rawAliases.end())
+    return {alias->second.rows, alias->second.columns};
+  SmallVector<int64_t> dims;
+  if (const onnx::TensorProto *t = graph_.initializer(node_.input(i)))
+    dims.assign(t->dims().begin(), t->dims().end());
+  return dims;
 }
 
 FailureOr<std::string> NodeContext::uint8Initializer(unsigned i,

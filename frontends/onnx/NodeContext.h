@@ -173,6 +173,8 @@ public:
   /// not one.
   mlir::FailureOr<const onnx::TensorProto *>
   rawInitializer(unsigned i, llvm::StringRef what);
+  /// Its shape as the op sees it (a skipped Reshape's, for an alias).
+  llvm::SmallVector<int64_t> rawInputShape(unsigned i) const;
   /// Its bytes, when it is UINT8.
   mlir::FailureOr<std::string> uint8Initializer(unsigned i,
                                                 llvm::StringRef what);

@@ -670,12 +670,92 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   // Quantized weights (and their scales and zero points) are read by the
   // ops that take them, not imported as values, when nothing else uses them.
+  // A Reshape of a UINT8 initializer that only GatherBlockQuantized reads
+  // (the builder's int4 embedding table, tied to the LM head's weight) is
+  // that initializer under another shape: not imported either.
+  auto readsRaw = [](const onnx::NodeProto &node, size_t i) {
+    if (canonicalDomain(node.domain()) != "com.microsoft")
+      return false;
+    if (node.op_type() == "MatMulNBits")
+      return i >= 1 && i <= 4;
+    if (node.op_type() == "GatherBlockQuantized")
+      return i == 0 || i == 2 || i == 3;
+    return false;
+  };
+  llvm::StringMap<SmallVector<std::pair<const onnx::NodeProto *, size_t>>>
+      consumers;
+  for (const auto &node : g.node())
+    for (const auto &[i, in] : llvm::enumerate(node.input()))
+      consumers[in].push_back({&node, i});
+  llvm::StringSet<> graphOutputs;
+  for (const auto &out : g.output())
+    graphOutputs.insert(out.name());
+  for (const auto &t : g.initializer())
+    initializers[t.name()] = &t;
+  for (const auto &node : g.node()) {
+    if (node.op_type() != "Reshape" ||
+        !canonicalDomain(node.domain()).empty() || node.input_size() < 1 ||
+        node.output_size() != 1)
+      continue;
+    const onnx::TensorProto *source = initializers.lookup(node.input(0));
+    if (source && source->data_type() != onnx::TensorProto::UINT8)
+      source = nullptr;
+    auto uses = consumers.find(node.output(0));
+    if (!source || graphOutputs.contains(node.output(0)) ||
+        uses == consumers.end() ||
+        !llvm::all_of(uses->second, [&](const auto &use) {
+          return use.first->op_type() == "GatherBlockQuantized" &&
+                 readsRaw(*use.first, use.second);
+        }))
+      continue;
+    // The target shape: a constant [rows, columns] (0 copies a dim, -1
+    // takes the rest), from an initializer or a Constant node.
+    const onnx::TensorProto *shapeTensor =
+        node.input_size() > 1 ? initializers.lookup(node.input(1)) : nullptr;
+    if (!shapeTensor && node.input_size() > 1)
+      for (const auto &producer : g.node())
+        if (producer.op_type() == "Constant" && producer.output_size() == 1 &&
+            producer.output(0) == node.input(1))
+          for (const auto &a : producer.attribute())
+            if (a.name() == "value" && a.has_t())
+              shapeTensor = &a.t();
+    if (!shapeTensor || shapeTensor->data_type() != onnx::TensorProto::INT64)
+      continue;
+    FailureOr<DenseElementsAttr> shapeData =
+        decodeTensor(*shapeTensor, fileLoc());
+    if (failed(shapeData) || shapeData->getNumElements() != 2)
+      continue;
+    int64_t numel = 1;
+    bool sane = true;
+    for (int64_t d : source->dims()) {
+      sane &= d >= 0 && (d == 0 || numel <= (int64_t(1) << 40) / d);
+      if (sane)
+        numel *= d;
+    }
+    if (!sane)
+      continue;
+    SmallVector<int64_t> dims;
+    for (const APInt &v : shapeData->getValues<APInt>())
+      dims.push_back(v.getSExtValue());
+    for (int i = 0; i < 2; ++i)
+      if (dims[i] == 0 && i < source->dims_size())
+        dims[i] = source->dims(i);
+    if (dims[0] == -1 && dims[1] > 0 && numel % dims[1] == 0)
+      dims[0] = numel / dims[1];
+    if (dims[1] == -1 && dims[0] > 0 && numel % dims[0] == 0)
+      dims[1] = numel / dims[0];
+    if (dims[0] < 1 || dims[1] < 1 || numel % dims[0] != 0 ||
+        numel / dims[0] != dims[1])
+      continue;
+    rawAliases[node.output(0)] = {source->name(), dims[0], dims[1]};
+    skippedNodes.insert(&node);
+  }
   llvm::StringSet<> readRaw, usedElsewhere;
   for (const auto &node : g.node()) {
-    bool nbits = canonicalDomain(node.domain()) == "com.microsoft" &&
-                 node.op_type() == "MatMulNBits";
+    bool alias = skippedNodes.contains(&node);
     for (const auto &[i, in] : llvm::enumerate(node.input()))
-      (nbits && i >= 1 && i <= 4 ? readRaw : usedElsewhere).insert(in);
+      (readsRaw(node, i) || (alias && i == 0) ? readRaw : usedElsewhere)
+          .insert(in);
   }
   for (const auto &out : g.output())
     usedElsewhere.insert(out.name());
@@ -684,7 +764,6 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       emitError(fileLoc()) << "an initializer has no name";
       return nullptr;
     }
-    initializers[t.name()] = &t;
     if (readRaw.contains(t.name()) && !usedElsewhere.contains(t.name())) {
       rawInitializers.insert(t.name());
       continue;
@@ -696,6 +775,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   }
 
   for (const onnx::NodeProto *node : *order) {
+    if (skippedNodes.contains(node))
+      continue;
     int index = nodeIndex.lookup(node);
     StringRef domain = canonicalDomain(node->domain());
     const OpEntry *entry = lookup(domain, node->op_type());

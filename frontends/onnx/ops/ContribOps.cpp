@@ -366,6 +366,22 @@ template <bool approximate> LogicalResult importBiasGelu(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// The float values of `w` as a tensor of `type` (f32 or narrower).
+DenseElementsAttr floatData(RankedTensorType type, ArrayRef<float> w) {
+  auto element = cast<FloatType>(type.getElementType());
+  if (element.isF32())
+    return DenseElementsAttr::get(type, w);
+  SmallVector<APFloat> converted;
+  converted.reserve(w.size());
+  for (float v : w) {
+    APFloat f(v);
+    bool lost;
+    f.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    converted.push_back(f);
+  }
+  return DenseElementsAttr::get(type, converted);
+}
+
 /// MatMulNBits: A [..., K] times the block-quantized B ([N, blocks,
 /// block_size * bits / 8] bytes, element j of a block at bits [j * bits,
 /// (j + 1) * bits) of its blob, low bits first), dequantized to W[k][n] =
@@ -383,10 +399,12 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
     return failure();
   if (*bits != 2 && *bits != 4 && *bits != 8)
     return ctx.error() << "bits = " << *bits << " (supported: 2, 4, 8)";
-  if (*k < 1 || *n < 1 || *blockSize < 16 || (*blockSize & (*blockSize - 1)))
+  if (*k < 1 || *n < 1 || *blockSize < 16 || *blockSize > (1 << 16) ||
+      (*blockSize & (*blockSize - 1)))
     return ctx.error() << "K = " << *k << ", N = " << *n
                        << " and block_size = " << *blockSize
-                       << " must be positive, block_size a power of 2 >= 16";
+                       << " must be positive, block_size a power of 2 in "
+                          "[16, 65536]";
   if (*k > (int64_t(1) << 24) || *n > (int64_t(1) << 24) ||
       *k * *n > (int64_t(1) << 32))
     return ctx.error() << "K x N = " << *k << " x " << *n
@@ -459,24 +477,9 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
         w[size_t((b * *blockSize + e) * *n + j)] = (v - zp) * scale;
       }
     }
-  auto wType = RankedTensorType::get({*k, *n}, element);
-  DenseElementsAttr data;
-  if (element.isF32()) {
-    data = DenseElementsAttr::get(wType, ArrayRef<float>(w));
-  } else {
-    SmallVector<APFloat> converted;
-    converted.reserve(w.size());
-    for (float v : w) {
-      APFloat f(v);
-      bool lost;
-      f.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                &lost);
-      converted.push_back(f);
-    }
-    data = DenseElementsAttr::get(wType, converted);
-  }
   std::string name = ctx.node().input(1) + ".dequantized";
-  Value weight = ctx.derivedWeight(name, data);
+  Value weight = ctx.derivedWeight(
+      name, floatData(RankedTensorType::get({*k, *n}, element), w));
   FailureOr<Value> y = ctx.create<MatmulOp>({*a, weight});
   if (failed(y))
     return failure();
@@ -484,6 +487,88 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
     if (failed(y = ctx.create<AddOp>({*y, bias})))
       return failure();
   return ctx.setOutput(0, *y);
+}
+
+/// GatherBlockQuantized (onnxruntime-genai's int4 embedding table): rows of
+/// the block-quantized UINT8 data [V, H * bits / 8] (quantized along its
+/// last axis in blocks of block_size, elements packed low bits first),
+/// dequantized to (q - zero point) * scale at compile time into a [V, H]
+/// weight of the scales' type, then a gather of the indices along axis 0.
+/// Zero points as MatMulNBits' (packed per row, 2^(bits - 1) when absent).
+LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
+  FailureOr<Value> indices = ctx.requiredInput(1);
+  FailureOr<int64_t> bits = ctx.intAttr("bits", 4);
+  FailureOr<int64_t> blockSize = ctx.intAttr("block_size", 128);
+  FailureOr<int64_t> gatherAxis = ctx.intAttr("gather_axis", 0);
+  FailureOr<int64_t> quantizeAxis = ctx.intAttr("quantize_axis", 1);
+  if (failed(indices) || failed(bits) || failed(blockSize) ||
+      failed(gatherAxis) || failed(quantizeAxis))
+    return failure();
+  FailureOr<const onnx::TensorProto *> dataTensor =
+      ctx.rawInitializer(0, "data");
+  if (failed(dataTensor))
+    return failure();
+  SmallVector<int64_t> dataShape = ctx.rawInputShape(0);
+  if (dataShape.size() != 2 || *gatherAxis != 0 ||
+      (*quantizeAxis != 1 && *quantizeAxis != -1))
+    return ctx.error() << "supports 2-D data gathered along axis 0 and "
+                          "quantized along axis 1";
+  if (*bits != 4 && *bits != 8)
+    return ctx.error() << "bits = " << *bits << " (supported: 4, 8)";
+  if (*blockSize < 16 || *blockSize > (1 << 16) ||
+      (*blockSize & (*blockSize - 1)))
+    return ctx.error() << "block_size = " << *blockSize
+                       << " must be a power of 2 in [16, 65536]";
+  FailureOr<std::string> q = ctx.uint8Initializer(0, "data");
+  FailureOr<std::vector<float>> scales = ctx.floatInitializer(2, "scales");
+  if (failed(q) || failed(scales))
+    return failure();
+  int64_t rows = dataShape[0];
+  int64_t width = dataShape[1] * 8 / *bits;
+  int64_t blocks = (width + *blockSize - 1) / *blockSize;
+  if (rows < 1 || width < 1 || rows * width > (int64_t(1) << 32))
+    return ctx.error() << "data of " << rows << " x " << width
+                       << " values cannot be dequantized at compile time";
+  if (int64_t(scales->size()) != rows * blocks)
+    return ctx.error() << "scales holds " << scales->size()
+                       << " values; rows x blocks needs " << rows * blocks;
+  std::vector<float> zero(size_t(rows * blocks), float(1 << (*bits - 1)));
+  if (ctx.hasInput(3)) {
+    FailureOr<std::string> zp = ctx.uint8Initializer(3, "zero_points");
+    if (failed(zp))
+      return failure();
+    int64_t row = (blocks * *bits + 7) / 8;
+    if (int64_t(zp->size()) != rows * row)
+      return ctx.error() << "zero_points holds " << zp->size()
+                         << " bytes; packed per row it needs " << rows * row;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t bit = b * *bits;
+        uint8_t byte = uint8_t((*zp)[size_t(r * row + bit / 8)]);
+        zero[size_t(r * blocks + b)] =
+            float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+      }
+  }
+  std::vector<float> w(size_t(rows * width));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t h = 0; h < width; ++h) {
+      int64_t bit = h * *bits, b = h / *blockSize;
+      uint8_t byte = uint8_t((*q)[size_t(r * (width * *bits / 8) + bit / 8)]);
+      float v = float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+      w[size_t(r * width + h)] = (v - zero[size_t(r * blocks + b)]) *
+                                 (*scales)[size_t(r * blocks + b)];
+    }
+  FailureOr<const onnx::TensorProto *> scaleTensor =
+      ctx.rawInitializer(2, "scales");
+  if (failed(scaleTensor))
+    return failure();
+  Type element = convertElementType(ctx.context(), (*scaleTensor)->data_type());
+  auto type = RankedTensorType::get({rows, width}, element);
+  Value table = ctx.derivedWeight(ctx.node().input(0) + ".dequantized",
+                                  floatData(type, w));
+  FailureOr<Value> y =
+      ctx.create<GatherOp>({table, *indices}, {ctx.namedI64("axis", 0)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
 } // namespace
@@ -504,6 +589,10 @@ void registerContribOps(std::vector<OpEntry> &ops) {
   add("FastGelu", importBiasGelu<true>);
   add("BiasGelu", importBiasGelu<false>);
   add("Gelu", importBiasGelu<false>);
+  add("GatherBlockQuantized", importGatherBlockQuantized,
+      "UINT8 data (4 or 8 bits) gathered along axis 0, quantized along axis "
+      "1, dequantized at compile time; the data may be a Reshape of another "
+      "op's quantized weight");
   add("MatMulNBits", importMatMulNBits,
       "2/4/8-bit block-quantized constant weights, dequantized at compile "
       "time (stored and multiplied at the input's type, not in bits); no "

@@ -69,3 +69,19 @@
 // RUN: rm -rf %t.nb.lib && kestrelc %t.nb.onnx -o %t.nb.lib --name nb > /dev/null 2>&1
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nb.lib %t.nb.work batch=2 seq=5 | FileCheck %s --check-prefix=NBEXEC
 // NBEXEC: y3: shape [2, 5, 16] f32; {{.+}}: ok
+
+// GatherBlockQuantized: the builder's tied int4 embedding (a Reshape of the
+// LM head's MatMulNBits weight, which the head uses too: neither the Reshape
+// nor the UINT8 weight is imported) and a table with packed zero points,
+// dequantized at compile time; computes what ONNX Runtime computes.
+// RUN: %onnx_model contrib_gather_block_quantized %t.gbq.onnx
+// RUN: kestrelc --emit=import %t.gbq.onnx | FileCheck %s --check-prefix=GBQ
+// GBQ-NOT: kestrel.reshape
+// GBQ: kestrel.weight {{.*}}"emb_data.dequantized"{{.*}} : tensor<48x32xf32>
+// GBQ: kestrel.gather
+// GBQ: kestrel.weight {{.*}}"b.dequantized"{{.*}} : tensor<32x48xf32>
+// GBQ: kestrel.weight {{.*}}"table.dequantized"{{.*}} : tensor<48x32xf32>
+// RUN: rm -rf %t.gbq.lib && kestrelc %t.gbq.onnx -o %t.gbq.lib --name gbq > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gbq.onnx %t.gbq.lib %t.gbq.work batch=2 seq=7 int_high=48 | FileCheck %s --check-prefix=GBQEXEC
+// GBQEXEC-DAG: logits: shape [2, 7, 48] f32; {{.+}}: ok
+// GBQEXEC-DAG: rows: shape [2, 7, 32] f32; {{.+}}: ok

@@ -567,6 +567,31 @@ def contrib_matmul_nbits():
 
 
 @register
+def contrib_gather_block_quantized():
+    """GatherBlockQuantized as the genai builder writes a tied int4
+    embedding: the data is a Reshape of the LM head's MatMulNBits weight
+    (which the head also uses); and a table given directly, with packed
+    zero points."""
+    ids = vi("ids", I64, ["batch", "seq"])
+    rng = np.random.default_rng(1)
+    b, s, _ = quantize_nbits(rng.normal(size=(32, 48)), 4, 16, False)
+    table, ts, tz = quantize_nbits(rng.normal(size=(32, 48)), 4, 16, True)
+    inits = [init("b", b), init("s", s.reshape(48, 2)),
+             init("shape", np.array([48, 16], np.int64)),
+             init("table", table.reshape(48, 16)), init("ts", ts.reshape(48, 2)),
+             init("tz", tz.reshape(48, 1))]
+    nodes = [n("Reshape", ["b", "shape"], ["emb_data"]),
+             n("GatherBlockQuantized", ["emb_data", "ids", "s"], ["emb"],
+               domain="com.microsoft", block_size=16, bits=4),
+             n("MatMulNBits", ["emb", "b", "s"], ["logits"],
+               domain="com.microsoft", K=32, N=48, bits=4, block_size=16),
+             n("GatherBlockQuantized", ["table", "ids", "ts", "tz"], ["rows"],
+               domain="com.microsoft", block_size=16, bits=4)]
+    return model(nodes, [ids], [vi("logits", F, None), vi("rows", F, None)],
+                 inits, extra_opsets=MS)
+
+
+@register
 def matmul_nbits_errors():
     """MatMulNBits that cannot import: 3 bits (then B one byte short, and
     a B computed at run time, below)."""

@@ -3,7 +3,8 @@ on the same fresh random inputs, and compares every output with kestrel-run
 --expect (relative L2 <= 1e-4).
 
 usage: run_vs_ort.py KESTREL_RUN MODEL.onnx LIBDIR WORKDIR [DIM=SIZE ...]
-Symbolic input dims take the sizes given (default 3).
+Symbolic input dims take the sizes given (default 3); integer inputs are
+drawn from [0, int_high) (int_high=N among the sizes; default 3).
 """
 
 import os
@@ -26,7 +27,13 @@ def main():
         dims = [d.dim_value if d.HasField("dim_value")
                 else int(sizes.get(d.dim_param, 3))
                 for d in i.type.tensor_type.shape.dim]
-        x = rng.standard_normal(dims).astype(np.float32)
+        elem = i.type.tensor_type.elem_type
+        if elem in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
+            # Indices: uniform in [0, int_high).
+            x = rng.integers(0, int(sizes.get("int_high", 3)), dims).astype(
+                np.int64 if elem == onnx.TensorProto.INT64 else np.int32)
+        else:
+            x = rng.standard_normal(dims).astype(np.float32)
         path = os.path.join(work, i.name + ".npy")
         np.save(path, x)
         feeds[i.name] = x
