@@ -70,11 +70,12 @@ bool isFusible(Operation *op) {
   Value result = op->getResult(0);
   return llvm::TypeSwitch<Operation *, bool>(op)
       .Case<NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp, ReciprocalOp, ExpOp, LogOp,
-            ErfOp, TanhOp, SinOp, CosOp, SigmoidOp, SiluOp, GeluOp, AddOp,
-            SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp>([&](Operation *op) {
-        return isFloatTensor(result) &&
-               llvm::all_of(op->getOperands(), isFloatTensor);
-      })
+            ErfOp, TanhOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, SigmoidOp,
+            SiluOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp>(
+          [&](Operation *op) {
+            return isFloatTensor(result) &&
+                   llvm::all_of(op->getOperands(), isFloatTensor);
+          })
       .Case<EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
             GreaterEqualOp>([&](Operation *op) {
         return isBoolTensor(result) &&
@@ -227,6 +228,9 @@ private:
         .Case([&](ErfOp) { return math::ErfOp::create(b, loc, a[0]); })
         .Case([&](TanhOp) { return math::TanhOp::create(b, loc, a[0]); })
         .Case([&](SinOp) { return math::SinOp::create(b, loc, a[0]); })
+        .Case([&](FloorOp) { return math::FloorOp::create(b, loc, a[0]); })
+        .Case([&](CeilOp) { return math::CeilOp::create(b, loc, a[0]); })
+        .Case([&](RoundOp) { return math::RoundEvenOp::create(b, loc, a[0]); })
         .Case([&](CosOp) { return math::CosOp::create(b, loc, a[0]); })
         .Case([&](SigmoidOp) { return fromF32(sigmoid(toF32(a[0])), type); })
         .Case([&](SiluOp) -> Value {

@@ -38,7 +38,8 @@ const SmallVector<StringRef> kElementwise = {
     "kestrel.not_equal", "kestrel.less",          "kestrel.less_equal",
     "kestrel.greater",   "kestrel.greater_equal", "kestrel.and",
     "kestrel.or",        "kestrel.xor",           "kestrel.where",
-    "kestrel.cast"};
+    "kestrel.cast",      "kestrel.floor",         "kestrel.ceil",
+    "kestrel.round"};
 const SmallVector<StringRef> kReduce = {
     "kestrel.reduce_sum", "kestrel.reduce_mean", "kestrel.reduce_max",
     "kestrel.reduce_min", "kestrel.cumsum"};

@@ -86,10 +86,11 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         })
         .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,
               ConcatOp, SplitOp, NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp,
-              ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp,
-              SigmoidOp, SiluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, CumSumOp,
-              ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, MatmulOp,
-              ConvOp>([&](Operation *op) { uniteAll(op, op->getOperands()); })
+              ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp, FloorOp,
+              CeilOp, RoundOp, SigmoidOp, SiluOp, GeluOp, SoftmaxOp,
+              LogSoftmaxOp, CumSumOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
+              ReduceMinOp, MatmulOp, ConvOp>(
+            [&](Operation *op) { uniteAll(op, op->getOperands()); })
         .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
               LayerNormOp, RopeOp>([&](Operation *op) {
           uniteAll(op, op->getOperands().take_front(1));

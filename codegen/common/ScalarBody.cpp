@@ -335,6 +335,11 @@ private:
           return call(op, "rsqrtf");
         })
         .Case<math::SinOp>([&](Operation *op) { return call(op, "sinf"); })
+        .Case<math::FloorOp>([&](Operation *op) { return call(op, "floorf"); })
+        .Case<math::CeilOp>([&](Operation *op) { return call(op, "ceilf"); })
+        // rintf rounds in the default mode: to nearest, ties to even.
+        .Case<math::RoundEvenOp>(
+            [&](Operation *op) { return call(op, "rintf"); })
         .Case<math::CosOp>([&](Operation *op) { return call(op, "cosf"); })
         .Case<math::PowFOp>([&](Operation *op) { return call(op, "powf"); })
         .Case<math::AbsFOp>([&](Operation *op) { return call(op, "fabsf"); })

@@ -171,9 +171,9 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
 
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<NegOp, AbsOp, ReluOp, SqrtOp, RsqrtOp, ReciprocalOp, ExpOp, LogOp,
-            ErfOp, TanhOp, SinOp, CosOp, SigmoidOp, SiluOp, GeluOp, NotOp,
-            CastOp, SoftmaxOp, LogSoftmaxOp, CumSumOp, ScatterElementsOp,
-            ScatterNdOp, RmsNormOp, LayerNormOp, RopeOp>(
+            ErfOp, TanhOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, SigmoidOp,
+            SiluOp, GeluOp, NotOp, CastOp, SoftmaxOp, LogSoftmaxOp, CumSumOp,
+            ScatterElementsOp, ScatterNdOp, RmsNormOp, LayerNormOp, RopeOp>(
           [&](Operation *op) { return same(op->getOperand(0)); })
       .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {
         for (Value r : op->getResults())

@@ -39,6 +39,12 @@ const char *unaryOpName(UnaryOp op) {
     return "gelu";
   case UnaryOp::Not:
     return "not";
+  case UnaryOp::Floor:
+    return "floor";
+  case UnaryOp::Ceil:
+    return "ceil";
+  case UnaryOp::Round:
+    return "round";
   }
   return "unknown unary op";
 }
@@ -108,7 +114,7 @@ BinaryKind binaryKind(BinaryOp op) {
 
 bool isKnownUnary(UnaryOp op) {
   return static_cast<int>(op) >= static_cast<int>(UnaryOp::Neg) &&
-         static_cast<int>(op) <= static_cast<int>(UnaryOp::Not);
+         static_cast<int>(op) <= static_cast<int>(UnaryOp::Round);
 }
 
 bool isKnownReduce(ReduceOp op) {

@@ -40,6 +40,9 @@ enum class UnaryOp {
   Gelu,     ///< exact (erf) form
   GeluTanh, ///< tanh approximation
   Not,      ///< i1 only
+  Floor,
+  Ceil,
+  Round, ///< to nearest, ties to even
 };
 
 enum class BinaryOp {

@@ -97,6 +97,19 @@ void unaryF32(UnaryOp op, const float *x, float *y, int64_t n) {
     break;
   case UnaryOp::Not:
     break; // i1 only; handled by the caller
+  case UnaryOp::Floor:
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = std::floor(x[i]);
+    break;
+  case UnaryOp::Ceil:
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = std::ceil(x[i]);
+    break;
+  case UnaryOp::Round:
+    // The default rounding mode: to nearest, ties to even (ONNX Round).
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = std::nearbyint(x[i]);
+    break;
   }
 }
 
@@ -130,7 +143,9 @@ bool isIntegerUnary(UnaryOp op) {
 /// each) are worth splitting into smaller chunks than arithmetic.
 int64_t unaryGrain(UnaryOp op) {
   bool cheap = isIntegerUnary(op) || op == UnaryOp::Sqrt ||
-               op == UnaryOp::Rsqrt || op == UnaryOp::Reciprocal;
+               op == UnaryOp::Rsqrt || op == UnaryOp::Reciprocal ||
+               op == UnaryOp::Floor || op == UnaryOp::Ceil ||
+               op == UnaryOp::Round;
   return cheap ? kGrain : kGrain / 8;
 }
 

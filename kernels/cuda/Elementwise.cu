@@ -89,6 +89,12 @@ __device__ __forceinline__ float unaryF32(UnaryOp op, float x) {
            (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
   case UnaryOp::Not:
     break;
+  case UnaryOp::Floor:
+    return floorf(x);
+  case UnaryOp::Ceil:
+    return ceilf(x);
+  case UnaryOp::Round:
+    return rintf(x); // to nearest, ties to even
   }
   return x;
 }

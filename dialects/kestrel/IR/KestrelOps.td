@@ -64,6 +64,13 @@ def Kestrel_ErfOp : Kestrel_FloatUnaryOp<"erf", "Elementwise Gauss error functio
 def Kestrel_TanhOp
     : Kestrel_FloatUnaryOp<"tanh", "Elementwise hyperbolic tangent.">;
 def Kestrel_SinOp : Kestrel_FloatUnaryOp<"sin", "Elementwise sine (radians).">;
+def Kestrel_FloorOp
+    : Kestrel_FloatUnaryOp<"floor", "Elementwise rounding toward -infinity.">;
+def Kestrel_CeilOp
+    : Kestrel_FloatUnaryOp<"ceil", "Elementwise rounding toward +infinity.">;
+def Kestrel_RoundOp : Kestrel_FloatUnaryOp<"round",
+    "Elementwise rounding to the nearest integer, ties to even (ONNX "
+    "`Round`).">;
 def Kestrel_CosOp : Kestrel_FloatUnaryOp<"cos", "Elementwise cosine (radians).">;
 def Kestrel_SigmoidOp : Kestrel_FloatUnaryOp<"sigmoid",
     "Elementwise logistic sigmoid `1 / (1 + exp(-x))`.">;

@@ -354,6 +354,9 @@ void registerMathOps(std::vector<OpEntry> &ops) {
   add("Erf", importUnary<ErfOp>);
   add("Tanh", importUnary<TanhOp>);
   add("Sin", importUnary<SinOp>);
+  add("Floor", importUnary<FloorOp>);
+  add("Ceil", importUnary<CeilOp>);
+  add("Round", importUnary<RoundOp>, 11, "ties to even");
   add("Cos", importUnary<CosOp>);
   add("Sigmoid", importUnary<SigmoidOp>);
   add("Not", importUnary<NotOp>);

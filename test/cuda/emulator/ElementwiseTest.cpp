@@ -20,7 +20,7 @@ static const DType kAll[] = {DType::F32,      DType::F16, DType::BF16,
                              DType::I1};
 
 void testUnary() {
-  for (int o = 0; o <= int(UnaryOp::Not); ++o) {
+  for (int o = 0; o <= int(UnaryOp::Round); ++o) {
     UnaryOp op = UnaryOp(o);
     for (DType d : kAll) {
       for (size_t offset : {size_t(0), cpu::dtypeSize(d)}) {

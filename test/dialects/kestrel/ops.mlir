@@ -518,3 +518,14 @@ func.func @conv(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8
   %1 = kestrel.conv %a, %v {dilations = array<i64: 2>, group = 2 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<2x4x?xbf16>, tensor<6x2x3xbf16>) -> tensor<2x6x?xbf16>
   return %0, %1 : tensor<?x8x16x16xf32>, tensor<2x6x?xbf16>
 }
+
+// CHECK-LABEL: func.func @rounding(
+// CHECK: kestrel.floor %{{.+}} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+// CHECK: kestrel.ceil %{{.+}} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+// CHECK: kestrel.round %{{.+}} : (tensor<?x4xbf16>) -> tensor<?x4xbf16>
+func.func @rounding(%x: tensor<?x4xf32>, %b: tensor<?x4xbf16>) -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xbf16>) {
+  %0 = kestrel.floor %x : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %1 = kestrel.ceil %x : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %2 = kestrel.round %b : (tensor<?x4xbf16>) -> tensor<?x4xbf16>
+  return %0, %1, %2 : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xbf16>
+}

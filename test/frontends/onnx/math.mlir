@@ -47,3 +47,18 @@
 
 // GELU: %[[G:.+]] = kestrel.gelu %{{.+}} : (tensor<?x16xf32>) -> tensor<?x16xf32>
 // GELU: kestrel.gelu %[[G]] {approximate = true}
+
+// Floor, Ceil and Round (ties to even, as ONNX Runtime), fused and (a Round
+// that is also an output) as the unary kernel; the same results as ONNX Runtime on random inputs
+// (exact ties are KernelsUnary.RoundingExact's).
+// RUN: %onnx_model rounding %t.round.onnx
+// RUN: kestrelc --emit=graph %t.round.onnx | FileCheck %s --check-prefix=ROUND
+// ROUND: kestrel.round %{{.+}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+// ROUND: kestrel.fused_elementwise
+// ROUND-DAG: math.floor
+// ROUND-DAG: math.ceil
+// ROUND-DAG: math.roundeven
+// RUN: rm -rf %t.round.lib && kestrelc %t.round.onnx -o %t.round.lib --name rounding > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.round.onnx %t.round.lib %t.round.work batch=64 | FileCheck %s --check-prefix=ROUNDEXEC
+// ROUNDEXEC-DAG: y: shape [64, 8] f32; {{.+}}: ok
+// ROUNDEXEC-DAG: r: shape [64, 8] f32; {{.+}}: ok

@@ -336,6 +336,12 @@ double unaryReference(UnaryOp op, double x) {
            (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
   case UnaryOp::Not:
     return x == 0;
+  case UnaryOp::Floor:
+    return std::floor(x);
+  case UnaryOp::Ceil:
+    return std::ceil(x);
+  case UnaryOp::Round:
+    return std::nearbyint(x);
   }
   return 0;
 }
@@ -346,7 +352,8 @@ TEST(KernelsUnary, FloatOpsMatchDoubleReference) {
       UnaryOp::Neg,     UnaryOp::Abs,        UnaryOp::Relu, UnaryOp::Sqrt,
       UnaryOp::Rsqrt,   UnaryOp::Reciprocal, UnaryOp::Exp,  UnaryOp::Log,
       UnaryOp::Erf,     UnaryOp::Tanh,       UnaryOp::Sin,  UnaryOp::Cos,
-      UnaryOp::Sigmoid, UnaryOp::Silu,       UnaryOp::Gelu, UnaryOp::GeluTanh};
+      UnaryOp::Sigmoid, UnaryOp::Silu,       UnaryOp::Gelu, UnaryOp::GeluTanh,
+      UnaryOp::Floor,   UnaryOp::Ceil,       UnaryOp::Round};
   for (DType type : {DType::F32, DType::F16, DType::BF16}) {
     for (UnaryOp op : ops) {
       bool positive =
@@ -361,6 +368,34 @@ TEST(KernelsUnary, FloatOpsMatchDoubleReference) {
         want.push_back(unaryReference(op, v));
       EXPECT_LE(relativeL2(y.floats(), want), tolerance(type))
           << unaryOpName(op) << " " << dtypeName(type);
+    }
+  }
+}
+
+/// Floor, Ceil and Round at the halves and near them, negative zero and
+/// values past 2^23 (already integers): exact, ties to even.
+TEST(KernelsUnary, RoundingExact) {
+  Context ctx = serialContext();
+  const float xs[] = {-2.5f, -1.5f,  -0.5f, 0.5f,       1.5f,   2.5f,
+                      2.49f, -2.51f, -0.0f, 8388609.0f, -1e30f, 0.75f};
+  const float floors[] = {-3, -2, -1,    0,       1,      2,
+                          2,  -3, -0.0f, 8388609, -1e30f, 0};
+  const float ceils[] = {-2, -1, -0.0f, 1,       2,      3,
+                         3,  -2, -0.0f, 8388609, -1e30f, 1};
+  const float rounds[] = {-2, -2, -0.0f, 0,       2,      2,
+                          2,  -3, -0.0f, 8388609, -1e30f, 1};
+  Buf x(DType::F32, Shape{12}), y(DType::F32, Shape{12});
+  for (int i = 0; i < 12; ++i)
+    x.as<float>()[i] = xs[i];
+  Tensor xt = x.t(), yt = y.t();
+  for (auto [op, want] :
+       {std::pair{UnaryOp::Floor, floors}, std::pair{UnaryOp::Ceil, ceils},
+        std::pair{UnaryOp::Round, rounds}}) {
+    ASSERT_TRUE(unary(ctx, op, xt, yt)) << ctx.error;
+    for (int i = 0; i < 12; ++i) {
+      EXPECT_EQ(y.as<float>()[i], want[i]) << unaryOpName(op) << " " << xs[i];
+      EXPECT_EQ(std::signbit(y.as<float>()[i]), std::signbit(want[i]))
+          << unaryOpName(op) << " " << xs[i];
     }
   }
 }

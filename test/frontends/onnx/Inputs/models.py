@@ -265,6 +265,23 @@ def conv_dynamic_channels():
 
 
 @register
+def rounding():
+    """Floor, Ceil and Round (ties to even) in an elementwise chain, fused;
+    a Round whose result is also a graph output runs as its own kernel."""
+    x = vi("x", F, ["batch", 8])
+    two = init("two", np.array(2.0, np.float32))
+    nodes = [n("Mul", ["x", "two"], ["x2"]),
+             n("Round", ["x2"], ["r"]),
+             n("Floor", ["x2"], ["f"]),
+             n("Ceil", ["x"], ["c"]),
+             n("Add", ["r", "f"], ["rf"]),
+             n("Sub", ["rf", "c"], ["y0"]),
+             n("Round", ["x"], ["rx"]),
+             n("Add", ["y0", "rx"], ["y"])]
+    return model(nodes, [x], [vi("y", F, None), vi("r", F, None)], [two])
+
+
+@register
 def celu_zero_alpha():
     x = vi("x", F, [4])
     return model([n("Celu", ["x"], ["y"], name="c", alpha=0.0)], [x],
