@@ -209,6 +209,10 @@ struct OpEntry {
   int64_t minOpset; ///< first opset whose semantics the importer implements
   ImportFn fn;
   const char *notes; ///< limits, for docs/onnx-support.md
+  /// Bit i set: input i is an initializer the importer reads itself
+  /// (quantized weights, their scales and zero points) rather than a value
+  /// (NodeContext::rawInitializer).
+  unsigned rawInputs = 0;
 };
 
 /// Appends the importers of one op family.

@@ -670,17 +670,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   // Quantized weights (and their scales and zero points) are read by the
   // ops that take them, not imported as values, when nothing else uses them.
-  // A Reshape of a UINT8 initializer that only GatherBlockQuantized reads
-  // (the builder's int4 embedding table, tied to the LM head's weight) is
-  // that initializer under another shape: not imported either.
-  auto readsRaw = [](const onnx::NodeProto &node, size_t i) {
-    if (canonicalDomain(node.domain()) != "com.microsoft")
-      return false;
-    if (node.op_type() == "MatMulNBits")
-      return i >= 1 && i <= 4;
-    if (node.op_type() == "GatherBlockQuantized")
-      return i == 0 || i == 2 || i == 3;
-    return false;
+  // A Reshape of a UINT8 initializer that only such ops read (the genai
+  // builder's int4 embedding table for GatherBlockQuantized, tied to the LM
+  // head's weight) is that initializer under another shape: not imported
+  // either.
+  auto readsRaw = [&](const onnx::NodeProto &node, size_t i) {
+    const OpEntry *entry = lookup(node.domain(), node.op_type());
+    return entry && i < 32 && (entry->rawInputs >> i & 1);
   };
   llvm::StringMap<SmallVector<std::pair<const onnx::NodeProto *, size_t>>>
       consumers;
@@ -704,8 +700,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (!source || graphOutputs.contains(node.output(0)) ||
         uses == consumers.end() ||
         !llvm::all_of(uses->second, [&](const auto &use) {
-          return use.first->op_type() == "GatherBlockQuantized" &&
-                 readsRaw(*use.first, use.second);
+          return readsRaw(*use.first, use.second);
         }))
       continue;
     // The target shape: a constant [rows, columns] (0 copies a dim, -1

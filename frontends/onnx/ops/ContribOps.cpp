@@ -382,6 +382,32 @@ DenseElementsAttr floatData(RankedTensorType type, ArrayRef<float> w) {
   return DenseElementsAttr::get(type, converted);
 }
 
+/// Element `index` of `bits`-bit values packed low bits first in `bytes`.
+float packedValue(const std::string &bytes, int64_t index, int64_t bits) {
+  int64_t bit = index * bits;
+  return float((uint8_t(bytes[size_t(bit / 8)]) >> (bit % 8)) &
+               ((1 << bits) - 1));
+}
+
+/// The UINT8 zero points of input `i`, one per (row, block), each row's
+/// packed like the data into ceil(blocks * bits / 8) bytes, into `zero`.
+LogicalResult packedZeroPoints(NodeContext &ctx, unsigned i, int64_t rows,
+                               int64_t blocks, int64_t bits,
+                               std::vector<float> &zero) {
+  FailureOr<std::string> zp = ctx.uint8Initializer(i, "zero_points");
+  if (failed(zp))
+    return failure();
+  int64_t row = (blocks * bits + 7) / 8;
+  if (int64_t(zp->size()) != rows * row)
+    return ctx.error() << "zero_points holds " << zp->size()
+                       << " bytes; packed per row it needs " << rows * row;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < blocks; ++b)
+      zero[size_t(r * blocks + b)] =
+          packedValue(*zp, r * row * 8 / bits + b, bits);
+  return success();
+}
+
 /// MatMulNBits: A [..., K] times the block-quantized B ([N, blocks,
 /// block_size * bits / 8] bytes, element j of a block at bits [j * bits,
 /// (j + 1) * bits) of its blob, low bits first), dequantized to W[k][n] =
@@ -439,21 +465,8 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
     if (failed(zt))
       return failure();
     if ((*zt)->data_type() == onnx::TensorProto::UINT8) {
-      FailureOr<std::string> zp = ctx.uint8Initializer(3, "zero_points");
-      if (failed(zp))
+      if (failed(packedZeroPoints(ctx, 3, *n, blocks, *bits, zero)))
         return failure();
-      int64_t row = (blocks * *bits + 7) / 8;
-      if (int64_t(zp->size()) != *n * row)
-        return ctx.error() << "zero_points holds " << zp->size()
-                           << " bytes; packed per row of N it needs "
-                           << *n * row;
-      for (int64_t j = 0; j < *n; ++j)
-        for (int64_t b = 0; b < blocks; ++b) {
-          int64_t bit = b * *bits;
-          uint8_t byte = uint8_t((*zp)[size_t(j * row + bit / 8)]);
-          zero[size_t(j * blocks + b)] =
-              float((byte >> (bit % 8)) & ((1 << *bits) - 1));
-        }
     } else {
       FailureOr<std::vector<float>> zp = ctx.floatInitializer(3, "zero_points");
       if (failed(zp))
@@ -467,13 +480,10 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
   std::vector<float> w(size_t(*k * *n));
   for (int64_t j = 0; j < *n; ++j)
     for (int64_t b = 0; b < blocks; ++b) {
-      const char *data = q->data() + (j * blocks + b) * blob;
       float scale = (*scales)[size_t(j * blocks + b)];
       float zp = zero[size_t(j * blocks + b)];
       for (int64_t e = 0; e < *blockSize && b * *blockSize + e < *k; ++e) {
-        int64_t bit = e * *bits;
-        uint8_t byte = uint8_t(data[bit / 8]);
-        float v = float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+        float v = packedValue(*q, (j * blocks + b) * *blockSize + e, *bits);
         w[size_t((b * *blockSize + e) * *n + j)] = (v - zp) * scale;
       }
     }
@@ -533,28 +543,14 @@ LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
     return ctx.error() << "scales holds " << scales->size()
                        << " values; rows x blocks needs " << rows * blocks;
   std::vector<float> zero(size_t(rows * blocks), float(1 << (*bits - 1)));
-  if (ctx.hasInput(3)) {
-    FailureOr<std::string> zp = ctx.uint8Initializer(3, "zero_points");
-    if (failed(zp))
-      return failure();
-    int64_t row = (blocks * *bits + 7) / 8;
-    if (int64_t(zp->size()) != rows * row)
-      return ctx.error() << "zero_points holds " << zp->size()
-                         << " bytes; packed per row it needs " << rows * row;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t b = 0; b < blocks; ++b) {
-        int64_t bit = b * *bits;
-        uint8_t byte = uint8_t((*zp)[size_t(r * row + bit / 8)]);
-        zero[size_t(r * blocks + b)] =
-            float((byte >> (bit % 8)) & ((1 << *bits) - 1));
-      }
-  }
+  if (ctx.hasInput(3) &&
+      failed(packedZeroPoints(ctx, 3, rows, blocks, *bits, zero)))
+    return failure();
   std::vector<float> w(size_t(rows * width));
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t h = 0; h < width; ++h) {
-      int64_t bit = h * *bits, b = h / *blockSize;
-      uint8_t byte = uint8_t((*q)[size_t(r * (width * *bits / 8) + bit / 8)]);
-      float v = float((byte >> (bit % 8)) & ((1 << *bits) - 1));
+      int64_t b = h / *blockSize;
+      float v = packedValue(*q, r * width + h, *bits);
       w[size_t(r * width + h)] = (v - zero[size_t(r * blocks + b)]) *
                                  (*scales)[size_t(r * blocks + b)];
     }
@@ -589,14 +585,19 @@ void registerContribOps(std::vector<OpEntry> &ops) {
   add("FastGelu", importBiasGelu<true>);
   add("BiasGelu", importBiasGelu<false>);
   add("Gelu", importBiasGelu<false>);
-  add("GatherBlockQuantized", importGatherBlockQuantized,
-      "UINT8 data (4 or 8 bits) gathered along axis 0, quantized along axis "
-      "1, dequantized at compile time; the data may be a Reshape of another "
-      "op's quantized weight");
-  add("MatMulNBits", importMatMulNBits,
-      "2/4/8-bit block-quantized constant weights, dequantized at compile "
-      "time (stored and multiplied at the input's type, not in bits); no "
-      "g_idx");
+  // Data, scales and zero points / B, scales, zero points and g_idx are
+  // read from their initializers.
+  ops.push_back({"com.microsoft", "GatherBlockQuantized", 1,
+                 importGatherBlockQuantized,
+                 "UINT8 data (4 or 8 bits) gathered along axis 0, quantized "
+                 "along axis 1, dequantized at compile time; the data may be "
+                 "a Reshape of another op's quantized weight",
+                 0b1101});
+  ops.push_back({"com.microsoft", "MatMulNBits", 1, importMatMulNBits,
+                 "2/4/8-bit block-quantized constant weights, dequantized at "
+                 "compile time (stored and multiplied at the input's type, "
+                 "not in bits); no g_idx",
+                 0b11110});
   // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain.
   ops.push_back({"", "SimplifiedLayerNormalization", 1,
                  importSimplifiedLayerNorm, "onnxruntime contrib op"});
