@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kernels/common/Conv.h"
 #include "kernels/common/Checks.h"
 #include "kernels/cpu/ElementTypes.h"
 #include "kernels/cpu/Gemm.h"
@@ -21,15 +22,6 @@ namespace kestrel::cpu {
 using namespace detail;
 
 namespace {
-
-/// Spatial geometry padded to three dims (size 1, kernel 1, stride 1).
-struct ConvGeometry {
-  int64_t in[3] = {1, 1, 1}, kernel[3] = {1, 1, 1}, out[3] = {1, 1, 1};
-  int64_t stride[3] = {1, 1, 1}, dilation[3] = {1, 1, 1}, pad[3] = {0, 0, 0};
-  int64_t taps() const { return kernel[0] * kernel[1] * kernel[2]; }
-  int64_t inSize() const { return in[0] * in[1] * in[2]; }
-  int64_t outSize() const { return out[0] * out[1] * out[2]; }
-};
 
 /// Row (c, k0, k1, k2) of the patch matrix for channel plane `plane`:
 /// cols[o] = plane[o * stride - pad + k * dilation], or 0 outside.
@@ -63,21 +55,13 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
     return false;
   if (out.numel() == 0)
     return true;
-  int spatial = x.shape.rank - 2;
-  ConvGeometry g;
-  for (int i = 0; i < spatial; ++i) {
-    int d = 3 - spatial + i; // right-aligned: a 1-D conv runs along dim 2
-    g.in[d] = x.shape[i + 2];
-    g.kernel[d] = w.shape[i + 2];
-    g.out[d] = out.shape[i + 2];
-    g.stride[d] = strides[i];
-    g.dilation[d] = dilations[i];
-    g.pad[d] = pads[i];
-  }
-  int64_t batch = x.shape[0], channels = x.shape[1], m = w.shape[0];
+  ConvGeometry g = convGeometry(x, w, out, strides, pads, dilations, group);
+  int64_t batch = g.batch, channels = g.channels, m = g.outputs;
   int64_t groupChannels = channels / group, groupOutputs = m / group;
-  int64_t taps = g.taps(), inner = groupChannels * taps,
-          positions = g.outSize();
+  int64_t taps = g.kernel[0] * g.kernel[1] * g.kernel[2];
+  int64_t planeSize = g.in[0] * g.in[1] * g.in[2];
+  int64_t inner = groupChannels * taps,
+          positions = g.out[0] * g.out[1] * g.out[2];
 
   std::vector<float> xF32, wF32, bF32, outF32;
   const float *in = asF32(x, xF32), *weights = asF32(w, wF32);
@@ -87,11 +71,14 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
     outF32.resize(size_t(out.numel()));
     y = outF32.data();
   }
-  std::vector<float> patches(size_t(inner * positions));
+  // The patch matrix, kept per thread between calls (as the GEMM's packing
+  // buffers are).
+  thread_local std::vector<float> patchBuffer;
+  float *patches = gemm_detail::scratch(patchBuffer, size_t(inner * positions));
   for (int64_t n = 0; n < batch; ++n) {
     for (int64_t grp = 0; grp < group; ++grp) {
       const float *planes =
-          in + (n * channels + grp * groupChannels) * g.inSize();
+          in + (n * channels + grp * groupChannels) * planeSize;
       parallelRange(ctx, inner, std::max<int64_t>(1, kGrain / positions),
                     [&](int64_t r0, int64_t r1) {
                       for (int64_t r = r0; r < r1; ++r) {
@@ -99,14 +86,14 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
                         int64_t k[3] = {t / (g.kernel[1] * g.kernel[2]),
                                         t / g.kernel[2] % g.kernel[1],
                                         t % g.kernel[2]};
-                        fillPatchRow(g, planes + c * g.inSize(), k,
-                                     patches.data() + r * positions);
+                        fillPatchRow(g, planes + c * planeSize, k,
+                                     patches + r * positions);
                       }
                     });
       float *dst = y + (n * m + grp * groupOutputs) * positions;
       const float *wg = weights + grp * groupOutputs * inner;
       gemmF32(groupOutputs, positions, inner, MatrixRef{wg, inner, 1},
-              MatrixRef{patches.data(), positions, 1}, dst, positions,
+              MatrixRef{patches, positions, 1}, dst, positions,
               /*accumulate=*/false,
               parallelFor(ctx, groupOutputs * positions * inner));
       if (b)

@@ -9,22 +9,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/common/Checks.h"
+#include "kernels/common/Conv.h"
 #include "kernels/cuda/Common.cuh"
 
 namespace kestrel::cuda {
 
 namespace {
 
-/// Geometry padded to three spatial dims (size 1, kernel 1, stride 1).
-struct ConvParams {
-  int64_t batch, channels, outputs, group;
-  int64_t in[3], kernel[3], out[3], stride[3], dilation[3], pad[3];
-};
-
 template <typename T>
 __global__ void convKernel(const T *__restrict__ x, const T *__restrict__ w,
                            const T *__restrict__ bias, T *__restrict__ y,
-                           ConvParams p) {
+                           ConvGeometry p) {
   int64_t positions = p.out[0] * p.out[1] * p.out[2];
   int64_t planeSize = p.in[0] * p.in[1] * p.in[2];
   int64_t taps = p.kernel[0] * p.kernel[1] * p.kernel[2];
@@ -75,25 +70,7 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
     return false;
   if (out.numel() == 0)
     return true;
-  ConvParams p{};
-  p.batch = x.shape[0];
-  p.channels = x.shape[1];
-  p.outputs = w.shape[0];
-  p.group = group;
-  for (int d = 0; d < 3; ++d) {
-    p.in[d] = p.kernel[d] = p.out[d] = p.stride[d] = p.dilation[d] = 1;
-    p.pad[d] = 0;
-  }
-  int spatial = x.shape.rank - 2;
-  for (int i = 0; i < spatial; ++i) {
-    int d = 3 - spatial + i;
-    p.in[d] = x.shape[i + 2];
-    p.kernel[d] = w.shape[i + 2];
-    p.out[d] = out.shape[i + 2];
-    p.stride[d] = strides[i];
-    p.dilation[d] = dilations[i];
-    p.pad[d] = pads[i];
-  }
+  ConvGeometry p = convGeometry(x, w, out, strides, pads, dilations, group);
   cudaStream_t stream = streamOf(ctx);
   dispatchFloat(x.dtype, [&](auto tag) {
     using T = decltype(tag);
