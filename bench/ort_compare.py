@@ -93,6 +93,12 @@ def parse_args(argv):
                    help="also compile each model with kestrelc --cpu=LEVEL "
                    "and time it in the same alternating rounds (columns "
                    "'LEVEL ms' and 'Kestrel/LEVEL'); repeatable")
+    p.add_argument("--baseline", metavar="BUILD_DIR",
+                   help="also compile each model with another Kestrel build "
+                   "(BUILD_DIR/bin/kestrelc, run with its kestrel-run) and "
+                   "time it in the same alternating rounds (columns "
+                   "'baseline ms' and 'Kestrel/baseline'): before/after "
+                   "comparisons of a change")
     p.add_argument("--markdown", action="store_true",
                    help="print Markdown for docs/benchmarks.md, with the "
                    "command line and the machine")
@@ -107,12 +113,20 @@ def parse_args(argv):
     if args.warmup < 0:
         p.error("--warmup must be >= 0")
     # Other builds of each model timed beside the main one: (label, extra
-    # kestrelc arguments, column header of Kestrel's time over theirs).
+    # kestrelc arguments, column header of Kestrel's time over theirs, the
+    # kestrelc and kestrel-run that build and run it).
     args.variants = []
     if args.no_fusion_too:
-        args.variants.append(("unfused", ["--no-fusion"], "fused/unfused"))
+        args.variants.append(("unfused", ["--no-fusion"], "fused/unfused",
+                              args.kestrelc, args.kestrel_run))
     for level in args.cpu_too:
-        args.variants.append((level, [f"--cpu={level}"], f"Kestrel/{level}"))
+        args.variants.append((level, [f"--cpu={level}"], f"Kestrel/{level}",
+                              args.kestrelc, args.kestrel_run))
+    if args.baseline:
+        args.variants.append((
+            "baseline", [], "Kestrel/baseline",
+            os.path.join(args.baseline, "bin", "kestrelc"),
+            os.path.join(args.baseline, "bin", "kestrel-run")))
     if args.shapes:
         args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
         for s in args.shapes:
@@ -181,9 +195,10 @@ def rel_l2(a, b):
                  max(np.linalg.norm(b.ravel()), 1e-30))
 
 
-def compile_model(args, model_dir, out_dir, extra=()):
+def compile_model(args, model_dir, out_dir, extra=(), kestrelc=None):
     name = symbol_name(model_dir)
-    cmd = [args.kestrelc, os.path.join(model_dir, "model.onnx"), "-o",
+    cmd = [kestrelc or args.kestrelc, os.path.join(model_dir, "model.onnx"),
+           "-o",
            out_dir, "--target=cpu", "--name", name]
     if args.cpu:
         cmd.append(f"--cpu={args.cpu}")
@@ -250,8 +265,8 @@ def ort_call_floor(threads, runs, warmup):
     return ort_round(sess, feeds, runs, warmup)
 
 
-def kestrel_cmd(args, out_dir, name, inputs):
-    cmd = [args.kestrel_run, out_dir, "--name", name,
+def kestrel_cmd(args, out_dir, name, inputs, kestrel_run=None):
+    cmd = [kestrel_run or args.kestrel_run, out_dir, "--name", name,
            "--threads", str(args.threads)]
     for input_name, path in inputs:
         cmd += ["--input", f"{input_name}={path}"]
@@ -333,8 +348,9 @@ def bench_shape(args, model_dir, sess, compiled, shape, variants=()):
             row.update(check=f"FAILED: {e}", failed=True)
 
     variant_cmds = {}
-    for label, out_dir, name in (variants if base_cmd is not None else ()):
-        cmd = kestrel_cmd(args, out_dir, name, inputs)
+    for label, out_dir, name, runner in (variants if base_cmd is not None
+                                         else ()):
+        cmd = kestrel_cmd(args, out_dir, name, inputs, runner)
         ok, text = kestrel_check(args, cmd, expects)
         if ok:
             variant_cmds[label] = cmd
@@ -389,12 +405,14 @@ def bench_model(args, model_dir, work_dir):
     except Failed as e:
         info.update(failed=True, reason=str(e))
     variants = []
-    for label, extra, _ in (args.variants if compiled is not None else ()):
+    for label, extra, _, kestrelc, runner in (args.variants
+                                              if compiled is not None else ()):
         v_dir = f"{out_dir}-{label}"
         try:
             os.makedirs(v_dir, exist_ok=True)
             variants.append((label, v_dir,
-                             compile_model(args, model_dir, v_dir, extra)[0]))
+                             compile_model(args, model_dir, v_dir, extra,
+                                           kestrelc)[0], runner))
         except Failed as e:
             info.update(failed=True, reason=f"{' '.join(extra)}: {e}")
 
@@ -454,7 +472,7 @@ def table_rows(args, results):
         for r in shape_rows:
             row = [info["model"], r["shape"], fmt_ms(r["ort"]),
                    fmt_ms(r["kestrel"]), fmt_ratio(r)]
-            for label, _, _ in args.variants:
+            for label, *_ in args.variants:
                 ms = r.get("variants", {}).get(label)
                 ratio = ("-" if not ms or r["kestrel"] is None
                          else f"{r['kestrel'] / ms:.2f}x")
@@ -465,7 +483,7 @@ def table_rows(args, results):
 
 def run_header(args):
     extra = []
-    for label, _, ratio in args.variants:
+    for label, _, ratio, *_ in args.variants:
         extra += [f"{label} ms", ratio]
     return RUN_HEADER[:5] + extra + RUN_HEADER[5:]
 
@@ -589,6 +607,10 @@ def print_markdown(args, argv, results):
         print(f"- {level}: the same model compiled with `kestrelc "
               f"--cpu={level}`, timed in the same rounds and checked the "
               "same way.")
+    if args.baseline:
+        print(f"- Baseline: the same model compiled and run by the Kestrel "
+              f"build in `{args.baseline}`, timed in the same rounds and "
+              "checked the same way.")
     print()
     table(run_header(args), table_rows(args, results))
     print()

@@ -598,7 +598,8 @@ struct FuseAttentionPass
           rewriter, loc, pv.getResult().getType(), site->query, site->key,
           site->value, site->mask,
           rewriter.getF32FloatAttr(static_cast<float>(site->scale)),
-          rewriter.getBoolAttr(site->causal), heads, kvHeads);
+          rewriter.getBoolAttr(site->causal), heads, kvHeads,
+          rewriter.getStringAttr("bhsd"));
       // The shape rules have the last word (e.g. head counts that do not
       // divide); their complaint is the remark, not an error.
       std::string complaint;

@@ -6,6 +6,7 @@
 //
 //   y = matmul(a, b) [* alpha] [+ bias[N]] [relu | gelu | silu] [+ residual]
 //
+// (silu also as `x * sigmoid(x)`, as the dynamo exporter writes it)
 // (alpha a scalar constant, bias a vector of the output's last dim, the
 // residual a tensor of the output's type; each step optional, each
 // intermediate with no other user) become one `kestrel.fused_matmul`, so the
@@ -36,6 +37,27 @@ using namespace mlir;
 using namespace kestrel;
 
 namespace {
+
+/// The mul of `x * sigmoid(x)` (SiLU as the dynamo exporter writes it),
+/// when x has no other users and the sigmoid no other user than the mul.
+Operation *decomposedSilu(Value x) {
+  if (!llvm::hasNItems(x.getUses(), 2))
+    return nullptr;
+  SigmoidOp sigmoid;
+  MulOp mul;
+  for (Operation *user : x.getUsers()) {
+    if (auto s = dyn_cast<SigmoidOp>(user))
+      sigmoid = s;
+    else if (auto m = dyn_cast<MulOp>(user))
+      mul = m;
+  }
+  if (!sigmoid || !mul || !sigmoid->hasOneUse() ||
+      *sigmoid->user_begin() != mul.getOperation() ||
+      sigmoid.getType() != x.getType() || mul.getType() != x.getType())
+    return nullptr;
+  Value other = mul.getLhs() == x ? mul.getRhs() : mul.getLhs();
+  return other == sigmoid.getResult() ? mul.getOperation() : nullptr;
+}
 
 struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -101,6 +123,10 @@ struct FuseEpilogue : public OpRewritePattern<MatmulOp> {
         current = user->getResult(0);
         last = user;
       }
+    } else if (Operation *silu = decomposedSilu(current); silu) {
+      activation = "silu";
+      current = silu->getResult(0);
+      last = silu;
     }
     if (auto add = dyn_cast_or_null<AddOp>(singleUser(current))) {
       Value r = otherOperand(add, current);

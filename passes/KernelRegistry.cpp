@@ -58,6 +58,10 @@ const SmallVector<StringRef> kNorm = {"kestrel.rms_norm", "kestrel.layer_norm",
                                       "kestrel.add_rms_norm",
                                       "kestrel.add_layer_norm"};
 const SmallVector<StringRef> kGemm = {"kestrel.matmul", "kestrel.fused_matmul"};
+/// The GEMMs and kestrel.multi_matmul (one GEMM against weights side by
+/// side), for the kernels that run both.
+const SmallVector<StringRef> kGemmMulti = {
+    "kestrel.matmul", "kestrel.fused_matmul", "kestrel.multi_matmul"};
 
 bool isHalf(Type t) { return t && (t.isBF16() || t.isF16()); }
 
@@ -121,7 +125,7 @@ std::vector<KernelCandidate> cpuCandidates() {
       "blocked kernel's 32-column panels): the blocked kernel without "
       "packing B, and for up to 16 rows every row against each panel as it "
       "streams",
-      kGemm);
+      kGemmMulti);
   packed.check = [](const KernelSite &site) -> std::string {
     Operation *op = site.op;
     Value rhs = op->getNumOperands() > 1 ? op->getOperand(1) : Value();
@@ -195,7 +199,7 @@ std::vector<KernelCandidate> cudaCandidates() {
       "cuda.gemm.mma", cuda,
       "Kestrel's tensor-core GEMM (mma.sync, cp.async pipeline, fused "
       "epilogue), instantiated per tile for bf16/f16 storage; sm_80+",
-      kGemm);
+      kGemmMulti);
   // The tiles Gemm.cuh is instantiated and tested with (the CUDA
   // emulator's GemmTest): 128x128 for large problems, 64x64 for narrow
   // ones, 32-row tiles for few rows.
@@ -230,7 +234,7 @@ std::vector<KernelCandidate> cudaCandidates() {
       "cuBLASLt with its heuristic's algorithm and a fused bias/activation "
       "epilogue where it has one (the CUDA-core kernel where cuBLASLt "
       "declines the problem)",
-      kGemm);
+      kGemmMulti);
   lt.guards = {{"gemv_max_m", {kCudaGemvMaxRows}}};
   lt.check = [](const KernelSite &site) -> std::string {
     Type t = sharedGemmType(site);
@@ -244,7 +248,7 @@ std::vector<KernelCandidate> cudaCandidates() {
       "cuda.gemm.gemv", cuda,
       "GEMV kernels for up to 8 rows: each block owns 32 columns, B is read "
       "once, coalesced, with K split over the block's threads",
-      kGemm);
+      kGemmMulti);
   gemv.check = [](const KernelSite &site) -> std::string {
     Type t = sharedGemmType(site);
     if (!t || !isa<FloatType>(t))
@@ -260,7 +264,7 @@ std::vector<KernelCandidate> cudaCandidates() {
 
   KernelCandidate simt = candidate(
       "cuda.gemm.simt", cuda,
-      "the CUDA-core tiled GEMM for every float and integer type", kGemm);
+      "the CUDA-core tiled GEMM for every float and integer type", kGemmMulti);
   simt.guards = {{"gemv_max_m", {kCudaGemvMaxRows}}};
   simt.check = [](const KernelSite &site) -> std::string {
     Type t = sharedGemmType(site);

@@ -184,6 +184,21 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
     w.family = kp::effectiveFamily(w);
     return w;
   }
+  if (auto multi = dyn_cast<MultiMatmulOp>(op)) {
+    // One GEMM over the weights side by side: N is their total width.
+    SmallVector<int64_t> lhs = dims(multi.getLhs().getType(), dynamic);
+    w.m = product(ArrayRef<int64_t>(lhs).drop_back());
+    w.k = lhs.empty() ? 1 : lhs.back();
+    w.n = 0;
+    for (Value weight : multi.getWeights()) {
+      SmallVector<int64_t> rhs = dims(weight.getType(), dynamic);
+      w.n += multi.getTransposeB() ? rhs.front() : rhs.back();
+    }
+    w.batch = 1;
+    w.family = kp::Family::Gemm;
+    w.family = kp::effectiveFamily(w);
+    return w;
+  }
   if (auto conv = dyn_cast<ConvOp>(op)) {
     // As the CPU runs it: per image and group, [M / group, C / group *
     // taps] weights times the [C / group * taps, positions] patches.
@@ -201,9 +216,12 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
     SmallVector<int64_t> q = dims(op->getOperand(0).getType(), dynamic);
     SmallVector<int64_t> key = dims(op->getOperand(1).getType(), dynamic);
     if (q.size() == 4 && key.size() == 4) {
-      w.batch = product({q[0], q[1]});
-      w.m = q[2];
-      w.n = key[2];
+      // [B, H, S, D], or [B, S, H, D] in the bshd layout.
+      auto layout = op->getAttrOfType<StringAttr>("layout");
+      int h = layout && layout.getValue() == "bshd" ? 2 : 1, s = 3 - h;
+      w.batch = product({q[0], q[h]});
+      w.m = q[s];
+      w.n = key[s];
       w.k = q[3];
     }
     auto causal = op->getAttrOfType<BoolAttr>("causal");

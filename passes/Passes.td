@@ -124,6 +124,82 @@ def FuseMatmulEpilogue : Pass<"kestrel-fuse-matmul-epilogue",
   let dependentDialects = ["::kestrel::KestrelDialect"];
 }
 
+def FuseParallelMatmuls : Pass<"kestrel-fuse-parallel-matmuls",
+                               "mlir::func::FuncOp"> {
+  let summary = "Merge float matmuls of one input over weights into "
+                "kestrel.multi_matmul";
+  let description = [{
+    Matmuls that read the same lhs (not transposed) and whose rhs are rank-2
+    weights become one `kestrel.multi_matmul`: one GEMM over the weights
+    side by side, the input read once, one kernel where there were several.
+
+    A gated pair, `mul(act(x . Wg [+ bg]), x . Wu [+ bu])` with act silu,
+    gelu or gelu_tanh in the gate's `kestrel.fused_matmul`, becomes a
+    multi_matmul with `glu` (SwiGLU/GeGLU in the epilogue). The remaining
+    matmuls of one lhs with the same epilogue (alpha, activation, biases on
+    all or none, no residual) become one multi_matmul with a result per
+    matmul: attention's Q, K and V projections. Biases must be weights or
+    constants. Runs after kestrel-fuse-matmul-epilogue and before
+    kestrel-fuse-elementwise. With `report`, each merge gets a remark.
+
+    Example:
+    ```mlir
+    // Before:
+    %q = kestrel.matmul %x, %wq : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+    %k = kestrel.matmul %x, %wk : (tensor<?x64xf32>, tensor<64x16xf32>) -> tensor<?x16xf32>
+    // After:
+    %q, %k = kestrel.multi_matmul %x, %wq, %wk : (tensor<?x64xf32>,
+        tensor<64x64xf32>, tensor<64x16xf32>) -> (tensor<?x64xf32>, tensor<?x16xf32>)
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on every merge">
+  ];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Number of multi_matmuls formed">
+  ];
+}
+
+def FoldTransposes : Pass<"kestrel-fold-transposes", "mlir::func::FuncOp"> {
+  let summary = "Take the transposes around attention into its layout";
+  let description = [{
+    Exporters move attention's operands from the projections' `[B, S, H, D]`
+    to `[B, H, S, D]` and its output back: four copies per layer. A
+    `kestrel.attention` whose query, key and value are transposes by
+    `[0, 2, 1, 3]` reads their inputs in its `bshd` layout instead and
+    writes its output in it; the transpose that brings the output back to
+    `[B, H, S, D]` meets the exporter's one after attention and both fold
+    away. A transpose that keeps the last dim moves past `kestrel.rope`
+    first (cos and sin permuted the other way: a reshape for the `[1, 1,
+    S, D/2]` tables of rotary embeddings), so that it reaches attention.
+    Transposes left without users are erased; a site where no transpose
+    would go away is left as it is. With `report`, each attention whose
+    layout changed gets a remark saying how many transposes went.
+
+    Example:
+    ```mlir
+    // Before:
+    %qt = kestrel.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+    %kt = kestrel.transpose %k {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+    %vt = kestrel.transpose %v {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+    %o = kestrel.attention %qt, %kt, %vt {causal = true} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+    %ot = kestrel.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x4x?x8xf32>) -> tensor<?x?x4x8xf32>
+    // After:
+    %ot = kestrel.attention %q, %k, %v {causal = true, layout = "bshd"} : (tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>) -> tensor<?x?x4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::kestrel::KestrelDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on every attention whose layout changed">
+  ];
+  let statistics = [
+    Statistic<"numRemoved", "num-removed", "Number of transposes removed">
+  ];
+}
+
 def FuseNorms : Pass<"kestrel-fuse-norms", "mlir::func::FuncOp"> {
   let summary = "Fuse RMSNorm and LayerNorm chains into kestrel.rms_norm and "
                 "kestrel.layer_norm";

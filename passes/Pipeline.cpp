@@ -25,13 +25,22 @@ void buildGraphPipeline(mlir::OpPassManager &pm, bool fusion,
     FuseAttentionOptions attention;
     attention.report = fusionRemarks;
     pm.addNestedPass<mlir::func::FuncOp>(createFuseAttention(attention));
+    FoldTransposesOptions transposes;
+    transposes.report = fusionRemarks;
+    pm.addNestedPass<mlir::func::FuncOp>(createFoldTransposes(transposes));
     pm.addNestedPass<mlir::func::FuncOp>(createFuseMatmulEpilogue());
+    FuseParallelMatmulsOptions parallel;
+    parallel.report = fusionRemarks;
+    pm.addNestedPass<mlir::func::FuncOp>(createFuseParallelMatmuls(parallel));
     FuseResidualNormOptions residualNorm;
     residualNorm.report = fusionRemarks;
     pm.addNestedPass<mlir::func::FuncOp>(createFuseResidualNorm(residualNorm));
     pm.addNestedPass<mlir::func::FuncOp>(createFuseElementwise());
   }
   pm.addPass(mlir::createCanonicalizerPass());
+  // The fusion passes build the same small ops once per layer (rope's
+  // halves of cos and sin, their reshapes): one of each is enough.
+  pm.addPass(mlir::createCSEPass());
   pm.addPass(createInferShapes());
 }
 

@@ -107,9 +107,10 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         .Case([&](AttentionOp a) {
           uniteAll(a, {a.getQuery(), a.getKey(), a.getValue()});
         })
-        .Case([&](FusedMatmulOp m) {
-          // The GEMM epilogue reads bias and residual in the output's type.
-          uniteAll(m, m->getOperands());
+        .Case<FusedMatmulOp, MultiMatmulOp>([&](Operation *op) {
+          // The GEMM epilogue reads biases and residual in the output's
+          // type.
+          uniteAll(op, op->getOperands());
         });
   }
   // Forward through the ops, then across each group, until nothing changes.

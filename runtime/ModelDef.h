@@ -65,9 +65,14 @@ struct WeightDesc {
 struct PackedWeightDesc {
   int32_t weight;  ///< weight index
   bool transposed; ///< stored [N, K] (the matmul's transpose_b)
-  /// Nothing else reads the weight: its stored pages are released once it
-  /// is packed (they would be read again from the file if they were).
+  /// Nothing else reads the weight (nor any of `parts`): its stored pages
+  /// are released once it is packed (they would be read again from the
+  /// file if they were).
   bool onlyUse;
+  /// With more than one part, the packed rhs is weights parts[0..numParts)
+  /// side by side along N (a kestrel.multi_matmul's; parts[0] == weight).
+  int32_t numParts;
+  const int32_t *parts;
 };
 
 struct ConstantDesc {
@@ -137,12 +142,12 @@ struct kestrel_model_def {
   uint32_t cpuLevel;
   /// Weights packed at open for the CPU's packed GEMM,
   /// by the kernel library the model links (built for its CPU level):
-  /// kestrel::cpu::packedMatmulRhsFloats and packMatmulRhs.
+  /// kestrel::cpu::packedMatmulPartsFloats and packMatmulParts.
   int32_t numPackedWeights;
   const kestrel::runtime::PackedWeightDesc *packedWeights;
   int64_t (*packedWeightFloats)(kestrel::cpu::Context &,
-                                const kestrel::cpu::Tensor &, bool);
-  bool (*packWeight)(kestrel::cpu::Context &, const kestrel::cpu::Tensor &,
+                                const kestrel::cpu::Tensor *, int, bool);
+  bool (*packWeight)(kestrel::cpu::Context &, const kestrel::cpu::Tensor *, int,
                      bool, float *, kestrel::cpu::PackedMatrix &);
 };
 

@@ -238,11 +238,18 @@ kestrel_status checkDef(const kestrel_model_def *def) {
                 "model '%s': its packed weights are not described",
                 def->name ? def->name : "?");
   for (int32_t i = 0; i < def->numPackedWeights; ++i) {
-    int32_t w = def->packedWeights[i].weight;
-    if (w < 0 || w >= def->numWeights)
+    const PackedWeightDesc &p = def->packedWeights[i];
+    if (p.numParts < 1 || (p.numParts > 1 && !p.parts))
       return fail(KESTREL_ERROR_INVALID_ARGUMENT,
-                  "model '%s': packed weight %d names weight %d of %d",
-                  def->name ? def->name : "?", i, w, def->numWeights);
+                  "model '%s': packed weight %d has %d parts",
+                  def->name ? def->name : "?", i, p.numParts);
+    for (int32_t k = 0; k < p.numParts; ++k) {
+      int32_t w = p.numParts > 1 ? p.parts[k] : p.weight;
+      if (w < 0 || w >= def->numWeights)
+        return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                    "model '%s': packed weight %d names weight %d of %d",
+                    def->name ? def->name : "?", i, w, def->numWeights);
+    }
   }
   char message[1024];
   if (!checkCpuLevel(level, def->name, message, sizeof(message)))
@@ -393,13 +400,17 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
   // model's own kernel library (the CPU level was checked above).
   for (int32_t i = 0; i < def->numPackedWeights; ++i) {
     const PackedWeightDesc &p = def->packedWeights[i];
-    const Tensor &w = model->weightTensors[p.weight];
+    std::vector<Tensor> parts;
+    for (int32_t k = 0; k < p.numParts; ++k)
+      parts.push_back(
+          model->weightTensors[p.numParts > 1 ? p.parts[k] : p.weight]);
     kestrel::cpu::Context ctx;
     ctx.parallelFor = [](int64_t n, const std::function<void(int64_t)> &body) {
       for (int64_t k = 0; k < n; ++k)
         body(k);
     };
-    int64_t floats = def->packedWeightFloats(ctx, w, p.transposed);
+    int64_t floats = def->packedWeightFloats(ctx, parts.data(),
+                                             int(parts.size()), p.transposed);
     if (floats < 0)
       return fail(KESTREL_ERROR_INTERNAL, "model '%s': weight '%s': %s",
                   def->name, def->weights[p.weight].name, ctx.error.c_str());
@@ -410,14 +421,15 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
                   def->name, size_t(floats) * sizeof(float),
                   def->weights[p.weight].name);
     kestrel::cpu::PackedMatrix packed;
-    if (!def->packWeight(ctx, w, p.transposed,
+    if (!def->packWeight(ctx, parts.data(), int(parts.size()), p.transposed,
                          reinterpret_cast<float *>(buffer->data()), packed))
       return fail(KESTREL_ERROR_INTERNAL, "model '%s': weight '%s': %s",
                   def->name, def->weights[p.weight].name, ctx.error.c_str());
     model->packed.push_back(packed);
     model->packedBuffers.push_back(std::move(buffer));
     if (p.onlyUse)
-      model->weights->release(w.data, w.bytes());
+      for (const Tensor &w : parts)
+        model->weights->release(w.data, w.bytes());
   }
 
   // Device models: find the GPU and upload weights and constants once.

@@ -23,15 +23,28 @@ LogicalResult CpuTarget::emitKernel(KernelCall &call, ImplAttr impl) {
   StringRef candidate = impl.getCandidate().getValue();
   if (candidate == "cpu.gemm.packed") {
     // The rhs is a weight, packed when the model opens (the candidate's
-    // check in the registry).
+    // check in the registry); a multi_matmul's weights are packed side by
+    // side.
     Operation *op = call.op();
+    if (auto multi = dyn_cast<MultiMatmulOp>(op)) {
+      std::vector<std::string> names;
+      for (Value w : multi.getWeights()) {
+        auto weight = w.getDefiningOp<WeightOp>();
+        if (!weight)
+          return op->emitOpError("chose cpu.gemm.packed but a weight is not "
+                                 "a kestrel.weight");
+        names.push_back(weight.getName().str());
+      }
+      int64_t index = call.state().packedWeight(names, multi.getTransposeB());
+      return call.multiMatmul(llvm::formatv("x.packed[{0}]", index).str());
+    }
     auto weight = op->getOperand(1).getDefiningOp<WeightOp>();
     auto transposeB = op->getAttrOfType<BoolAttr>("transpose_b");
     if (!weight)
       return op->emitOpError("chose cpu.gemm.packed but its rhs is not a "
                              "kestrel.weight");
     int64_t index = call.state().packedWeight(
-        weight.getName(), transposeB && transposeB.getValue());
+        {weight.getName().str()}, transposeB && transposeB.getValue());
     return call.packedMatmul(llvm::formatv("x.packed[{0}]", index).str());
   }
   if (isa<MatmulOp, FusedMatmulOp>(call.op()))

@@ -68,7 +68,9 @@ std::string CudaTarget::gemmChoice(Operation *op, ImplAttr impl) {
     g.warpsM = impl.getInt("warps_m");
     g.warpsN = impl.getInt("warps_n");
     g.f16 = storageType(op->getResult(0)).isF16();
-    g.transA = op->getAttrOfType<BoolAttr>("transpose_a").getValue();
+    // (A multi_matmul has no transpose_a: its lhs is never transposed.)
+    auto transA = op->getAttrOfType<BoolAttr>("transpose_a");
+    g.transA = transA && transA.getValue();
     g.transB = op->getAttrOfType<BoolAttr>("transpose_b").getValue();
     g.function = llvm::formatv("kestrel_gemm_{0}x{1}x{2}_{3}x{4}_{5}_{6}{7}",
                                g.tileM, g.tileN, g.tileK, g.warpsM, g.warpsN,
@@ -88,6 +90,8 @@ LogicalResult CudaTarget::emitKernel(KernelCall &call, ImplAttr impl) {
   Operation *op = call.op();
   if (isa<MatmulOp, FusedMatmulOp>(op))
     return call.emitLibraryCall(gemmChoice(op, impl), displayName());
+  if (isa<MultiMatmulOp>(op))
+    return call.multiMatmul(/*packed=*/"", gemmChoice(op, impl));
   if (isa<AttentionOp>(op)) {
     StringRef kind =
         llvm::StringSwitch<StringRef>(impl.getCandidate().getValue())

@@ -27,12 +27,13 @@ std::string EmitState::ref(Value v) const {
   return llvm::formatv("v[{0}]", id(v));
 }
 
-int64_t EmitState::packedWeight(StringRef name, bool transposed) {
-  ++packedUses[name.str()];
+int64_t EmitState::packedWeight(ArrayRef<std::string> names, bool transposed) {
+  for (const std::string &name : names)
+    ++packedUses[name];
   for (auto [i, p] : llvm::enumerate(packedWeights))
-    if (p.first == name && p.second == transposed)
+    if (ArrayRef<std::string>(p.names) == names && p.transposed == transposed)
       return int64_t(i);
-  packedWeights.emplace_back(name.str(), transposed);
+  packedWeights.push_back({names.vec(), transposed});
   return int64_t(packedWeights.size()) - 1;
 }
 
@@ -113,14 +114,58 @@ LogicalResult KernelCall::reduce(StringRef kind) {
                   .str());
 }
 
+/// The kernel libraries' Activation enumerator for an op's activation.
+static StringRef activationName(StringRef activation) {
+  return llvm::StringSwitch<StringRef>(activation)
+      .Case("relu", "Relu")
+      .Case("gelu", "Gelu")
+      .Case("gelu_tanh", "GeluTanh")
+      .Case("silu", "Silu")
+      .Default("None");
+}
+
+LogicalResult KernelCall::multiMatmul(StringRef packed, StringRef choice) {
+  auto m = cast<MultiMatmulOp>(operation);
+  out << "  { " << ns << "::MultiEpilogue e; e.alpha = "
+      << floatLiteral(m.getAlpha().convertToFloat())
+      << "; e.activation = " << ns
+      << "::Activation::" << activationName(m.getActivation())
+      << "; e.glu = " << (m.getGlu() ? "true" : "false") << ";\n";
+  if (!m.getBiases().empty()) {
+    out << "    const Tensor *b[] = {";
+    for (auto [i, b] : llvm::enumerate(m.getBiases()))
+      out << (i ? ", " : "") << "&" << ref(b);
+    out << "}; e.biases = b;\n";
+  }
+  out << "    Tensor out[] = {";
+  for (auto [i, r] : llvm::enumerate(m.getResults()))
+    out << (i ? ", " : "") << ref(r);
+  out << "};\n";
+  std::string expr;
+  if (!packed.empty()) {
+    expr = llvm::formatv("multiMatmulPacked(c, {0}, {1}, e, out, {2})",
+                         ref(m.getLhs()), packed, m.getNumResults())
+               .str();
+  } else {
+    out << "    const Tensor w[] = {";
+    for (auto [i, w] : llvm::enumerate(m.getWeights()))
+      out << (i ? ", " : "") << ref(w);
+    out << "};\n";
+    expr = llvm::formatv("multiMatmul(c, {0}, w, {1}, {2}, e, out, {3}{4})",
+                         ref(m.getLhs()), m.getWeights().size(),
+                         m.getTransposeB(), m.getNumResults(),
+                         choice.empty() ? "" : (", " + choice).str())
+               .str();
+  }
+  out << "  ";
+  LogicalResult emitted = call(expr);
+  out << "  }\n";
+  return emitted;
+}
+
 void KernelCall::openEpilogue(Operation *fusedMatmul) {
   auto m = cast<FusedMatmulOp>(fusedMatmul);
-  StringRef act = llvm::StringSwitch<StringRef>(m.getActivation())
-                      .Case("relu", "Relu")
-                      .Case("gelu", "Gelu")
-                      .Case("gelu_tanh", "GeluTanh")
-                      .Case("silu", "Silu")
-                      .Default("None");
+  StringRef act = activationName(m.getActivation());
   // A CUDA model has both kernel namespaces in scope: qualify.
   out << "  { " << ns << "::GemmEpilogue e; e.alpha = "
       << floatLiteral(m.getAlpha().convertToFloat())
@@ -428,15 +473,18 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
         std::string mask =
             a.getMask() ? "&" + ref(a.getMask()) : std::string("nullptr");
         float scale = a.getScale() ? a.getScale()->convertToFloat() : 0.0f;
-        return call(llvm::formatv(
-                        "attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-                        "{7}, {8}{9})",
-                        ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()),
-                        mask, floatLiteral(scale), a.getCausal(),
-                        a.getNumHeads().value_or(0),
-                        a.getNumKvHeads().value_or(0), ref(a.getResult()),
-                        choice.empty() ? std::string() : (", " + choice).str())
-                        .str());
+        std::string extra =
+            choice.empty() ? std::string() : (", " + choice).str();
+        if (a.getLayout() == "bshd")
+          extra += ", kestrel::AttentionLayout::Bshd";
+        return call(
+            llvm::formatv(
+                "attention(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                "{7}, {8}{9})",
+                ref(a.getQuery()), ref(a.getKey()), ref(a.getValue()), mask,
+                floatLiteral(scale), a.getCausal(), a.getNumHeads().value_or(0),
+                a.getNumKvHeads().value_or(0), ref(a.getResult()), extra)
+                .str());
       })
       .Default([&](Operation *op) {
         return op->emitOpError("is not supported by the ")

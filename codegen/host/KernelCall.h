@@ -48,14 +48,21 @@ public:
   std::vector<std::string> arrays;
   /// Values `execute` reads on the host (kestrel_model_def::hostReads).
   std::set<int64_t> hostReads;
-  /// The weights packed at load (kestrel_model_def::packedWeights), by
-  /// name and transposition; packedWeight() adds one.
-  std::vector<std::pair<std::string, bool>> packedWeights;
+  /// A packed matmul rhs: the named weights side by side along N (one for
+  /// a matmul, several for a multi_matmul), stored [N, K] when
+  /// `transposed`.
+  struct PackedRhs {
+    std::vector<std::string> names;
+    bool transposed;
+  };
+  /// The weights packed at load (kestrel_model_def::packedWeights);
+  /// packedWeight() adds one.
+  std::vector<PackedRhs> packedWeights;
   /// Per weight name: the matmuls that read it packed.
   std::map<std::string, int64_t> packedUses;
-  /// The index of weight `name` packed as a matmul rhs (stored [N, K] when
-  /// `transposed`) in Exec::packed, added on first use.
-  int64_t packedWeight(llvm::StringRef name, bool transposed);
+  /// The index of the weights `names` packed side by side as a matmul rhs
+  /// in Exec::packed, added on first use.
+  int64_t packedWeight(llvm::ArrayRef<std::string> names, bool transposed);
 };
 
 /// Writes the kernel call of one op into a function's code.
@@ -95,6 +102,12 @@ public:
   /// expression of type const kestrel::cpu::PackedMatrix &):
   /// kestrel::cpu::matmulPacked, with the fused op's epilogue.
   mlir::LogicalResult packedMatmul(llvm::StringRef packed);
+  /// A kestrel.multi_matmul: with `packed` (the CPU), against the weights
+  /// packed side by side (kestrel::cpu::multiMatmulPacked); without, the
+  /// library's multiMatmul over the weight tensors with GemmChoice
+  /// `choice` (CUDA).
+  mlir::LogicalResult multiMatmul(llvm::StringRef packed,
+                                  llvm::StringRef choice = "");
 
 private:
   /// Opens a block declaring `e`, a kestrel.fused_matmul's GemmEpilogue.

@@ -204,6 +204,17 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                                       sh(op->getOperand(1)), ta, tb)
                             .str());
       })
+      .Case([&](MultiMatmulOp m) {
+        // Each result: the lhs's rows times its weight's (or, with glu,
+        // the gate's) columns.
+        bool tb = m.getTransposeB();
+        for (auto [i, r] : llvm::enumerate(m.getResults()))
+          cs << "  { Shape s; OP_TRY(matmulShape(c, " << sh(m.getLhs()) << ", "
+             << sh(m.getWeights()[i]) << ", false, " << tb
+             << ", s)); OP_TRY(x.setShape(" << id(r) << ", s, " << declared(r)
+             << ")); }\n";
+        return success();
+      })
       .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
           [&](Operation *op) {
             auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
@@ -350,6 +361,8 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
 
   // Kernel code first: it decides the attribute arrays.
   std::string shapes, kernels;
+  bool seenAttention = false;
+  int64_t sinceAttention = 0;
   for (Operation &op : body.without_terminator()) {
     if (isa<ConstantOp, WeightOp>(op))
       continue;
@@ -375,7 +388,19 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
         code += llvm::formatv("  TRY(x.allocHost({0}));\n", id(r)).str();
     if (failed(emitKernel(&op, onHost, code)))
       return failure();
-    ++result.numKernelCalls;
+    if (onHost) {
+      ++result.numHostCalls;
+    } else if (!(isa<ReshapeOp>(op) &&
+                 plan.of(op.getResult(0)).storage == ValueStorage::Alias)) {
+      ++result.numKernelCalls;
+      ++sinceAttention;
+      if (isa<AttentionOp>(op)) {
+        if (seenAttention)
+          result.kernelCallsPerLayer.push_back(sinceAttention);
+        seenAttention = true;
+        sinceAttention = 0;
+      }
+    }
   }
 
   const char *cpuLevelName = runtime::cpuLevelName(options.cpuLevel);
@@ -477,8 +502,8 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
     os << "      0, nullptr, nullptr, nullptr,\n";
   else
     os << "      " << state.packedWeights.size() << ", packedWeights,\n"
-       << "      kestrel::cpu::packedMatmulRhsFloats, "
-          "kestrel::cpu::packMatmulRhs,\n";
+       << "      kestrel::cpu::packedMatmulPartsFloats, "
+          "kestrel::cpu::packMatmulParts,\n";
   os << "  };\n  return &def;\n}\n\n"
      << "} // namespace kestrel_model_" << options.name << "\n";
   return success();
@@ -612,24 +637,43 @@ LogicalResult ModelEmitter::emitTables(ModelEmitResult &result) {
   if (!result.weights.empty())
     os << "const WeightDesc weights[] = {\n" << weightTable << "};\n";
   if (!state.packedWeights.empty()) {
-    os << "const PackedWeightDesc packedWeights[] = {\n";
-    for (const auto &[name, transposed] : state.packedWeights) {
-      auto it = weightIndex.find(name);
-      if (it == weightIndex.end())
-        return func.emitError() << "packs weight '" << name
-                                << "', which the function does not define";
-      // Read only packed, in one layout: its stored pages can go.
-      int64_t uses = 0, layouts = 0;
+    // A weight read only packed, in one packing: its stored pages can go.
+    auto onlyUse = [&](const std::string &name) {
+      int64_t uses = 0, packings = 0;
       for (Operation &op : body)
         if (auto w = dyn_cast<WeightOp>(op); w && w.getName() == name)
           uses += std::distance(w->use_begin(), w->use_end());
       for (const auto &other : state.packedWeights)
-        layouts += other.first == name;
-      bool onlyUse = layouts == 1 && uses == state.packedUses[name];
-      os << "    {" << it->second << ", " << (transposed ? "true" : "false")
-         << ", " << (onlyUse ? "true" : "false") << "},\n";
+        packings += llvm::count(other.names, name);
+      return packings == 1 && uses == state.packedUses[name];
+    };
+    std::string partArrays, table;
+    for (auto [i, p] : llvm::enumerate(state.packedWeights)) {
+      SmallVector<int64_t> indices;
+      bool only = true;
+      for (const std::string &name : p.names) {
+        auto it = weightIndex.find(name);
+        if (it == weightIndex.end())
+          return func.emitError() << "packs weight '" << name
+                                  << "', which the function does not define";
+        indices.push_back(it->second);
+        only &= onlyUse(name);
+      }
+      std::string parts = "nullptr";
+      if (indices.size() > 1) {
+        parts = llvm::formatv("packedParts{0}", i).str();
+        partArrays += "const int32_t " + parts + "[] = {";
+        for (auto [k, index] : llvm::enumerate(indices))
+          partArrays += (k ? ", " : "") + std::to_string(index);
+        partArrays += "};\n";
+      }
+      table += llvm::formatv("    {{{0}, {1}, {2}, {3}, {4}},\n", indices[0],
+                             p.transposed ? "true" : "false",
+                             only ? "true" : "false", indices.size(), parts)
+                   .str();
     }
-    os << "};\n";
+    os << partArrays << "const PackedWeightDesc packedWeights[] = {\n"
+       << table << "};\n";
   }
   os << "const ConstantDesc constants[] = {\n"
      << constantTable << "    {DType::F32, 0, nullptr, nullptr, false}};\n";

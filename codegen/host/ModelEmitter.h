@@ -54,7 +54,15 @@ struct ModelEmitResult {
   /// storageType), parallel to `weights`.
   std::vector<mlir::Type> weightTypes;
   BufferPlan plan;
+  /// Kernels each run launches: ops run on the device (on the CPU target,
+  /// on the CPU), not shape computations or reshapes that alias.
   int64_t numKernelCalls = 0;
+  /// Ops run on the host while shapes are worked out, before the kernels.
+  int64_t numHostCalls = 0;
+  /// The kernel calls from each kestrel.attention (exclusive) to the next
+  /// one (inclusive): one decoder layer's worth, whichever op it starts at;
+  /// empty with fewer than two attention ops.
+  std::vector<int64_t> kernelCallsPerLayer;
   /// The model's symbolic input dims (named ones shared, unnamed ones named
   /// "input[d]") with their compiled ranges, and per input dim its index in
   /// `symbols` (-1 for a static dim): the runtime's table, and the header's.

@@ -3,6 +3,7 @@
 #include "kernels/common/Checks.h"
 
 #include <cmath>
+#include <utility>
 
 namespace kestrel {
 
@@ -195,18 +196,35 @@ bool checkRope(KernelStatus &status, const Tensor &x, const Tensor &cos,
   return true;
 }
 
+Shape attentionDims(const Shape &shape, AttentionLayout layout) {
+  Shape dims = shape;
+  if (layout == AttentionLayout::Bshd && dims.rank == 4)
+    std::swap(dims[1], dims[2]);
+  return dims;
+}
+
 bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
                     const Tensor &v, const Tensor *mask, float scale,
-                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out) {
+                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out,
+                    AttentionLayout layout) {
   if (!checkFloat(status, "attention", "query", q) ||
       !checkFloat(status, "attention", "key", k) ||
       !checkFloat(status, "attention", "value", v))
     return false;
+  if (layout != AttentionLayout::Bhsd && layout != AttentionLayout::Bshd)
+    return status.fail("attention: unknown layout " +
+                       str(static_cast<int>(layout)));
+  const bool bshd = layout == AttentionLayout::Bshd;
   if (q.shape.rank != 4 || k.shape.rank != 4 || v.shape.rank != 4)
-    return status.fail("attention: query, key and value must have rank 4 "
-                       "([batch, heads, seq, head_dim]), got " +
-                       q.shape.str() + ", " + k.shape.str() + " and " +
-                       v.shape.str());
+    return status.fail(std::string("attention: query, key and value must "
+                                   "have rank 4 (") +
+                       (bshd ? "[batch, seq, heads, head_dim]"
+                             : "[batch, heads, seq, head_dim]") +
+                       "), got " + q.shape.str() + ", " + k.shape.str() +
+                       " and " + v.shape.str());
+  Shape qd = attentionDims(q.shape, layout),
+        kd = attentionDims(k.shape, layout),
+        vd = attentionDims(v.shape, layout);
   if (k.dtype != q.dtype || v.dtype != q.dtype)
     return status.fail(std::string("attention: query, key and value must "
                                    "share one dtype, got ") +
@@ -214,24 +232,24 @@ bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
                        " and " + dtypeName(v.dtype));
   // 0: the model left the head counts to the operands' shapes.
   if (numHeads == 0 && numKvHeads == 0) {
-    numHeads = q.shape[1];
-    numKvHeads = k.shape[1];
+    numHeads = qd[1];
+    numKvHeads = kd[1];
   }
   if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
     return status.fail("attention: num_heads (" + str(numHeads) +
                        ") must be a positive multiple of num_kv_heads (" +
                        str(numKvHeads) + ")");
-  int64_t B = q.shape[0], Sq = q.shape[2], D = q.shape[3];
-  int64_t Skv = k.shape[2], Dv = v.shape[3];
-  bool ok = q.shape[1] == numHeads && k.shape[1] == numKvHeads &&
-            v.shape[1] == numKvHeads && k.shape[0] == B && v.shape[0] == B &&
-            k.shape[3] == D && v.shape[2] == Skv;
+  int64_t B = qd[0], Sq = qd[2], D = qd[3];
+  int64_t Skv = kd[2], Dv = vd[3];
+  bool ok = qd[1] == numHeads && kd[1] == numKvHeads && vd[1] == numKvHeads &&
+            kd[0] == B && vd[0] == B && kd[3] == D && vd[2] == Skv;
   if (!ok)
     return status.fail("attention: shapes query " + q.shape.str() + ", key " +
                        k.shape.str() + ", value " + v.shape.str() +
                        " do not fit num_heads = " + str(numHeads) +
                        ", num_kv_heads = " + str(numKvHeads));
-  if (!checkOut(status, "attention", out, Shape{B, numHeads, Sq, Dv}, q.dtype))
+  if (!checkOut(status, "attention", out,
+                attentionDims(Shape{B, numHeads, Sq, Dv}, layout), q.dtype))
     return false;
   if (mask) {
     if (!checkTensor(status, "attention", "mask", *mask))

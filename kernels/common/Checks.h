@@ -132,13 +132,17 @@ bool checkResidual(KernelStatus &status, const char *op, const Tensor &x,
 bool checkRope(KernelStatus &status, const Tensor &x, const Tensor &cos,
                const Tensor &sin, int64_t &rotaryDim, const Tensor &out);
 /// kestrel.attention's operands: float query, key and value of one dtype and
-/// rank 4 ([batch, heads, seq, head_dim]); head counts that fit them (both
-/// 0: taken from the shapes, and written back); out of [batch, heads,
-/// q seq, value head_dim] in query's dtype; an optional i1 or float mask
-/// that broadcasts to the scores; a finite scale.
+/// rank 4 ([batch, heads, seq, head_dim], or [batch, seq, heads, head_dim]
+/// in the Bshd layout); head counts that fit them (both 0: taken from the
+/// shapes, and written back); out of [batch, heads, q seq, value head_dim]
+/// (in `layout`) in query's dtype; an optional i1 or float mask that
+/// broadcasts to the [batch, heads, q seq, k seq] scores; a finite scale.
 bool checkAttention(KernelStatus &status, const Tensor &q, const Tensor &k,
                     const Tensor &v, const Tensor *mask, float scale,
-                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out);
+                    int64_t &numHeads, int64_t &numKvHeads, const Tensor &out,
+                    AttentionLayout layout = AttentionLayout::Bhsd);
+/// A rank-4 attention operand's shape as [batch, heads, seq, head_dim].
+Shape attentionDims(const Shape &shape, AttentionLayout layout);
 
 } // namespace kestrel
 

@@ -116,6 +116,23 @@ KESTREL_HOST_DEVICE inline A scatterCombine(ScatterReduction r, A old,
 bool isKnownUnary(UnaryOp op);
 bool isKnownReduce(ReduceOp op);
 
+/// How kestrel.attention's query, key, value and output are laid out:
+/// [batch, heads, seq, head_dim] (the default), or [batch, seq, heads,
+/// head_dim], the projections' own layout, with no transposes around it.
+enum class AttentionLayout : uint8_t { Bhsd, Bshd };
+
+/// Element strides of one attention operand along its batch, head and
+/// sequence dims (its head_dim is contiguous).
+struct AttentionStrides {
+  int64_t batch, head, row;
+};
+inline AttentionStrides attentionStrides(AttentionLayout layout, int64_t heads,
+                                         int64_t seq, int64_t headDim) {
+  if (layout == AttentionLayout::Bshd)
+    return {seq * heads * headDim, headDim, heads * headDim};
+  return {heads * seq * headDim, seq * headDim, headDim};
+}
+
 /// kestrel.fused_matmul's epilogue: out = act(alpha * acc + bias) +
 /// residual (float matmuls only).
 enum class Activation : uint8_t { None, Relu, Gelu, GeluTanh, Silu };
@@ -124,6 +141,17 @@ struct GemmEpilogue {
   const Tensor *bias = nullptr; ///< [N], added to every row; or null
   Activation activation = Activation::None;
   const Tensor *residual = nullptr; ///< out's shape; or null
+};
+
+/// The epilogue of kestrel.multi_matmul, a product against several weights
+/// side by side: alpha and the activation apply to every part; `biases`
+/// holds one [N_i] per weight, or is null. With `glu` there are two
+/// weights and one output, act(gate) * up.
+struct MultiEpilogue {
+  float alpha = 1.0f;
+  Activation activation = Activation::None;
+  const Tensor *const *biases = nullptr;
+  bool glu = false;
 };
 
 } // namespace kestrel

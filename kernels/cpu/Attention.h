@@ -1,17 +1,20 @@
 //===- Attention.h - Tiled attention with online softmax --------*- C++ -*-===//
 //
-// kestrel.attention on [B, H, S, D] f32 tensors, FlashAttention-style: each
-// task takes a block of query rows of one head, walks the keys in blocks,
-// and keeps a running max, running sum and output accumulator per row, so
-// the S x S score matrix never exists. Query head h reads kv head
-// h / (H / Hkv) in place (GQA/MQA without copies); causal key blocks past
-// the diagonal are skipped. Header-only, like the other CPU kernels.
+// kestrel.attention on [B, H, S, D] (or, in the bshd layout, [B, S, H, D])
+// f32 tensors, FlashAttention-style: each task takes a block of query rows
+// of one head, walks the keys in blocks, and keeps a running max, running
+// sum and output accumulator per row, so the S x S score matrix never
+// exists. Rows are read and written at the layout's stride, so the bshd
+// layout needs no copies. Query head h reads kv head h / (H / Hkv) in place
+// (GQA/MQA without copies); causal key blocks past the diagonal are
+// skipped. Header-only, like the other CPU kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KESTREL_KERNELS_CPU_ATTENTION_H
 #define KESTREL_KERNELS_CPU_ATTENTION_H
 
+#include "kernels/common/Ops.h"
 #include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/VectorMath.h"
 
@@ -26,6 +29,8 @@ struct AttentionShape {
   float scale;
   /// Query i sees keys j <= i + keySeq - querySeq (bottom-right aligned).
   bool causal;
+  /// Of query, key, value and out alike.
+  AttentionLayout layout = AttentionLayout::Bhsd;
 };
 
 /// An optional mask broadcast to [B, H, Sq, Skv] through `strides` (0 along
@@ -37,8 +42,9 @@ struct AttentionMask {
   int64_t strides[4] = {0, 0, 0, 0};
 };
 
-/// out[B, H, Sq, Dv] = softmax(q·kᵀ·scale + mask)·v. A row whose keys are all
-/// masked out gets zeros (softmax of nothing).
+/// out[B, H, Sq, Dv] = softmax(q·kᵀ·scale + mask)·v, every tensor in
+/// `s.layout`. A row whose keys are all masked out gets zeros (softmax of
+/// nothing).
 inline void attentionF32(const AttentionShape &s, const float *q,
                          const float *k, const float *v, float *out,
                          const AttentionMask &mask = {},
@@ -48,15 +54,23 @@ inline void attentionF32(const AttentionShape &s, const float *q,
   int64_t group = s.heads / s.kvHeads;
   int64_t queryBlocks = (s.querySeq + kQueryBlock - 1) / kQueryBlock;
   int64_t offset = s.keySeq - s.querySeq;
+  const AttentionStrides qst =
+      attentionStrides(s.layout, s.heads, s.querySeq, s.headDim);
+  const AttentionStrides kst =
+      attentionStrides(s.layout, s.kvHeads, s.keySeq, s.headDim);
+  const AttentionStrides vst =
+      attentionStrides(s.layout, s.kvHeads, s.keySeq, s.valueDim);
+  const AttentionStrides ost =
+      attentionStrides(s.layout, s.heads, s.querySeq, s.valueDim);
   parallel(s.batch * s.heads * queryBlocks, [&](int64_t task) {
     int64_t qb = task % queryBlocks, bh = task / queryBlocks;
     int64_t b = bh / s.heads, h = bh % s.heads, kvh = h / group;
     int64_t q0 = qb * kQueryBlock;
     int64_t rows = std::min(kQueryBlock, s.querySeq - q0);
-    const float *qs = q + ((b * s.heads + h) * s.querySeq + q0) * s.headDim;
-    const float *ks = k + (b * s.kvHeads + kvh) * s.keySeq * s.headDim;
-    const float *vs = v + (b * s.kvHeads + kvh) * s.keySeq * s.valueDim;
-    float *os = out + ((b * s.heads + h) * s.querySeq + q0) * s.valueDim;
+    const float *qs = q + b * qst.batch + h * qst.head + q0 * qst.row;
+    const float *ks = k + b * kst.batch + kvh * kst.head;
+    const float *vs = v + b * vst.batch + kvh * vst.head;
+    float *os = out + b * ost.batch + h * ost.head + q0 * ost.row;
 
     std::vector<float> scores(kQueryBlock * kKeyBlock);
     std::vector<float> acc(kQueryBlock * s.valueDim, 0.0f);
@@ -70,9 +84,8 @@ inline void attentionF32(const AttentionShape &s, const float *q,
     for (int64_t k0 = 0; k0 < keyEnd; k0 += kKeyBlock) {
       int64_t cols = std::min(kKeyBlock, keyEnd - k0);
       // scores = q_block · k_blockᵀ
-      gemmF32(rows, cols, s.headDim, {qs, s.headDim, 1},
-              {ks + k0 * s.headDim, 1, s.headDim}, scores.data(), kKeyBlock,
-              false);
+      gemmF32(rows, cols, s.headDim, {qs, qst.row, 1},
+              {ks + k0 * kst.row, 1, kst.row}, scores.data(), kKeyBlock, false);
       for (int64_t i = 0; i < rows; ++i) {
         float *row = scores.data() + i * kKeyBlock;
         int64_t qi = q0 + i;
@@ -110,13 +123,12 @@ inline void attentionF32(const AttentionShape &s, const float *q,
       }
       // acc += p_block · v_block
       gemmF32(rows, s.valueDim, cols, {scores.data(), kKeyBlock, 1},
-              {vs + k0 * s.valueDim, s.valueDim, 1}, acc.data(), s.valueDim,
-              true);
+              {vs + k0 * vst.row, vst.row, 1}, acc.data(), s.valueDim, true);
     }
     for (int64_t i = 0; i < rows; ++i) {
       float inv = rowSum[i] > 0.0f ? 1.0f / rowSum[i] : 0.0f;
       for (int64_t d = 0; d < s.valueDim; ++d)
-        os[i * s.valueDim + d] = acc[i * s.valueDim + d] * inv;
+        os[i * ost.row + d] = acc[i * s.valueDim + d] * inv;
     }
   });
 }

@@ -213,11 +213,15 @@ bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
 
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out) {
-  if (!checkAttention(ctx, q, k, v, mask, scale, numHeads, numKvHeads, out))
+               int64_t numKvHeads, Tensor &out, AttentionLayout layout) {
+  if (!checkAttention(ctx, q, k, v, mask, scale, numHeads, numKvHeads, out,
+                      layout))
     return false;
-  int64_t B = q.shape[0], Sq = q.shape[2], D = q.shape[3];
-  int64_t Skv = k.shape[2], Dv = v.shape[3];
+  Shape qd = attentionDims(q.shape, layout),
+        kd = attentionDims(k.shape, layout),
+        vd = attentionDims(v.shape, layout);
+  int64_t B = qd[0], Sq = qd[2], D = qd[3];
+  int64_t Skv = kd[2], Dv = vd[3];
   AttentionMask maskRef;
   std::vector<float> maskF32;
   if (mask) {
@@ -236,7 +240,8 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
     scale = D > 0 ? 1.0f / std::sqrt(float(D)) : 1.0f;
   if (out.numel() == 0)
     return true;
-  AttentionShape shape{B, numHeads, numKvHeads, Sq, Skv, D, Dv, scale, causal};
+  AttentionShape shape{B, numHeads, numKvHeads, Sq,     Skv,
+                       D, Dv,       scale,      causal, layout};
   std::vector<float> qF32, kF32, vF32, outF32;
   const float *qp = asF32(q, qF32), *kp = asF32(k, kF32), *vp = asF32(v, vF32);
   float *op = out.as<float>();

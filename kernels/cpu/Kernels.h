@@ -67,9 +67,11 @@ uint8_t f32ToF8e4m3fn(float f); ///< saturates to +-448, NaN stays NaN
 //===----------------------------------------------------------------------===//
 
 using kestrel::Activation;
+using kestrel::AttentionLayout;
 using kestrel::BinaryOp;
 using kestrel::binaryOpName;
 using kestrel::GemmEpilogue;
+using kestrel::MultiEpilogue;
 using kestrel::ReduceOp;
 using kestrel::UnaryOp;
 using kestrel::unaryOpName;
@@ -174,6 +176,23 @@ bool packMatmulRhs(Context &ctx, const Tensor &rhs, bool transposeB, float *out,
 /// 16 rows every row against each panel as it streams.
 bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
                   Tensor &out, const GemmEpilogue *epilogue = nullptr);
+
+/// packedMatmulRhsFloats and packMatmulRhs for weights side by side along
+/// N (kestrel.multi_matmul): parts[i] is [K, N_i] ([N_i, K] when
+/// `transposeB`), all with one K; packed as their [K, sum N_i]
+/// concatenation.
+int64_t packedMatmulPartsFloats(Context &ctx, const Tensor *parts, int numParts,
+                                bool transposeB);
+bool packMatmulParts(Context &ctx, const Tensor *parts, int numParts,
+                     bool transposeB, float *out, PackedMatrix &packed);
+
+/// kestrel.multi_matmul against its weights packed side by side by
+/// packMatmulParts: one GEMM of lhs [..., K] with all of them, then each
+/// row through the epilogue into `outs` (one per weight, [..., N_i]; with
+/// glu one, act(gate) * up). The GEMM's sums are matmulPacked's.
+bool multiMatmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
+                       const MultiEpilogue &epilogue, Tensor *outs,
+                       int numOuts);
 
 /// softmax / log_softmax along `axis` (normalized, in [0, rank)).
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
@@ -311,10 +330,12 @@ bool addLayerNorm(Context &ctx, const Tensor &x, const Tensor &residual,
 /// kestrel.rope; rotaryDim <= 0 means the whole last dim.
 bool rope(Context &ctx, const Tensor &x, const Tensor &cos, const Tensor &sin,
           bool interleaved, int64_t rotaryDim, Tensor &out);
-/// kestrel.attention; `mask` may be null; scale <= 0 means 1/sqrt(D).
+/// kestrel.attention; `mask` may be null; scale <= 0 means 1/sqrt(D);
+/// q, k, v and out in `layout`.
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out);
+               int64_t numKvHeads, Tensor &out,
+               AttentionLayout layout = AttentionLayout::Bhsd);
 
 } // namespace kestrel::cpu
 

@@ -306,6 +306,188 @@ bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
   return true;
 }
 
+/// Writes the n floats of `row` as row `r` of the [rows, n] `out`.
+static void storeRow(Tensor &out, int64_t r, const float *row, int64_t n) {
+  if (out.dtype == DType::F32)
+    std::copy(row, row + n, out.as<float>() + r * n);
+  else
+    convertFromF32(out.dtype, row, elementAt(out, r * n), n);
+}
+
+/// The width and depth of weights side by side along N: parts[i] is
+/// [K, N_i] ([N_i, K] with transposeB). False with an error otherwise.
+static bool partsShape(Context &ctx, const char *op, const Tensor *parts,
+                       int numParts, bool transposeB, int64_t &K, int64_t &N) {
+  if (numParts < 1)
+    return ctx.fail(std::string(op) + ": needs at least one weight");
+  K = -1, N = 0;
+  for (int i = 0; i < numParts; ++i) {
+    const Tensor &w = parts[i];
+    std::string name = "weight " + std::to_string(i);
+    if (!checkTensor(ctx, op, name.c_str(), w))
+      return false;
+    if (!isFloat(w.dtype) || w.shape.rank != 2)
+      return ctx.fail(std::string(op) + ": " + name +
+                      " must be a float matrix, got " + dtypeName(w.dtype) +
+                      " " + w.shape.str());
+    int64_t k = w.shape[transposeB ? 1 : 0];
+    if (K >= 0 && k != K)
+      return ctx.fail(std::string(op) + ": " + name + " " + w.shape.str() +
+                      " has K = " + str(k) + ", weight 0 has K = " + str(K));
+    K = k;
+    N += w.shape[transposeB ? 0 : 1];
+  }
+  return true;
+}
+
+int64_t packedMatmulPartsFloats(Context &ctx, const Tensor *parts, int numParts,
+                                bool transposeB) {
+  int64_t K, N;
+  if (!partsShape(ctx, "pack_matmul_rhs", parts, numParts, transposeB, K, N))
+    return -1;
+  return packedGemmBFloats(K, N);
+}
+
+bool packMatmulParts(Context &ctx, const Tensor *parts, int numParts,
+                     bool transposeB, float *out, PackedMatrix &packed) {
+  int64_t K, N;
+  if (!partsShape(ctx, "pack_matmul_rhs", parts, numParts, transposeB, K, N))
+    return false;
+  if (numParts == 1)
+    return packMatmulRhs(ctx, parts[0], transposeB, out, packed);
+  // The weights side by side as one [K, N] matrix (or [N, K], one after the
+  // other), then packed as one.
+  std::vector<float> joined(size_t(K * N)), partF32;
+  int64_t column = 0;
+  for (int i = 0; i < numParts; ++i) {
+    const float *w = asF32(parts[i], partF32);
+    int64_t n = parts[i].shape[transposeB ? 0 : 1];
+    if (transposeB)
+      std::copy(w, w + n * K, joined.data() + column * K);
+    else
+      for (int64_t k = 0; k < K; ++k)
+        std::copy(w + k * n, w + (k + 1) * n, joined.data() + k * N + column);
+    column += n;
+  }
+  packGemmBF32(K, N,
+               transposeB ? MatrixRef{joined.data(), 1, K}
+                          : MatrixRef{joined.data(), N, 1},
+               out);
+  packed = {out, K, N};
+  return true;
+}
+
+bool multiMatmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
+                       const MultiEpilogue &epilogue, Tensor *outs,
+                       int numOuts) {
+  const char *op = "multi_matmul";
+  if (!checkTensor(ctx, op, "lhs", lhs))
+    return false;
+  if (!rhs.data || rhs.k < 0 || rhs.n < 0)
+    return ctx.fail("multi_matmul: the packed weights were not packed");
+  if (!isFloat(lhs.dtype) || lhs.shape.rank < 1 ||
+      lhs.shape[lhs.shape.rank - 1] != rhs.k)
+    return ctx.fail("multi_matmul: lhs must be a float [..., " + str(rhs.k) +
+                    "], got " + dtypeName(lhs.dtype) + " " + lhs.shape.str());
+  int numParts = epilogue.glu ? 2 : numOuts;
+  if (numOuts < 1 || (epilogue.glu && numOuts != 1))
+    return ctx.fail(
+        "multi_matmul: " + str(numOuts) + " outputs for " +
+        (epilogue.glu ? "a glu (one output)" : "the weights (at least one)"));
+  // Each output is [..., N_i]; with glu, the gate and the up halves are
+  // the output's width each.
+  std::vector<int64_t> widths(static_cast<size_t>(numParts)),
+      starts(static_cast<size_t>(numParts));
+  int64_t N = 0;
+  for (int i = 0; i < numParts; ++i) {
+    Tensor &out = outs[epilogue.glu ? 0 : i];
+    Shape shape = lhs.shape;
+    if (out.shape.rank != shape.rank)
+      return ctx.fail("multi_matmul: output " + str(epilogue.glu ? 0 : i) +
+                      " is " + out.shape.str() + ", not of lhs " +
+                      lhs.shape.str() + "'s rank");
+    shape[shape.rank - 1] = out.shape[shape.rank - 1];
+    std::string name = "output " + str(epilogue.glu ? 0 : i);
+    if (!checkOut(ctx, op, out, shape, lhs.dtype, name.c_str()))
+      return false;
+    starts[size_t(i)] = N;
+    widths[size_t(i)] = shape[shape.rank - 1];
+    N += widths[size_t(i)];
+  }
+  if (N != rhs.n)
+    return ctx.fail("multi_matmul: the outputs are " + str(N) +
+                    " columns wide in all, the packed weights " + str(rhs.n));
+  if (epilogue.biases)
+    for (int i = 0; i < numParts; ++i) {
+      const Tensor *b = epilogue.biases[i];
+      std::string name = "bias " + std::to_string(i);
+      if (!b || !checkTensor(ctx, op, name.c_str(), *b))
+        return b ? false : ctx.fail("multi_matmul: " + name + " is missing");
+      if (!isFloat(b->dtype) || b->shape.rank != 1 ||
+          b->shape[0] != widths[size_t(i)])
+        return ctx.fail("multi_matmul: " + name + " must be a float [" +
+                        str(widths[size_t(i)]) + "], got " +
+                        dtypeName(b->dtype) + " " + b->shape.str());
+    }
+  int64_t K = rhs.k, rows = 1;
+  for (int d = 0; d + 1 < lhs.shape.rank; ++d)
+    rows *= lhs.shape[d];
+  if (rows == 0)
+    return true;
+  std::vector<float> lhsF32;
+  const float *a = asF32(lhs, lhsF32);
+  // The product of all weights at once, then each row's columns through
+  // the epilogue into their outputs.
+  thread_local std::vector<float> product;
+  float *c = gemm_detail::scratch(product, size_t(rows * N));
+  gemmF32Packed(rows, N, K, MatrixRef{a, K, 1}, rhs.data, c, N,
+                parallelFor(ctx, rows * N * K));
+  std::vector<std::vector<float>> biasF32(static_cast<size_t>(numParts));
+  std::vector<const float *> bias(static_cast<size_t>(numParts), nullptr);
+  if (epilogue.biases)
+    for (int i = 0; i < numParts; ++i)
+      bias[size_t(i)] = asF32(*epilogue.biases[i], biasF32[size_t(i)]);
+  UnaryOp act = UnaryOp::Relu;
+  bool activate = epilogue.activation != Activation::None;
+  if (epilogue.activation == Activation::Gelu)
+    act = UnaryOp::Gelu;
+  else if (epilogue.activation == Activation::GeluTanh)
+    act = UnaryOp::GeluTanh;
+  else if (epilogue.activation == Activation::Silu)
+    act = UnaryOp::Silu;
+  const float alpha = epilogue.alpha;
+  constexpr int64_t kRowsPerTask = 16;
+  parallelFor(ctx, rows * N * 4)(
+      (rows + kRowsPerTask - 1) / kRowsPerTask, [&](int64_t task) {
+        for (int64_t r = task * kRowsPerTask;
+             r < std::min(rows, (task + 1) * kRowsPerTask); ++r) {
+          float *cr = c + r * N;
+          for (int i = 0; i < numParts; ++i) {
+            float *x = cr + starts[size_t(i)];
+            int64_t n = widths[size_t(i)];
+            if (const float *b = bias[size_t(i)])
+              for (int64_t j = 0; j < n; ++j)
+                x[j] = x[j] * alpha + b[j];
+            else if (alpha != 1.0f)
+              for (int64_t j = 0; j < n; ++j)
+                x[j] *= alpha;
+            if (activate && (i == 0 || !epilogue.glu))
+              unaryF32(act, x, x, n);
+          }
+          if (epilogue.glu) {
+            int64_t n = widths[0];
+            for (int64_t j = 0; j < n; ++j)
+              cr[j] *= cr[n + j];
+            storeRow(outs[0], r, cr, n);
+          } else {
+            for (int i = 0; i < numParts; ++i)
+              storeRow(outs[i], r, cr + starts[size_t(i)], widths[size_t(i)]);
+          }
+        }
+      });
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax
 //===----------------------------------------------------------------------===//

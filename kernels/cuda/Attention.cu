@@ -60,6 +60,8 @@ struct AttentionParams {
   const void *mask;
   /// Element strides of the mask broadcast to [B, H, Sq, Skv].
   int64_t maskStride[4];
+  /// Batch, head and row strides of q, k, v and out (their layout).
+  AttentionStrides qs, ks, vs, os;
 };
 
 /// Thread mapping: one warp per query row (b, h, i), kWarpsPerBlock rows of
@@ -80,9 +82,9 @@ __global__ void attentionKernel(AttentionParams p, const T *__restrict__ q,
        row < rows; row += warpsPerGrid) {
     int64_t qi = row % p.querySeq, bh = row / p.querySeq;
     int64_t h = bh % p.heads, b = bh / p.heads, kvh = h / group;
-    const T *qRow = q + row * p.headDim;
-    const T *keys = k + (b * p.kvHeads + kvh) * p.keySeq * p.headDim;
-    const T *values = v + (b * p.kvHeads + kvh) * p.keySeq * p.valueDim;
+    const T *qRow = q + b * p.qs.batch + h * p.qs.head + qi * p.qs.row;
+    const T *keys = k + b * p.ks.batch + kvh * p.ks.head;
+    const T *values = v + b * p.vs.batch + kvh * p.vs.head;
     int64_t maskRow =
         b * p.maskStride[0] + h * p.maskStride[1] + qi * p.maskStride[2];
 
@@ -107,7 +109,7 @@ __global__ void attentionKernel(AttentionParams p, const T *__restrict__ q,
         s[g] = 0.0f;
         int64_t j = j0 + g;
         if (j < keyEnd) {
-          const T *key = keys + j * p.headDim;
+          const T *key = keys + j * p.ks.row;
 #pragma unroll
           for (int i = 0; i < kPerLane; ++i) {
             int64_t d = lane + 32 * i;
@@ -153,7 +155,7 @@ __global__ void attentionKernel(AttentionParams p, const T *__restrict__ q,
         if (j < keyEnd) {
           float weight = expf(s[g] - newMax);
           rowSum += weight;
-          const T *value = values + j * p.valueDim;
+          const T *value = values + j * p.vs.row;
 #pragma unroll
           for (int i = 0; i < kPerLane; ++i) {
             int64_t d = lane + 32 * i;
@@ -165,7 +167,7 @@ __global__ void attentionKernel(AttentionParams p, const T *__restrict__ q,
       rowMax = newMax;
     }
     float inv = rowSum > 0.0f ? 1.0f / rowSum : 0.0f;
-    T *o = out + row * p.valueDim;
+    T *o = out + b * p.os.batch + h * p.os.head + qi * p.os.row;
 #pragma unroll
     for (int i = 0; i < kPerLane; ++i) {
       int64_t d = lane + 32 * i;
@@ -220,9 +222,10 @@ __global__ void __launch_bounds__(32 * kFlashWarps)
   int64_t kvh = h / (p.heads / p.kvHeads);
   int64_t m0 = int64_t(blockIdx.x) * kFlashRows;
   int64_t rowBase = m0 + warp * 16;
-  const T *qHead = q + bh * p.querySeq * D;
-  const T *kHead = k + (b * p.kvHeads + kvh) * p.keySeq * D;
-  const T *vHead = v + (b * p.kvHeads + kvh) * p.keySeq * D;
+  const T *qHead = q + b * p.qs.batch + h * p.qs.head;
+  const T *kHead = k + b * p.ks.batch + kvh * p.ks.head;
+  const T *vHead = v + b * p.vs.batch + kvh * p.vs.head;
+  const int64_t qRow = p.qs.row;
 
   // This warp's q rows as A fragments for the D / 16 steps of q.k^T.
   uint32_t qf[D / 16][4];
@@ -230,10 +233,12 @@ __global__ void __launch_bounds__(32 * kFlashWarps)
 #pragma unroll
   for (int kk = 0; kk < D / 16; ++kk) {
     int c = kk * 16 + 2 * t;
-    qf[kk][0] = rowLo < p.querySeq ? loadPair(qHead + rowLo * D + c) : 0u;
-    qf[kk][1] = rowHi < p.querySeq ? loadPair(qHead + rowHi * D + c) : 0u;
-    qf[kk][2] = rowLo < p.querySeq ? loadPair(qHead + rowLo * D + c + 8) : 0u;
-    qf[kk][3] = rowHi < p.querySeq ? loadPair(qHead + rowHi * D + c + 8) : 0u;
+    qf[kk][0] = rowLo < p.querySeq ? loadPair(qHead + rowLo * qRow + c) : 0u;
+    qf[kk][1] = rowHi < p.querySeq ? loadPair(qHead + rowHi * qRow + c) : 0u;
+    qf[kk][2] =
+        rowLo < p.querySeq ? loadPair(qHead + rowLo * qRow + c + 8) : 0u;
+    qf[kk][3] =
+        rowHi < p.querySeq ? loadPair(qHead + rowHi * qRow + c + 8) : 0u;
   }
 
   float acc[D / 8][4];
@@ -259,9 +264,11 @@ __global__ void __launch_bounds__(32 * kFlashWarps)
       int row = c / (D / 8), col = (c % (D / 8)) * 8;
       int64_t key = j0 + row;
       bool valid = key < p.keySeq;
-      int64_t at = (valid ? key : 0) * D + col;
-      cpAsync16(ks + row * kStride + col, kHead + at, valid ? 16 : 0);
-      cpAsync16(vs + row * kStride + col, vHead + at, valid ? 16 : 0);
+      int64_t at = valid ? key : 0;
+      cpAsync16(ks + row * kStride + col, kHead + at * p.ks.row + col,
+                valid ? 16 : 0);
+      cpAsync16(vs + row * kStride + col, vHead + at * p.vs.row + col,
+                valid ? 16 : 0);
     }
     cpAsyncCommit();
     cpAsyncWait<0>();
@@ -372,14 +379,14 @@ __global__ void __launch_bounds__(32 * kFlashWarps)
     total += __shfl_xor_sync(0xffffffffu, total, 2);
     inv[r] = total > 0.0f ? 1.0f / total : 0.0f;
   }
-  T *oHead = out + bh * p.querySeq * D;
+  T *oHead = out + b * p.os.batch + h * p.os.head;
 #pragma unroll
   for (int n = 0; n < D / 8; ++n)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       int64_t row = e < 2 ? rowLo : rowHi;
       if (row < p.querySeq)
-        oHead[row * D + n * 8 + 2 * t + (e & 1)] =
+        oHead[row * p.os.row + n * 8 + 2 * t + (e & 1)] =
             fromF32<T>(acc[n][e] * inv[e >> 1]);
     }
 }
@@ -413,8 +420,8 @@ __global__ void __launch_bounds__(32 * kDecodeWarps, 1)
   int64_t qi = blockIdx.x % p.querySeq, bkv = blockIdx.x / p.querySeq;
   int64_t kvh = bkv % p.kvHeads, b = bkv / p.kvHeads;
   int group = int(p.heads / p.kvHeads);
-  const T *keys = k + bkv * p.keySeq * p.headDim;
-  const T *values = v + bkv * p.keySeq * p.valueDim;
+  const T *keys = k + b * p.ks.batch + kvh * p.ks.head;
+  const T *values = v + b * p.vs.batch + kvh * p.vs.head;
 
   float qv[kDecodeMaxGroup][kDecodePerLane],
       acc[kDecodeMaxGroup][kDecodePerLane];
@@ -422,7 +429,7 @@ __global__ void __launch_bounds__(32 * kDecodeWarps, 1)
 #pragma unroll
   for (int g = 0; g < kDecodeMaxGroup; ++g) {
     int64_t h = kvh * group + g;
-    const T *qRow = q + ((b * p.heads + h) * p.querySeq + qi) * p.headDim;
+    const T *qRow = q + b * p.qs.batch + h * p.qs.head + qi * p.qs.row;
 #pragma unroll
     for (int i = 0; i < kDecodePerLane; ++i) {
       int64_t d = lane + 32 * i;
@@ -443,7 +450,7 @@ __global__ void __launch_bounds__(32 * kDecodeWarps, 1)
   int64_t end = begin + chunk < keyEnd ? begin + chunk : keyEnd;
 
   for (int64_t j = begin; j < end; ++j) {
-    const T *key = keys + j * p.headDim;
+    const T *key = keys + j * p.ks.row;
     float kd[kDecodePerLane];
 #pragma unroll
     for (int i = 0; i < kDecodePerLane; ++i) {
@@ -463,7 +470,7 @@ __global__ void __launch_bounds__(32 * kDecodeWarps, 1)
 #pragma unroll
       for (int g = 0; g < kDecodeMaxGroup; ++g)
         s[g] += __shfl_xor_sync(0xffffffffu, s[g], offset);
-    const T *value = values + j * p.valueDim;
+    const T *value = values + j * p.vs.row;
     float vd[kDecodePerLane];
 #pragma unroll
     for (int i = 0; i < kDecodePerLane; ++i) {
@@ -525,7 +532,7 @@ __global__ void __launch_bounds__(32 * kDecodeWarps, 1)
       }
     float inv = total > 0.0f ? 1.0f / total : 0.0f;
     int64_t h = kvh * group + g;
-    T *oRow = out + ((b * p.heads + h) * p.querySeq + qi) * p.valueDim;
+    T *oRow = out + b * p.os.batch + h * p.os.head + qi * p.os.row;
 #pragma unroll
     for (int i = 0; i < kDecodePerLane; ++i) {
       int64_t d = lane + 32 * i;
@@ -559,11 +566,16 @@ bool flashEligible(const Context &ctx, DType dtype, int64_t Sq, int64_t D,
 
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out, AttentionImpl impl) {
-  if (!checkAttention(ctx, q, k, v, mask, scale, numHeads, numKvHeads, out))
+               int64_t numKvHeads, Tensor &out, AttentionImpl impl,
+               AttentionLayout layout) {
+  if (!checkAttention(ctx, q, k, v, mask, scale, numHeads, numKvHeads, out,
+                      layout))
     return false;
-  int64_t B = q.shape.dims[0], Sq = q.shape.dims[2], D = q.shape.dims[3];
-  int64_t Skv = k.shape.dims[2], Dv = v.shape.dims[3];
+  Shape qd = attentionDims(q.shape, layout),
+        kd = attentionDims(k.shape, layout),
+        vd = attentionDims(v.shape, layout);
+  int64_t B = qd[0], Sq = qd[2], D = qd[3];
+  int64_t Skv = kd[2], Dv = vd[3];
   AttentionParams p{};
   p.maskKind = MaskKind::None;
   p.maskType = DType::F32;
@@ -595,6 +607,10 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
   p.valueDim = Dv;
   p.scale = scale;
   p.causal = causal;
+  p.qs = attentionStrides(layout, numHeads, Sq, D);
+  p.ks = attentionStrides(layout, numKvHeads, Skv, D);
+  p.vs = attentionStrides(layout, numKvHeads, Skv, Dv);
+  p.os = attentionStrides(layout, numHeads, Sq, Dv);
   if (impl == AttentionImpl::Flash &&
       flashEligible(ctx, q.dtype, Sq, D, Dv, q.data, k.data, v.data)) {
     dim3 grid(unsigned((Sq + kFlashRows - 1) / kFlashRows),

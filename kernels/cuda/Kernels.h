@@ -36,9 +36,11 @@
 namespace kestrel::cuda {
 
 using kestrel::Activation;
+using kestrel::AttentionLayout;
 using kestrel::BinaryOp;
 using kestrel::DType;
 using kestrel::GemmEpilogue;
+using kestrel::MultiEpilogue;
 using kestrel::ReduceOp;
 using kestrel::ScatterReduction;
 using kestrel::Shape;
@@ -111,6 +113,13 @@ bool copy(Context &ctx, const Tensor &x, Tensor &out);
 bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
             const GemmChoice &choice);
+/// kestrel.multi_matmul: lhs [..., K] against each weight (rank 2, [K, N_i]
+/// or [N_i, K] with `transposeB`) into its output, or with `epilogue.glu`
+/// act(lhs · gate) * (lhs · up) into the one output; a GEMM per weight with
+/// `choice` (the up projection's product in stream-ordered scratch).
+bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor *weights,
+                 int numWeights, bool transposeB, const MultiEpilogue &epilogue,
+                 Tensor *outs, int numOuts, const GemmChoice &choice);
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
 bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
@@ -178,7 +187,8 @@ enum class AttentionImpl : uint8_t {
 };
 bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor *mask, float scale, bool causal, int64_t numHeads,
-               int64_t numKvHeads, Tensor &out, AttentionImpl impl);
+               int64_t numKvHeads, Tensor &out, AttentionImpl impl,
+               AttentionLayout layout = AttentionLayout::Bhsd);
 
 } // namespace kestrel::cuda
 

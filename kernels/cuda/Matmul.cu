@@ -895,4 +895,60 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
   return ok;
 }
 
+bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor *weights,
+                 int numWeights, bool transposeB, const MultiEpilogue &epilogue,
+                 Tensor *outs, int numOuts, const GemmChoice &choice) {
+  if (numWeights < 1 ||
+      (epilogue.glu ? numWeights != 2 || numOuts != 1 : numOuts != numWeights))
+    return ctx.fail("multi_matmul: " + str(numWeights) + " weights and " +
+                    str(numOuts) + " outputs (" +
+                    (epilogue.glu ? "a glu takes two weights and one output"
+                                  : "one output per weight") +
+                    ")");
+  auto epilogueOf = [&](int i, bool activate) {
+    GemmEpilogue e;
+    e.alpha = epilogue.alpha;
+    e.bias = epilogue.biases ? epilogue.biases[i] : nullptr;
+    e.activation = activate ? epilogue.activation : Activation::None;
+    return e;
+  };
+  if (epilogue.biases)
+    for (int i = 0; i < numWeights; ++i)
+      if (!epilogue.biases[i])
+        return ctx.fail("multi_matmul: bias " + str(i) + " is missing");
+  if (!epilogue.glu) {
+    // The weights are separate tensors on the device: a GEMM each, every
+    // one writing its own output (the CPU packs them side by side).
+    for (int i = 0; i < numWeights; ++i) {
+      GemmEpilogue e = epilogueOf(i, true);
+      if (!matmul(ctx, lhs, weights[i], false, transposeB, outs[i], &e, choice))
+        return false;
+    }
+    return true;
+  }
+  // act(gate) into the output, up into stream-ordered scratch, then their
+  // product in place.
+  GemmEpilogue gate = epilogueOf(0, true), up = epilogueOf(1, false);
+  if (!matmul(ctx, lhs, weights[0], false, transposeB, outs[0], &gate, choice))
+    return false;
+  Tensor upOut = outs[0];
+  if (upOut.numel() == 0)
+    return true;
+  auto stream = static_cast<cudaStream_t>(ctx.stream);
+  if (cudaError_t status = cudaMallocAsync(&upOut.data, upOut.bytes(), stream);
+      status != cudaSuccess)
+    return ctx.fail("multi_matmul: cannot allocate " +
+                    str(int64_t(upOut.bytes())) +
+                    " bytes of scratch for the up projection: " +
+                    cudaGetErrorString(status));
+  bool ok =
+      matmul(ctx, lhs, weights[1], false, transposeB, upOut, &up, choice) &&
+      binary(ctx, BinaryOp::Mul, outs[0], upOut, outs[0]);
+  if (cudaError_t status = cudaFreeAsync(upOut.data, stream);
+      status != cudaSuccess && ok)
+    return ctx.fail(std::string("multi_matmul: cudaFreeAsync failed: ") +
+                    cudaGetErrorString(status));
+  return ok;
+}
+
 } // namespace kestrel::cuda

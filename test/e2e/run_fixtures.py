@@ -68,25 +68,38 @@ def check_fusion_counts(name, stats):
                   r"\([+-]\d+\) layer_norm (\d+) \([+-]\d+\) add_rms_norm "
                   r"(\d+) \([+-]\d+\) add_layer_norm (\d+) \([+-]\d+\) rope "
                   r"(\d+) \([+-]\d+\) fused_matmul \d+ \([+-]\d+\) "
+                  r"multi_matmul (\d+) \([+-]\d+\) "
                   r"fused_elementwise (\d+) \([+-]\d+\); softmax left (\d+) "
                   r"of (\d+)", stats)
     if not m:
         return [f"{name}: no fused-op counts in kestrelc --stats:\n{stats}"]
-    (attention, rms, layer, add_rms, add_layer, rope, fused, left,
+    (attention, rms, layer, add_rms, add_layer, rope, multi, fused, left,
      before) = map(int, m.groups())
     problems = []
     # The activations exporters write out (SiLU as x * sigmoid(x), GPT-2's
-    # tanh GELU) end up in fused_elementwise bodies: none is left as its own
-    # op, and every MLP has one.
+    # tanh GELU) end up in fused_elementwise bodies or, gated (SwiGLU), in a
+    # multi_matmul's epilogue: none is left as its own op, and every MLP
+    # has one of the two.
     compiled = re.search(r"ops compiled: \d+ \(([^)]*)\)", stats)
     left_ops = dict(entry.rsplit(" ", 1) for entry in
                     compiled.group(1).split(", ")) if compiled else {}
     for op in ("sigmoid", "tanh", "pow", "erf"):
         if op in left_ops:
             problems.append(f"{name}: {left_ops[op]} {op} ops left unfused")
-    if not name.startswith("bert") and fused < LAYERS:
-        problems.append(f"{name}: {fused} fused_elementwise ops, expected at "
-                        f"least {LAYERS} (one per MLP)")
+    if not name.startswith("bert") and fused + multi < LAYERS:
+        problems.append(f"{name}: {fused} fused_elementwise and {multi} "
+                        f"multi_matmul ops, expected at least {LAYERS} (one "
+                        f"per MLP)")
+    # A Llama layer (kestrel-fuse-parallel-matmuls, kestrel-fold-transposes):
+    # norm, QKV GEMM, two ropes, attention, output projection, norm, gated
+    # GEMM, down projection.
+    per_layer = re.search(r"kernel calls: \d+ per run \(\d+ more on the "
+                          r"host, for shapes\); per layer (\d+)", stats)
+    if name.startswith("llama") and (not per_layer or
+                                     int(per_layer.group(1)) > 10):
+        problems.append(f"{name}: kernel calls per layer "
+                        f"{per_layer.group(1) if per_layer else 'not reported'}"
+                        f", expected at most 10")
     # Rotary models (all but GPT-2 and BERT) rotate q and k in every layer.
     rotary = not name.startswith(("gpt2", "bert"))
     if rope != (2 * LAYERS if rotary else 0):

@@ -69,15 +69,21 @@ def first_error(text):
 
 
 def fused_sites(stats):
-    """'attn 2, norm 5, rope 4; softmax left 0/2' from --stats."""
+    """'attn 2, norm 5, rope 4, multi 4; softmax left 0/2; 9 kernels/layer'
+    from --stats (the last part where there are two attention layers)."""
     m = re.search(r"fused ops: (.*); softmax left (\d+) of (\d+)", stats)
     if not m:
         return ""
     counts = dict(re.findall(r"(\w+) (\d+) \([+-]\d+\)", m.group(1)))
     norms = sum(int(counts.get(k, 0)) for k in
                 ("rms_norm", "layer_norm", "add_rms_norm", "add_layer_norm"))
-    return (f"attn {counts.get('attention', 0)}, norm {norms}, rope "
-            f"{counts.get('rope', 0)}; softmax left {m.group(2)}/{m.group(3)}")
+    text = (f"attn {counts.get('attention', 0)}, norm {norms}, rope "
+            f"{counts.get('rope', 0)}, multi {counts.get('multi_matmul', 0)}; "
+            f"softmax left {m.group(2)}/{m.group(3)}")
+    layer = re.search(r"; per layer (\d+(?: to \d+)?) \(", stats)
+    if layer:
+        text += f"; {layer.group(1)} kernels/layer"
+    return text
 
 
 def run_entry(args, entry, target):

@@ -56,6 +56,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -158,7 +159,8 @@ cl::opt<std::string> cxxCompiler(
 cl::opt<bool> noFusion(
     "no-fusion",
     cl::desc("Skip the fusion passes (kestrel-fuse-norms, kestrel-fuse-rope, "
-             "kestrel-fuse-attention, kestrel-fuse-matmul-epilogue, "
+             "kestrel-fuse-attention, kestrel-fold-transposes, "
+             "kestrel-fuse-matmul-epilogue, kestrel-fuse-parallel-matmuls, "
              "kestrel-fuse-residual-norm, kestrel-fuse-elementwise): every "
              "exported op runs as its own kernel (for checking fusion's "
              "numerics and speed)"),
@@ -166,8 +168,10 @@ cl::opt<bool> noFusion(
 cl::opt<bool> fusionRemarks(
     "fusion-remarks",
     cl::desc("Print the fusion passes' remarks: every softmax the "
-             "attention fusion leaves (and why), and every norm of a "
-             "residual add (fused, or why not)"),
+             "attention fusion leaves (and why), every attention whose "
+             "transposes were folded into its layout, every set of matmuls "
+             "merged into one GEMM, and every norm of a residual add (fused, "
+             "or why not)"),
     cl::cat(category));
 cl::opt<std::string> forceKernel(
     "kernel",
@@ -644,7 +648,7 @@ std::string formatOpCounts(const std::map<std::string, int64_t> &before,
   os << "  fused ops:";
   for (StringRef op :
        {"attention", "rms_norm", "layer_norm", "add_rms_norm", "add_layer_norm",
-        "rope", "fused_matmul", "fused_elementwise"}) {
+        "rope", "fused_matmul", "multi_matmul", "fused_elementwise"}) {
     int64_t change = count(after, op) - count(before, op);
     os << " " << op << " " << count(after, op) << " ("
        << (change >= 0 ? "+" : "") << change << ")";
@@ -1211,7 +1215,19 @@ int main(int argc, char **argv) {
     else if (emit == Emit::Lib)
       os << llvm::formatv("  time: C++ compiler {0:F2} s\n", cxxSeconds);
     os << opCounts;
-    os << "  kernel calls: " << emitted->numKernelCalls << "; values:";
+    os << "  kernel calls: " << emitted->numKernelCalls << " per run ("
+       << emitted->numHostCalls << " more on the host, for shapes)";
+    if (const std::vector<int64_t> &layers = emitted->kernelCallsPerLayer;
+        !layers.empty()) {
+      // Between consecutive attention ops: a decoder layer, embedding and
+      // head aside.
+      auto [lo, hi] = std::minmax_element(layers.begin(), layers.end());
+      os << "; per layer " << *lo;
+      if (*hi != *lo)
+        os << " to " << *hi;
+      os << " (" << layers.size() + 1 << " attention layers)";
+    }
+    os << "; values:";
     for (const auto &[storage, count] : byStorage)
       os << " " << storage << " " << count;
     os << "\n";

@@ -181,11 +181,21 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   auto q = cast<RankedTensorType>(adaptor.getQuery().getType());
   auto k = cast<RankedTensorType>(adaptor.getKey().getType());
   auto v = cast<RankedTensorType>(adaptor.getValue().getType());
+  // (Absent while a builder infers the type: the default.)
+  StringRef layout =
+      adaptor.getLayoutAttr() ? adaptor.getLayoutAttr().getValue() : "bhsd";
+  if (layout != "bhsd" && layout != "bshd")
+    return inferError(location, opName)
+           << "layout must be bhsd or bshd, got '" << layout << "'";
+  // The dims of heads and of the sequence in the operands and the result.
+  const int64_t H = layout == "bshd" ? 2 : 1, S = layout == "bshd" ? 1 : 2;
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
     return inferError(location, opName)
-           << "query, key and value must have rank 4 ([batch, heads, seq, "
-              "head_dim]), got ranks "
-           << q.getRank() << ", " << k.getRank() << " and " << v.getRank();
+           << "query, key and value must have rank 4 ("
+           << (layout == "bshd" ? "[batch, seq, heads, head_dim]"
+                                : "[batch, heads, seq, head_dim]")
+           << "), got ranks " << q.getRank() << ", " << k.getRank() << " and "
+           << v.getRank();
   if (q.getElementType() != k.getElementType() ||
       q.getElementType() != v.getElementType())
     return inferError(location, opName)
@@ -193,8 +203,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
            << q.getElementType() << ", " << k.getElementType() << " and "
            << v.getElementType();
   // Absent head counts come from the operands (dynamic when they are).
-  int64_t heads = adaptor.getNumHeads().value_or(q.getDimSize(1));
-  int64_t kvHeads = adaptor.getNumKvHeads().value_or(k.getDimSize(1));
+  int64_t heads = adaptor.getNumHeads().value_or(q.getDimSize(H));
+  int64_t kvHeads = adaptor.getNumKvHeads().value_or(k.getDimSize(H));
   if (adaptor.getNumHeads().has_value() != adaptor.getNumKvHeads().has_value())
     return inferError(location, opName)
            << "num_heads and num_kv_heads must be given together";
@@ -214,20 +224,20 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
            << name << " has " << t.getDimSize(dim) << " " << what
            << ", expected " << expected;
   };
-  if (failed(checkDim(q, "query", 1, heads, "heads (num_heads)")) ||
-      failed(checkDim(k, "key", 1, kvHeads, "heads (num_kv_heads)")) ||
-      failed(checkDim(v, "value", 1, kvHeads, "heads (num_kv_heads)")) ||
+  if (failed(checkDim(q, "query", H, heads, "heads (num_heads)")) ||
+      failed(checkDim(k, "key", H, kvHeads, "heads (num_kv_heads)")) ||
+      failed(checkDim(v, "value", H, kvHeads, "heads (num_kv_heads)")) ||
       failed(checkDim(k, "key", 0, q.getDimSize(0), "as batch size")) ||
       failed(checkDim(v, "value", 0, q.getDimSize(0), "as batch size")) ||
       failed(checkDim(k, "key", 3, q.getDimSize(3), "as head_dim")) ||
-      failed(checkDim(v, "value", 2, k.getDimSize(2), "as sequence length")))
+      failed(checkDim(v, "value", S, k.getDimSize(S), "as sequence length")))
     return failure();
   int64_t batch = compatibleSizes(q.getDimSize(0), k.getDimSize(0)) &&
                           ShapedType::isDynamic(q.getDimSize(0))
                       ? k.getDimSize(0)
                       : q.getDimSize(0);
-  SmallVector<int64_t> scores = {batch, heads, q.getDimSize(2),
-                                 k.getDimSize(2)};
+  SmallVector<int64_t> scores = {batch, heads, q.getDimSize(S),
+                                 k.getDimSize(S)};
   if (Value mask = adaptor.getMask()) {
     auto m = cast<RankedTensorType>(mask.getType());
     if (!m.getElementType().isInteger(1) &&
@@ -250,8 +260,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
     if (!scale->isFiniteNonZero())
       return inferError(location, opName)
              << "scale must be finite and non-zero";
-  types.push_back(RankedTensorType::get(
-      {batch, heads, q.getDimSize(2), v.getDimSize(3)}, q.getElementType()));
+  SmallVector<int64_t> result = {batch, heads, q.getDimSize(S),
+                                 v.getDimSize(3)};
+  if (layout == "bshd")
+    std::swap(result[1], result[2]);
+  types.push_back(RankedTensorType::get(result, q.getElementType()));
   return success();
 }
 
@@ -300,6 +313,80 @@ LogicalResult FusedMatmulOp::inferReturnTypes(MLIRContext *,
     result = joined;
   }
   types.push_back(result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MultiMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MultiMatmulOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  StringRef opName = getOperationName();
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  ValueRange weights = adaptor.getWeights(), biases = adaptor.getBiases();
+  // Attributes a builder has not set yet take their defaults.
+  bool glu = adaptor.getGluAttr() && adaptor.getGluAttr().getValue();
+  bool transposeB =
+      adaptor.getTransposeBAttr() && adaptor.getTransposeBAttr().getValue();
+  StringRef act = adaptor.getActivationAttr()
+                      ? adaptor.getActivationAttr().getValue()
+                      : "none";
+  if (weights.empty())
+    return inferError(location, opName) << "needs at least one weight";
+  if (glu && weights.size() != 2)
+    return inferError(location, opName)
+           << "glu needs two weights (gate and up), got " << weights.size();
+  if (!biases.empty() && biases.size() != weights.size())
+    return inferError(location, opName)
+           << "needs no biases or one per weight, got " << biases.size()
+           << " for " << weights.size() << " weights";
+  if (act != "none" && act != "relu" && act != "gelu" && act != "gelu_tanh" &&
+      act != "silu")
+    return inferError(location, opName)
+           << "activation must be none, relu, gelu, gelu_tanh or silu, got '"
+           << act << "'";
+  SmallVector<Type> results;
+  for (auto [i, weight] : llvm::enumerate(weights)) {
+    auto rhs = cast<RankedTensorType>(weight.getType());
+    if (rhs.getRank() != 2)
+      return inferError(location, opName)
+             << "weight " << i << " must have rank 2, got "
+             << formatShape(rhs.getShape());
+    if (lhs.getElementType() != rhs.getElementType())
+      return inferError(location, opName)
+             << "lhs and weight " << i << " must share one element type, got "
+             << lhs.getElementType() << " and " << rhs.getElementType();
+    SmallVector<Type> matmul;
+    if (failed(inferMatmulType(location, opName, lhs, rhs, false, transposeB,
+                               matmul)))
+      return failure();
+    auto result = cast<RankedTensorType>(matmul.front());
+    if (!biases.empty()) {
+      auto b = cast<RankedTensorType>(biases[i].getType());
+      if (b.getRank() != 1 ||
+          !compatibleSizes(b.getDimSize(0), result.getShape().back()) ||
+          b.getElementType() != result.getElementType())
+        return inferError(location, opName)
+               << "bias " << i
+               << " must be [N] = " << formatShape(result.getShape().back())
+               << " of " << result.getElementType() << ", got " << b;
+    }
+    results.push_back(result);
+  }
+  if (glu) {
+    auto gate = cast<RankedTensorType>(results[0]);
+    auto up = cast<RankedTensorType>(results[1]);
+    RankedTensorType joined = joinTensorTypes(gate, up);
+    if (!joined)
+      return inferError(location, opName)
+             << "glu's gate and up products differ: " << gate << " and " << up;
+    types.push_back(joined);
+    return success();
+  }
+  types.append(results.begin(), results.end());
   return success();
 }
 

@@ -765,6 +765,11 @@ def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
     `j <= i + Skv - Sq` (the causal diagonal aligned to the last key, as in
     decoding with a KV cache); `causal` and `mask` combine.
 
+    With `layout = "bshd"`, query, key, value and the result are
+    `[B, S, heads, D]` instead, the layout the projections produce
+    (kestrel-fold-transposes takes the transposes around attention into
+    it); the mask still broadcasts to `[B, num_heads, Sq, Skv]`.
+
     `num_heads` and `num_kv_heads` are the head counts of `query` and of
     `key`/`value`. They may be left out when the shapes do not fix them at
     compile time (an exporter's dynamic reshape): the kernels then take them
@@ -780,7 +785,8 @@ def Kestrel_AttentionOp : Kestrel_Op<"attention", [Pure, Kestrel_InferTypes]> {
                        OptionalAttr<F32Attr>:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
                        OptionalAttr<I64Attr>:$num_heads,
-                       OptionalAttr<I64Attr>:$num_kv_heads);
+                       OptionalAttr<I64Attr>:$num_kv_heads,
+                       DefaultValuedStrAttr<StrAttr, "bhsd">:$layout);
   let results = (outs Kestrel_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`
@@ -813,6 +819,41 @@ def Kestrel_FusedMatmulOp : Kestrel_Op<"fused_matmul", [Pure,
   let results = (outs Kestrel_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs (`bias` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_MultiMatmulOp : Kestrel_Op<"multi_matmul", [Pure,
+    Kestrel_InferTypes, AttrSizedOperandSegments]> {
+  let summary = "one GEMM of a shared lhs against several weights side by "
+                "side";
+  let description = Kestrel_Doc<[{
+    The product of `lhs` with the `weights` concatenated along N, computed
+    as one GEMM (the CPU packs the concatenation when the model opens).
+    Every weight is a rank-2 `[K, N_i]` (`[N_i, K]` with `transpose_b`);
+    `biases` is empty or holds one `[N_i]` per weight.
+
+    Without `glu`, result `i` is `activation(alpha * lhs · weight_i +
+    bias_i)`: the projections of one input (attention's Q, K and V) in one
+    pass over it. With `glu` there are two weights, the gate's and the up
+    projection's, of one width, and one result
+    `activation(alpha * lhs · gate + bias_0) * (alpha * lhs · up + bias_1)`
+    (SwiGLU with `silu`, GeGLU with `gelu` or `gelu_tanh`).
+    kestrel-fuse-parallel-matmuls forms it.
+  }], "%q, %k, %v = kestrel.multi_matmul %x, %wq, %wk, %wv : "
+      "(tensor<?x?x576xf32>, tensor<576x576xf32>, tensor<576x192xf32>, "
+      "tensor<576x192xf32>) -> (tensor<?x?x576xf32>, tensor<?x?x192xf32>, "
+      "tensor<?x?x192xf32>)">.text;
+  let arguments = (ins Kestrel_FloatTensor:$lhs,
+                       Variadic<Kestrel_FloatTensor>:$weights,
+                       Variadic<Kestrel_FloatTensor>:$biases,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_b,
+                       DefaultValuedAttr<F32Attr, "1.0f">:$alpha,
+                       DefaultValuedStrAttr<StrAttr, "none">:$activation,
+                       DefaultValuedAttr<BoolAttr, "false">:$glu);
+  let results = (outs Variadic<Kestrel_FloatTensor>:$results);
+  let assemblyFormat = [{
+    $lhs `,` $weights (`biases` $biases^)? attr-dict `:`
     functional-type(operands, results)
   }];
 }

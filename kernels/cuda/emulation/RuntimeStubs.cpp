@@ -147,6 +147,12 @@ cudaError_t cudaFree(void *ptr) {
   return !ptr || kestrel::emu::deviceFree(ptr) ? cudaSuccess
                                                : cudaErrorInvalidValue;
 }
+// The emulator runs every launch to completion: stream order is program
+// order.
+cudaError_t cudaMallocAsync(void **ptr, size_t size, cudaStream_t) {
+  return cudaMalloc(ptr, size);
+}
+cudaError_t cudaFreeAsync(void *ptr, cudaStream_t) { return cudaFree(ptr); }
 cudaError_t cudaMallocHost(void **ptr, size_t size) {
   return cudaMalloc(ptr, size);
 }

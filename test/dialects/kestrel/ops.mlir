@@ -423,6 +423,24 @@ func.func @attention(%q: tensor<?x32x?x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v
   return %2 : tensor<?x32x?x128xbf16>
 }
 
+// The [B, S, H, D] layout: the result keeps it; the mask broadcasts to
+// [B, H, Sq, Skv] as in the default layout.
+// CHECK-LABEL: func.func @attention_bshd(
+// CHECK: kestrel.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {causal = true, layout = "bshd", num_heads = 32 : i64, num_kv_heads = 8 : i64} : (tensor<?x?x32x128xbf16>, tensor<?x?x8x128xbf16>, tensor<?x?x8x64xbf16>, tensor<?x1x1x?xbf16>) -> tensor<?x?x32x64xbf16>
+func.func @attention_bshd(%q: tensor<?x?x32x128xbf16>, %k: tensor<?x?x8x128xbf16>, %v: tensor<?x?x8x64xbf16>, %pad: tensor<?x1x1x?xbf16>) -> tensor<?x?x32x64xbf16> {
+  %0 = kestrel.attention %q, %k, %v, %pad {causal = true, layout = "bshd", num_heads = 32 : i64, num_kv_heads = 8 : i64} : (tensor<?x?x32x128xbf16>, tensor<?x?x8x128xbf16>, tensor<?x?x8x64xbf16>, tensor<?x1x1x?xbf16>) -> tensor<?x?x32x64xbf16>
+  return %0 : tensor<?x?x32x64xbf16>
+}
+
+// CHECK-LABEL: func.func @multi_matmul(
+// CHECK: %{{.+}}:3 = kestrel.multi_matmul %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} biases %{{.+}}, %{{.+}}, %{{.+}} {transpose_b = true} : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>, tensor<64xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>)
+// CHECK: kestrel.multi_matmul %{{.+}}, %{{.+}}, %{{.+}} {activation = "silu", alpha = 5.000000e-01 : f32, glu = true} : (tensor<?x?x64xf32>, tensor<64x96xf32>, tensor<64x96xf32>) -> tensor<?x?x96xf32>
+func.func @multi_matmul(%x: tensor<?x?x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<16x64xf32>, %bq: tensor<64xf32>, %bk: tensor<16xf32>, %g: tensor<64x96xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<?x?x96xf32>) {
+  %q, %k, %v = kestrel.multi_matmul %x, %wq, %wk, %wk biases %bq, %bk, %bk {transpose_b = true} : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>, tensor<64xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>)
+  %h = kestrel.multi_matmul %x, %g, %g {activation = "silu", alpha = 0.5 : f32, glu = true} : (tensor<?x?x64xf32>, tensor<64x96xf32>, tensor<64x96xf32>) -> tensor<?x?x96xf32>
+  return %q, %k, %h : tensor<?x?x64xf32>, tensor<?x?x16xf32>, tensor<?x?x96xf32>
+}
+
 // CHECK-LABEL: func.func @fused_elementwise(
 // CHECK-SAME: %[[X:[^:]+]]: tensor<?x4096xf32>, %[[B:[^:]+]]: tensor<4096xf32>
 // CHECK: %[[R:.+]]:2 = kestrel.fused_elementwise ins(%[[X]], %[[B]] : tensor<?x4096xf32>, tensor<4096xf32>) {

@@ -11,14 +11,16 @@
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gqa.onnx %t.gqa.lib %t.gqa.work batch=2 seq=5 | FileCheck %s --check-prefix=GQANUM
 
 // 3-D Q/K/V are split into heads; with dynamic lengths ONNX's causal rule
-// (key j <= query i) becomes an explicit mask.
-// ATTN: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
-// ATTN: %[[Q:.+]] = kestrel.transpose %{{.+}} {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
-// ATTN: %[[K:.+]] = kestrel.transpose %{{.+}} {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x2x16xf32>) -> tensor<?x2x?x16xf32>
+// (key j <= query i) becomes an explicit mask. The import moves the heads
+// in front of the sequence and back; kestrel-fold-transposes takes those
+// transposes into attention's bshd layout.
+// ATTN: %[[Q:.+]] = kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+// ATTN: %[[K:.+]] = kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+// ATTN-NOT: kestrel.transpose
 // ATTN: %[[KEEP:.+]] = kestrel.less_equal
-// ATTN: %[[O:.+]] = kestrel.attention %[[Q]], %[[K]], %[[K]], %[[KEEP]] {num_heads = 4 : i64, num_kv_heads = 2 : i64}
-// ATTN: kestrel.transpose %[[O]]
-// ATTN: kestrel.reshape %{{.+}}, %{{.+}} : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+// ATTN: %[[O:.+]] = kestrel.attention %[[Q]], %[[K]], %[[K]], %[[KEEP]] {layout = "bshd", num_heads = 4 : i64, num_kv_heads = 2 : i64}
+// ATTN-NOT: kestrel.transpose
+// ATTN: kestrel.reshape %[[O]], %{{.+}} : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
 
 // With a static past, the causal offset (past length) matches the flag's
 // bottom-right alignment; present = concat(past, new).

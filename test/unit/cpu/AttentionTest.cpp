@@ -124,6 +124,46 @@ INSTANTIATE_TEST_SUITE_P(
         Case{3, 2, 2, 9, 66, 24, 8, false, MaskKind::Bias}),
     caseName);
 
+/// [B, X, Y, D] -> [B, Y, X, D].
+std::vector<float> swapMiddle(const std::vector<float> &x, int64_t b, int64_t m,
+                              int64_t n, int64_t d) {
+  std::vector<float> y(x.size());
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t p = 0; p < m; ++p)
+      for (int64_t q = 0; q < n; ++q)
+        for (int64_t e = 0; e < d; ++e)
+          y[((i * n + q) * m + p) * d + e] = x[((i * m + p) * n + q) * d + e];
+  return y;
+}
+
+// The bshd layout reads and writes [B, S, H, D] in place: the same rows in
+// the same order as bhsd on transposed copies, so the same bits.
+TEST(Attention, BshdLayoutMatchesBhsdOnTransposedTensors) {
+  const int64_t B = 2, H = 6, Hkv = 2, Sq = 21, Skv = 70, D = 16, Dv = 24;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist;
+  auto fill = [&](int64_t n) {
+    std::vector<float> x(n);
+    for (float &e : x)
+      e = dist(rng);
+    return x;
+  };
+  std::vector<float> q = fill(B * Sq * H * D), k = fill(B * Skv * Hkv * D),
+                     v = fill(B * Skv * Hkv * Dv);
+  for (bool causal : {false, true}) {
+    AttentionShape bhsd{B, H, Hkv, Sq, Skv, D, Dv, 0.25f, causal};
+    AttentionShape bshd = bhsd;
+    bshd.layout = kestrel::AttentionLayout::Bshd;
+    std::vector<float> want(B * H * Sq * Dv), got(B * Sq * H * Dv);
+    std::vector<float> qt = swapMiddle(q, B, Sq, H, D),
+                       kt = swapMiddle(k, B, Skv, Hkv, D),
+                       vt = swapMiddle(v, B, Skv, Hkv, Dv);
+    attentionF32(bhsd, qt.data(), kt.data(), vt.data(), want.data());
+    attentionF32(bshd, q.data(), k.data(), v.data(), got.data());
+    EXPECT_EQ(got, swapMiddle(want, B, H, Sq, Dv)) << "causal " << causal;
+  }
+}
+
 TEST(Attention, FullyMaskedRowIsZero) {
   AttentionShape shape{1, 1, 1, 1, 3, 2, 2, 1.0f, false};
   std::vector<float> q = {1, 2}, k(6, 1.0f), v(6, 3.0f), out(2, 7.0f);

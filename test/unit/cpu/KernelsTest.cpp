@@ -926,6 +926,132 @@ TEST(KernelsMatmul, Errors) {
                     "out has shape [2, 5], expected [2, 4]");
 }
 
+/// kestrel.multi_matmul on the CPU: `widths` weights side by side, packed
+/// once, against a double reference of each product and the epilogue.
+void checkMultiMatmul(Context &ctx, std::vector<int64_t> widths, int64_t rows,
+                      int64_t K, bool transposeB, bool withBias, Activation act,
+                      bool glu, unsigned seed) {
+  Buf x = randomBuf(DType::F32, {rows, K}, seed);
+  std::vector<Buf> w, b;
+  std::vector<Tensor> weights;
+  std::vector<const Tensor *> biases;
+  for (int64_t n : widths) {
+    w.push_back(randomBuf(DType::F32, transposeB ? Shape{n, K} : Shape{K, n},
+                          ++seed, -0.5, 0.5));
+    b.push_back(randomBuf(DType::F32, {n}, ++seed));
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    weights.push_back(w[i].t());
+    biases.push_back(nullptr);
+  }
+  std::vector<Tensor> biasTensors;
+  for (Buf &bias : b)
+    biasTensors.push_back(bias.t());
+  for (size_t i = 0; i < b.size(); ++i)
+    biases[i] = &biasTensors[i];
+  int n = int(widths.size());
+  int64_t floats = packedMatmulPartsFloats(ctx, weights.data(), n, transposeB);
+  ASSERT_GT(floats, 0) << ctx.error;
+  std::vector<float> packedData(static_cast<size_t>(floats));
+  PackedMatrix packed;
+  ASSERT_TRUE(packMatmulParts(ctx, weights.data(), n, transposeB,
+                              packedData.data(), packed))
+      << ctx.error;
+  std::vector<Buf> outs;
+  std::vector<Tensor> outTensors;
+  for (int i = 0; i < (glu ? 1 : n); ++i)
+    outs.emplace_back(DType::F32, Shape{rows, widths[size_t(i)]});
+  for (Buf &o : outs)
+    outTensors.push_back(o.t());
+  MultiEpilogue e;
+  e.alpha = 0.75f;
+  e.activation = act;
+  e.glu = glu;
+  e.biases = withBias ? biases.data() : nullptr;
+  ASSERT_TRUE(multiMatmulPacked(ctx, x.t(), packed, e, outTensors.data(),
+                                int(outTensors.size())))
+      << ctx.error;
+  auto value = [&](int i, int64_t r, int64_t j) {
+    int64_t N = widths[size_t(i)];
+    double sum = 0;
+    for (int64_t k = 0; k < K; ++k)
+      sum += x.get(r * K + k) *
+             w[size_t(i)].get(transposeB ? j * K + k : k * N + j);
+    sum *= e.alpha;
+    if (withBias)
+      sum += b[size_t(i)].get(j);
+    if (glu && i == 1)
+      return sum;
+    switch (act) {
+    case Activation::Relu:
+      return sum > 0 ? sum : 0.0;
+    case Activation::Silu:
+      return sum / (1 + std::exp(-sum));
+    case Activation::Gelu:
+      return 0.5 * sum * (1 + std::erf(sum / std::sqrt(2.0)));
+    default:
+      return sum;
+    }
+  };
+  for (size_t i = 0; i < outs.size(); ++i) {
+    std::vector<double> want;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < widths[i]; ++j)
+        want.push_back(glu ? value(0, r, j) * value(1, r, j)
+                           : value(int(i), r, j));
+    EXPECT_LE(relativeL2(outs[i].floats(), want), 1e-5)
+        << "output " << i << " of " << rows << " rows, K " << K
+        << (glu ? ", glu" : "");
+  }
+}
+
+TEST(KernelsMultiMatmul, SplitsAndGatesMatchDoubleReference) {
+  Context ctx = serialContext();
+  // Q/K/V widths of a GQA layer; skinny rows and blocked rows; widths that
+  // are not multiples of the 32-column panels.
+  checkMultiMatmul(ctx, {64, 16, 16}, 1, 64, false, false, Activation::None,
+                   false, 1);
+  checkMultiMatmul(ctx, {40, 24, 24}, 37, 50, true, true, Activation::None,
+                   false, 2);
+  checkMultiMatmul(ctx, {7, 33}, 5, 9, false, true, Activation::Relu, false, 3);
+  checkMultiMatmul(ctx, {48, 48}, 20, 64, false, false, Activation::Silu, true,
+                   4);
+  checkMultiMatmul(ctx, {19, 19}, 3, 31, true, true, Activation::Gelu, true, 5);
+  Context threaded = threadedContext();
+  checkMultiMatmul(threaded, {96, 32, 32}, 130, 96, false, true,
+                   Activation::None, false, 6);
+  checkMultiMatmul(threaded, {160, 160}, 70, 64, false, false, Activation::Silu,
+                   true, 7);
+}
+
+TEST(KernelsMultiMatmul, Errors) {
+  Context ctx = serialContext();
+  Buf w1 = randomBuf(DType::F32, {8, 4}, 1),
+      w2 = randomBuf(DType::F32, {6, 4}, 2);
+  Tensor parts[] = {w1.t(), w2.t()};
+  EXPECT_EQ(packedMatmulPartsFloats(ctx, parts, 2, false), -1);
+  EXPECT_NE(ctx.error.find("has K = 6, weight 0 has K = 8"), std::string::npos)
+      << ctx.error;
+  std::vector<float> data(
+      static_cast<size_t>(packedMatmulPartsFloats(ctx, parts, 1, false)));
+  PackedMatrix packed;
+  ASSERT_TRUE(packMatmulParts(ctx, parts, 1, false, data.data(), packed));
+  Buf x = randomBuf(DType::F32, {3, 8}, 3), o(DType::F32, {3, 5});
+  Tensor xt = x.t(), ot = o.t();
+  MultiEpilogue e;
+  EXPECT_FAILS_WITH(multiMatmulPacked(ctx, xt, packed, e, &ot, 1),
+                    "5 columns wide in all, the packed weights 4");
+  Buf bad = randomBuf(DType::F32, {3, 7}, 4);
+  Tensor bt = bad.t();
+  Buf o4(DType::F32, {3, 4});
+  Tensor o4t = o4.t();
+  EXPECT_FAILS_WITH(multiMatmulPacked(ctx, bt, packed, e, &o4t, 1),
+                    "lhs must be a float [..., 8]");
+  e.glu = true;
+  EXPECT_FAILS_WITH(multiMatmulPacked(ctx, xt, packed, e, &o4t, 1),
+                    "columns wide in all");
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax and reductions
 //===----------------------------------------------------------------------===//
