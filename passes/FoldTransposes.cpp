@@ -199,34 +199,6 @@ struct FoldAttentionTransposes : public OpRewritePattern<AttentionOp> {
   llvm::Statistic &removed;
 };
 
-/// transpose(transpose(x, p), q) -> transpose(x, p∘q), or x for the
-/// identity.
-struct FoldTransposePair : public OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(TransposeOp outer,
-                                PatternRewriter &rewriter) const override {
-    auto inner = outer.getInput().getDefiningOp<TransposeOp>();
-    if (!inner)
-      return rewriter.notifyMatchFailure(outer, "input is not a transpose");
-    ArrayRef<int64_t> p = inner.getPermutation(), q = outer.getPermutation();
-    SmallVector<int64_t> composed;
-    bool identity = true;
-    for (auto [i, d] : llvm::enumerate(q)) {
-      composed.push_back(p[d]);
-      identity &= p[d] == int64_t(i);
-    }
-    if (identity && inner.getInput().getType() == outer.getType()) {
-      rewriter.replaceOp(outer, inner.getInput());
-      return success();
-    }
-    rewriter.replaceOpWithNewOp<TransposeOp>(
-        outer, outer.getType(), inner.getInput(),
-        rewriter.getDenseI64ArrayAttr(composed));
-    return success();
-  }
-};
-
 /// shape_of(transpose(x, p)) -> gather(shape_of(x), p): the shape of a
 /// transpose does not need the transpose to run.
 struct ShapeOfTranspose : public OpRewritePattern<ShapeOfOp> {
@@ -258,8 +230,9 @@ struct FoldTransposesPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SinkTransposeThroughRope, FoldTransposePair, ShapeOfTranspose>(
-        &getContext());
+    // Transpose pairs fold away through TransposeOp::fold, which the driver
+    // applies.
+    patterns.add<SinkTransposeThroughRope, ShapeOfTranspose>(&getContext());
     patterns.add<FoldAttentionTransposes>(&getContext(), report, numRemoved);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

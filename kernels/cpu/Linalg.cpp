@@ -140,6 +140,22 @@ static bool checkEpilogue(Context &ctx, const GemmEpilogue *epilogue,
   return true;
 }
 
+/// The unary op that applies `a` (Relu for None, which is never applied).
+static UnaryOp activationOp(Activation a) {
+  switch (a) {
+  case Activation::None:
+  case Activation::Relu:
+    break;
+  case Activation::Gelu:
+    return UnaryOp::Gelu;
+  case Activation::GeluTanh:
+    return UnaryOp::GeluTanh;
+  case Activation::Silu:
+    return UnaryOp::Silu;
+  }
+  return UnaryOp::Relu;
+}
+
 /// c = act(alpha * c + bias) + residual over the [rows, N] f32 output.
 static void applyEpilogue(const GemmEpilogue &e, float *c, int64_t rows,
                           int64_t N) {
@@ -147,21 +163,7 @@ static void applyEpilogue(const GemmEpilogue &e, float *c, int64_t rows,
   const float *bias = e.bias ? asF32(*e.bias, biasF32) : nullptr;
   const float *residual =
       e.residual ? asF32(*e.residual, residualF32) : nullptr;
-  UnaryOp act = UnaryOp::Relu;
-  switch (e.activation) {
-  case Activation::None:
-  case Activation::Relu:
-    break;
-  case Activation::Gelu:
-    act = UnaryOp::Gelu;
-    break;
-  case Activation::GeluTanh:
-    act = UnaryOp::GeluTanh;
-    break;
-  case Activation::Silu:
-    act = UnaryOp::Silu;
-    break;
-  }
+  UnaryOp act = activationOp(e.activation);
   for (int64_t r = 0; r < rows; ++r) {
     float *row = c + r * N;
     if (e.alpha != 1.0f)
@@ -447,14 +449,8 @@ bool multiMatmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
   if (epilogue.biases)
     for (int i = 0; i < numParts; ++i)
       bias[size_t(i)] = asF32(*epilogue.biases[i], biasF32[size_t(i)]);
-  UnaryOp act = UnaryOp::Relu;
+  UnaryOp act = activationOp(epilogue.activation);
   bool activate = epilogue.activation != Activation::None;
-  if (epilogue.activation == Activation::Gelu)
-    act = UnaryOp::Gelu;
-  else if (epilogue.activation == Activation::GeluTanh)
-    act = UnaryOp::GeluTanh;
-  else if (epilogue.activation == Activation::Silu)
-    act = UnaryOp::Silu;
   const float alpha = epilogue.alpha;
   constexpr int64_t kRowsPerTask = 16;
   parallelFor(ctx, rows * N * 4)(

@@ -272,6 +272,17 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
 // FusedMatmulOp
 //===----------------------------------------------------------------------===//
 
+/// A GEMM epilogue's activation: one the kernel libraries apply.
+static LogicalResult checkActivation(std::optional<Location> location,
+                                     StringRef opName, StringRef act) {
+  if (act == "none" || act == "relu" || act == "gelu" || act == "gelu_tanh" ||
+      act == "silu")
+    return success();
+  return inferError(location, opName)
+         << "activation must be none, relu, gelu, gelu_tanh or silu, got '"
+         << act << "'";
+}
+
 LogicalResult FusedMatmulOp::inferReturnTypes(MLIRContext *,
                                               std::optional<Location> location,
                                               Adaptor adaptor,
@@ -289,12 +300,8 @@ LogicalResult FusedMatmulOp::inferReturnTypes(MLIRContext *,
                              matmul)))
     return failure();
   auto result = cast<RankedTensorType>(matmul.front());
-  StringRef act = adaptor.getActivation();
-  if (act != "none" && act != "relu" && act != "gelu" && act != "gelu_tanh" &&
-      act != "silu")
-    return inferError(location, opName)
-           << "activation must be none, relu, gelu, gelu_tanh or silu, got '"
-           << act << "'";
+  if (failed(checkActivation(location, opName, adaptor.getActivation())))
+    return failure();
   if (Value bias = adaptor.getBias()) {
     auto b = cast<RankedTensorType>(bias.getType());
     if (b.getRank() != 1 ||
@@ -343,11 +350,8 @@ LogicalResult MultiMatmulOp::inferReturnTypes(MLIRContext *,
     return inferError(location, opName)
            << "needs no biases or one per weight, got " << biases.size()
            << " for " << weights.size() << " weights";
-  if (act != "none" && act != "relu" && act != "gelu" && act != "gelu_tanh" &&
-      act != "silu")
-    return inferError(location, opName)
-           << "activation must be none, relu, gelu, gelu_tanh or silu, got '"
-           << act << "'";
+  if (failed(checkActivation(location, opName, act)))
+    return failure();
   SmallVector<Type> results;
   for (auto [i, weight] : llvm::enumerate(weights)) {
     auto rhs = cast<RankedTensorType>(weight.getType());

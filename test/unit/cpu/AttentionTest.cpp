@@ -20,16 +20,19 @@ struct Case {
 
 class AttentionTest : public ::testing::TestWithParam<Case> {};
 
+/// n draws of N(0, 1).
+std::vector<float> normalFloats(std::mt19937 &rng, int64_t n) {
+  std::normal_distribution<float> dist;
+  std::vector<float> x(n);
+  for (float &e : x)
+    e = dist(rng);
+  return x;
+}
+
 TEST_P(AttentionTest, MatchesDoubleReference) {
   Case c = GetParam();
   std::mt19937 rng(c.sq * 7 + c.skv);
-  std::normal_distribution<float> dist;
-  auto fill = [&](int64_t n) {
-    std::vector<float> x(n);
-    for (float &e : x)
-      e = dist(rng);
-    return x;
-  };
+  auto fill = [&](int64_t n) { return normalFloats(rng, n); };
   std::vector<float> q = fill(c.batch * c.heads * c.sq * c.d);
   std::vector<float> k = fill(c.batch * c.kvHeads * c.skv * c.d);
   std::vector<float> v = fill(c.batch * c.kvHeads * c.skv * c.dv);
@@ -141,13 +144,7 @@ std::vector<float> swapMiddle(const std::vector<float> &x, int64_t b, int64_t m,
 TEST(Attention, BshdLayoutMatchesBhsdOnTransposedTensors) {
   const int64_t B = 2, H = 6, Hkv = 2, Sq = 21, Skv = 70, D = 16, Dv = 24;
   std::mt19937 rng(3);
-  std::normal_distribution<float> dist;
-  auto fill = [&](int64_t n) {
-    std::vector<float> x(n);
-    for (float &e : x)
-      e = dist(rng);
-    return x;
-  };
+  auto fill = [&](int64_t n) { return normalFloats(rng, n); };
   std::vector<float> q = fill(B * Sq * H * D), k = fill(B * Skv * Hkv * D),
                      v = fill(B * Skv * Hkv * Dv);
   for (bool causal : {false, true}) {
