@@ -276,11 +276,17 @@ static bool propagatorInputsTyped(const onnx::ModelProto &model) {
 
 namespace {
 
-/// libonnx's schemas, with a check before the shape inference of the ops
-/// that turn a shape operand's length into a rank: lacking the operand's
-/// values, libonnx's getShapeInput adds one dim per entry, so a length of
-/// 2.4e11 (a Reshape to [236223201279] feeding Expand, from the fuzzer)
-/// ran it out of memory.
+/// libonnx's schemas, with a check before the shape inference of two kinds
+/// of ops:
+///  - the ops that turn a shape operand's length into a rank: lacking the
+///    operand's values, libonnx's getShapeInput adds one dim per entry, so
+///    a length of 2.4e11 (a Reshape to [236223201279] feeding Expand, from
+///    the fuzzer) ran it out of memory;
+///  - the convolutions, whose shared convPoolShapeInference takes the
+///    kernel's spatial dims from the weight's shape and indexes the
+///    per-dim dilations, sized by the input's spatial dims, with them: a
+///    weight of higher rank than the input (the fuzzer: x [c, 8], w
+///    [2, 4, 3]) read past an empty vector.
 class GuardedSchemaRegistry : public onnx::ISchemaRegistry {
 public:
   const onnx::OpSchema *GetSchema(const std::string &opType, int maxVersion,
@@ -288,20 +294,29 @@ public:
     const onnx::OpSchema *schema =
         onnx::OpSchemaRegistry::Schema(opType, maxVersion, domain);
     int shapeOperand = shapeOperandOf(domain, opType);
-    if (!schema || shapeOperand < 0)
+    int weight = convWeightOf(domain, opType);
+    if (!schema || (shapeOperand < 0 && weight < 0))
       return schema;
     auto [it, added] = guarded.try_emplace(schema, *schema);
     if (added)
       it->second.TypeAndShapeInferenceFunction(
-          [infer = schema->GetTypeAndShapeInferenceFunction(),
-           shapeOperand](onnx::InferenceContext &ctx) {
-            if (onnx::hasInputShape(ctx, shapeOperand)) {
+          [infer = schema->GetTypeAndShapeInferenceFunction(), shapeOperand,
+           weight](onnx::InferenceContext &ctx) {
+            if (shapeOperand >= 0 && onnx::hasInputShape(ctx, shapeOperand)) {
               const onnx::TensorShapeProto &shape =
                   onnx::getInputShape(ctx, shapeOperand);
               if (shape.dim_size() == 1 && shape.dim(0).has_dim_value() &&
                   shape.dim(0).dim_value() > kMaxShapeOperandLength)
                 fail_shape_inference("the shape operand has ",
                                      shape.dim(0).dim_value(), " entries");
+            }
+            if (weight >= 0 && onnx::hasInputShape(ctx, 0) &&
+                onnx::hasInputShape(ctx, weight)) {
+              int x = onnx::getInputShape(ctx, 0).dim_size();
+              int w = onnx::getInputShape(ctx, weight).dim_size();
+              if (x != w)
+                fail_shape_inference("the input has rank ", x,
+                                     " and the weight rank ", w);
             }
             infer(ctx);
           });
@@ -318,6 +333,20 @@ private:
     if (opType == "ConstantOfShape")
       return 0;
     if (opType == "Resize")
+      return 3;
+    return -1;
+  }
+
+  /// The weight operand of the convolutions whose libonnx inference reads
+  /// the kernel's shape from it, or -1.
+  static int convWeightOf(const std::string &domain,
+                          const std::string &opType) {
+    if (!domain.empty() && domain != "ai.onnx")
+      return -1;
+    if (opType == "Conv" || opType == "ConvInteger" ||
+        opType == "ConvTranspose")
+      return 1;
+    if (opType == "QLinearConv")
       return 3;
     return -1;
   }
