@@ -8,6 +8,8 @@
 #include "frontends/onnx/GraphImporter.h"
 #include "frontends/onnx/NodeContext.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace kestrel::onnx_frontend {
@@ -145,8 +147,28 @@ public:
   Value scalar(Value like, double v) {
     if (!like)
       return nullptr;
-    return ctx.scalar(cast<RankedTensorType>(like.getType()).getElementType(),
-                      v);
+    Type element = cast<RankedTensorType>(like.getType()).getElementType();
+    // An integer x (the ops that take one) needs the formula's constants
+    // to be integers of its type: alpha = 0.2 on an int32, or 1 on a bool,
+    // has no value there.
+    if (auto integer = dyn_cast<IntegerType>(element)) {
+      unsigned bits = integer.getWidth();
+      bool fits = v == std::trunc(v) &&
+                  (bits == 1 ? (v == 0 || v == 1)
+                             : v >= -std::ldexp(1.0, int(bits) - 1) &&
+                                   v < std::ldexp(1.0, int(bits) - 1));
+      if (!fits) {
+        ctx.error() << "the formula's constant " << v
+                    << " is not a value of the input's element type "
+                    << element;
+        failedAny = true;
+        return nullptr;
+      }
+      if (bits == 1)
+        return ctx.constant(
+            DenseElementsAttr::get(RankedTensorType::get({}, element), v != 0));
+    }
+    return ctx.scalar(element, v);
   }
   // After a failure (a null operand) nothing more is built.
   template <typename OpTy> Value op(Value a) {
