@@ -12,7 +12,10 @@ per-round medians.
 
 What is timed: for ORT, InferenceSession.run alone; for Kestrel,
 kestrel_session_run alone, measured inside kestrel-run (a separate process,
-so its start-up, model load and input binding are not in the time).
+so its start-up, model load and input binding are not in the time). Each
+Kestrel round starts once ORT's spinning worker threads have gone idle
+(wait_until_idle), so that neither engine is timed while the other's
+threads hold the cores.
 
     .venv/bin/python bench/ort_compare.py --kestrelc build/bin/kestrelc \\
         --kestrel-run build/bin/kestrel-run --threads 2 --runs 100 --markdown
@@ -245,6 +248,23 @@ def ort_round(sess, feeds, runs, warmup):
     return statistics.median(times)
 
 
+def wait_until_idle(limit_s=2.0):
+    """Returns once this process (ONNX Runtime's thread pool) has used under
+    5% of a core for 20 ms. ORT's workers spin after a run
+    (session.intra_op.allow_spinning, on by default, as users run it); a
+    Kestrel round started while they spin shares the cores with them, which
+    on a two-core machine took Kestrel's two-thread time of a 1 ms model
+    from 0.77 ms to 1.8-2.3 ms. Returns the seconds waited."""
+    start = time.perf_counter()
+    window = 0.02
+    while time.perf_counter() - start < limit_s:
+        cpu = time.process_time()
+        time.sleep(window)
+        if time.process_time() - cpu < 0.05 * window:
+            break
+    return time.perf_counter() - start
+
+
 def ort_call_floor(threads, runs, warmup):
     """Median ms of InferenceSession.run on an Identity model over a [2, 8]
     int64 tensor: the per-call cost of ORT's Python API and session, which
@@ -366,6 +386,7 @@ def bench_shape(args, model_dir, sess, compiled, shape, variants=()):
         n = per_round + (args.runs % args.rounds if r == args.rounds - 1
                          else 0)
         ort_ms.append(ort_round(sess, feeds, n, args.warmup))
+        wait_until_idle()
         if base_cmd is not None:
             try:
                 kestrel_ms.append(kestrel_round(args, base_cmd, n))

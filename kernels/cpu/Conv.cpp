@@ -63,7 +63,8 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
   int64_t inner = groupChannels * taps,
           positions = g.out[0] * g.out[1] * g.out[2];
 
-  std::vector<float> xF32, wF32, bF32, outF32;
+  std::vector<float> xF32, wF32, bF32;
+  AlignedFloats outF32;
   const float *in = asF32(x, xF32), *weights = asF32(w, wF32);
   const float *b = bias ? asF32(*bias, bF32) : nullptr;
   float *y = out.as<float>();
@@ -73,7 +74,7 @@ bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
   }
   // The patch matrix, kept per thread between calls (as the GEMM's packing
   // buffers are).
-  thread_local std::vector<float> patchBuffer;
+  thread_local AlignedFloats patchBuffer;
   float *patches = gemm_detail::scratch(patchBuffer, size_t(inner * positions));
   for (int64_t n = 0; n < batch; ++n) {
     for (int64_t grp = 0; grp < group; ++grp) {

@@ -242,7 +242,8 @@ bool attention(Context &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
     return true;
   AttentionShape shape{B, numHeads, numKvHeads, Sq,     Skv,
                        D, Dv,       scale,      causal, layout};
-  std::vector<float> qF32, kF32, vF32, outF32;
+  std::vector<float> qF32, kF32, vF32;
+  AlignedFloats outF32;
   const float *qp = asF32(q, qF32), *kp = asF32(k, kF32), *vp = asF32(v, vF32);
   float *op = out.as<float>();
   if (out.dtype != DType::F32) {

@@ -208,7 +208,8 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
     return true;
   }
 
-  std::vector<float> lhsF32, rhsF32, outF32;
+  std::vector<float> lhsF32, rhsF32;
+  AlignedFloats outF32;
   const float *a = asF32(lhs, lhsF32), *b = asF32(rhs, rhsF32);
   float *c = out.as<float>();
   if (out.dtype != DType::F32) {
@@ -291,7 +292,8 @@ bool matmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
   if (out.numel() == 0)
     return true;
   int64_t N = rhs.n, K = rhs.k, rows = out.numel() / N;
-  std::vector<float> lhsF32, outF32;
+  std::vector<float> lhsF32;
+  AlignedFloats outF32;
   const float *a = asF32(lhs, lhsF32);
   float *c = out.as<float>();
   if (out.dtype != DType::F32) {
@@ -440,7 +442,7 @@ bool multiMatmulPacked(Context &ctx, const Tensor &lhs, const PackedMatrix &rhs,
   const float *a = asF32(lhs, lhsF32);
   // The product of all weights at once, then each row's columns through
   // the epilogue into their outputs.
-  thread_local std::vector<float> product;
+  thread_local AlignedFloats product;
   float *c = gemm_detail::scratch(product, size_t(rows * N));
   gemmF32Packed(rows, N, K, MatrixRef{a, K, 1}, rhs.data, c, N,
                 parallelFor(ctx, rows * N * K));

@@ -207,4 +207,16 @@ TEST(Gemm, EmptyKZeroesOrKeepsC) {
   EXPECT_EQ(c, (std::vector<float>{0, 0, 0, 0}));
 }
 
+/// The kernels' scratch (a GEMM's C that threads write side by side)
+/// starts on a cache line at every size, the mmap-backed ones included.
+TEST(Gemm, ScratchIsCacheLineAligned) {
+  for (size_t floats : {size_t(1), size_t(1000), size_t(1) << 20}) {
+    AlignedFloats buffer;
+    float *p = gemm_detail::scratch(buffer, floats);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u) << floats;
+    p = gemm_detail::scratch(buffer, 3 * floats);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u) << 3 * floats;
+  }
+}
+
 } // namespace
