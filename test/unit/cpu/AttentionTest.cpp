@@ -120,6 +120,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{2, 8, 2, 70, 70, 16, 16, true, MaskKind::None},
         // Decode against a KV cache: 1 query, causal bottom-right, MQA.
         Case{1, 4, 1, 1, 130, 32, 32, true, MaskKind::None},
+        // Speculative decoding: 4 queries (the most that skip kᵀ) over a
+        // cache, causal with an additive mask, GQA 2:1, head dim 64.
+        Case{2, 6, 3, 4, 83, 64, 64, true, MaskKind::Bias},
+        // Prefill through kᵀ: a whole query block and one of 5 rows, 150
+        // keys (a partial last key block), a boolean mask.
+        Case{1, 3, 3, 21, 150, 40, 24, true, MaskKind::Keep},
         // Chunked prefill: 17 new queries after 100 cached keys.
         Case{1, 2, 1, 17, 117, 8, 12, true, MaskKind::Keep},
         // Padding masks, boolean and additive, head dim != value dim.
