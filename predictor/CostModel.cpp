@@ -484,6 +484,16 @@ void fitCalibration(Calibration &cal) {
     cal.memoryScale[f] =
         count[1][f] ? std::exp(logSum[1][f] / count[1][f]) : 1.0;
   }
+  // On a CPU the skinny GEMMs (GEMV family) and the blocked GEMM are the
+  // same FMA stream on the same cores; the reference set's GEMV sample is
+  // memory-bound (decoding), so a compute-bound one (8-16 rows) is
+  // corrected by what the GEMM sample measured of the core's FMA rate,
+  // not by the mean over softmax, reductions and attention. (An AMD EPYC
+  // whose /proc/cpuinfo shows its base clock and whose 512-bit FMAs issue
+  // one per cycle: the mean left those GEMVs predicted at 0.6x.)
+  int gemm = int(Family::Gemm), gemv = int(Family::Gemv);
+  if (cal.profile->kind == DeviceKind::Cpu && !count[0][gemv] && count[0][gemm])
+    cal.computeScale[gemv] = cal.computeScale[gemm];
 }
 
 Family effectiveFamily(const KernelWork &w) {

@@ -202,6 +202,33 @@ TEST(CostModel, CalibrationRecoversAFamilysScale) {
   EXPECT_EQ(again.memoryScale[f], cal.memoryScale[f]);
 }
 
+/// A compute-bound GEMM sample corrects the CPU's skinny GEMMs too (the
+/// same FMA stream), not the mean of the other families' compute scales.
+TEST(CostModel, CpuGemvTakesTheGemmSamplesComputeScale) {
+  DeviceProfile p = cpu();
+  KernelWork gemm;
+  gemm.family = Family::Gemm;
+  gemm.candidate = "cpu.gemm.blocked";
+  gemm.m = 512, gemm.n = 1024, gemm.k = 1024;
+  KernelWork softmax = elementwise(1 << 16);
+  softmax.family = Family::Softmax;
+  softmax.candidate = "cpu.softmax";
+  softmax.flopsPerElement = 64;
+  Calibration cal;
+  cal.profile = p;
+  double gemmUs = estimate(p, gemm, 4).totalUs;
+  double softmaxUs = estimate(p, softmax, 4).totalUs;
+  ASSERT_STREQ(estimate(p, softmax, 4).bound, "compute");
+  cal.samples = {{"gemm.prefill", gemm, 4, 1.5 * gemmUs},
+                 {"softmax.rows", softmax, 4, 0.5 * softmaxUs}};
+  fitCalibration(cal);
+  double gemmScale = cal.computeScale[int(Family::Gemm)];
+  EXPECT_GT(gemmScale, 1.3);
+  EXPECT_DOUBLE_EQ(cal.computeScale[int(Family::Gemv)], gemmScale);
+  // Other unsampled families keep the mean of the sampled ones.
+  EXPECT_LT(cal.computeScale[int(Family::Norm)], gemmScale);
+}
+
 TEST(CostModel, CalibrationFileRoundTripsAndNamesBadFields) {
   Calibration cal;
   cal.profile = cpu();
