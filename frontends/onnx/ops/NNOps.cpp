@@ -1,7 +1,7 @@
 //===- NNOps.cpp - Import ONNX matmuls, normalizations and reductions -----===//
 //
 // MatMul, Gemm, Einsum, Softmax/LogSoftmax, LayerNormalization,
-// RMSNormalization, the reductions and TopK.
+// RMSNormalization, the reductions, TopK and ArgMax/ArgMin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +9,8 @@
 #include "frontends/onnx/NodeContext.h"
 
 #include "llvm/ADT/SetVector.h"
+
+#include <limits>
 
 using namespace mlir;
 
@@ -705,6 +707,69 @@ LogicalResult importReduce(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// ArgMax / ArgMin: top_k with k = 1 along the axis (its indices; ties
+/// keep the lower index, NaN ranks above every number, as in TopK), the
+/// axis dropped without keepdims. select_last_index = 1 runs it over the
+/// axis reversed (a slice with step -1) and maps index i back to n - 1 - i.
+template <bool Largest> LogicalResult importArgReduce(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
+  FailureOr<int64_t> keepdims = ctx.intAttr("keepdims", 1);
+  FailureOr<int64_t> last = ctx.intAttr("select_last_index", 0);
+  if (failed(x) || failed(axis) || failed(keepdims) || failed(last))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 1)
+    return ctx.error() << "needs an input of rank 1 or more, got a scalar";
+  if (failed(axis = ctx.normalizeAxis(*axis, rank)))
+    return failure();
+  if (type.getDimSize(*axis) == 0)
+    return ctx.error() << "axis " << *axis << " is empty: no index to return";
+  Value input = *x;
+  if (*last) {
+    SmallVector<int64_t> starts(rank, 0), ends(rank, std::numeric_limits<int64_t>::max()),
+        steps(rank, 1);
+    starts[*axis] = -1;
+    ends[*axis] = -std::numeric_limits<int64_t>::max();
+    steps[*axis] = -1;
+    FailureOr<Value> reversed =
+        ctx.create<SliceOp>(input, {ctx.namedI64Array("starts", starts),
+                                    ctx.namedI64Array("ends", ends),
+                                    ctx.namedI64Array("steps", steps)});
+    if (failed(reversed))
+      return failure();
+    input = *reversed;
+  }
+  auto results = ctx.createInferred(TopKOp::getOperationName(), input,
+                                    {ctx.namedI64("k", 1),
+                                     ctx.namedI64("axis", *axis),
+                                     ctx.namedBool("largest", Largest)},
+                                    /*numResults=*/2);
+  if (failed(results))
+    return failure();
+  FailureOr<Value> index = (*results)[1];
+  if (*last) {
+    Type i64 = IntegerType::get(ctx.context(), 64);
+    FailureOr<Value> n = ctx.dimScalar(*x, *axis);
+    FailureOr<Value> top;
+    if (failed(n) ||
+        failed(top = ctx.create<SubOp>({*n, ctx.scalar(i64, 1)})) ||
+        failed(index = ctx.create<SubOp>({*top, *index})))
+      return failure();
+  }
+  if (!*keepdims) {
+    SmallVector<int64_t> dims, source;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != *axis) {
+        dims.push_back(ShapedType::kDynamic);
+        source.push_back(d);
+      }
+    index = ctx.reshapeMapped(*index, dims, source);
+  }
+  return failed(index) ? failure() : ctx.setOutput(0, *index);
+}
+
 LogicalResult importTopK(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   FailureOr<int64_t> axis = ctx.intAttr("axis", -1);
@@ -751,6 +816,12 @@ void registerNNOps(std::vector<OpEntry> &ops) {
   add("ReduceMax", importReduce<ReduceMaxOp, 18>, 13, "constant axes");
   add("ReduceMin", importReduce<ReduceMinOp, 18>, 13, "constant axes");
   add("TopK", importTopK, 11, "constant K");
+  add("ArgMax", importArgReduce<true>, 13,
+      "as top_k with k = 1 (ties: the lower index, or the higher with "
+      "select_last_index; NaN ranks above every number)");
+  add("ArgMin", importArgReduce<false>, 13,
+      "as top_k with k = 1 (ties: the lower index, or the higher with "
+      "select_last_index; NaN ranks above every number)");
   add("BatchNormalization", importBatchNorm, 15,
       "inference (training_mode = 0), as elementwise ops");
   add("InstanceNormalization", importInstanceNorm, 6,

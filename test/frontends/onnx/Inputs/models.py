@@ -173,6 +173,23 @@ def topk():
 
 
 @register
+def argminmax():
+    """ArgMax/ArgMin over floats and over small integers (ties), with and
+    without keepdims and select_last_index."""
+    x = vi("x", F, ["batch", 5, 7])
+    t = vi("t", I64, ["batch", 6])
+    nodes = [n("ArgMax", ["x"], ["amax"], axis=1),
+             n("ArgMin", ["x"], ["amin"], axis=-1, keepdims=0),
+             n("ArgMax", ["t"], ["tfirst"], axis=1, keepdims=0),
+             n("ArgMax", ["t"], ["tlast"], axis=1, select_last_index=1),
+             n("ArgMin", ["t"], ["tminlast"], axis=-1, keepdims=0,
+               select_last_index=1)]
+    return model(nodes, [x, t], [vi(o, I64, None) for o in
+                                 ("amax", "amin", "tfirst", "tlast",
+                                  "tminlast")])
+
+
+@register
 def cumsum():
     """transformers' position ids from a mask, and a reversed exclusive sum."""
     mask = vi("mask", I64, ["batch", "seq"])
