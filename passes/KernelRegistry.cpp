@@ -39,7 +39,7 @@ const SmallVector<StringRef> kElementwise = {
     "kestrel.greater",   "kestrel.greater_equal", "kestrel.and",
     "kestrel.or",        "kestrel.xor",           "kestrel.where",
     "kestrel.cast",      "kestrel.floor",         "kestrel.ceil",
-    "kestrel.round"};
+    "kestrel.round",     "kestrel.mod",           "kestrel.fmod"};
 const SmallVector<StringRef> kReduce = {
     "kestrel.reduce_sum", "kestrel.reduce_mean", "kestrel.reduce_max",
     "kestrel.reduce_min", "kestrel.cumsum"};

@@ -223,6 +223,8 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
       .Case([&](SubOp) { return binary("Sub"); })
       .Case([&](MulOp) { return binary("Mul"); })
       .Case([&](DivOp) { return binary("Div"); })
+      .Case([&](ModOp) { return binary("Mod"); })
+      .Case([&](FModOp) { return binary("FMod"); })
       .Case([&](PowOp) { return binary("Pow"); })
       .Case([&](MaxOp) { return binary("Max"); })
       .Case([&](MinOp) { return binary("Min"); })

@@ -180,9 +180,9 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
           set(r, ref(op->getOperand(0)) + ".shape");
         return success();
       })
-      .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp,
-            NotEqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, AndOp,
-            OrOp, XorOp>([&](Operation *op) {
+      .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, FModOp,
+            EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp,
+            AndOp, OrOp, XorOp>([&](Operation *op) {
         return viaShape(llvm::formatv("broadcastShape(c, {0}, {1}, s)",
                                       sh(op->getOperand(0)),
                                       sh(op->getOperand(1)))

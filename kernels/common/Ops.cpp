@@ -65,6 +65,10 @@ const char *binaryOpName(BinaryOp op) {
     return "max";
   case BinaryOp::Min:
     return "min";
+  case BinaryOp::Mod:
+    return "mod";
+  case BinaryOp::FMod:
+    return "fmod";
   case BinaryOp::Equal:
     return "equal";
   case BinaryOp::NotEqual:
@@ -96,6 +100,8 @@ BinaryKind binaryKind(BinaryOp op) {
   case BinaryOp::Pow:
   case BinaryOp::Max:
   case BinaryOp::Min:
+  case BinaryOp::Mod:
+  case BinaryOp::FMod:
     return BinaryKind::Arithmetic;
   case BinaryOp::Equal:
   case BinaryOp::NotEqual:

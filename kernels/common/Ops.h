@@ -11,6 +11,7 @@
 
 #include "kernels/common/Tensor.h"
 
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 
@@ -53,6 +54,12 @@ enum class BinaryOp {
   Pow,
   Max,
   Min,
+  /// Floored remainder, the divisor's sign (Python's %; ONNX Mod with
+  /// fmod = 0). Integer x mod 0 is an error, as for Div.
+  Mod,
+  /// Truncated remainder, the dividend's sign (C's fmod; ONNX Mod with
+  /// fmod = 1).
+  FMod,
   // Results are i1:
   Equal,
   NotEqual,
@@ -109,6 +116,23 @@ KESTREL_HOST_DEVICE inline A scatterCombine(ScatterReduction r, A old,
   default:
     return update;
   }
+}
+
+/// x mod y for BinaryOp::Mod (`floored`) and FMod: the truncated remainder
+/// (C's fmod for floats, `%` for integers, with x % -1 = 0 so that MIN % -1
+/// does not trap), moved by y when floored and its sign differs from y's.
+/// An integer y must not be 0 (the kernels check). The one definition both
+/// libraries use, so their results agree bit for bit.
+template <typename T>
+KESTREL_HOST_DEVICE inline T remainder(T x, T y, bool floored) {
+  T r;
+  if constexpr (std::is_integral_v<T>)
+    r = y == T(-1) ? T(0) : T(x % y);
+  else
+    r = fmodf(x, y);
+  if (floored && r != T(0) && ((r < T(0)) != (y < T(0))))
+    r = r + y;
+  return r;
 }
 
 /// Whether `op` is one of the enumerators (a value cast from an int may

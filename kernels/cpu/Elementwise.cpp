@@ -279,6 +279,12 @@ bool arithmetic(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
     case BinaryOp::Min:
       run([](float x, float y) { return minNaN(x, y); });
       break;
+    case BinaryOp::Mod:
+      run([](float x, float y) { return remainder(x, y, true); });
+      break;
+    case BinaryOp::FMod:
+      run([](float x, float y) { return remainder(x, y, false); });
+      break;
     default:
       return false;
     }
@@ -295,18 +301,26 @@ bool arithmetic(Context &ctx, BinaryOp op, const Tensor &a, const Tensor &b,
     case BinaryOp::Mul:
       runBinary<T, T>(ctx, a, b, out, [](T x, T y) { return T(U(x) * U(y)); });
       break;
-    case BinaryOp::Div: {
+    case BinaryOp::Div:
+    case BinaryOp::Mod:
+    case BinaryOp::FMod: {
       // Every divisor is checked up front, so the loop never divides by 0.
       const T *divisor = b.as<const T>();
       for (int64_t i = 0, n = b.numel(); i < n; ++i)
         if (divisor[i] == 0)
-          return ctx.fail(std::string("div: integer division by zero (") +
-                          dtypeName(b.dtype) + " divisor at flat index " +
-                          str(i) + ")");
-      // -1 is special-cased: MIN / -1 overflows.
-      runBinary<T, T>(ctx, a, b, out, [](T x, T y) {
-        return y == -1 ? T(U(0) - U(x)) : T(x / y);
-      });
+          return ctx.fail(std::string(binaryOpName(op)) +
+                          ": integer division by zero (" + dtypeName(b.dtype) +
+                          " divisor at flat index " + str(i) + ")");
+      if (op == BinaryOp::Div) // -1 is special-cased: MIN / -1 overflows.
+        runBinary<T, T>(ctx, a, b, out, [](T x, T y) {
+          return y == -1 ? T(U(0) - U(x)) : T(x / y);
+        });
+      else if (op == BinaryOp::Mod)
+        runBinary<T, T>(ctx, a, b, out,
+                        [](T x, T y) { return remainder(x, y, true); });
+      else
+        runBinary<T, T>(ctx, a, b, out,
+                        [](T x, T y) { return remainder(x, y, false); });
       break;
     }
     case BinaryOp::Pow:

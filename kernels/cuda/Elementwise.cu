@@ -25,8 +25,8 @@ const char *deviceErrorMessage(int code) {
            "the affected elements were written as 0; scatter_elements or "
            "scatter_nd: those updates were skipped)";
   case DeviceError::DivisionByZero:
-    return "integer division by zero (the affected elements were written as "
-           "0)";
+    return "integer division or remainder by zero (div, mod or fmod: the "
+           "affected elements were written as 0)";
   }
   return "unknown device error";
 }
@@ -212,6 +212,10 @@ __device__ __forceinline__ T arithmetic(const BinaryParams &p, T a, T b) {
     case BinaryOp::Min:
       r = (x < y || x != x) ? x : y;
       break;
+    case BinaryOp::Mod:
+    case BinaryOp::FMod:
+      r = remainder(x, y, p.op == BinaryOp::Mod);
+      break;
     default:
       break;
     }
@@ -237,6 +241,13 @@ __device__ __forceinline__ T arithmetic(const BinaryParams &p, T a, T b) {
       return a < b ? b : a;
     case BinaryOp::Min:
       return b < a ? b : a;
+    case BinaryOp::Mod:
+    case BinaryOp::FMod:
+      if (b == 0) {
+        raiseError(p.errorFlag, DeviceError::DivisionByZero);
+        return T(0);
+      }
+      return remainder(a, b, p.op == BinaryOp::Mod);
     default:
       return T(0);
     }

@@ -144,6 +144,13 @@ def Kestrel_DivOp : Kestrel_ArithOp<"div",
 def Kestrel_PowOp : Kestrel_ArithOp<"pow", "Elementwise power `x ^ y`.">;
 def Kestrel_MaxOp : Kestrel_ArithOp<"max", "Elementwise maximum.">;
 def Kestrel_MinOp : Kestrel_ArithOp<"min", "Elementwise minimum.">;
+def Kestrel_ModOp : Kestrel_ArithOp<"mod",
+    "Elementwise floored remainder: `x - y * floor(x / y)`, the divisor's "
+    "sign (Python's `%`, numpy's `mod`; an integer `x mod 0` is a run-time "
+    "error).">;
+def Kestrel_FModOp : Kestrel_ArithOp<"fmod",
+    "Elementwise truncated remainder: C's `fmod`, the dividend's sign (an "
+    "integer `x fmod 0` is a run-time error).">;
 
 class Kestrel_CompareOp<string mnemonic, string semantics>
     : Kestrel_BinaryOp<mnemonic, Kestrel_Tensor, Kestrel_BoolTensor, semantics,

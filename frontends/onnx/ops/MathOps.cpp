@@ -44,6 +44,20 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &ctx) {
   return ctx.setOutput(0, *acc);
 }
 
+/// Mod: fmod = 0 is the floored remainder (the divisor's sign, floats
+/// included, as numpy's), fmod = 1 C's truncated fmod.
+LogicalResult importMod(NodeContext &ctx) {
+  FailureOr<Value> a = ctx.requiredInput(0), b = ctx.requiredInput(1);
+  FailureOr<int64_t> fmod = ctx.intAttr("fmod", 0);
+  if (failed(a) || failed(b) || failed(fmod))
+    return failure();
+  if (*fmod != 0 && *fmod != 1)
+    return ctx.error() << "fmod must be 0 or 1, got " << *fmod;
+  FailureOr<Value> y =
+      *fmod ? ctx.create<FModOp>({*a, *b}) : ctx.create<ModOp>({*a, *b});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 LogicalResult importPow(NodeContext &ctx) {
   FailureOr<Value> a = ctx.requiredInput(0), b = ctx.requiredInput(1);
   if (failed(a) || failed(b))
@@ -387,6 +401,10 @@ void registerMathOps(std::vector<OpEntry> &ops) {
   add("Sub", importBinary<SubOp>);
   add("Mul", importBinary<MulOp>);
   add("Div", importBinary<DivOp>, 13, "integer division truncates toward zero");
+  add("Mod", importMod, 13,
+      "fmod = 0: the divisor's sign (floats as numpy's mod), fmod = 1: the "
+      "dividend's sign (C's fmod); an integer remainder by 0 is a run-time "
+      "error");
   add("Pow", importPow, 13, "the exponent is cast to the base's type");
   add("Max", importVariadic<MaxOp>);
   add("Min", importVariadic<MinOp>);

@@ -728,8 +728,8 @@ template <bool Largest> LogicalResult importArgReduce(NodeContext &ctx) {
     return ctx.error() << "axis " << *axis << " is empty: no index to return";
   Value input = *x;
   if (*last) {
-    SmallVector<int64_t> starts(rank, 0), ends(rank, std::numeric_limits<int64_t>::max()),
-        steps(rank, 1);
+    SmallVector<int64_t> starts(rank, 0),
+        ends(rank, std::numeric_limits<int64_t>::max()), steps(rank, 1);
     starts[*axis] = -1;
     ends[*axis] = -std::numeric_limits<int64_t>::max();
     steps[*axis] = -1;
@@ -741,11 +741,11 @@ template <bool Largest> LogicalResult importArgReduce(NodeContext &ctx) {
       return failure();
     input = *reversed;
   }
-  auto results = ctx.createInferred(TopKOp::getOperationName(), input,
-                                    {ctx.namedI64("k", 1),
-                                     ctx.namedI64("axis", *axis),
-                                     ctx.namedBool("largest", Largest)},
-                                    /*numResults=*/2);
+  auto results =
+      ctx.createInferred(TopKOp::getOperationName(), input,
+                         {ctx.namedI64("k", 1), ctx.namedI64("axis", *axis),
+                          ctx.namedBool("largest", Largest)},
+                         /*numResults=*/2);
   if (failed(results))
     return failure();
   FailureOr<Value> index = (*results)[1];

@@ -69,8 +69,9 @@ void testBinary() {
       for (auto &cs : cases) {
         for (size_t offset : {size_t(0), cpu::dtypeSize(d)}) {
           Buf x(d, cs.a, offset), y(d, cs.b, offset);
-          bool intDiv =
-              (d == DType::I64 || d == DType::I32) && op == BinaryOp::Div;
+          bool intDiv = (d == DType::I64 || d == DType::I32) &&
+                        (op == BinaryOp::Div || op == BinaryOp::Mod ||
+                         op == BinaryOp::FMod);
           fill(x.t, 3.0, true, -20, 20);
           if (op == BinaryOp::Pow && !isFloatDT(d))
             fill(y.t, 3.0, false, -3, 6);
@@ -124,6 +125,13 @@ void testBinary() {
     EXPECT(ok, "div by zero launch");
     EXPECT(c.flag == int(cuda::DeviceError::DivisionByZero), "flag %d", c.flag);
     EXPECT(getI(o.t, 0) == 0 && getI(o.t, 1) == -6, "values %lld %lld",
+           (long long)getI(o.t, 0), (long long)getI(o.t, 1));
+    Ctxs m;
+    ok = cuda::binary(m.g, BinaryOp::Mod, x.t, y.t, o.t);
+    EXPECT(ok, "mod by zero launch");
+    EXPECT(m.flag == int(cuda::DeviceError::DivisionByZero), "mod flag %d",
+           m.flag);
+    EXPECT(getI(o.t, 0) == 0 && getI(o.t, 1) == 0, "mod values %lld %lld",
            (long long)getI(o.t, 0), (long long)getI(o.t, 1));
   }
   // MIN / -1 wraps; pow with negative exponents.

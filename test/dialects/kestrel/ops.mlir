@@ -189,6 +189,15 @@ func.func @min(%a: tensor<?x8x128xf32>, %b: tensor<128xf32>) -> tensor<?x8x128xf
   return %0 : tensor<?x8x128xf32>
 }
 
+// CHECK-LABEL: func.func @mod(
+// CHECK: kestrel.mod %{{.+}}, %{{.+}} : (tensor<?x6xi64>, tensor<6xi64>) -> tensor<?x6xi64>
+// CHECK: kestrel.fmod %{{.+}}, %{{.+}} : (tensor<?x6xf32>, tensor<f32>) -> tensor<?x6xf32>
+func.func @mod(%a: tensor<?x6xi64>, %b: tensor<6xi64>, %x: tensor<?x6xf32>, %y: tensor<f32>) -> (tensor<?x6xi64>, tensor<?x6xf32>) {
+  %0 = kestrel.mod %a, %b : (tensor<?x6xi64>, tensor<6xi64>) -> tensor<?x6xi64>
+  %1 = kestrel.fmod %x, %y : (tensor<?x6xf32>, tensor<f32>) -> tensor<?x6xf32>
+  return %0, %1 : tensor<?x6xi64>, tensor<?x6xf32>
+}
+
 // CHECK-LABEL: func.func @equal(
 // CHECK: kestrel.equal %{{.+}}, %{{.+}} : (tensor<1x?xi64>, tensor<4x1xi64>) -> tensor<4x?xi1>
 func.func @equal(%a: tensor<1x?xi64>, %b: tensor<4x1xi64>) -> tensor<4x?xi1> {

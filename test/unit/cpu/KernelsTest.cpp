@@ -470,6 +470,10 @@ double binaryReference(BinaryOp op, double a, double b) {
     return std::max(a, b);
   case BinaryOp::Min:
     return std::min(a, b);
+  case BinaryOp::Mod:
+    return a - b * std::floor(a / b);
+  case BinaryOp::FMod:
+    return std::fmod(a, b);
   case BinaryOp::Equal:
     return a == b;
   case BinaryOp::NotEqual:
@@ -537,7 +541,8 @@ TEST(KernelsBinary, FloatArithmeticWithBroadcasting) {
   unsigned seed = 1;
   for (BinaryOp op :
        {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div,
-        BinaryOp::Pow, BinaryOp::Max, BinaryOp::Min})
+        BinaryOp::Pow, BinaryOp::Max, BinaryOp::Min, BinaryOp::Mod,
+        BinaryOp::FMod})
     for (const ShapePair &c : kBroadcastCases)
       checkBinary(ctx, op, DType::F32, c, seed++);
   for (DType type : {DType::F16, DType::BF16})
@@ -582,6 +587,11 @@ TEST(KernelsBinary, IntegerArithmetic) {
     EXPECT_EQ(out.values(), (std::vector<double>{5, -9, 9, -5, -8, -6}));
     ASSERT_TRUE(binary(ctx, BinaryOp::Max, at, bt, ot));
     EXPECT_EQ(out.values(), (std::vector<double>{7, 2, 7, -2, 10, 3}));
+    // Floored: the divisor's sign; truncated: the dividend's.
+    ASSERT_TRUE(binary(ctx, BinaryOp::Mod, at, bt, ot)) << ctx.error;
+    EXPECT_EQ(out.values(), (std::vector<double>{1, 1, -1, -1, 2, 0}));
+    ASSERT_TRUE(binary(ctx, BinaryOp::FMod, at, bt, ot)) << ctx.error;
+    EXPECT_EQ(out.values(), (std::vector<double>{1, -1, 1, -1, 2, 0}));
     for (BinaryOp op : {BinaryOp::Add, BinaryOp::Mul, BinaryOp::Min})
       for (const ShapePair &c : kBroadcastCases)
         checkBinary(ctx, op, type, c, 7);
@@ -598,6 +608,11 @@ TEST(KernelsBinary, IntegerArithmetic) {
   EXPECT_EQ(out.as<int64_t>()[0], min64);
   ASSERT_TRUE(binary(ctx, BinaryOp::Add, at, bt, ot));
   EXPECT_EQ(out.as<int64_t>()[1], min64);
+  // MIN mod -1 is 0, not a trap.
+  ASSERT_TRUE(binary(ctx, BinaryOp::Mod, at, bt, ot));
+  EXPECT_EQ(out.as<int64_t>()[0], 0);
+  ASSERT_TRUE(binary(ctx, BinaryOp::FMod, at, bt, ot));
+  EXPECT_EQ(out.as<int64_t>()[0], 0);
 }
 
 TEST(KernelsBinary, Errors) {
@@ -620,6 +635,9 @@ TEST(KernelsBinary, Errors) {
   Tensor it = i.t(), zt = z.t(), iot = io.t();
   EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Div, it, zt, iot),
                     "integer division by zero");
+  EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Mod, it, zt, iot),
+                    "mod: integer division by zero (i64 divisor at flat "
+                    "index 1)");
 
   EXPECT_FAILS_WITH(binary(ctx, BinaryOp::Add, at, it, ot),
                     "operand dtypes differ");

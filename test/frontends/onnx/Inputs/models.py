@@ -190,6 +190,34 @@ def argminmax():
 
 
 @register
+def mod():
+    """Mod both ways on integers of both signs (t times a signed constant)
+    against divisors of both signs, and fmod on floats."""
+    t = vi("t", I64, ["batch", 6])
+    x = vi("x", F, ["batch", 6])
+    nodes = [n("Mul", ["t", "mult"], ["ts"]),
+             n("Mod", ["ts", "div"], ["floored"]),
+             n("Mod", ["ts", "div"], ["truncated"], fmod=1),
+             n("Mul", ["x", "scale"], ["xs"]),
+             n("Mod", ["xs", "fdiv"], ["fmod"], fmod=1)]
+    return model(nodes, [t, x], [vi("floored", I64, None),
+                                 vi("truncated", I64, None),
+                                 vi("fmod", F, None)],
+                 [init("mult", np.array([-7, 5, -4, 9, -11, 13], np.int64)),
+                  init("div", np.array([3, -3, 2, -2, 5, -1], np.int64)),
+                  init("scale", np.array([10.0], np.float32)),
+                  init("fdiv", np.array([1.5, -1.5, 0.7, -0.7, 4, -3],
+                                        np.float32))])
+
+
+@register
+def mod_bad_fmod():
+    x = vi("x", F, ["batch", 6])
+    nodes = [n("Mod", ["x", "x"], ["y"], fmod=2)]
+    return model(nodes, [x], [vi("y", F, None)])
+
+
+@register
 def cumsum():
     """transformers' position ids from a mask, and a reversed exclusive sum."""
     mask = vi("mask", I64, ["batch", "seq"])
