@@ -46,14 +46,14 @@ const SmallVector<StringRef> kReduce = {
 const SmallVector<StringRef> kSoftmax = {"kestrel.softmax",
                                          "kestrel.log_softmax"};
 const SmallVector<StringRef> kDataMovement = {
-    "kestrel.reshape",   "kestrel.transpose",
-    "kestrel.concat",    "kestrel.split",
-    "kestrel.slice",     "kestrel.dynamic_slice",
-    "kestrel.gather",    "kestrel.gather_elements",
-    "kestrel.gather_nd", "kestrel.expand",
-    "kestrel.shape_of",  "kestrel.range",
-    "kestrel.top_k",     "kestrel.scatter_elements",
-    "kestrel.scatter_nd"};
+    "kestrel.reshape",    "kestrel.transpose",
+    "kestrel.concat",     "kestrel.split",
+    "kestrel.slice",      "kestrel.dynamic_slice",
+    "kestrel.gather",     "kestrel.gather_elements",
+    "kestrel.gather_nd",  "kestrel.expand",
+    "kestrel.shape_of",   "kestrel.range",
+    "kestrel.top_k",      "kestrel.scatter_elements",
+    "kestrel.scatter_nd", "kestrel.pad"};
 const SmallVector<StringRef> kNorm = {"kestrel.rms_norm", "kestrel.layer_norm",
                                       "kestrel.add_rms_norm",
                                       "kestrel.add_layer_norm"};

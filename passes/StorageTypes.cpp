@@ -101,6 +101,9 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         .Case<ScatterElementsOp, ScatterNdOp>([&](Operation *op) {
           uniteAll(op, {op->getOperand(0), op->getOperand(2)});
         })
+        .Case([&](PadOp p) {
+          uniteAll(p, {p.getInput(), p.getValue()});
+        })
         .Case([&](WhereOp w) {
           uniteAll(w, {w.getTrueValue(), w.getFalseValue()});
         })

@@ -366,6 +366,18 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   ref(s.getResult()))
                         .str());
       })
+      .Case([&](PadOp p) {
+        StringRef mode = llvm::StringSwitch<StringRef>(p.getMode())
+                             .Case("reflect", "Reflect")
+                             .Case("edge", "Edge")
+                             .Case("wrap", "Wrap")
+                             .Default("Constant");
+        return call(llvm::formatv("pad(c, {0}, {1}, PadMode::{2}, {3}, {4})",
+                                  ref(p.getInput()),
+                                  emitState.array(p.getPads()), mode,
+                                  ref(p.getValue()), ref(p.getResult()))
+                        .str());
+      })
       .Case([&](DynamicSliceOp s) {
         return call(
             llvm::formatv("slice(c, {0}, {1}.as<int64_t>(), {2}.as<int64_t>(), "

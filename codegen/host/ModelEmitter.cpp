@@ -278,6 +278,11 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                                       sh(s.getInput()), a, b, st)
                             .str());
       })
+      .Case([&](PadOp p) {
+        return viaShape(llvm::formatv("padShape(c, {0}, {1}, s)",
+                                      sh(p.getInput()), array(p.getPads()))
+                            .str());
+      })
       .Case([&](DynamicSliceOp s) {
         int64_t rank = typeOf(s.getInput()).getRank();
         cs << "  OP_TRY(x.checkLength(" << id(s.getStarts()) << ", " << rank

@@ -128,6 +128,20 @@ bool isKnownReduce(ReduceOp op) {
          op == ReduceOp::Min;
 }
 
+const char *padModeName(PadMode mode) {
+  switch (mode) {
+  case PadMode::Constant:
+    return "constant";
+  case PadMode::Reflect:
+    return "reflect";
+  case PadMode::Edge:
+    return "edge";
+  case PadMode::Wrap:
+    return "wrap";
+  }
+  return nullptr;
+}
+
 const char *scatterReductionName(ScatterReduction r) {
   switch (r) {
   case ScatterReduction::None:

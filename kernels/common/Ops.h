@@ -135,6 +135,41 @@ KESTREL_HOST_DEVICE inline T remainder(T x, T y, bool floored) {
   return r;
 }
 
+/// What kestrel.pad writes outside the input (ONNX Pad's `mode`).
+enum class PadMode { Constant, Reflect, Edge, Wrap };
+/// "constant", "reflect", "edge", "wrap"; null for a value outside the enum.
+const char *padModeName(PadMode mode);
+
+/// The input coordinate that output coordinate `j` (already shifted by the
+/// begin pad) reads along a dimension of `n` entries under `mode`, or -1
+/// where the constant goes. Reflect mirrors about the edge entries without
+/// repeating them, periodically (period 2(n - 1)) for pads wider than the
+/// dimension; wrap is periodic in n. Every mode but constant needs n >= 1
+/// (the kernels check).
+KESTREL_HOST_DEVICE inline int64_t padSource(int64_t j, int64_t n,
+                                             PadMode mode) {
+  if (j >= 0 && j < n)
+    return j;
+  switch (mode) {
+  case PadMode::Edge:
+    return j < 0 ? 0 : n - 1;
+  case PadMode::Wrap: {
+    int64_t r = j % n;
+    return r < 0 ? r + n : r;
+  }
+  case PadMode::Reflect: {
+    if (n == 1)
+      return 0;
+    int64_t period = 2 * (n - 1), r = j % period;
+    if (r < 0)
+      r += period;
+    return r < n ? r : period - r;
+  }
+  default:
+    return -1;
+  }
+}
+
 /// Whether `op` is one of the enumerators (a value cast from an int may
 /// not be).
 bool isKnownUnary(UnaryOp op);

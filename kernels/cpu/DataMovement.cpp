@@ -12,6 +12,9 @@
 #include "kernels/cpu/ElementTypes.h"
 #include "kernels/cpu/StridedLoops.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace kestrel::cpu {
 
 using namespace detail;
@@ -488,6 +491,121 @@ bool slice(Context &ctx, const Tensor &x, const int64_t *starts,
   }
   stridedCopy(ctx, dtypeSize(x.dtype), elementAt(x, base), shape.dims, strides,
               shape.rank, out.data);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Pad
+//===----------------------------------------------------------------------===//
+
+bool padShape(Context &ctx, const Shape &x, const int64_t *pads, Shape &out) {
+  if (!checkRank(ctx, "pad", "x", x.rank))
+    return false;
+  if (x.rank > 0 && !pads)
+    return ctx.fail("pad: needs the pads");
+  Shape result;
+  result.rank = x.rank;
+  for (int d = 0; d < x.rank; ++d) {
+    int64_t begin = pads[d], end = pads[x.rank + d];
+    // Pads that overflow the size are as wrong as ones that empty it past
+    // zero.
+    if (begin < -x[d] || end < -x[d] || x[d] + begin + end < 0 ||
+        begin > (int64_t(1) << 40) || end > (int64_t(1) << 40))
+      return ctx.fail("pad: dimension " + str(d) + " of size " + str(x[d]) +
+                      " cannot take pads (" + str(begin) + ", " + str(end) +
+                      ")");
+    result[d] = x[d] + begin + end;
+  }
+  out = result;
+  return true;
+}
+
+bool checkPad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+              const Tensor &value, const Tensor &out) {
+  Shape shape;
+  if (!checkTensor(ctx, "pad", "x", x) ||
+      !checkTensor(ctx, "pad", "value", value) ||
+      !padShape(ctx, x.shape, pads, shape) ||
+      !checkOut(ctx, "pad", out, shape, x.dtype))
+    return false;
+  if (!padModeName(mode))
+    return ctx.fail("pad: unknown mode " + str(int(mode)));
+  if (value.shape.rank != 0 || value.dtype != x.dtype)
+    return ctx.fail(std::string("pad: value must be a rank-0 ") +
+                    dtypeName(x.dtype) + " tensor, got " +
+                    dtypeName(value.dtype) + " " + value.shape.str());
+  if (mode != PadMode::Constant && out.numel() > 0)
+    for (int d = 0; d < x.shape.rank; ++d)
+      if (x.shape[d] == 0)
+        return ctx.fail(std::string("pad: ") + padModeName(mode) +
+                        " padding needs entries to copy, and dimension " +
+                        str(d) + " is empty");
+  return true;
+}
+
+bool pad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+         const Tensor &value, Tensor &out) {
+  if (!checkPad(ctx, x, pads, mode, value, out))
+    return false;
+  if (out.numel() == 0)
+    return true;
+  const int rank = x.shape.rank;
+  const size_t bytes = dtypeSize(x.dtype);
+  const char *src = static_cast<const char *>(x.data);
+  const char *fill = static_cast<const char *>(value.data);
+  char *dst = static_cast<char *>(out.data);
+  if (rank == 0) {
+    std::memcpy(dst, src, bytes);
+    return true;
+  }
+  int64_t in[kMaxRank];
+  contiguousStrides(x.shape, in);
+  const int last = rank - 1;
+  const int64_t width = out.shape[last], n = x.shape[last];
+  const int64_t begin = pads[last];
+  // The output columns that read x's row in order: [lo, hi).
+  const int64_t lo = std::clamp<int64_t>(begin, 0, width);
+  const int64_t hi = std::clamp<int64_t>(begin + n, lo, width);
+  const int64_t rows = out.numel() / width;
+  parallelRange(
+      ctx, rows, std::max<int64_t>(1, kGrain / width),
+      [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          char *row = dst + r * width * int64_t(bytes);
+          // The source row, or none (constant) for the outer dims.
+          int64_t base = 0, rest = r;
+          bool constantRow = false;
+          for (int d = last - 1; d >= 0; --d) {
+            int64_t c = rest % out.shape[d];
+            rest /= out.shape[d];
+            int64_t s = padSource(c - pads[d], x.shape[d], mode);
+            if (s < 0) {
+              constantRow = true;
+              break;
+            }
+            base += s * in[d];
+          }
+          if (constantRow) {
+            for (int64_t k = 0; k < width; ++k)
+              std::memcpy(row + k * bytes, fill, bytes);
+            continue;
+          }
+          const char *line = src + base * int64_t(bytes);
+          for (int64_t k = 0; k < lo; ++k) {
+            int64_t s = padSource(k - begin, n, mode);
+            std::memcpy(row + k * bytes,
+                        s < 0 ? fill : line + s * int64_t(bytes), bytes);
+          }
+          if (hi > lo)
+            std::memcpy(row + lo * bytes, line + (lo - begin) * int64_t(bytes),
+                        size_t(hi - lo) * bytes);
+          for (int64_t k = hi; k < width; ++k) {
+            int64_t s = padSource(k - begin, n, mode);
+            std::memcpy(row + k * bytes,
+                        s < 0 ? fill : line + s * int64_t(bytes), bytes);
+          }
+        }
+      });
   return true;
 }
 

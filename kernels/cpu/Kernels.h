@@ -72,6 +72,8 @@ using kestrel::BinaryOp;
 using kestrel::binaryOpName;
 using kestrel::GemmEpilogue;
 using kestrel::MultiEpilogue;
+using kestrel::PadMode;
+using kestrel::padModeName;
 using kestrel::ReduceOp;
 using kestrel::UnaryOp;
 using kestrel::unaryOpName;
@@ -265,6 +267,19 @@ bool sliceShape(Context &ctx, const Shape &x, const int64_t *starts,
                 const int64_t *ends, const int64_t *steps, Shape &out);
 bool slice(Context &ctx, const Tensor &x, const int64_t *starts,
            const int64_t *ends, const int64_t *steps, Tensor &out);
+
+/// kestrel.pad: out dim d = x dim d + pads[d] + pads[rank + d] (negative
+/// pads crop); must not be negative.
+bool padShape(Context &ctx, const Shape &x, const int64_t *pads, Shape &out);
+/// The checks both libraries' pad make before touching data: a valid x, a
+/// known mode, a rank-0 `value` of x's dtype, out of padShape's shape, and
+/// no reflect/edge/wrap padding of an empty dimension.
+bool checkPad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+              const Tensor &value, const Tensor &out);
+/// out[i] = x[i - begin] where that is inside x; elsewhere `value` (constant
+/// mode) or the entry padSource picks (reflect, edge, wrap).
+bool pad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+         const Tensor &value, Tensor &out);
 
 /// kestrel.gather: out = x.shape[:axis] + indices.shape + x.shape[axis+1:].
 /// Negative indices count from the end; out-of-range ones are errors.

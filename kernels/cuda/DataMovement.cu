@@ -617,6 +617,69 @@ bool split(Context &ctx, const Tensor &x, int64_t axis, Tensor *outs,
 // Gather
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Pad
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A pad's geometry: the output's dims, the input's dims and element
+/// strides, and the begin pads.
+struct PadDims {
+  int rank = 0;
+  int64_t out[kMaxRank] = {}, in[kMaxRank] = {}, stride[kMaxRank] = {},
+          begin[kMaxRank] = {};
+};
+
+/// Thread mapping: one output element per thread per grid-stride step; its
+/// coordinates map through padSource (the function the CPU library uses)
+/// to an input element, or to the value.
+template <typename W>
+__global__ void padKernel(const W *__restrict__ x, const W *__restrict__ value,
+                          W *__restrict__ out, int64_t n, PadDims g,
+                          PadMode mode) {
+  for (int64_t i = threadIndex(); i < n; i += threadCount()) {
+    int64_t rest = i, off = 0;
+    bool inside = true;
+    for (int d = g.rank - 1; d >= 0; --d) {
+      int64_t c = rest % g.out[d];
+      rest /= g.out[d];
+      int64_t s = padSource(c - g.begin[d], g.in[d], mode);
+      inside = inside && s >= 0;
+      off += (s < 0 ? 0 : s) * g.stride[d];
+    }
+    out[i] = inside ? x[off] : value[0];
+  }
+}
+
+} // namespace
+
+bool pad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+         const Tensor &value, Tensor &out) {
+  if (!viaCpu(ctx, [&](cpu::Context &c) {
+        return cpu::checkPad(c, x, pads, mode, value, out);
+      }))
+    return false;
+  int64_t n = out.numel();
+  if (n == 0)
+    return true;
+  PadDims g;
+  g.rank = x.shape.rank;
+  contiguousStrides(x.shape, g.stride);
+  for (int d = 0; d < g.rank; ++d) {
+    g.out[d] = out.shape.dims[d];
+    g.in[d] = x.shape.dims[d];
+    g.begin[d] = pads[d];
+  }
+  dispatchWords(dtypeSize(x.dtype), [&](auto tag) {
+    using W = decltype(tag);
+    KESTREL_LAUNCH(gridFor(n, kThreads), kThreads, 0, streamOf(ctx),
+                   padKernel<W>)
+    (x.as<const W>(), value.as<const W>(), out.as<W>(), n, g, mode);
+  });
+  return checkLaunch(ctx, "pad");
+}
+
 bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
             Tensor &out) {
   Shape shape;

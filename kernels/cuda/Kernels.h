@@ -139,6 +139,8 @@ bool split(Context &ctx, const Tensor &x, int64_t axis, Tensor *outs,
            int numOutputs);
 bool slice(Context &ctx, const Tensor &x, const int64_t *starts,
            const int64_t *ends, const int64_t *steps, Tensor &out);
+bool pad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
+         const Tensor &value, Tensor &out);
 bool gather(Context &ctx, const Tensor &x, const Tensor &indices, int64_t axis,
             Tensor &out);
 bool gatherElements(Context &ctx, const Tensor &x, const Tensor &indices,

@@ -300,6 +300,50 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> location,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto value = cast<RankedTensorType>(adaptor.getValue().getType());
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return inferError(location, name)
+           << "pads needs " << 2 * rank << " entries (begin and end pads of "
+           << rank << " dims), got " << pads.size();
+  if (value.getRank() != 0)
+    return inferError(location, name)
+           << "value must be a rank-0 tensor, got " << value;
+  StringRef mode = adaptor.getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return inferError(location, name)
+           << "mode must be constant, reflect, edge or wrap, got '" << mode
+           << "'";
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = input.getDimSize(d);
+    if (ShapedType::isDynamic(dim)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t size = dim + pads[d] + pads[rank + d];
+    if (size < 0)
+      return inferError(location, name)
+             << "dimension " << d << " of size " << dim << " cannot take pads ("
+             << pads[d] << ", " << pads[rank + d] << ")";
+    if (mode != "constant" && dim == 0 && size > 0)
+      return inferError(location, name)
+             << mode << " padding needs entries to copy, and dimension " << d
+             << " is empty";
+    shape.push_back(size);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   auto input = cast<RankedTensorType>(getInput().getType());
   auto result = cast<RankedTensorType>(getType());

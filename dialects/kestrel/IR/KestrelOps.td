@@ -420,6 +420,30 @@ def Kestrel_SliceOp : Kestrel_Op<"slice", [Pure, Kestrel_InferTypes]> {
   let hasFolder = 1;
 }
 
+def Kestrel_PadOp : Kestrel_Op<"pad", [Pure, Kestrel_InferTypes,
+    AllElementTypesMatch<["input", "value"]>]> {
+  let summary = "pad (or crop) every dimension, as ONNX Pad";
+  let description = Kestrel_Doc<[{
+    `pads` holds the begin pads of every dimension, then the end pads; a
+    negative pad removes entries. Result dimension `d` is `input[d] +
+    pads[d] + pads[rank + d]`, which must not be negative. Outside the input
+    the result is `value` (a rank-0 tensor of the input's type) in
+    `constant` mode; `edge` repeats the edge entry, `reflect` mirrors about
+    it without repeating it (periodically, for pads wider than the
+    dimension), `wrap` repeats the dimension. Those three need every padded
+    dimension non-empty.
+  }], "%y = kestrel.pad %x, %zero {mode = \"reflect\", pads = array<i64: 0, "
+      "0, 2, 0, 0, 2>} : (tensor<?x3x32xf32>, tensor<f32>) -> "
+      "tensor<?x3x36xf32>">.text;
+  let arguments = (ins Kestrel_Tensor:$input, Kestrel_Tensor:$value,
+                       DenseI64ArrayAttr:$pads,
+                       DefaultValuedStrAttr<StrAttr, "constant">:$mode);
+  let results = (outs Kestrel_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $value attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Kestrel_DynamicSliceOp : Kestrel_Op<"dynamic_slice", [Pure]> {
   let summary = "strided slice with bounds computed at run time";
   let description = Kestrel_Doc<[{

@@ -255,6 +255,73 @@ LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// Pad: constant pads (and axes, opset 18); the constant value a scalar
+/// (or one-element) input of x's type, 0 when absent.
+LogicalResult importPad(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<std::string> mode = ctx.stringAttr("mode", "constant");
+  if (failed(x) || failed(mode))
+    return failure();
+  if (*mode != "constant" && *mode != "reflect" && *mode != "edge" &&
+      *mode != "wrap")
+    return ctx.error() << "mode must be constant, reflect, edge or wrap, got '"
+                       << *mode << "'";
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (!ctx.hasInput(1))
+    return ctx.error() << "needs the pads input";
+  FailureOr<SmallVector<int64_t>> given = ctx.constantInts(1, "pads");
+  if (failed(given))
+    return failure();
+  SmallVector<int64_t> axes;
+  if (ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> a = ctx.constantInts(3, "axes");
+    if (failed(a))
+      return failure();
+    for (int64_t v : *a) {
+      FailureOr<int64_t> n = ctx.normalizeAxis(v, rank);
+      if (failed(n))
+        return failure();
+      if (llvm::is_contained(axes, *n))
+        return ctx.error() << "axes contain " << *n << " twice";
+      axes.push_back(*n);
+    }
+  } else {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  int64_t count = static_cast<int64_t>(axes.size());
+  if (static_cast<int64_t>(given->size()) != 2 * count)
+    return ctx.error() << "pads must hold " << 2 * count
+                       << " values (begin and end pads of " << count
+                       << " axes), got " << given->size();
+  SmallVector<int64_t> pads(2 * rank, 0);
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    pads[a] = (*given)[i];
+    pads[rank + a] = (*given)[count + i];
+  }
+  Value value = ctx.scalar(type.getElementType(), 0);
+  if (ctx.hasInput(2)) {
+    FailureOr<Value> v = ctx.requiredInput(2);
+    if (failed(v))
+      return failure();
+    RankedTensorType vType = ctx.inputType(2);
+    if (vType.getNumElements() != 1 || !vType.hasStaticShape())
+      return ctx.error() << "constant_value must hold one value, got " << vType;
+    value = *v;
+    if (vType.getRank() != 0) {
+      FailureOr<Value> scalar = ctx.reshapeTo(*v, {});
+      if (failed(scalar))
+        return failure();
+      value = *scalar;
+    }
+  }
+  FailureOr<Value> y = ctx.create<PadOp>(
+      {*x, value},
+      {ctx.namedI64Array("pads", pads),
+       ctx.builder().getNamedAttr("mode", ctx.builder().getStringAttr(*mode))});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 LogicalResult importSlice(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   if (failed(x) || failed(ctx.requiredInput(1)) || failed(ctx.requiredInput(2)))
@@ -847,6 +914,9 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("Concat", importConcat);
   add("Split", importSplit, 13, "constant split sizes");
   add("Slice", importSlice, 13, "constant axes");
+  add("Pad", importPad, 13,
+      "constant pads and axes; constant, reflect, edge and wrap modes "
+      "(reflect periodic for pads wider than the dimension)");
   add("Gather", importAxisGather<GatherOp>);
   add("GatherElements", importAxisGather<GatherElementsOp>);
   add("GatherND", importGatherND);

@@ -121,6 +121,40 @@ void testSlice() {
   }
 }
 
+void testPad() {
+  const PadMode modes[] = {PadMode::Constant, PadMode::Reflect, PadMode::Edge,
+                           PadMode::Wrap};
+  for (int iter = 0; iter < 200; ++iter) {
+    DType d = kTypes[iter % 4];
+    PadMode mode = modes[(iter / 4) % 4];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 7);
+    int64_t pads[16];
+    for (int i = 0; i < 2 * rank; ++i)
+      pads[i] = randInt(-2, 9);
+    Shape s;
+    cpu::Context sc;
+    if (!cpu::padShape(sc, x, pads, s))
+      continue;
+    Buf xb(d, x), v(d, Shape{});
+    fill(xb.t);
+    fill(v.t);
+    Buf a(d, s), b(d, s);
+    Ctxs c;
+    bool okc = cpu::pad(c.c, xb.t, pads, mode, v.t, a.t);
+    bool okg = cuda::pad(c.g, xb.t, pads, mode, v.t, b.t);
+    EXPECT(okc == okg, "pad %s %s: cpu %d (%s) cuda %d (%s)", padModeName(mode),
+           S(x).c_str(), okc, c.c.error.c_str(), okg, c.g.error.c_str());
+    if (!okc) {
+      EXPECT(c.c.error == c.g.error, "pad messages differ: '%s' vs '%s'",
+             c.c.error.c_str(), c.g.error.c_str());
+      continue;
+    }
+    compare(("pad " + std::string(padModeName(mode)) + " " + S(x)).c_str(), b.t,
+            a.t);
+  }
+}
+
 void testConcatSplit() {
   for (int iter = 0; iter < 60; ++iter) {
     DType d = kTypes[iter % 4];
@@ -428,6 +462,7 @@ void testRangeShape() {
 void runDataMovementTests() {
   testExpandTranspose();
   testSlice();
+  testPad();
   testConcatSplit();
   testGather();
   testScatter();

@@ -985,3 +985,43 @@ func.func @conv_result(%x: tensor<1x4x8xf32>, %w: tensor<6x4x3xf32>) {
   %0 = kestrel.conv %x, %w {dilations = array<i64: 1>, group = 1 : i64, pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x4x8xf32>, tensor<6x4x3xf32>) -> tensor<1x6x8xf32>
   return
 }
+
+// -----
+
+func.func @pad_count(%x: tensor<4x8xf32>, %v: tensor<f32>) {
+  // expected-error @+1 {{'kestrel.pad' op pads needs 4 entries (begin and end pads of 2 dims), got 2}}
+  %0 = kestrel.pad %x, %v {pads = array<i64: 1, 1>} : (tensor<4x8xf32>, tensor<f32>) -> tensor<6x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_crop_past_zero(%x: tensor<4x8xf32>, %v: tensor<f32>) {
+  // expected-error @+1 {{'kestrel.pad' op dimension 0 of size 4 cannot take pads (-3, -2)}}
+  %0 = kestrel.pad %x, %v {pads = array<i64: -3, 0, -2, 0>} : (tensor<4x8xf32>, tensor<f32>) -> tensor<0x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_mode(%x: tensor<4x8xf32>, %v: tensor<f32>) {
+  // expected-error @+1 {{'kestrel.pad' op mode must be constant, reflect, edge or wrap, got 'symmetric'}}
+  %0 = kestrel.pad %x, %v {pads = array<i64: 0, 0, 0, 0>, mode = "symmetric"} : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_value_type(%x: tensor<4x8xf32>, %v: tensor<i64>) {
+  // expected-error @+1 {{'kestrel.pad' op failed to verify that all of {input, value} have same element type}}
+  %0 = kestrel.pad %x, %v {pads = array<i64: 0, 0, 0, 0>} : (tensor<4x8xf32>, tensor<i64>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_reflect_empty(%x: tensor<0x8xf32>, %v: tensor<f32>) {
+  // expected-error @+1 {{'kestrel.pad' op reflect padding needs entries to copy, and dimension 0 is empty}}
+  %0 = kestrel.pad %x, %v {pads = array<i64: 1, 0, 1, 0>, mode = "reflect"} : (tensor<0x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  return
+}

@@ -189,6 +189,15 @@ func.func @min(%a: tensor<?x8x128xf32>, %b: tensor<128xf32>) -> tensor<?x8x128xf
   return %0 : tensor<?x8x128xf32>
 }
 
+// CHECK-LABEL: func.func @pad(
+// CHECK: kestrel.pad %{{.+}}, %{{.+}} {pads = array<i64: 0, 2, 0, 1>} : (tensor<?x6xf32>, tensor<f32>) -> tensor<?x9xf32>
+// CHECK: kestrel.pad %{{.+}}, %{{.+}} {mode = "reflect", pads = array<i64: 0, -1, 0, 3>} : (tensor<?x6xi64>, tensor<i64>) -> tensor<?x8xi64>
+func.func @pad(%x: tensor<?x6xf32>, %v: tensor<f32>, %t: tensor<?x6xi64>, %w: tensor<i64>) -> (tensor<?x9xf32>, tensor<?x8xi64>) {
+  %0 = kestrel.pad %x, %v {pads = array<i64: 0, 2, 0, 1>} : (tensor<?x6xf32>, tensor<f32>) -> tensor<?x9xf32>
+  %1 = kestrel.pad %t, %w {pads = array<i64: 0, -1, 0, 3>, mode = "reflect"} : (tensor<?x6xi64>, tensor<i64>) -> tensor<?x8xi64>
+  return %0, %1 : tensor<?x9xf32>, tensor<?x8xi64>
+}
+
 // CHECK-LABEL: func.func @mod(
 // CHECK: kestrel.mod %{{.+}}, %{{.+}} : (tensor<?x6xi64>, tensor<6xi64>) -> tensor<?x6xi64>
 // CHECK: kestrel.fmod %{{.+}}, %{{.+}} : (tensor<?x6xf32>, tensor<f32>) -> tensor<?x6xf32>

@@ -539,10 +539,9 @@ void checkBinary(Context &ctx, BinaryOp op, DType type, const ShapePair &c,
 TEST(KernelsBinary, FloatArithmeticWithBroadcasting) {
   Context ctx = serialContext();
   unsigned seed = 1;
-  for (BinaryOp op :
-       {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div,
-        BinaryOp::Pow, BinaryOp::Max, BinaryOp::Min, BinaryOp::Mod,
-        BinaryOp::FMod})
+  for (BinaryOp op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul,
+                      BinaryOp::Div, BinaryOp::Pow, BinaryOp::Max,
+                      BinaryOp::Min, BinaryOp::Mod, BinaryOp::FMod})
     for (const ShapePair &c : kBroadcastCases)
       checkBinary(ctx, op, DType::F32, c, seed++);
   for (DType type : {DType::F16, DType::BF16})
@@ -1697,6 +1696,97 @@ TEST(KernelsDataMovement, ConcatAndSplit) {
   Shape outs[2];
   EXPECT_FAILS_WITH(splitShapes(ctx, {2, 3}, 1, sizes, 2, outs),
                     "sizes add up to 2");
+}
+
+/// The input index kestrel.pad reads for coordinate j (begin pad already
+/// subtracted) of a dimension of n, by walking: mirror at the edges without
+/// repeating them (reflect), clamp (edge), step by n (wrap); -1: constant.
+int64_t padReference(int64_t j, int64_t n, PadMode mode) {
+  if (j >= 0 && j < n)
+    return j;
+  switch (mode) {
+  case PadMode::Constant:
+    return -1;
+  case PadMode::Edge:
+    return j < 0 ? 0 : n - 1;
+  case PadMode::Wrap:
+    while (j < 0)
+      j += n;
+    while (j >= n)
+      j -= n;
+    return j;
+  case PadMode::Reflect:
+    if (n == 1)
+      return 0;
+    while (j < 0 || j >= n)
+      j = j < 0 ? -j : 2 * (n - 1) - j;
+    return j;
+  }
+  return -1;
+}
+
+TEST(KernelsDataMovement, PadEveryModeAgainstAReference) {
+  Context ctx = threadedContext();
+  struct Case {
+    Shape shape;
+    std::vector<int64_t> pads;
+  } cases[] = {
+      {{7}, {3, 2}},
+      {{5, 9}, {1, 0, 2, 3}},
+      {{3, 4, 6}, {0, 2, 5, 1, 0, 4}}, // pads wider than a dimension
+      {{4, 6}, {-1, 2, 0, -3}},        // crops
+      {{2, 3, 1, 5}, {1, 0, 2, 1, 0, 1, 3, 0}},
+      {{64, 33}, {2, 7, 1, 9}}, // several rows per task
+  };
+  for (DType type : {DType::F32, DType::I64, DType::BF16, DType::I1})
+    for (PadMode mode :
+         {PadMode::Constant, PadMode::Reflect, PadMode::Edge, PadMode::Wrap})
+      for (const Case &c : cases) {
+        Shape shape;
+        ASSERT_TRUE(padShape(ctx, c.shape, c.pads.data(), shape)) << ctx.error;
+        Buf x = randomBuf(type, c.shape, 9, -50, 50);
+        Buf value = filled(type, {}, {type == DType::I1 ? 1.0 : 7.0});
+        Buf y(type, shape);
+        Tensor xt = x.t(), vt = value.t(), yt = y.t();
+        ASSERT_TRUE(pad(ctx, xt, c.pads.data(), mode, vt, yt))
+            << ctx.error << " " << padModeName(mode) << " " << c.shape.str();
+        int rank = c.shape.rank;
+        for (int64_t i = 0; i < y.numel(); ++i) {
+          std::vector<int64_t> index = unravel(i, shape);
+          bool inside = true;
+          for (int d = 0; d < rank; ++d) {
+            int64_t s = padReference(index[size_t(d)] - c.pads[size_t(d)],
+                                     c.shape[d], mode);
+            inside = inside && s >= 0;
+            index[size_t(d)] = s;
+          }
+          double want = inside ? x.get(ravel(index, c.shape)) : value.get(0);
+          ASSERT_EQ(y.get(i), want)
+              << padModeName(mode) << " " << c.shape.str() << " at " << i;
+        }
+      }
+}
+
+TEST(KernelsDataMovement, PadErrors) {
+  Context ctx = serialContext();
+  Shape s;
+  int64_t crop[] = {-3, 0};
+  EXPECT_FAILS_WITH(padShape(ctx, {2}, crop, s),
+                    "pad: dimension 0 of size 2 cannot take pads (-3, 0)");
+  Buf x(DType::F32, {0, 3}), v = filled(DType::F32, {}, {0.0});
+  int64_t pads[] = {1, 0, 0, 0};
+  Buf y(DType::F32, {1, 3});
+  Tensor xt = x.t(), vt = v.t(), yt = y.t();
+  EXPECT_FAILS_WITH(pad(ctx, xt, pads, PadMode::Edge, vt, yt),
+                    "pad: edge padding needs entries to copy, and dimension 0 "
+                    "is empty");
+  ASSERT_TRUE(pad(ctx, xt, pads, PadMode::Constant, vt, yt)) << ctx.error;
+  Buf wrongValue = filled(DType::I64, {}, {0.0});
+  Tensor wt = wrongValue.t();
+  EXPECT_FAILS_WITH(pad(ctx, xt, pads, PadMode::Constant, wt, yt),
+                    "pad: value must be a rank-0 f32 tensor, got i64 []");
+  EXPECT_FAILS_WITH(pad(ctx, xt, pads, PadMode(9), vt, yt),
+                    "pad: unknown mode 9");
 }
 
 TEST(KernelsDataMovement, SliceMatchesOnnxSemantics) {

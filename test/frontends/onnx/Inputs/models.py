@@ -211,6 +211,31 @@ def mod():
 
 
 @register
+def pads():
+    """Pad in every mode: constant with a value and without, reflect and
+    edge on a CNN-like [N, C, H, W] input, wrap (opset 19), crops, and
+    axes (opset 18)."""
+    x = vi("x", F, ["batch", 3, 5, 6])
+    t = vi("t", I64, ["batch", 7])
+    nodes = [n("Pad", ["x", "p4", "cval"], ["constant"]),
+             n("Pad", ["x", "p4"], ["zero"]),
+             n("Pad", ["x", "p4"], ["reflect"], mode="reflect"),
+             n("Pad", ["x", "p4crop"], ["edge"], mode="edge"),
+             n("Pad", ["t", "p2", "", "axis1"], ["wrap"], mode="wrap"),
+             n("Pad", ["t", "p2", "ival", "axis1"], ["tconst"])]
+    return model(nodes, [x, t], [vi(o, F, None) for o in
+                                 ("constant", "zero", "reflect", "edge")] +
+                 [vi("wrap", I64, None), vi("tconst", I64, None)],
+                 [init("p4", np.array([0, 1, 2, 3, 0, 0, 1, 4], np.int64)),
+                  init("p4crop", np.array([0, -1, 2, -2, 0, 1, -1, 3],
+                                          np.int64)),
+                  init("cval", np.array(1.5, np.float32)),
+                  init("p2", np.array([3, 9], np.int64)),
+                  init("axis1", np.array([-1], np.int64)),
+                  init("ival", np.array([-4], np.int64))], opset=19)
+
+
+@register
 def mod_bad_fmod():
     x = vi("x", F, ["batch", 6])
     nodes = [n("Mod", ["x", "x"], ["y"], fmod=2)]
