@@ -25,8 +25,8 @@ const char *deviceErrorMessage(int code) {
            "the affected elements were written as 0; scatter_elements or "
            "scatter_nd: those updates were skipped)";
   case DeviceError::DivisionByZero:
-    return "integer division or remainder by zero (div, mod or fmod: the "
-           "affected elements were written as 0)";
+    return "integer division by zero (div, mod or fmod: the affected "
+           "elements were written as 0)";
   }
   return "unknown device error";
 }
