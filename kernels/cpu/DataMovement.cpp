@@ -591,19 +591,19 @@ bool pad(Context &ctx, const Tensor &x, const int64_t *pads, PadMode mode,
             continue;
           }
           const char *line = src + base * int64_t(bytes);
-          for (int64_t k = 0; k < lo; ++k) {
-            int64_t s = padSource(k - begin, n, mode);
-            std::memcpy(row + k * bytes,
-                        s < 0 ? fill : line + s * int64_t(bytes), bytes);
-          }
+          // Columns [k0, k1) outside x's row, element by element.
+          auto padColumns = [&](int64_t k0, int64_t k1) {
+            for (int64_t k = k0; k < k1; ++k) {
+              int64_t s = padSource(k - begin, n, mode);
+              std::memcpy(row + k * bytes,
+                          s < 0 ? fill : line + s * int64_t(bytes), bytes);
+            }
+          };
+          padColumns(0, lo);
           if (hi > lo)
             std::memcpy(row + lo * bytes, line + (lo - begin) * int64_t(bytes),
                         size_t(hi - lo) * bytes);
-          for (int64_t k = hi; k < width; ++k) {
-            int64_t s = padSource(k - begin, n, mode);
-            std::memcpy(row + k * bytes,
-                        s < 0 ? fill : line + s * int64_t(bytes), bytes);
-          }
+          padColumns(hi, width);
         }
       });
   return true;
