@@ -42,7 +42,7 @@ const SmallVector<StringRef> kElementwise = {
     "kestrel.round",     "kestrel.mod",           "kestrel.fmod"};
 const SmallVector<StringRef> kReduce = {
     "kestrel.reduce_sum", "kestrel.reduce_mean", "kestrel.reduce_max",
-    "kestrel.reduce_min", "kestrel.cumsum"};
+    "kestrel.reduce_min", "kestrel.cumsum",      "kestrel.pool"};
 const SmallVector<StringRef> kSoftmax = {"kestrel.softmax",
                                          "kestrel.log_softmax"};
 const SmallVector<StringRef> kDataMovement = {
@@ -53,7 +53,8 @@ const SmallVector<StringRef> kDataMovement = {
     "kestrel.gather_nd",  "kestrel.expand",
     "kestrel.shape_of",   "kestrel.range",
     "kestrel.top_k",      "kestrel.scatter_elements",
-    "kestrel.scatter_nd", "kestrel.pad"};
+    "kestrel.scatter_nd", "kestrel.pad",
+    "kestrel.resize"};
 const SmallVector<StringRef> kNorm = {"kestrel.rms_norm", "kestrel.layer_norm",
                                       "kestrel.add_rms_norm",
                                       "kestrel.add_layer_norm"};
@@ -158,8 +159,10 @@ std::vector<KernelCandidate> cpuCandidates() {
       kGemm));
   all.push_back(candidate("cpu.conv", cpu,
                           "convolution as im2col (zeros in the padding) and "
-                          "the blocked GEMM per image and group",
-                          {"kestrel.conv"}));
+                          "the blocked GEMM per image and group; the "
+                          "transposed convolution as one GEMM per image and "
+                          "group and a col2im gather",
+                          {"kestrel.conv", "kestrel.conv_transpose"}));
   all.push_back(
       candidate("cpu.softmax", cpu, "row softmax / log-softmax", kSoftmax));
   all.push_back(candidate("cpu.reduce", cpu,
@@ -276,8 +279,10 @@ std::vector<KernelCandidate> cudaCandidates() {
 
   all.push_back(candidate("cuda.conv", cuda,
                           "direct convolution: one thread per output element "
-                          "over its group's channels and taps, f32 sums",
-                          {"kestrel.conv"}));
+                          "over its group's channels and taps, f32 sums "
+                          "(the transposed one gathers the taps that land on "
+                          "it)",
+                          {"kestrel.conv", "kestrel.conv_transpose"}));
   all.push_back(candidate("cuda.softmax", cuda,
                           "a warp or a block per row, f32 accumulation",
                           kSoftmax));

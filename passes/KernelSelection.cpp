@@ -212,6 +212,22 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
     w.family = kp::effectiveFamily(w);
     return w;
   }
+  if (auto conv = dyn_cast<ConvTransposeOp>(op)) {
+    // As the CPU runs it: per image and group, [M / group * taps, C /
+    // group] (transposed weights) times the [C / group, input positions]
+    // planes.
+    SmallVector<int64_t> weight = dims(conv.getWeight().getType(), dynamic);
+    SmallVector<int64_t> in = dims(conv.getInput().getType(), dynamic);
+    int64_t group = std::max<int64_t>(conv.getGroup(), 1);
+    w.batch = product({in[0], group});
+    w.m =
+        std::max<int64_t>(product(ArrayRef<int64_t>(weight).drop_front(1)), 1);
+    w.n = product(ArrayRef<int64_t>(in).drop_front(2));
+    w.k = std::max<int64_t>(weight[0] / group, 1);
+    w.family = kp::Family::Gemm;
+    w.family = kp::effectiveFamily(w);
+    return w;
+  }
   if (isa<AttentionOp>(op)) {
     SmallVector<int64_t> q = dims(op->getOperand(0).getType(), dynamic);
     SmallVector<int64_t> key = dims(op->getOperand(1).getType(), dynamic);
@@ -262,6 +278,10 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
   } else if (isa<CumSumOp>(op)) {
     w.family = kp::Family::Reduce;
     w.flopsPerElement = 1;
+  } else if (auto pool = dyn_cast<PoolOp>(op)) {
+    // A window per output element.
+    w.family = kp::Family::Reduce;
+    w.flopsPerElement = product(pool.getKernelShape());
   } else if (StringRef(candidate.name).contains("data_movement")) {
     w.family = kp::Family::DataMovement;
     w.flopsPerElement = 0;

@@ -89,7 +89,7 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
               ReciprocalOp, ExpOp, LogOp, ErfOp, TanhOp, SinOp, CosOp, FloorOp,
               CeilOp, RoundOp, SigmoidOp, SiluOp, GeluOp, SoftmaxOp,
               LogSoftmaxOp, CumSumOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
-              ReduceMinOp, MatmulOp, ConvOp>(
+              ReduceMinOp, MatmulOp, ConvOp, ConvTransposeOp, PoolOp, ResizeOp>(
             [&](Operation *op) { uniteAll(op, op->getOperands()); })
         .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
               LayerNormOp, RopeOp>([&](Operation *op) {

@@ -46,6 +46,17 @@ std::string EmitState::array(ArrayRef<int64_t> values) {
   return name;
 }
 
+std::string EmitState::floatArray(ArrayRef<float> values) {
+  std::string name = llvm::formatv("a{0}", arrays.size());
+  std::string list;
+  for (auto [i, v] : llvm::enumerate(values))
+    list += (i ? ", " : "") + floatLiteral(v);
+  arrays.push_back(llvm::formatv("const float {0}[] = {{{1}};", name,
+                                 values.empty() ? std::string("0.0f") : list)
+                       .str());
+  return name;
+}
+
 std::string EmitState::describe(Operation *op) const {
   std::string s;
   llvm::raw_string_ostream ss(s);
@@ -428,6 +439,65 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   strides, pads, dilations, cv.getGroup(),
                                   ref(cv.getResult()))
                         .str());
+      })
+      .Case([&](ConvTransposeOp cv) {
+        std::string bias =
+            cv.getBias() ? "&" + ref(cv.getBias()) : std::string("nullptr");
+        return call(
+            llvm::formatv("convTranspose(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                          "{7}, {8})",
+                          ref(cv.getInput()), ref(cv.getWeight()), bias,
+                          emitState.array(cv.getStrides()),
+                          emitState.array(cv.getPads()),
+                          emitState.array(cv.getDilations()),
+                          emitState.array(cv.getOutputPadding()), cv.getGroup(),
+                          ref(cv.getResult()))
+                .str());
+      })
+      .Case([&](PoolOp pl) {
+        return call(
+            llvm::formatv(
+                "pool(c, {0}, PoolKind::{1}, {2}, {3}, {4}, {5}, {6}, {7}, "
+                "{8})",
+                ref(pl.getInput()), pl.getKind() == "max" ? "Max" : "Average",
+                emitState.array(pl.getKernelShape()),
+                emitState.array(pl.getStrides()), emitState.array(pl.getPads()),
+                emitState.array(pl.getDilations()), pl.getCeilMode(),
+                pl.getCountIncludePad(), ref(pl.getResult()))
+                .str());
+      })
+      .Case([&](ResizeOp r) {
+        std::string mode = llvm::StringSwitch<std::string>(r.getMode())
+                               .Case("linear", "Linear")
+                               .Case("cubic", "Cubic")
+                               .Default("Nearest");
+        std::string coordinates =
+            llvm::StringSwitch<std::string>(r.getCoordinateMode())
+                .Case("half_pixel_symmetric", "HalfPixelSymmetric")
+                .Case("pytorch_half_pixel", "PytorchHalfPixel")
+                .Case("align_corners", "AlignCorners")
+                .Case("asymmetric", "Asymmetric")
+                .Case("tf_crop_and_resize", "TfCropAndResize")
+                .Default("HalfPixel");
+        std::string nearest =
+            llvm::StringSwitch<std::string>(r.getNearestMode())
+                .Case("round_prefer_ceil", "RoundPreferCeil")
+                .Case("floor", "Floor")
+                .Case("ceil", "Ceil")
+                .Default("RoundPreferFloor");
+        std::string roi = r.getRoi() ? emitState.floatArray(*r.getRoi())
+                                     : std::string("nullptr");
+        return call(
+            llvm::formatv(
+                "resize(c, {0}, ResizeParams{{ResizeMode::{1}, "
+                "ResizeCoordinates::{2}, NearestMode::{3}, {4}, {5}, {6}}, "
+                "{7}, {8}, {9})",
+                ref(r.getInput()), mode, coordinates, nearest,
+                floatLiteral(r.getCubicCoeffA().convertToFloat()),
+                r.getExcludeOutside(),
+                floatLiteral(r.getExtrapolationValue().convertToFloat()),
+                emitState.floatArray(r.getScales()), roi, ref(r.getResult()))
+                .str());
       })
       .Case([&](TopKOp t) {
         return call(llvm::formatv("topK(c, {0}, {1}, {2}, {3}, {4}, {5})",

@@ -39,6 +39,8 @@ public:
   std::string ref(mlir::Value v) const;
   /// Defines a static int64_t array holding `values`; returns its name.
   std::string array(llvm::ArrayRef<int64_t> values);
+  /// Defines a static float array holding `values`; returns its name.
+  std::string floatArray(llvm::ArrayRef<float> values);
   /// A C string naming `op` in run-time errors:
   /// "%3 = kestrel.add (node 'x')".
   std::string describe(mlir::Operation *op) const;

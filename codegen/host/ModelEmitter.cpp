@@ -327,6 +327,29 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                           dilations, cv.getGroup())
                 .str());
       })
+      .Case([&](ConvTransposeOp cv) {
+        return viaShape(
+            llvm::formatv(
+                "convTransposeShape(c, {0}, {1}, {2}, {3}, {4}, {5}, {6}, s)",
+                sh(cv.getInput()), sh(cv.getWeight()), array(cv.getStrides()),
+                array(cv.getPads()), array(cv.getDilations()),
+                array(cv.getOutputPadding()), cv.getGroup())
+                .str());
+      })
+      .Case([&](PoolOp pl) {
+        return viaShape(
+            llvm::formatv("poolShape(c, {0}, {1}, {2}, {3}, {4}, {5}, s)",
+                          sh(pl.getInput()), array(pl.getKernelShape()),
+                          array(pl.getStrides()), array(pl.getPads()),
+                          array(pl.getDilations()), pl.getCeilMode())
+                .str());
+      })
+      .Case([&](ResizeOp r) {
+        return viaShape(llvm::formatv("resizeShape(c, {0}, {1}, {2}, s)",
+                                      sh(r.getInput()), array(r.getSizes()),
+                                      state.floatArray(r.getScales()))
+                            .str());
+      })
       .Case([&](TopKOp t) {
         cs << "  { Shape s; OP_TRY(topKShape(c, " << sh(t.getInput()) << ", "
            << t.getK() << ", " << t.getAxis() << ", s)); OP_TRY(x.setShape("

@@ -46,6 +46,10 @@ public:
   };
   llvm::StringMap<RawAlias> rawAliases;
   llvm::SmallPtrSet<const onnx::NodeProto *, 4> skippedNodes;
+  /// QuantizeLinear outputs: float values holding the integers of the ONNX
+  /// type named here (Kestrel keeps no 8- or 16-bit integer tensors), which
+  /// only DequantizeLinear may read.
+  llvm::StringMap<std::string> quantizedValues;
 
   /// The type ONNX declares for `name` (graph input/output or value_info),
   /// or null when it declares no ranked tensor type.
@@ -77,6 +81,11 @@ public:
   /// emits an error at `loc` and fails when it is malformed or not UINT8.
   mlir::FailureOr<std::string> uint8Data(const onnx::TensorProto &tensor,
                                          mlir::Location loc);
+  /// The values of an integer or FP8 tensor literal (INT4 to INT32, UINT4
+  /// to UINT16, the FLOAT8 types) as doubles, for dequantizing at import;
+  /// emits an error at `loc` and fails for another type or malformed data.
+  mlir::FailureOr<std::vector<double>>
+  quantizedData(const onnx::TensorProto &tensor, mlir::Location loc);
   /// A kestrel.weight named `name` holding `data`, computed at import
   /// (e.g. dequantized weights); its data goes where initializers' go.
   mlir::Value derivedWeight(llvm::StringRef name, mlir::DenseElementsAttr data,
@@ -86,6 +95,15 @@ public:
   bool skipsData(const onnx::TensorProto &tensor) const;
 
   mlir::Location fileLoc() const;
+  /// Imports one node at `loc`: its importer (an error for an unsupported
+  /// op or opset, an undefined input or an output the importer did not
+  /// set).
+  mlir::LogicalResult importNode(const onnx::NodeProto &node,
+                                 mlir::Location loc);
+  /// Imports a branch of If inline (its initializers and nodes, reading
+  /// outer values by name); returns its outputs.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  importSubgraph(const onnx::GraphProto &graph, mlir::Location loc);
   mlir::Location nodeLoc(const onnx::NodeProto &node, int index) const;
 
 private:

@@ -352,6 +352,33 @@ FailureOr<std::vector<float>> NodeContext::floatInitializer(unsigned i,
   return out;
 }
 
+FailureOr<std::vector<double>>
+NodeContext::quantizedInitializer(unsigned i, StringRef what) {
+  FailureOr<const onnx::TensorProto *> t = rawInitializer(i, what);
+  if (failed(t))
+    return failure();
+  return graph_.quantizedData(**t, loc_);
+}
+
+FailureOr<SmallVector<Value>>
+NodeContext::importSubgraph(const onnx::GraphProto &graph) {
+  return graph_.importSubgraph(graph, loc_);
+}
+
+bool NodeContext::isRawInitializer(unsigned i) const {
+  if (!hasInput(i))
+    return false;
+  std::string name = node_.input(i);
+  if (auto alias = graph_.rawAliases.find(name);
+      alias != graph_.rawAliases.end())
+    name = alias->second.initializer;
+  return graph_.rawInitializers.contains(name);
+}
+
+void NodeContext::markQuantized(unsigned i, StringRef type) {
+  graph_.quantizedValues[node_.output(i)] = type.str();
+}
+
 Value NodeContext::derivedWeight(StringRef name, DenseElementsAttr data) {
   return graph_.derivedWeight(name, data, loc_);
 }
@@ -477,6 +504,22 @@ NamedAttribute NodeContext::namedF32(StringRef name, float v) {
 }
 NamedAttribute NodeContext::namedI64Array(StringRef name, ArrayRef<int64_t> v) {
   return builder().getNamedAttr(name, builder().getDenseI64ArrayAttr(v));
+}
+
+/// The float values of `w` as a tensor of `type` (f32 or narrower).
+DenseElementsAttr floatData(RankedTensorType type, ArrayRef<float> w) {
+  auto element = cast<FloatType>(type.getElementType());
+  if (element.isF32())
+    return DenseElementsAttr::get(type, w);
+  SmallVector<APFloat> converted;
+  converted.reserve(w.size());
+  for (float v : w) {
+    APFloat f(v);
+    bool lost;
+    f.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    converted.push_back(f);
+  }
+  return DenseElementsAttr::get(type, converted);
 }
 
 } // namespace kestrel::onnx_frontend

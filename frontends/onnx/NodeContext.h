@@ -181,6 +181,18 @@ public:
   /// Its values as f32, when it is a float tensor.
   mlir::FailureOr<std::vector<float>> floatInitializer(unsigned i,
                                                        llvm::StringRef what);
+  /// Its values as doubles, when it holds quantized values (integers or
+  /// FLOAT8: GraphImporter::quantizedData).
+  mlir::FailureOr<std::vector<double>>
+  quantizedInitializer(unsigned i, llvm::StringRef what);
+  /// Whether input `i` is a raw initializer (read by rawInitializer).
+  bool isRawInitializer(unsigned i) const;
+  /// Records output `i` as a QuantizeLinear result holding `type`'s
+  /// integers (GraphImporter::quantizedValues).
+  void markQuantized(unsigned i, llvm::StringRef type);
+  /// Imports `graph` (an If branch) inline; its outputs.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  importSubgraph(const onnx::GraphProto &graph);
   /// A weight computed at import (GraphImporter::derivedWeight).
   mlir::Value derivedWeight(llvm::StringRef name, mlir::DenseElementsAttr data);
 
@@ -215,12 +227,17 @@ struct OpEntry {
   unsigned rawInputs = 0;
 };
 
+/// The float values of `w` as a tensor of `type` (f32 or narrower).
+mlir::DenseElementsAttr floatData(mlir::RankedTensorType type,
+                                  llvm::ArrayRef<float> w);
+
 /// Appends the importers of one op family.
 void registerMathOps(std::vector<OpEntry> &ops);
 void registerNNOps(std::vector<OpEntry> &ops);
 void registerTensorOps(std::vector<OpEntry> &ops);
 void registerAttentionOps(std::vector<OpEntry> &ops);
 void registerContribOps(std::vector<OpEntry> &ops);
+void registerQuantOps(std::vector<OpEntry> &ops);
 
 } // namespace kestrel::onnx_frontend
 

@@ -19,6 +19,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -100,6 +101,7 @@ static std::vector<OpEntry> allOps() {
   registerTensorOps(ops);
   registerAttentionOps(ops);
   registerContribOps(ops);
+  registerQuantOps(ops);
   return ops;
 }
 
@@ -362,6 +364,138 @@ FailureOr<std::string> GraphImporter::uint8Data(const onnx::TensorProto &tensor,
   return bytes;
 }
 
+FailureOr<std::vector<double>>
+GraphImporter::quantizedData(const onnx::TensorProto &tensor, Location loc) {
+  // ONNX's TensorProto.DataType codes (some are newer than libonnx's enum).
+  enum : int32_t {
+    kUint8 = 2,
+    kInt8 = 3,
+    kUint16 = 4,
+    kInt16 = 5,
+    kInt32 = 6,
+    kE4M3FN = 17,
+    kE4M3FNUZ = 18,
+    kE5M2 = 19,
+    kE5M2FNUZ = 20,
+    kUint4 = 21,
+    kInt4 = 22,
+  };
+  int32_t type = tensor.data_type();
+  int bits = 0;
+  bool isSigned = false, isFloat8 = false;
+  switch (type) {
+  case kUint8:
+    bits = 8;
+    break;
+  case kInt8:
+    bits = 8;
+    isSigned = true;
+    break;
+  case kUint16:
+    bits = 16;
+    break;
+  case kInt16:
+    bits = 16;
+    isSigned = true;
+    break;
+  case kInt32:
+    bits = 32;
+    isSigned = true;
+    break;
+  case kUint4:
+    bits = 4;
+    break;
+  case kInt4:
+    bits = 4;
+    isSigned = true;
+    break;
+  case kE4M3FN:
+  case kE4M3FNUZ:
+  case kE5M2:
+  case kE5M2FNUZ:
+    bits = 8;
+    isFloat8 = true;
+    break;
+  default:
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' must hold quantized values (4- to 32-bit "
+                             "integers or FLOAT8), got "
+                          << onnxTypeName(type);
+  }
+  if (tensor.has_segment())
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' is segmented, which Kestrel does not support";
+  int64_t count = 1;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
+      return emitError(loc)
+             << "tensor '" << tensor.name() << "' has an invalid shape";
+    count *= d;
+  }
+  // Each value's bit pattern, from raw little-endian bytes (4-bit values
+  // two to a byte, low nibble first) or from int32_data (one per entry).
+  std::vector<uint32_t> patterns;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL ||
+      tensor.has_raw_data()) {
+    std::string bytes;
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+      std::string error;
+      if (!readExternalData(tensor, dir, bytes, error))
+        return emitError(loc) << error;
+    } else {
+      bytes = tensor.raw_data();
+    }
+    int64_t need = bits == 4 ? (count + 1) / 2 : count * (bits / 8);
+    if (int64_t(bytes.size()) != need)
+      return emitError(loc)
+             << "tensor '" << tensor.name() << "' holds " << bytes.size()
+             << " bytes, but its shape needs " << need;
+    patterns.resize(size_t(count));
+    for (int64_t i = 0; i < count; ++i) {
+      if (bits == 4) {
+        uint8_t byte = uint8_t(bytes[size_t(i / 2)]);
+        patterns[size_t(i)] = i % 2 ? byte >> 4 : byte & 0xfu;
+        continue;
+      }
+      uint32_t v = 0;
+      for (int b = 0; b < bits / 8; ++b)
+        v |= uint32_t(uint8_t(bytes[size_t(i * (bits / 8) + b)])) << (8 * b);
+      patterns[size_t(i)] = v;
+    }
+  } else {
+    if (int64_t(tensor.int32_data_size()) !=
+        (bits == 4 ? (count + 1) / 2 : count))
+      return emitError(loc) << "tensor '" << tensor.name() << "' holds "
+                            << tensor.int32_data_size()
+                            << " int32_data entries for " << count << " values";
+    for (int64_t i = 0; i < count; ++i) {
+      uint32_t v =
+          bits == 4 ? uint32_t(tensor.int32_data(int(i / 2))) >> (4 * (i % 2))
+                    : uint32_t(tensor.int32_data(int(i)));
+      patterns.push_back(bits == 32 ? v : v & ((1u << bits) - 1));
+    }
+  }
+  std::vector<double> decoded(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    uint32_t v = patterns[size_t(i)];
+    if (isFloat8) {
+      const llvm::fltSemantics &semantics =
+          type == kE4M3FN     ? APFloat::Float8E4M3FN()
+          : type == kE4M3FNUZ ? APFloat::Float8E4M3FNUZ()
+          : type == kE5M2     ? APFloat::Float8E5M2()
+                              : APFloat::Float8E5M2FNUZ();
+      decoded[size_t(i)] = APFloat(semantics, APInt(8, v)).convertToDouble();
+    } else if (isSigned && bits < 32) {
+      decoded[size_t(i)] = double(int32_t(v << (32 - bits)) >> (32 - bits));
+    } else if (isSigned) {
+      decoded[size_t(i)] = double(int32_t(v));
+    } else {
+      decoded[size_t(i)] = double(v);
+    }
+  }
+  return decoded;
+}
+
 Value GraphImporter::derivedWeight(StringRef name, DenseElementsAttr data,
                                    Location loc) {
   if (options.onWeight)
@@ -382,17 +516,32 @@ LogicalResult GraphImporter::checkOpsSupported() {
     // An older model imports as it is when none of its ops changed schema
     // between its opset and the oldest one Kestrel implements; otherwise
     // libonnx's version converter rewrites it to that opset first.
+    // If's and Constant's later versions only added types (sequences,
+    // optionals, bfloat16) and attribute forms: older ones mean the same
+    // (and the converter cannot rewrite If's branches); the nodes of the
+    // branches are checked too.
     bool changed = false;
-    for (const auto &[i, node] : llvm::enumerate(model.graph().node())) {
-      if (!canonicalDomain(node.domain()).empty())
-        continue;
-      int64_t then = schemaSinceVersion("", node.op_type(), it->second);
-      int64_t now = schemaSinceVersion("", node.op_type(), kMinOnnxOpset);
-      if (then < 0)
-        return emitError(nodeLoc(node, i))
-               << node.op_type() << ": not an op of ONNX opset " << it->second;
-      changed |= then != now;
-    }
+    std::function<LogicalResult(const onnx::GraphProto &)> check =
+        [&](const onnx::GraphProto &graph) -> LogicalResult {
+      for (const auto &[i, node] : llvm::enumerate(graph.node())) {
+        for (const auto &a : node.attribute())
+          if (a.has_g() && failed(check(a.g())))
+            return failure();
+        if (!canonicalDomain(node.domain()).empty())
+          continue;
+        int64_t then = schemaSinceVersion("", node.op_type(), it->second);
+        int64_t now = schemaSinceVersion("", node.op_type(), kMinOnnxOpset);
+        if (then < 0)
+          return emitError(nodeLoc(node, i))
+                 << node.op_type() << ": not an op of ONNX opset "
+                 << it->second;
+        changed |= then != now && node.op_type() != "If" &&
+                   node.op_type() != "Constant";
+      }
+      return success();
+    };
+    if (failed(check(model.graph())))
+      return failure();
     if (changed) {
       int64_t from = it->second;
       // The converter, like shape inference, wants a sorted graph.
@@ -451,6 +600,31 @@ LogicalResult GraphImporter::checkOpsSupported() {
   return failure();
 }
 
+/// The names `graph`'s nodes (and their nested graphs') read that it does
+/// not define itself, appended to `reads`.
+static void outerReads(const onnx::GraphProto &graph,
+                       std::vector<std::string> &reads) {
+  llvm::StringSet<> local;
+  for (const auto &v : graph.input())
+    local.insert(v.name());
+  for (const auto &t : graph.initializer())
+    local.insert(t.name());
+  for (const auto &node : graph.node())
+    for (const auto &out : node.output())
+      local.insert(out);
+  std::vector<std::string> nested;
+  for (const auto &node : graph.node()) {
+    for (const auto &in : node.input())
+      nested.push_back(in);
+    for (const auto &a : node.attribute())
+      if (a.has_g())
+        outerReads(a.g(), nested);
+  }
+  for (const std::string &name : nested)
+    if (!name.empty() && !local.contains(name))
+      reads.push_back(name);
+}
+
 FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
   const onnx::GraphProto &g = model.graph();
   llvm::StringSet<> defined;
@@ -473,12 +647,21 @@ FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
       if (!out.empty() && !produced.insert(out).second)
         return emitError(fileLoc())
                << "value '" << out << "' is produced by more than one node";
+  // The outer values an If's branches read (by name, not as inputs) are
+  // dependencies too.
+  llvm::DenseMap<const onnx::NodeProto *, std::vector<std::string>> implicit;
+  for (const auto &node : g.node())
+    for (const auto &a : node.attribute())
+      if (a.has_g())
+        outerReads(a.g(), implicit[&node]);
   while (!pending.empty()) {
     std::vector<const onnx::NodeProto *> next;
     for (const onnx::NodeProto *node : pending) {
-      bool ready = llvm::all_of(node->input(), [&](const std::string &in) {
+      auto isDefined = [&](const std::string &in) {
         return in.empty() || defined.contains(in);
-      });
+      };
+      bool ready = llvm::all_of(node->input(), isDefined) &&
+                   llvm::all_of(implicit.lookup(node), isDefined);
       if (!ready) {
         next.push_back(node);
         continue;
@@ -511,6 +694,76 @@ void GraphImporter::sortModelNodes(ArrayRef<const onnx::NodeProto *> order) {
   for (const onnx::NodeProto *node : order)
     *sorted.Add() = *node;
   model.mutable_graph()->mutable_node()->Swap(&sorted);
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        Location loc) {
+  StringRef domain = canonicalDomain(node.domain());
+  const OpEntry *entry = lookup(domain, node.op_type());
+  auto opset = opsets.find(domain);
+  if (!entry || opset == opsets.end())
+    return emitError(loc) << (domain.empty() ? "ai.onnx" : domain) << " "
+                          << node.op_type() << " is not supported";
+  if (opset->second < entry->minOpset)
+    return emitError(loc) << node.op_type() << ": opset " << opset->second
+                          << " is older than the first supported version ("
+                          << entry->minOpset << ")";
+  if (StringRef(node.op_type()) != "DequantizeLinear" || !domain.empty())
+    for (const auto &in : node.input())
+      if (auto q = quantizedValues.find(in); q != quantizedValues.end())
+        return emitError(loc)
+               << node.op_type() << ": input '" << in
+               << "' is a QuantizeLinear output (" << q->second
+               << "), which only DequantizeLinear can read: Kestrel keeps no "
+               << q->second << " tensors";
+  for (const auto &in : node.input())
+    if (!in.empty() && !values.count(in) && !rawInitializers.contains(in) &&
+        !rawAliases.count(in))
+      return emitError(loc) << node.op_type() << ": input '" << in
+                            << "' is not defined before the node";
+  NodeContext ctx(*this, node, opset->second, loc);
+  if (failed(entry->fn(ctx)))
+    return failure();
+  for (auto [i, out] : llvm::enumerate(node.output()))
+    if (!out.empty() && !values.count(out))
+      return emitError(loc) << node.op_type() << ": output " << i << " ('"
+                            << out << "') is not supported by the importer";
+  return success();
+}
+
+FailureOr<SmallVector<Value>>
+GraphImporter::importSubgraph(const onnx::GraphProto &graph, Location loc) {
+  for (const auto &v : graph.value_info())
+    declared[v.name()] = &v.type();
+  for (const auto &v : graph.output())
+    declared[v.name()] = &v.type();
+  for (const auto &t : graph.initializer()) {
+    FailureOr<Value> value = importTensor(t, t.name(), loc);
+    if (failed(value))
+      return failure();
+    values[t.name()] = *value;
+  }
+  if (graph.input_size() > 0)
+    return emitError(loc) << "subgraph '" << graph.name()
+                          << "' has inputs, which only loop bodies take";
+  for (const auto &[i, node] : llvm::enumerate(graph.node())) {
+    std::string name = node.name().empty()
+                           ? (Twine(node.op_type()) + "#" + Twine(i)).str()
+                           : node.name();
+    Location nodeLocation =
+        NameLoc::get(StringAttr::get(&context, graph.name() + "/" + name), loc);
+    if (failed(importNode(node, nodeLocation)))
+      return failure();
+  }
+  SmallVector<Value> outputs;
+  for (const auto &out : graph.output()) {
+    Value v = values.lookup(out.name());
+    if (!v)
+      return emitError(loc) << "subgraph '" << graph.name() << "' output '"
+                            << out.name() << "' is not produced by any node";
+    outputs.push_back(v);
+  }
+  return outputs;
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run() {
@@ -772,26 +1025,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (const onnx::NodeProto *node : *order) {
     if (skippedNodes.contains(node))
       continue;
-    int index = nodeIndex.lookup(node);
-    StringRef domain = canonicalDomain(node->domain());
-    const OpEntry *entry = lookup(domain, node->op_type());
-    int64_t opset = opsets.lookup(domain);
-    Location loc = nodeLoc(*node, index);
-    if (opset < entry->minOpset) {
-      emitError(loc) << node->op_type() << ": opset " << opset
-                     << " is older than the first supported version ("
-                     << entry->minOpset << ")";
+    if (failed(importNode(*node, nodeLoc(*node, nodeIndex.lookup(node)))))
       return nullptr;
-    }
-    NodeContext ctx(*this, *node, opset, loc);
-    if (failed(entry->fn(ctx)))
-      return nullptr;
-    for (auto [i, out] : llvm::enumerate(node->output()))
-      if (!out.empty() && !values.count(out)) {
-        emitError(loc) << node->op_type() << ": output " << i << " ('" << out
-                       << "') is not supported by the importer";
-        return nullptr;
-      }
   }
 
   SmallVector<Value> results;
@@ -801,6 +1036,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (!v) {
       emitError(fileLoc()) << "graph output '" << out.name()
                            << "' is not produced by any node";
+      return nullptr;
+    }
+    if (auto q = quantizedValues.find(out.name()); q != quantizedValues.end()) {
+      emitError(fileLoc()) << "graph output '" << out.name()
+                           << "' is a QuantizeLinear output of type "
+                           << q->second << ", which Kestrel cannot return";
       return nullptr;
     }
     results.push_back(v);

@@ -327,6 +327,68 @@ bool convShape(KernelStatus &status, const Shape &x, const Shape &w,
   return true;
 }
 
+bool convTransposeShape(KernelStatus &status, const Shape &x, const Shape &w,
+                        const int64_t *strides, const int64_t *pads,
+                        const int64_t *dilations, const int64_t *outputPadding,
+                        int64_t group, Shape &out) {
+  int spatial = x.rank - 2;
+  if (spatial < 1 || spatial > 3)
+    return status.fail("conv_transpose: x must be [N, C, D1, ...] with 1 to 3 "
+                       "spatial dims, got rank " +
+                       std::to_string(x.rank));
+  if (w.rank != x.rank)
+    return status.fail("conv_transpose: w must have x's rank " +
+                       std::to_string(x.rank) + ", got " +
+                       std::to_string(w.rank));
+  if (group < 1 || x[1] % group != 0 || w[0] != x[1])
+    return status.fail("conv_transpose: x has " + std::to_string(x[1]) +
+                       " channels, w " + std::to_string(w[0]) +
+                       " inputs, group " + std::to_string(group) +
+                       ": inconsistent");
+  out = x;
+  out.dims[1] = w[1] * group;
+  for (int i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0 || outputPadding[i] < 0 ||
+        strides[i] > (int64_t(1) << 20) || dilations[i] > (int64_t(1) << 20))
+      return status.fail("conv_transpose: strides and dilations must be "
+                         "positive, pads and output_padding non-negative");
+    int64_t o = strides[i] * (x[i + 2] - 1) + outputPadding[i] +
+                dilations[i] * (w[i + 2] - 1) + 1 - pads[i] - pads[i + spatial];
+    if (x[i + 2] < 1 || o < 1)
+      return status.fail("conv_transpose: spatial dim " + std::to_string(i) +
+                         " of size " + std::to_string(x[i + 2]) +
+                         " gives no output with its pads");
+    out.dims[i + 2] = o;
+  }
+  return true;
+}
+
+bool checkConvTranspose(KernelStatus &status, const Tensor &x, const Tensor &w,
+                        const Tensor *bias, const int64_t *strides,
+                        const int64_t *pads, const int64_t *dilations,
+                        const int64_t *outputPadding, int64_t group,
+                        const Tensor &out) {
+  Shape shape;
+  if (!checkTensor(status, "conv_transpose", "x", x) ||
+      !checkTensor(status, "conv_transpose", "w", w) ||
+      !convTransposeShape(status, x.shape, w.shape, strides, pads, dilations,
+                          outputPadding, group, shape) ||
+      !checkOut(status, "conv_transpose", out, shape, x.dtype))
+    return false;
+  if (!isFloatType(x.dtype))
+    return status.fail(std::string("conv_transpose: does not support ") +
+                       dtypeName(x.dtype));
+  if (w.dtype != x.dtype)
+    return failOperandDtypes(status, "conv_transpose", x, w);
+  if (bias && (!checkTensor(status, "conv_transpose", "bias", *bias) ||
+               bias->dtype != x.dtype || bias->shape.rank != 1 ||
+               bias->shape[0] != out.shape[1]))
+    return status.fail("conv_transpose: bias must be [" +
+                       std::to_string(out.shape[1]) + "] of x's dtype");
+  return true;
+}
+
 bool checkConv(KernelStatus &status, const Tensor &x, const Tensor &w,
                const Tensor *bias, const int64_t *strides, const int64_t *pads,
                const int64_t *dilations, int64_t group, const Tensor &out) {

@@ -71,6 +71,20 @@ bool failOperandDtypes(KernelStatus &status, const char *op, const Tensor &a,
 bool convShape(KernelStatus &status, const Shape &x, const Shape &w,
                const int64_t *strides, const int64_t *pads,
                const int64_t *dilations, int64_t group, Shape &out);
+/// conv_transpose's output shape: x [N, C, D...] (1 to 3 spatial dims), w
+/// [C, M / group, K...]; out [N, M, O...] with O = stride * (D - 1) +
+/// outputPadding + dilation * (K - 1) + 1 - begin pad - end pad.
+bool convTransposeShape(KernelStatus &status, const Shape &x, const Shape &w,
+                        const int64_t *strides, const int64_t *pads,
+                        const int64_t *dilations, const int64_t *outputPadding,
+                        int64_t group, Shape &out);
+/// conv_transpose's operands, as checkConv's.
+bool checkConvTranspose(KernelStatus &status, const Tensor &x, const Tensor &w,
+                        const Tensor *bias, const int64_t *strides,
+                        const int64_t *pads, const int64_t *dilations,
+                        const int64_t *outputPadding, int64_t group,
+                        const Tensor &out);
+
 /// conv's operands: x and w of one float dtype with convShape's shapes,
 /// an optional bias [M] of that dtype, out of the result's shape.
 bool checkConv(KernelStatus &status, const Tensor &x, const Tensor &w,

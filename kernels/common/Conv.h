@@ -1,9 +1,10 @@
 //===- Conv.h - Convolution geometry shared by both kernel libraries -*- C++
 //-*-===//
 //
-// conv's geometry with the spatial dims right-aligned into three (a 1-D
-// conv runs along the last; missing dims have size 1, kernel 1, stride 1),
-// built once from checked operands by the CPU and CUDA kernels alike.
+// conv's (and conv_transpose's) geometry with the spatial dims right-aligned
+// into three (a 1-D conv runs along the last; missing dims have size 1,
+// kernel 1, stride 1), built once from checked operands by the CPU and CUDA
+// kernels alike.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,11 @@ struct ConvGeometry {
 };
 
 /// The geometry of conv(x, w) -> out (operands already checked by
-/// checkConv; `pads` holds the begin pads first).
+/// checkConv; `pads` holds the begin pads first), and of
+/// conv_transpose(x, w) -> out (checkConvTranspose): `in` is x's spatial
+/// sizes and `out` the result's either way; in conv_transpose input
+/// position i with tap k lands on output position i * stride - pad + k *
+/// dilation.
 inline ConvGeometry convGeometry(const Tensor &x, const Tensor &w,
                                  const Tensor &out, const int64_t *strides,
                                  const int64_t *pads, const int64_t *dilations,
@@ -31,7 +36,7 @@ inline ConvGeometry convGeometry(const Tensor &x, const Tensor &w,
   ConvGeometry g;
   g.batch = x.shape[0];
   g.channels = x.shape[1];
-  g.outputs = w.shape[0];
+  g.outputs = out.shape[1];
   g.group = group;
   int spatial = x.shape.rank - 2;
   for (int i = 0; i < spatial; ++i) {

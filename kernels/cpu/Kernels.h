@@ -25,6 +25,7 @@
 
 #include "kernels/common/Checks.h"
 #include "kernels/common/Ops.h"
+#include "kernels/common/Sampling.h"
 #include "kernels/common/Tensor.h"
 #include "kernels/cpu/ParallelFor.h"
 
@@ -72,9 +73,14 @@ using kestrel::BinaryOp;
 using kestrel::binaryOpName;
 using kestrel::GemmEpilogue;
 using kestrel::MultiEpilogue;
+using kestrel::NearestMode;
 using kestrel::PadMode;
 using kestrel::padModeName;
+using kestrel::PoolKind;
 using kestrel::ReduceOp;
+using kestrel::ResizeCoordinates;
+using kestrel::ResizeMode;
+using kestrel::ResizeParams;
 using kestrel::UnaryOp;
 using kestrel::unaryOpName;
 
@@ -213,6 +219,29 @@ bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
 bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
           const int64_t *strides, const int64_t *pads, const int64_t *dilations,
           int64_t group, Tensor &out);
+
+/// ONNX ConvTranspose over 1 to 3 spatial dims (checkConvTranspose's
+/// operands; `bias` may be null): per image and group, the transposed
+/// weights times the input planes as one GEMM, then each output plane sums
+/// its taps' rows (col2im); floats narrower than f32 compute in f32.
+bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
+                   const Tensor *bias, const int64_t *strides,
+                   const int64_t *pads, const int64_t *dilations,
+                   const int64_t *outputPadding, int64_t group, Tensor &out);
+
+/// kestrel.pool over 1 to 3 spatial dims (kernels/common/Sampling.h:
+/// poolShape's shape, poolWindow's value per output); floats narrower than
+/// f32 compute in f32.
+bool pool(Context &ctx, const Tensor &x, PoolKind kind, const int64_t *kernel,
+          const int64_t *strides, const int64_t *pads, const int64_t *dilations,
+          bool ceilMode, bool countIncludePad, Tensor &out);
+
+/// kestrel.resize: out (of resizeShape's shape, computed by the caller)
+/// sampled from x by resizeTaps along every dim; `scales` one per dim (0:
+/// out / in), `roi` the begin then end values (null unless
+/// tf_crop_and_resize).
+bool resize(Context &ctx, const Tensor &x, const ResizeParams &p,
+            const float *scales, const float *roi, Tensor &out);
 
 /// `axes` non-empty, sorted, unique, in [0, rank). Sum/Mean take floats
 /// and i64/i32 (f32 / wrapping i64 accumulation; an integer mean

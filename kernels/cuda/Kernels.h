@@ -41,7 +41,12 @@ using kestrel::BinaryOp;
 using kestrel::DType;
 using kestrel::GemmEpilogue;
 using kestrel::MultiEpilogue;
+using kestrel::NearestMode;
+using kestrel::PoolKind;
 using kestrel::ReduceOp;
+using kestrel::ResizeCoordinates;
+using kestrel::ResizeMode;
+using kestrel::ResizeParams;
 using kestrel::ScatterReduction;
 using kestrel::Shape;
 using kestrel::Tensor;
@@ -125,8 +130,17 @@ bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
 bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,
           const int64_t *strides, const int64_t *pads, const int64_t *dilations,
           int64_t group, Tensor &out);
+bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
+                   const Tensor *bias, const int64_t *strides,
+                   const int64_t *pads, const int64_t *dilations,
+                   const int64_t *outputPadding, int64_t group, Tensor &out);
 bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
             bool reverse, Tensor &out);
+bool pool(Context &ctx, const Tensor &x, PoolKind kind, const int64_t *kernel,
+          const int64_t *strides, const int64_t *pads, const int64_t *dilations,
+          bool ceilMode, bool countIncludePad, Tensor &out);
+bool resize(Context &ctx, const Tensor &x, const ResizeParams &p,
+            const float *scales, const float *roi, Tensor &out);
 bool reduce(Context &ctx, ReduceOp op, const Tensor &x, const int64_t *axes,
             int numAxes, bool keepDims, Tensor &out);
 

@@ -10,9 +10,19 @@ expected ones: floats with ONNX's backend-test tolerance (rtol 1e-3) and an
 absolute floor, integers and booleans exactly, shapes and element types
 exactly, NaN only where NaN is expected.
 
+With --emulator the tests are compiled for the CUDA target instead (f32
+storage; kestrel-onnx-conformance --cuda) and run on the CUDA emulator, as
+kestrelc --target=cuda-emu builds a model: the generated kernels rewritten
+for the emulator and compiled with its prelude, the library linked with the
+runtime's emulated CUDA side, the emulated kernel library and the CPU
+kernels.
+
 usage: run_node_cpu.py --tool kestrel-onnx-conformance --archive libkestrel_rt.a
                        --kernels libkestrel_cpu_kernels-x86-64-v3.a
-                       --work DIR [--xfail FILE] [--cxx c++] [-v] DATA_DIR
+                       --work DIR [--xfail FILE] [--cxx c++] [-v]
+                       [--emulator --cuda-rt libkestrel_cuda_rt_emu.a
+                        --cuda-kernels libkestrel_cuda_emu.a --emu-dir DIR
+                        --cuda-include DIR] DATA_DIR
 Exit 0 when every imported test passes or is listed in --xfail (with its
 reason), 1 otherwise (an unexpected failure or an unexpected pass).
 """
@@ -20,6 +30,7 @@ reason), 1 otherwise (an unexpected failure or an unexpected pass).
 import argparse
 import concurrent.futures
 import ctypes
+import glob
 import json
 import os
 import subprocess
@@ -61,7 +72,48 @@ class TensorInfo(ctypes.Structure):
                 ("dim_max", ctypes.POINTER(ctypes.c_int64))]
 
 
-def compile_all(entries, work, archive, kernels, cxx, jobs, batch=40):
+EMULATION = os.path.join(ROOT, "kernels", "cuda", "emulation")
+
+
+def compile_kernels(work, cxx, jobs, emu):
+    """The generated CUDA kernels under WORK/kernels (each once: tests that
+    share a kernel share its file), rewritten for the emulator and compiled
+    with its prelude, as kestrelc --target=cuda-emu does."""
+    sources = sorted(glob.glob(os.path.join(work, "kernels", "*.cu")))
+    os.makedirs(os.path.join(work, "kernels-emu"), exist_ok=True)
+
+    def compile_one(src):
+        stem = os.path.splitext(os.path.basename(src))[0]
+        rewritten = os.path.join(work, "kernels-emu", stem + ".cpp")
+        obj = os.path.join(work, "kernels-emu", stem + ".o")
+        run = subprocess.run([sys.executable,
+                              os.path.join(EMULATION, "rewrite_shared.py"),
+                              src, rewritten], capture_output=True, text=True)
+        if run.returncode != 0:
+            return None, f"rewriting {src}: {run.stderr[-2000:]}"
+        args = [cxx, "-std=c++17", "-O1", "-fPIC", "-fvisibility=hidden",
+                "-DKESTREL_CUDA_EMULATOR=1", "-include",
+                os.path.join(EMULATION, "CudaEmulation.h"),
+                "-I" + emu["dir"], "-I" + ROOT,
+                "-I" + os.path.join(ROOT, "runtime", "include")]
+        args += ["-isystem" + d for d in emu["include"].split(";") if d]
+        run = subprocess.run(args + ["-c", rewritten, "-o", obj],
+                             capture_output=True, text=True)
+        return (obj, None) if run.returncode == 0 else (
+            None, f"compiling {os.path.basename(src)}: {run.stderr[-2000:]}")
+
+    objs = []
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for obj, err in pool.map(compile_one, sources):
+            if err:
+                sys.exit("a generated kernel does not build for the "
+                         "emulator: " + err)
+            objs.append(obj)
+    return objs
+
+
+def compile_all(entries, work, archive, kernels, cxx, jobs, batch=40,
+                emu=None):
     """Every emitted model into one libnodetests.so. The emitted sources
     share translation units (batch of them #included in one file) to spend
     the C++ compiler's time on code rather than on parsing headers."""
@@ -88,10 +140,15 @@ def compile_all(entries, work, archive, kernels, cxx, jobs, batch=40):
             else:
                 objs.append(obj)
     lib = os.path.join(work, "libnodetests.so")
-    # The runtime first, as kestrelc links (docs/portability.md).
+    # The runtime first, as kestrelc links (docs/portability.md); over the
+    # emulator, its CUDA side and the CUDA kernels before the CPU kernels.
+    extra = [kernels]
+    if emu:
+        objs += compile_kernels(work, cxx, jobs, emu)
+        extra = [emu["runtime"], emu["kernels"], kernels]
     run = subprocess.run([cxx, "-shared", "-o", lib,
                           "-Wl,--whole-archive", archive, "-Wl,--no-whole-archive"]
-                         + objs + [kernels, "-lpthread", "-ldl"],
+                         + objs + extra + ["-lpthread", "-ldl"],
                          capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit("linking the node tests failed:\n" + run.stderr[-4000:])
@@ -182,6 +239,9 @@ class Runtime:
                 return "SKIP: the test has no reference data"
             keep = []
             for i, index in enumerate(entry["inputs"]):
+                if not os.path.exists(os.path.join(data_dir,
+                                                   f"input_{index}.pb")):
+                    return f"SKIP: the test data has no input_{index}.pb"
                 info = TensorInfo()
                 L.kestrel_model_input_info(model, i, ctypes.byref(info))
                 array = np.ascontiguousarray(
@@ -240,7 +300,20 @@ def main():
     p.add_argument("--cxx", default=os.environ.get("KESTREL_CXX", "c++"))
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     p.add_argument("-v", action="store_true")
+    p.add_argument("--emulator", action="store_true",
+                   help="compile for the CUDA target and run on the emulator")
+    p.add_argument("--cuda-rt", help="libkestrel_cuda_rt_emu.a")
+    p.add_argument("--cuda-kernels", help="libkestrel_cuda_emu.a")
+    p.add_argument("--emu-dir", help="the emulator's rewritten sources")
+    p.add_argument("--cuda-include", default="/usr/local/cuda/include")
     args = p.parse_args()
+    emu = None
+    if args.emulator:
+        if not (args.cuda_rt and args.cuda_kernels and args.emu_dir):
+            p.error("--emulator needs --cuda-rt, --cuda-kernels and --emu-dir")
+        emu = {"runtime": args.cuda_rt, "kernels": args.cuda_kernels,
+               "dir": args.emu_dir, "include": args.cuda_include}
+    backend = "the CUDA emulator" if emu else "the CPU backend"
 
     allowed = {}
     if args.xfail:
@@ -252,7 +325,8 @@ def main():
     start = time.monotonic()
     os.makedirs(args.work, exist_ok=True)
     run = subprocess.run([args.tool, "--freeze-int-inputs", "--emit-cpu", args.work]
-                         + args.data, capture_output=True, text=True)
+                         + (["--cuda"] if emu else []) + args.data,
+                         capture_output=True, text=True)
     summary = [l for l in run.stdout.splitlines() if "node tests:" in l]
     print("import:", summary[-1] if summary else run.stdout[-2000:])
     entries = json.load(open(os.path.join(args.work, "manifest.json")))
@@ -260,7 +334,7 @@ def main():
     emitted = [e for e in entries if e["name"]]
     lib, compile_errors = compile_all(emitted, args.work, args.archive,
                                       args.kernels, args.cxx,
-                                      args.jobs)
+                                      args.jobs, emu=emu)
     failures.update(compile_errors)
     print(f"compiled {len(emitted) - len(compile_errors)} tests into {lib} "
           f"in {time.monotonic() - start:.0f} s")
@@ -292,9 +366,9 @@ def main():
         if any(e["test"] == test for e in entries) and test not in failures:
             unexpected += 1
             print(f"UNEXPECTED PASS {test} (remove it from {args.xfail})")
-    print(f"\n{len(entries)} imported node tests on the CPU backend: {passed} "
+    print(f"\n{len(entries)} imported node tests on {backend}: {passed} "
           f"passed, {len(failures)} failed ({len(failures) - sum(t in allowed for t in failures)}"
-          f" unexpected), {skipped} without reference data; "
+          f" unexpected), {skipped} without complete test data; "
           f"{time.monotonic() - start:.0f} s")
     return 1 if unexpected else 0
 

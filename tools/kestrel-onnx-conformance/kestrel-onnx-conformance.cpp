@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/CpuTarget.h"
+#include "codegen/cuda/CudaTarget.h"
 #include "codegen/host/ModelEmitter.h"
 #include "codegen/host/Weights.h"
 #include "dialects/kestrel/IR/KestrelDialect.h"
@@ -35,6 +36,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace mlir;
@@ -65,6 +67,12 @@ cl::opt<std::string> emitCpuDir(
              "folder, model name, the test-data index of each model input) "
              "for test/conformance/run_node_cpu.py"),
     cl::value_desc("dir"), cl::cat(category));
+cl::opt<bool> emitCuda(
+    "cuda",
+    cl::desc("With --emit-cpu: compile for the CUDA target instead (f32 "
+             "storage, the CUDA kernel library; generated kernels under "
+             "DIR/kernels), for test/conformance/run_node_cpu.py --emulator"),
+    cl::cat(category));
 cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"),
                       cl::cat(category));
 
@@ -90,13 +98,34 @@ std::string cName(StringRef test) {
   return name;
 }
 
-/// Compiles an imported test for the CPU backend into --emit-cpu's folder.
+/// Writes `contents` to `path`; false (with `error`) when it cannot.
+bool writeText(const std::string &path, StringRef contents,
+               std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  out << contents;
+  return true;
+}
+
+/// Compiles an imported test for the CPU backend (or, with --cuda, the
+/// CUDA target in f32) into --emit-cpu's folder.
 void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
                 const std::map<std::string, DenseElementsAttr> &weights,
                 const std::vector<std::string> &originalInputs,
                 std::string &firstError, Result &r) {
   PassManager pm(module.getContext());
-  kestrel::buildCompilePipeline(pm);
+  kestrel::SelectKernelsOptions kernels;
+  kestrel::AssignStorageOptions storage;
+  if (emitCuda) {
+    kernels.target = "cuda";
+    storage.precision = "f32";
+  }
+  kestrel::buildCompilePipeline(pm, /*fusion=*/true, /*fusionRemarks=*/false,
+                                kernels, storage);
   if (failed(pm.run(module))) {
     r.cpuError = "pipeline: " + firstError;
     return;
@@ -106,9 +135,15 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   kestrel::codegen::ModelEmitOptions options;
   options.name = cName(r.name);
   options.source = r.name;
-  options.modelHash = kestrel::codegen::modelHash(module, "cpu");
+  options.modelHash =
+      kestrel::codegen::modelHash(module, emitCuda ? "cuda:f32" : "cpu");
   kestrel::codegen::cpu::CpuTarget cpu;
-  auto emitted = kestrel::codegen::emitModel(module, cpu, cpu, options,
+  std::optional<kestrel::codegen::cuda::CudaTarget> cuda;
+  if (emitCuda)
+    cuda.emplace(std::vector<std::string>{"sm_90a"});
+  kestrel::codegen::TargetBackend &backend =
+      emitCuda ? static_cast<kestrel::codegen::TargetBackend &>(*cuda) : cpu;
+  auto emitted = kestrel::codegen::emitModel(module, backend, cpu, options,
                                              sourceOs, headerOs);
   if (failed(emitted)) {
     r.cpuError = "codegen: " + firstError;
@@ -117,8 +152,8 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
   kestrel::runtime::WeightsWriter writer;
   std::string error;
   uint64_t bytes = 0;
-  if (!kestrel::codegen::addWeights(emitted->weights, weights, writer, bytes,
-                                    error)) {
+  if (!kestrel::codegen::addWeights(emitted->weights, emitted->weightTypes,
+                                    weights, writer, bytes, error)) {
     r.cpuError = error;
     return;
   }
@@ -127,13 +162,18 @@ void emitForCpu(ModuleOp module, const onnx::ModelProto &model,
     r.cpuError = error;
     return;
   }
-  std::error_code ec;
-  llvm::raw_fd_ostream out(base + ".cpp", ec);
-  if (ec) {
-    r.cpuError = "cannot write " + base + ".cpp: " + ec.message();
+  // Generated kernels are named by their contents (a fused body's hash, a
+  // GEMM's tile configuration): tests that share one write the same file.
+  if (emitCuda)
+    for (const auto &[file, contents] : cuda->kernelSources())
+      if (!writeText(emitCpuDir + "/kernels/" + file, contents, error)) {
+        r.cpuError = error;
+        return;
+      }
+  if (!writeText(base + ".cpp", source, error)) {
+    r.cpuError = error;
     return;
   }
-  out << source;
   r.cpuName = options.name;
   // Each model input's position among the original graph inputs (frozen
   // ones are gone), so the harness feeds the right input_N.pb.
@@ -154,6 +194,18 @@ bool freezeInputs(onnx::ModelProto &model, StringRef dir, std::string &error) {
   std::set<std::string> initialized;
   for (const auto &t : g->initializer())
     initialized.insert(t.name());
+  // Operands Kestrel reads at compile time whatever their type: Resize's
+  // roi, scales and sizes, and the quantization parameters and quantized
+  // weights of QuantizeLinear / DequantizeLinear.
+  std::set<std::string> compileTime;
+  for (const auto &node : g->node())
+    for (int i = 0; i < node.input_size(); ++i) {
+      StringRef op = node.op_type();
+      if ((op == "Resize" && i >= 1) ||
+          ((op == "QuantizeLinear" || op == "DequantizeLinear") && i >= 1) ||
+          (op == "DequantizeLinear" && i == 0))
+        compileTime.insert(node.input(i));
+    }
   google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
   for (int i = 0; i < g->input_size(); ++i) {
     const onnx::ValueInfoProto &in = g->input(i);
@@ -165,7 +217,8 @@ bool freezeInputs(onnx::ModelProto &model, StringRef dir, std::string &error) {
     bool scalar = in.type().tensor_type().has_shape();
     for (const auto &d : in.type().tensor_type().shape().dim())
       scalar &= d.has_dim_value() && d.dim_value() == 1;
-    if (!(integer || scalar) || initialized.count(in.name())) {
+    if (!(integer || scalar || compileTime.count(in.name())) ||
+        initialized.count(in.name())) {
       *kept.Add() = in;
       continue;
     }
@@ -278,7 +331,8 @@ int main(int argc, char **argv) {
   }
 
   if (!emitCpuDir.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(emitCpuDir)) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(
+            emitCpuDir + (emitCuda ? "/kernels" : ""))) {
       llvm::errs() << emitCpuDir << ": error: " << ec.message() << "\n";
       return 1;
     }

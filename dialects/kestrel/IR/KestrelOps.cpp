@@ -13,6 +13,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kestrel;
 
@@ -131,6 +133,196 @@ LogicalResult CumSumOp::inferReturnTypes(MLIRContext *,
                                          SmallVectorImpl<Type> &types) {
   return inferSoftmax(location, getOperationName(), adaptor.getInput(),
                       adaptor.getAxis(), types);
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  int64_t rank = input.getRank(), spatial = rank - 2;
+  if (spatial < 1 || spatial > 3)
+    return inferError(location, name)
+           << "input must have 1 to 3 spatial dims ([N, C, D1, ...]), got rank "
+           << rank;
+  if (weight.getRank() != rank || !weight.hasStaticShape())
+    return inferError(location, name)
+           << "weight must have the input's rank " << rank
+           << " and a static shape, got " << weight;
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dilations = adaptor.getDilations(),
+                    outputPadding = adaptor.getOutputPadding();
+  if (int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial ||
+      int64_t(outputPadding.size()) != spatial ||
+      int64_t(pads.size()) != 2 * spatial)
+    return inferError(location, name)
+           << "strides, dilations and output_padding need " << spatial
+           << " values and pads " << 2 * spatial;
+  int64_t group = adaptor.getGroup(), c = input.getDimSize(1);
+  if (ShapedType::isDynamic(c))
+    return inferError(location, name)
+           << "the input's channel dim (1) must be static";
+  if (group < 1 || c % group != 0 || weight.getDimSize(0) != c)
+    return inferError(location, name)
+           << "the weight's " << weight.getDimSize(0)
+           << " input channels must equal the input's " << c
+           << ", a multiple of group = " << group;
+  int64_t m = weight.getDimSize(1) * group;
+  if (Value bias = adaptor.getBias()) {
+    auto b = cast<RankedTensorType>(bias.getType());
+    if (b.getRank() != 1 || b.getDimSize(0) != m)
+      return inferError(location, name)
+             << "bias must be [" << m << "], got " << b;
+  }
+  SmallVector<int64_t> shape = {input.getDimSize(0), m};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0 || outputPadding[i] < 0)
+      return inferError(location, name)
+             << "strides and dilations must be positive, pads and "
+                "output_padding non-negative (spatial dim "
+             << i << ")";
+    int64_t d = input.getDimSize(i + 2), k = weight.getDimSize(i + 2);
+    if (ShapedType::isDynamic(d)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t o = strides[i] * (d - 1) + outputPadding[i] +
+                dilations[i] * (k - 1) + 1 - pads[i] - pads[i + spatial];
+    if (d < 1 || o < 1)
+      return inferError(location, name)
+             << "spatial dim " << i << " of size " << d
+             << " gives no output with its pads";
+    shape.push_back(o);
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t rank = input.getRank(), spatial = rank - 2;
+  if (spatial < 1 || spatial > 3)
+    return inferError(location, name)
+           << "input must have 1 to 3 spatial dims ([N, C, D1, ...]), got rank "
+           << rank;
+  StringRef kind = adaptor.getKind();
+  if (kind != "max" && kind != "average")
+    return inferError(location, name)
+           << "kind must be 'max' or 'average', got '" << kind << "'";
+  ArrayRef<int64_t> kernel = adaptor.getKernelShape(),
+                    strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dilations = adaptor.getDilations();
+  if (int64_t(kernel.size()) != spatial || int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial ||
+      int64_t(pads.size()) != 2 * spatial)
+    return inferError(location, name)
+           << "kernel_shape, strides and dilations need " << spatial
+           << " values and pads " << 2 * spatial << ", got " << kernel.size()
+           << ", " << strides.size() << ", " << dilations.size() << " and "
+           << pads.size();
+  bool ceilMode = adaptor.getCeilMode();
+  SmallVector<int64_t> shape(input.getShape());
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t k = kernel[i], s = strides[i], d = dilations[i];
+    int64_t begin = pads[i], end = pads[i + spatial];
+    if (k < 1 || s < 1 || d < 1 || begin < 0 || end < 0)
+      return inferError(location, name)
+             << "kernel_shape, strides and dilations must be positive and "
+                "pads non-negative (spatial dim "
+             << i << ")";
+    int64_t size = input.getDimSize(i + 2);
+    if (ShapedType::isDynamic(size))
+      continue;
+    int64_t span = size + begin + end - d * (k - 1) - 1;
+    if (span < 0)
+      return inferError(location, name)
+             << "the window (kernel " << k << ", dilation " << d
+             << ") is larger than spatial dim " << i << " with its pads ("
+             << size + begin + end << ")";
+    int64_t o = ceilMode ? (span + s - 1) / s + 1 : span / s + 1;
+    if (ceilMode && (o - 1) * s >= size + begin)
+      --o;
+    shape[i + 2] = o;
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> sizes = adaptor.getSizes();
+  ArrayRef<float> scales = adaptor.getScales();
+  if (rank < 1 || int64_t(sizes.size()) != rank ||
+      int64_t(scales.size()) != rank)
+    return inferError(location, name)
+           << "sizes and scales need one value per dim (" << rank << "), got "
+           << sizes.size() << " and " << scales.size();
+  if (std::optional<ArrayRef<float>> roi = adaptor.getRoi())
+    if (int64_t(roi->size()) != 2 * rank)
+      return inferError(location, name)
+             << "roi needs " << 2 * rank << " values, got " << roi->size();
+  StringRef mode = adaptor.getMode(), coordinates = adaptor.getCoordinateMode(),
+            nearest = adaptor.getNearestMode();
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, mode))
+    return inferError(location, name)
+           << "mode must be nearest, linear or cubic, got '" << mode << "'";
+  if (!llvm::is_contained({"half_pixel", "half_pixel_symmetric",
+                           "pytorch_half_pixel", "align_corners", "asymmetric",
+                           "tf_crop_and_resize"},
+                          coordinates))
+    return inferError(location, name)
+           << "unknown coordinate_mode '" << coordinates << "'";
+  if (!llvm::is_contained(
+          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
+          nearest))
+    return inferError(location, name)
+           << "unknown nearest_mode '" << nearest << "'";
+  if (coordinates == "tf_crop_and_resize" && !adaptor.getRoi())
+    return inferError(location, name) << "tf_crop_and_resize needs the roi";
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (sizes[d] >= 0) {
+      if (scales[d] < 0)
+        return inferError(location, name)
+               << "dim " << d << " has a negative scale";
+      shape.push_back(sizes[d]);
+      continue;
+    }
+    if (sizes[d] != -1 || !(scales[d] > 0))
+      return inferError(location, name)
+             << "dim " << d << " needs a size or a positive scale, got size "
+             << sizes[d] << " and scale " << scales[d];
+    int64_t in = input.getDimSize(d);
+    if (ShapedType::isDynamic(in)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    double size = std::floor(double(in) * double(scales[d]));
+    if (size >= double(int64_t(1) << 40))
+      return inferError(location, name)
+             << "dim " << d << " of size " << in << " times scale " << scales[d]
+             << " is too large";
+    shape.push_back(int64_t(size));
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (input.getDimSize(d) == 0 && shape[d] != 0)
+      return inferError(location, name)
+             << "dim " << d << " is empty and cannot be resized to "
+             << shape[d];
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
 }
 
 LogicalResult ConvOp::inferReturnTypes(MLIRContext *,

@@ -318,6 +318,100 @@ def Kestrel_ConvOp : Kestrel_Op<"conv", [Pure, Kestrel_InferTypes,
   }];
 }
 
+def Kestrel_ConvTransposeOp : Kestrel_Op<"conv_transpose", [Pure,
+    Kestrel_InferTypes, SameOperandsElementType]> {
+  let summary = "N-D transposed convolution, as ONNX ConvTranspose";
+  let description = Kestrel_Doc<[{
+    `input` is `[N, C, D1, ...]` with 1 to 3 spatial dims, `weight`
+    `[C, M / group, K1, ...]`, the optional `bias` `[M]`; the result is
+    `[N, M, O1, ...]` with `Oi = strides[i] * (Di - 1) + output_padding[i] +
+    dilations[i] * (Ki - 1) + 1 - pads[i] - pads[i + r]` (`r` spatial dims).
+    Input position `d` scatters into output position `d * strides[i] -
+    pads[i] + t * dilations[i]` with tap `t`: the gradient of `kestrel.conv`
+    with the same attributes. Input channel `c` of group `g = c / (C /
+    group)` feeds outputs `[g * M / group, (g + 1) * M / group)`. Products
+    accumulate in f32. Spatial sizes of the input may be dynamic; the weight
+    is static.
+  }], "%y = kestrel.conv_transpose %x, %w {dilations = array<i64: 1, 1>, "
+      "group = 1 : i64, output_padding = array<i64: 1, 1>, pads = array<i64: "
+      "1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x16x16xf32>, "
+      "tensor<8x3x3x3xf32>) -> tensor<?x3x32x32xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       Kestrel_FloatTensor:$weight,
+                       Optional<Kestrel_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$output_padding, I64Attr:$group);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kestrel_PoolOp : Kestrel_Op<"pool", [Pure, Kestrel_InferTypes,
+                                        SameOperandsAndResultElementType]> {
+  let summary = "max or average pooling, as ONNX MaxPool / AveragePool";
+  let description = Kestrel_Doc<[{
+    `input` is `[N, C, D1, ...]` with 1 to 3 spatial dims. Along spatial dim
+    `i` (`r` of them), window `o` reads positions `o * strides[i] - pads[i] +
+    t * dilations[i]` for taps `t < kernel_shape[i]`; `pads` holds the begin
+    pads, then the end pads. The result has `Oi = (Di + pads[i] + pads[i + r]
+    - dilations[i] * (kernel_shape[i] - 1) - 1) / strides[i] + 1` windows,
+    the division rounding up with `ceil_mode` (minus one when the last
+    window would start past the begin-padded input). `kind` is `max` (the
+    largest tap inside the input) or `average` (the taps inside the input
+    summed in f32, divided by their count, or with `count_include_pad` by
+    the count of taps inside the padded input).
+  }], "%y = kestrel.pool %x {kind = \"max\", kernel_shape = array<i64: 3, 3>, "
+      "strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations "
+      "= array<i64: 1, 1>} : (tensor<?x8x32x32xf32>) -> tensor<?x8x16x16xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input, StrAttr:$kind,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kestrel_ResizeOp : Kestrel_Op<"resize", [Pure, Kestrel_InferTypes,
+                                            SameOperandsAndResultElementType]> {
+  let summary = "resize by nearest, N-linear or cubic sampling, as ONNX Resize";
+  let description = Kestrel_Doc<[{
+    Result dim `d` is `sizes[d]`, or `floor(input[d] * scales[d])` where
+    `sizes[d]` is -1 (the roi does not scale it, as in ONNX Runtime). Output index `x` maps
+    to the input coordinate of ONNX's `coordinate_mode` (`half_pixel`,
+    `half_pixel_symmetric`, `pytorch_half_pixel`, `align_corners`,
+    `asymmetric`, `tf_crop_and_resize`) with the scale `scales[d]`, or
+    `result[d] / input[d]` where that is 0; `roi` (begin values, then end
+    values) is read by `tf_crop_and_resize` only, whose coordinates outside
+    the input give `extrapolation_value`. `mode` `nearest` picks one entry
+    (`nearest_mode`: `round_prefer_floor`, `round_prefer_ceil`, `floor`,
+    `ceil`), `linear` interpolates the two neighbours along every dim,
+    `cubic` the four of Keys' kernel with `cubic_coeff_a` (`exclude_outside`
+    drops taps outside the input and renormalizes); taps past an edge read
+    the edge entry. `align_corners`, `pytorch_half_pixel` and
+    `tf_crop_and_resize` divide by the result's integer length, as ONNX
+    Runtime and PyTorch do. Coordinates are computed in f64 and sums in f32.
+  }], "%y = kestrel.resize %x {mode = \"linear\", coordinate_mode = "
+      "\"half_pixel\", scales = array<f32: 1.0, 1.0, 2.0, 2.0>, sizes = "
+      "array<i64: -1, -1, -1, -1>} : (tensor<1x3x8x8xf32>) -> "
+      "tensor<1x3x16x16xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$input,
+                       DenseI64ArrayAttr:$sizes, DenseF32ArrayAttr:$scales,
+                       OptionalAttr<DenseF32ArrayAttr>:$roi,
+                       DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
+                       DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_mode,
+                       DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Kestrel_ReduceMeanOp
     : Kestrel_ReduceOp<"reduce_mean", "Arithmetic mean over the given axes.">;
 def Kestrel_ReduceMaxOp : Kestrel_ReduceOp<"reduce_max",

@@ -366,22 +366,6 @@ template <bool approximate> LogicalResult importBiasGelu(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
-/// The float values of `w` as a tensor of `type` (f32 or narrower).
-DenseElementsAttr floatData(RankedTensorType type, ArrayRef<float> w) {
-  auto element = cast<FloatType>(type.getElementType());
-  if (element.isF32())
-    return DenseElementsAttr::get(type, w);
-  SmallVector<APFloat> converted;
-  converted.reserve(w.size());
-  for (float v : w) {
-    APFloat f(v);
-    bool lost;
-    f.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    converted.push_back(f);
-  }
-  return DenseElementsAttr::get(type, converted);
-}
-
 /// Element `index` of `bits`-bit values packed low bits first in `bytes`.
 float packedValue(const std::string &bytes, int64_t index, int64_t bits) {
   int64_t bit = index * bits;

@@ -568,6 +568,91 @@ template <typename OpTy> LogicalResult importGlobalPool(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// Conv's and pooling's auto_pad: SAME_UPPER / SAME_LOWER (static spatial
+/// dims; the extra pad at the end / the beginning), VALID (no pads), or
+/// NOTSET (the explicit `pads`, left as they are).
+LogicalResult applyAutoPad(NodeContext &ctx, StringRef autoPad,
+                           RankedTensorType xType, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations,
+                           SmallVectorImpl<int64_t> &pads) {
+  int64_t spatial = xType.getRank() - 2;
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    pads.assign(2 * spatial, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t d = xType.getDimSize(i + 2);
+      if (ShapedType::isDynamic(d))
+        return ctx.error() << "auto_pad " << autoPad
+                           << " needs static spatial dims";
+      if (strides[i] < 1)
+        return ctx.error() << "strides must be positive";
+      int64_t out = (d + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - d);
+      int64_t small = total / 2;
+      pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      pads[i + spatial] = total - pads[i];
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * spatial, 0);
+  } else if (autoPad != "NOTSET") {
+    return ctx.error() << "unknown auto_pad '" << autoPad << "'";
+  }
+  return success();
+}
+
+/// MaxPool / AveragePool: 1 to 3 spatial dims; explicit pads or auto_pad;
+/// ceil_mode, dilations, count_include_pad. MaxPool's Indices output is
+/// not supported.
+template <bool isMax> LogicalResult importPool(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<std::string> autoPad = ctx.stringAttr("auto_pad", "NOTSET");
+  FailureOr<int64_t> ceilMode = ctx.intAttr("ceil_mode", 0);
+  FailureOr<int64_t> countIncludePad = ctx.intAttr("count_include_pad", 0);
+  FailureOr<SmallVector<int64_t>> kernel =
+      ctx.intsAttr("kernel_shape", std::nullopt);
+  if (failed(x) || failed(autoPad) || failed(ceilMode) ||
+      failed(countIncludePad) || failed(kernel))
+    return failure();
+  if (isMax && failed(ctx.rejectOutputsFrom(
+                   1, "MaxPool's Indices (argmax positions) are not computed")))
+    return failure();
+  RankedTensorType xType = ctx.inputType(0);
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return ctx.error() << "supports 1 to 3 spatial dims, got an input of rank "
+                       << xType.getRank();
+  if (!isa<FloatType>(xType.getElementType()))
+    return ctx.error() << "supports float inputs, got " << xType;
+  FailureOr<SmallVector<int64_t>> strides =
+      ctx.intsAttr("strides", SmallVector<int64_t>(spatial, 1));
+  FailureOr<SmallVector<int64_t>> dilations =
+      ctx.intsAttr("dilations", SmallVector<int64_t>(spatial, 1));
+  FailureOr<SmallVector<int64_t>> pads =
+      ctx.intsAttr("pads", SmallVector<int64_t>(2 * spatial, 0));
+  if (failed(strides) || failed(dilations) || failed(pads))
+    return failure();
+  if (int64_t(kernel->size()) != spatial ||
+      int64_t(strides->size()) != spatial ||
+      int64_t(dilations->size()) != spatial ||
+      int64_t(pads->size()) != 2 * spatial)
+    return ctx.error() << "kernel_shape, strides and dilations need " << spatial
+                       << " values each and pads " << 2 * spatial;
+  if (failed(applyAutoPad(ctx, *autoPad, xType, *kernel, *strides, *dilations,
+                          *pads)))
+    return failure();
+  FailureOr<Value> y = ctx.create<PoolOp>(
+      *x,
+      {ctx.builder().getNamedAttr(
+           "kind", ctx.builder().getStringAttr(isMax ? "max" : "average")),
+       ctx.namedI64Array("kernel_shape", *kernel),
+       ctx.namedI64Array("strides", *strides), ctx.namedI64Array("pads", *pads),
+       ctx.namedI64Array("dilations", *dilations),
+       ctx.namedBool("ceil_mode", *ceilMode != 0),
+       ctx.namedBool("count_include_pad", !isMax && *countIncludePad != 0)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// Conv: 1 to 3 spatial dims; explicit pads or auto_pad (SAME_* needs the
 /// input's spatial sizes static). The weight's shape must be static.
 LogicalResult importConv(NodeContext &ctx) {
@@ -604,28 +689,9 @@ LogicalResult importConv(NodeContext &ctx) {
       int64_t(dilations->size()) != spatial)
     return ctx.error() << "strides and dilations need " << spatial
                        << " values each";
-  if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
-    pads->assign(2 * spatial, 0);
-    for (int64_t i = 0; i < spatial; ++i) {
-      int64_t d = xType.getDimSize(i + 2);
-      if (ShapedType::isDynamic(d))
-        return ctx.error() << "auto_pad " << *autoPad
-                           << " needs static spatial dims";
-      if ((*strides)[i] < 1)
-        return ctx.error() << "strides must be positive";
-      int64_t out = (d + (*strides)[i] - 1) / (*strides)[i];
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * (*strides)[i] +
-                                   (kernel[i] - 1) * (*dilations)[i] + 1 - d);
-      int64_t small = total / 2;
-      (*pads)[i] = *autoPad == "SAME_UPPER" ? small : total - small;
-      (*pads)[i + spatial] = total - (*pads)[i];
-    }
-  } else if (*autoPad == "VALID") {
-    pads->assign(2 * spatial, 0);
-  } else if (*autoPad != "NOTSET") {
-    return ctx.error() << "unknown auto_pad '" << *autoPad << "'";
-  }
+  if (failed(applyAutoPad(ctx, *autoPad, xType, kernel, *strides, *dilations,
+                          *pads)))
+    return failure();
   SmallVector<Value> operands = {*x, *w};
   if (ctx.hasInput(2))
     operands.push_back(ctx.input(2));
@@ -634,6 +700,96 @@ LogicalResult importConv(NodeContext &ctx) {
                                     ctx.namedI64Array("pads", *pads),
                                     ctx.namedI64Array("dilations", *dilations),
                                     ctx.namedI64("group", *group)});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
+/// ConvTranspose: 1 to 3 spatial dims; explicit pads, output_padding, or
+/// output_shape / auto_pad SAME_* (static spatial sizes), which decide the
+/// pads as ONNX defines. The weight's shape must be static.
+LogicalResult importConvTranspose(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<Value> w = ctx.requiredInput(1);
+  FailureOr<int64_t> group = ctx.intAttr("group", 1);
+  FailureOr<std::string> autoPad = ctx.stringAttr("auto_pad", "NOTSET");
+  if (failed(x) || failed(w) || failed(group) || failed(autoPad))
+    return failure();
+  RankedTensorType xType = ctx.inputType(0), wType = ctx.inputType(1);
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return ctx.error() << "supports 1 to 3 spatial dims, got an input of rank "
+                       << xType.getRank();
+  if (wType.getRank() != xType.getRank() || !wType.hasStaticShape())
+    return ctx.error() << "the weight must have the input's rank and a static "
+                          "shape, got "
+                       << wType;
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  SmallVector<int64_t> ones(spatial, 1), zeros(spatial, 0);
+  FailureOr<SmallVector<int64_t>> shapeAttr =
+      ctx.intsAttr("kernel_shape", kernel);
+  FailureOr<SmallVector<int64_t>> strides = ctx.intsAttr("strides", ones);
+  FailureOr<SmallVector<int64_t>> dilations = ctx.intsAttr("dilations", ones);
+  FailureOr<SmallVector<int64_t>> outputPadding =
+      ctx.intsAttr("output_padding", zeros);
+  FailureOr<SmallVector<int64_t>> pads =
+      ctx.intsAttr("pads", SmallVector<int64_t>(2 * spatial, 0));
+  FailureOr<SmallVector<int64_t>> outputShape =
+      ctx.intsAttr("output_shape", SmallVector<int64_t>());
+  if (failed(shapeAttr) || failed(strides) || failed(dilations) ||
+      failed(outputPadding) || failed(pads) || failed(outputShape))
+    return failure();
+  if (*shapeAttr != kernel)
+    return ctx.error() << "kernel_shape does not match the weight's spatial "
+                          "dims";
+  if (int64_t(strides->size()) != spatial ||
+      int64_t(dilations->size()) != spatial ||
+      int64_t(outputPadding->size()) != spatial ||
+      int64_t(pads->size()) != 2 * spatial)
+    return ctx.error() << "strides, dilations and output_padding need "
+                       << spatial << " values each and pads " << 2 * spatial;
+  // output_shape (its spatial dims, or all dims) or SAME_* auto_pad fix the
+  // output size; the pads follow.
+  SmallVector<int64_t> target;
+  if (!outputShape->empty()) {
+    target.assign(outputShape->end() -
+                      std::min<int64_t>(spatial, outputShape->size()),
+                  outputShape->end());
+    if (int64_t(target.size()) != spatial)
+      return ctx.error() << "output_shape needs " << spatial
+                         << " spatial sizes, got " << outputShape->size();
+  } else if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
+    for (int64_t i = 0; i < spatial; ++i)
+      target.push_back(xType.getDimSize(i + 2) * (*strides)[i]);
+  } else if (*autoPad == "VALID") {
+    pads->assign(2 * spatial, 0);
+  } else if (*autoPad != "NOTSET") {
+    return ctx.error() << "unknown auto_pad '" << *autoPad << "'";
+  }
+  if (!target.empty()) {
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t d = xType.getDimSize(i + 2);
+      if (ShapedType::isDynamic(d))
+        return ctx.error() << "output_shape or auto_pad " << *autoPad
+                           << " needs static spatial dims";
+      int64_t total = (*strides)[i] * (d - 1) + (*outputPadding)[i] +
+                      (kernel[i] - 1) * (*dilations)[i] + 1 - target[i];
+      if (total < 0)
+        return ctx.error() << "output_shape " << target[i]
+                           << " is larger than the full output of spatial dim "
+                           << i;
+      bool upper = *autoPad == "SAME_UPPER";
+      (*pads)[i] = upper ? total / 2 : total - total / 2;
+      (*pads)[i + spatial] = total - (*pads)[i];
+    }
+  }
+  SmallVector<Value> operands = {*x, *w};
+  if (ctx.hasInput(2))
+    operands.push_back(ctx.input(2));
+  FailureOr<Value> y = ctx.create<ConvTransposeOp>(
+      operands,
+      {ctx.namedI64Array("strides", *strides), ctx.namedI64Array("pads", *pads),
+       ctx.namedI64Array("dilations", *dilations),
+       ctx.namedI64Array("output_padding", *outputPadding),
+       ctx.namedI64("group", *group)});
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
@@ -835,6 +991,16 @@ void registerNNOps(std::vector<OpEntry> &ops) {
   add("Conv", importConv, 11,
       "1-D to 3-D; groups, strides, dilations, pads and auto_pad (SAME_* "
       "with static spatial sizes); static weight shape");
+  add("ConvTranspose", importConvTranspose, 11,
+      "1-D to 3-D; groups, strides, dilations, pads, output_padding, "
+      "output_shape and auto_pad (static spatial sizes for the last two); "
+      "static weight shape");
+  add("MaxPool", importPool<true>, 8,
+      "1-D to 3-D floats; pads, auto_pad, strides, dilations, ceil_mode; "
+      "not the Indices output");
+  add("AveragePool", importPool<false>, 7,
+      "1-D to 3-D; pads, auto_pad, strides, dilations, ceil_mode, "
+      "count_include_pad; sums in f32");
   add("CumSum", importCumSum, 11,
       "constant axis; floats narrower than f32 sum in f32");
 }

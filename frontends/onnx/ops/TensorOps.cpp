@@ -257,6 +257,179 @@ LogicalResult importDynamicSlice(NodeContext &ctx, Value x) {
 
 /// Pad: constant pads (and axes, opset 18); the constant value a scalar
 /// (or one-element) input of x's type, 0 when absent.
+/// If whose condition is a constant at compile time (a frozen input, a
+/// folded shape test): the branch it takes, imported inline.
+LogicalResult importIf(NodeContext &ctx) {
+  DenseElementsAttr cond = ctx.constantInput(0);
+  if (!cond)
+    return ctx.error() << "the condition is not a constant at compile time; "
+                          "Kestrel compiles If only when its condition folds "
+                          "(no data-dependent control flow)";
+  if (cond.getNumElements() != 1 || !cond.getElementType().isInteger(1))
+    return ctx.error() << "the condition must be one bool, got "
+                       << cond.getType();
+  bool taken = *cond.getValues<bool>().begin();
+  const char *name = taken ? "then_branch" : "else_branch";
+  const onnx::AttributeProto *branch = ctx.attr(name);
+  if (!branch || !branch->has_g())
+    return ctx.error() << "needs the graph attribute " << name;
+  FailureOr<SmallVector<Value>> outs = ctx.importSubgraph(branch->g());
+  if (failed(outs))
+    return failure();
+  if (outs->size() != ctx.numOutputs())
+    return ctx.error() << name << " has " << outs->size()
+                       << " outputs; the node " << ctx.numOutputs();
+  for (auto [i, v] : llvm::enumerate(*outs))
+    if (ctx.wantsOutput(i) && failed(ctx.setOutput(i, v)))
+      return failure();
+  return success();
+}
+
+/// The float entries of constant input `i` (absent or empty: none); an
+/// error naming `what` when it is not a constant float tensor.
+FailureOr<SmallVector<float>> constantFloats(NodeContext &ctx, unsigned i,
+                                             StringRef what) {
+  SmallVector<float> values;
+  if (!ctx.hasInput(i))
+    return values;
+  DenseElementsAttr data = ctx.constantInput(i);
+  if (!data || !isa<FloatType>(data.getElementType()))
+    return ctx.error() << what << " must be a constant float tensor";
+  for (const APFloat &v : data.getValues<APFloat>()) {
+    bool lost = false;
+    APFloat f = v;
+    f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(f.convertToFloat());
+  }
+  return values;
+}
+
+/// Resize (opset 11+): constant scales or sizes (with axes and
+/// keep_aspect_ratio_policy), a constant roi for tf_crop_and_resize;
+/// nearest, linear and cubic; not antialias.
+LogicalResult importResize(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  FailureOr<std::string> mode = ctx.stringAttr("mode", "nearest");
+  FailureOr<std::string> coordinates =
+      ctx.stringAttr("coordinate_transformation_mode", "half_pixel");
+  FailureOr<std::string> nearest =
+      ctx.stringAttr("nearest_mode", "round_prefer_floor");
+  FailureOr<std::string> policy =
+      ctx.stringAttr("keep_aspect_ratio_policy", "stretch");
+  FailureOr<float> cubicA = ctx.floatAttr("cubic_coeff_a", -0.75f);
+  FailureOr<int64_t> excludeOutside = ctx.intAttr("exclude_outside", 0);
+  FailureOr<float> extrapolation = ctx.floatAttr("extrapolation_value", 0.0f);
+  FailureOr<int64_t> antialias = ctx.intAttr("antialias", 0);
+  if (failed(x) || failed(mode) || failed(coordinates) || failed(nearest) ||
+      failed(policy) || failed(cubicA) || failed(excludeOutside) ||
+      failed(extrapolation) || failed(antialias))
+    return failure();
+  if (*antialias != 0)
+    return ctx.error() << "antialias = 1 is not supported";
+  if (*coordinates == "tf_half_pixel_for_nn")
+    return ctx.error() << "coordinate_transformation_mode "
+                          "tf_half_pixel_for_nn (opset 11 only) is not "
+                          "supported";
+  RankedTensorType xType = ctx.inputType(0);
+  int64_t rank = xType.getRank();
+  if (!isa<FloatType>(xType.getElementType()) || rank < 1)
+    return ctx.error() << "supports float inputs of rank 1 or more, got "
+                       << xType;
+  SmallVector<int64_t> allAxes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  FailureOr<SmallVector<int64_t>> axes = ctx.intsAttr("axes", allAxes);
+  if (failed(axes))
+    return failure();
+  for (int64_t &a : *axes) {
+    FailureOr<int64_t> n = ctx.normalizeAxis(a, rank, "axes");
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  int64_t numAxes = int64_t(axes->size());
+  FailureOr<SmallVector<float>> roi = constantFloats(ctx, 1, "roi");
+  FailureOr<SmallVector<float>> scales = constantFloats(ctx, 2, "scales");
+  if (failed(roi) || failed(scales))
+    return failure();
+  SmallVector<int64_t> sizes;
+  if (ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> s = ctx.constantInts(3, "sizes");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  }
+  if (scales->empty() == sizes.empty())
+    return ctx.error() << "needs exactly one of scales and sizes (got "
+                       << scales->size() << " scales and " << sizes.size()
+                       << " sizes)";
+  if (int64_t(scales->size() + sizes.size()) != numAxes)
+    return ctx.error() << (sizes.empty() ? "scales" : "sizes") << " has "
+                       << scales->size() + sizes.size() << " values; "
+                       << numAxes << " axes need one each";
+  // Per dim: the size (-1: floor(in * scale)) and the scale (0: out / in).
+  SmallVector<int64_t> outSizes(rank, -1);
+  SmallVector<float> outScales(rank, 1.0f);
+  if (!scales->empty()) {
+    for (int64_t i = 0; i < numAxes; ++i) {
+      if (!((*scales)[i] > 0))
+        return ctx.error() << "scales must be positive, got " << (*scales)[i];
+      outScales[(*axes)[i]] = (*scales)[i];
+    }
+  } else if (*policy == "stretch") {
+    for (int64_t i = 0; i < numAxes; ++i) {
+      if (sizes[i] < 0)
+        return ctx.error() << "sizes must not be negative, got " << sizes[i];
+      outSizes[(*axes)[i]] = sizes[i];
+      outScales[(*axes)[i]] = 0.0f;
+    }
+  } else if (*policy == "not_larger" || *policy == "not_smaller") {
+    double scale = 0;
+    for (int64_t i = 0; i < numAxes; ++i) {
+      int64_t in = xType.getDimSize((*axes)[i]);
+      if (ShapedType::isDynamic(in) || in == 0)
+        return ctx.error() << "keep_aspect_ratio_policy " << *policy
+                           << " needs static, non-empty resized dims";
+      double s = double(sizes[i]) / double(in);
+      scale = i == 0 ? s
+                     : (*policy == "not_larger" ? std::min(scale, s)
+                                                : std::max(scale, s));
+    }
+    for (int64_t a : *axes) {
+      outSizes[a] = int64_t(scale * double(xType.getDimSize(a)) + 0.5);
+      outScales[a] = float(scale);
+    }
+  } else {
+    return ctx.error() << "unknown keep_aspect_ratio_policy '" << *policy
+                       << "'";
+  }
+  SmallVector<NamedAttribute> attrs = {
+      ctx.namedI64Array("sizes", outSizes),
+      ctx.builder().getNamedAttr("scales",
+                                 ctx.builder().getDenseF32ArrayAttr(outScales)),
+      ctx.builder().getNamedAttr("mode", ctx.builder().getStringAttr(*mode)),
+      ctx.builder().getNamedAttr("coordinate_mode",
+                                 ctx.builder().getStringAttr(*coordinates)),
+      ctx.builder().getNamedAttr("nearest_mode",
+                                 ctx.builder().getStringAttr(*nearest)),
+      ctx.namedF32("cubic_coeff_a", *cubicA),
+      ctx.namedBool("exclude_outside", *excludeOutside != 0),
+      ctx.namedF32("extrapolation_value", *extrapolation)};
+  if (*coordinates == "tf_crop_and_resize") {
+    if (int64_t(roi->size()) != 2 * numAxes)
+      return ctx.error() << "tf_crop_and_resize needs a roi of " << 2 * numAxes
+                         << " values, got " << roi->size();
+    SmallVector<float> full(rank, 0.0f);
+    full.append(rank, 1.0f);
+    for (int64_t i = 0; i < numAxes; ++i) {
+      full[(*axes)[i]] = (*roi)[i];
+      full[rank + (*axes)[i]] = (*roi)[numAxes + i];
+    }
+    attrs.push_back(ctx.builder().getNamedAttr(
+        "roi", ctx.builder().getDenseF32ArrayAttr(full)));
+  }
+  FailureOr<Value> y = ctx.create<ResizeOp>(*x, attrs);
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 LogicalResult importPad(NodeContext &ctx) {
   FailureOr<Value> x = ctx.requiredInput(0);
   FailureOr<std::string> mode = ctx.stringAttr("mode", "constant");
@@ -914,6 +1087,14 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("Concat", importConcat);
   add("Split", importSplit, 13, "constant split sizes");
   add("Slice", importSlice, 13, "constant axes");
+  add("If", importIf, 13,
+      "a condition that is constant at compile time: the branch taken is "
+      "imported inline");
+  add("Resize", importResize, 11,
+      "constant scales or sizes (axes, keep_aspect_ratio_policy); nearest "
+      "(every nearest_mode), linear and cubic (exclude_outside); every "
+      "coordinate_transformation_mode but tf_half_pixel_for_nn; not "
+      "antialias");
   add("Pad", importPad, 13,
       "constant pads and axes; constant, reflect, edge and wrap modes "
       "(reflect periodic for pads wider than the dimension)");

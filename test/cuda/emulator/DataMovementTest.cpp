@@ -1,9 +1,9 @@
 //===- DataMovementTest.cpp - DataMovement kernels in the emulator ------===//
 //
-// The CUDA kernels (expand, transpose, concat/split, slice, gathers, range,
-// shape_of) run by the emulator at random small shapes, including broadcasts
-// and sizes that are not multiples of the block, against the CPU library; error
-// messages too.
+// The CUDA kernels (expand, transpose, concat/split, slice, pad, pool,
+// resize, conv_transpose, gathers, range, shape_of) run by the emulator at
+// random small shapes, including broadcasts and sizes that are not multiples
+// of the block, against the CPU library; error messages too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -152,6 +152,151 @@ void testPad() {
     }
     compare(("pad " + std::string(padModeName(mode)) + " " + S(x)).c_str(), b.t,
             a.t);
+  }
+}
+
+/// conv_transpose at random shapes (1 to 3 spatial dims, strides, pads,
+/// dilations, output_padding, groups): the same values as the CPU library.
+void testConvTranspose() {
+  const DType types[] = {DType::F32, DType::BF16};
+  for (int iter = 0; iter < 80; ++iter) {
+    DType d = types[iter % 2];
+    int spatial = int(randInt(1, 3));
+    int64_t group = randInt(1, 2);
+    Shape x, w;
+    x.rank = w.rank = spatial + 2;
+    x.dims[0] = randInt(1, 2);
+    x.dims[1] = w.dims[0] = group * randInt(1, 3);
+    w.dims[1] = randInt(1, 3);
+    int64_t strides[3], pads[6], dilations[3], outputPadding[3];
+    for (int i = 0; i < spatial; ++i) {
+      x.dims[i + 2] = randInt(1, 5);
+      w.dims[i + 2] = randInt(1, 3);
+      strides[i] = randInt(1, 3);
+      dilations[i] = randInt(1, 2);
+      pads[i] = randInt(0, 1);
+      pads[i + spatial] = randInt(0, 1);
+      outputPadding[i] = randInt(0, strides[i] - 1);
+    }
+    Shape s;
+    cpu::Context sc;
+    if (!kestrel::convTransposeShape(sc, x, w, strides, pads, dilations,
+                                     outputPadding, group, s))
+      continue;
+    Buf xb(d, x), wb(d, w), bb(d, Shape{s[1]}), a(d, s), b(d, s);
+    fill(xb.t);
+    fill(wb.t);
+    fill(bb.t);
+    Ctxs c;
+    const Tensor *bias = iter % 3 ? &bb.t : nullptr;
+    bool okc = cpu::convTranspose(c.c, xb.t, wb.t, bias, strides, pads,
+                                  dilations, outputPadding, group, a.t);
+    bool okg = cuda::convTranspose(c.g, xb.t, wb.t, bias, strides, pads,
+                                   dilations, outputPadding, group, b.t);
+    EXPECT(okc && okg, "conv_transpose %s: cpu %d (%s) cuda %d (%s)",
+           S(x).c_str(), okc, c.c.error.c_str(), okg, c.g.error.c_str());
+    if (okc && okg)
+      // Tap by tap against the CPU's GEMM: equal to rounding.
+      compare(("conv_transpose " + S(x) + " w " + S(w)).c_str(), b.t, a.t,
+              tolFor(d, 4));
+  }
+}
+
+/// pool at random windows (1 to 3 spatial dims, pads, strides, dilations,
+/// ceil_mode, both kinds): the same values and errors as the CPU library.
+void testPool() {
+  const DType types[] = {DType::F32, DType::BF16};
+  for (int iter = 0; iter < 150; ++iter) {
+    DType d = types[iter % 2];
+    int spatial = int(randInt(1, 3));
+    Shape x = randShape(spatial + 2, 6);
+    for (int i = 0; i < spatial; ++i)
+      x.dims[i + 2] = randInt(1, 9);
+    int64_t kernel[3], strides[3], dilations[3], pads[6];
+    for (int i = 0; i < spatial; ++i) {
+      kernel[i] = randInt(1, 4);
+      strides[i] = randInt(1, 3);
+      dilations[i] = randInt(1, 2);
+      pads[i] = randInt(0, kernel[i] - 1);
+      pads[i + spatial] = randInt(0, kernel[i] - 1);
+    }
+    bool ceilMode = iter % 3 == 0, includePad = iter % 5 == 0;
+    PoolKind kind = iter % 4 < 2 ? PoolKind::Max : PoolKind::Average;
+    Shape s;
+    cpu::Context sc;
+    if (!kestrel::poolShape(sc, x, kernel, strides, pads, dilations, ceilMode,
+                            s))
+      continue;
+    Buf xb(d, x), a(d, s), b(d, s);
+    fill(xb.t);
+    Ctxs c;
+    bool okc = cpu::pool(c.c, xb.t, kind, kernel, strides, pads, dilations,
+                         ceilMode, includePad, a.t);
+    bool okg = cuda::pool(c.g, xb.t, kind, kernel, strides, pads, dilations,
+                          ceilMode, includePad, b.t);
+    EXPECT(okc && okg, "pool %s: cpu %d (%s) cuda %d (%s)", S(x).c_str(), okc,
+           c.c.error.c_str(), okg, c.g.error.c_str());
+    if (okc && okg)
+      compare(("pool " + S(x)).c_str(), b.t, a.t);
+  }
+  // The same message for a window that does not fit.
+  Buf xb(DType::F32, Shape{1, 1, 3}), o(DType::F32, Shape{1, 1, 1});
+  const int64_t k[] = {5}, one[] = {1}, zero[] = {0, 0};
+  Ctxs c;
+  EXPECT(!cuda::pool(c.g, xb.t, PoolKind::Max, k, one, zero, one, false, false,
+                     o.t) &&
+             !cpu::pool(c.c, xb.t, PoolKind::Max, k, one, zero, one, false,
+                        false, o.t) &&
+             c.g.error == c.c.error,
+         "pool error: '%s' vs '%s'", c.g.error.c_str(), c.c.error.c_str());
+}
+
+/// resize at random shapes in every mode and coordinate mode (roi and
+/// extrapolation for tf_crop_and_resize): the same values as the CPU.
+void testResize() {
+  const DType types[] = {DType::F32, DType::BF16};
+  for (int iter = 0; iter < 200; ++iter) {
+    DType d = types[iter % 2];
+    int rank = int(randInt(1, 4));
+    Shape x = randShape(rank, 6), out = x;
+    float scales[8], roi[16];
+    for (int i = 0; i < rank; ++i) {
+      out.dims[i] = randInt(1, 12);
+      // Half the dims by scale (the shape is floor(in * scale)), half by
+      // size (scale 0: out / in).
+      if (randInt(0, 1)) {
+        scales[i] = float(out.dims[i]) / float(x.dims[i]) *
+                    (1.0f + 0.1f * float(randInt(0, 3)));
+        out.dims[i] = int64_t(std::floor(double(x.dims[i]) * scales[i]));
+        if (out.dims[i] < 1) {
+          scales[i] = 1;
+          out.dims[i] = x.dims[i];
+        }
+      } else {
+        scales[i] = 0;
+      }
+      roi[i] = 0.1f * float(randInt(-3, 5));
+      roi[rank + i] = roi[i] + 0.2f * float(randInt(1, 6));
+    }
+    ResizeParams p;
+    p.mode = ResizeMode(iter % 3);
+    p.coordinates = ResizeCoordinates((iter / 3) % 6);
+    p.nearest = NearestMode((iter / 18) % 4);
+    p.excludeOutside = iter % 7 == 0;
+    p.cubicA = iter % 2 ? -0.75f : -0.5f;
+    p.extrapolation = -3.0f;
+    Buf xb(d, x), a(d, out), b(d, out);
+    fill(xb.t);
+    Ctxs c;
+    bool okc = cpu::resize(c.c, xb.t, p, scales, roi, a.t);
+    bool okg = cuda::resize(c.g, xb.t, p, scales, roi, b.t);
+    EXPECT(okc && okg, "resize %s -> %s: cpu %d (%s) cuda %d (%s)",
+           S(x).c_str(), S(out).c_str(), okc, c.c.error.c_str(), okg,
+           c.g.error.c_str());
+    if (okc && okg)
+      // The sums run in another order than the CPU's: equal to rounding.
+      compare(("resize " + S(x) + " -> " + S(out)).c_str(), b.t, a.t,
+              tolFor(d));
   }
 }
 
@@ -463,6 +608,9 @@ void runDataMovementTests() {
   testExpandTranspose();
   testSlice();
   testPad();
+  testPool();
+  testResize();
+  testConvTranspose();
   testConcatSplit();
   testGather();
   testScatter();

@@ -1025,3 +1025,91 @@ func.func @pad_reflect_empty(%x: tensor<0x8xf32>, %v: tensor<f32>) {
   %0 = kestrel.pad %x, %v {pads = array<i64: 1, 0, 1, 0>, mode = "reflect"} : (tensor<0x8xf32>, tensor<f32>) -> tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @pool_kind(%x: tensor<1x2x8x8xf32>) {
+  // expected-error @+1 {{'kestrel.pool' op kind must be 'max' or 'average', got 'lp'}}
+  %0 = kestrel.pool %x {kind = "lp", kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_counts(%x: tensor<1x2x8x8xf32>) {
+  // expected-error @+1 {{'kestrel.pool' op kernel_shape, strides and dilations need 2 values and pads 4, got 1, 2, 2 and 4}}
+  %0 = kestrel.pool %x {kind = "max", kernel_shape = array<i64: 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window(%x: tensor<1x2x3x8xf32>) {
+  // expected-error @+1 {{'kestrel.pool' op the window (kernel 5, dilation 1) is larger than spatial dim 0 with its pads (3)}}
+  %0 = kestrel.pool %x {kind = "max", kernel_shape = array<i64: 5, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x2x3x8xf32>) -> tensor<1x2x1x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.pool' op input must have 1 to 3 spatial dims ([N, C, D1, ...]), got rank 2}}
+  %0 = kestrel.pool %x {kind = "max", kernel_shape = array<i64: 2>, strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x7xf32>
+  return
+}
+
+// -----
+
+func.func @resize_counts(%x: tensor<1x2x8x8xf32>) {
+  // expected-error @+1 {{'kestrel.resize' op sizes and scales need one value per dim (4), got 4 and 2}}
+  %0 = kestrel.resize %x {scales = array<f32: 2.0, 2.0>, sizes = array<i64: -1, -1, -1, -1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @resize_mode(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.resize' op mode must be nearest, linear or cubic, got 'area'}}
+  %0 = kestrel.resize %x {mode = "area", scales = array<f32: 1.0, 2.0>, sizes = array<i64: -1, -1>} : (tensor<4x8xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @resize_roi(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.resize' op tf_crop_and_resize needs the roi}}
+  %0 = kestrel.resize %x {coordinate_mode = "tf_crop_and_resize", scales = array<f32: 1.0, 2.0>, sizes = array<i64: -1, -1>} : (tensor<4x8xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scale(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kestrel.resize' op dim 1 needs a size or a positive scale, got size -1 and scale 0.000000e+00}}
+  %0 = kestrel.resize %x {scales = array<f32: 1.0, 0.0>, sizes = array<i64: -1, -1>} : (tensor<4x8xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @resize_empty(%x: tensor<4x0xf32>) {
+  // expected-error @+1 {{'kestrel.resize' op dim 1 is empty and cannot be resized to 3}}
+  %0 = kestrel.resize %x {scales = array<f32: 1.0, 0.0>, sizes = array<i64: -1, 3>} : (tensor<4x0xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>) {
+  // expected-error @+1 {{'kestrel.conv_transpose' op the weight's 6 input channels must equal the input's 4, a multiple of group = 1}}
+  %0 = kestrel.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>) -> tensor<1x2x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_crop(%x: tensor<1x4x2x2xf32>, %w: tensor<4x2x1x1xf32>) {
+  // expected-error @+1 {{'kestrel.conv_transpose' op spatial dim 0 of size 2 gives no output with its pads}}
+  %0 = kestrel.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 1, 0, 1, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x2x2xf32>, tensor<4x2x1x1xf32>) -> tensor<1x2x1x2xf32>
+  return
+}

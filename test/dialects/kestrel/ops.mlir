@@ -555,6 +555,26 @@ func.func @conv(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8
   return %0, %1 : tensor<?x8x16x16xf32>, tensor<2x6x?xbf16>
 }
 
+// CHECK-LABEL: func.func @conv_transpose(
+// CHECK: kestrel.conv_transpose %{{.+}}, %{{.+}}, %{{.+}} {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x16x16xf32>, tensor<8x3x3x3xf32>, tensor<3xf32>) -> tensor<?x3x32x32xf32>
+func.func @conv_transpose(%x: tensor<?x8x16x16xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<3xf32>) -> tensor<?x3x32x32xf32> {
+  %0 = kestrel.conv_transpose %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x16x16xf32>, tensor<8x3x3x3xf32>, tensor<3xf32>) -> tensor<?x3x32x32xf32>
+  return %0 : tensor<?x3x32x32xf32>
+}
+
+// CHECK-LABEL: func.func @pool_resize(
+// CHECK: kestrel.pool %{{.+}} {ceil_mode = true, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, kind = "max", pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x32x32xf32>) -> tensor<?x8x17x17xf32>
+// CHECK: kestrel.pool %{{.+}} {count_include_pad = true, dilations = array<i64: 1>, kernel_shape = array<i64: 2>, kind = "average", pads = array<i64: 0, 1>, strides = array<i64: 2>} : (tensor<2x4x?xbf16>) -> tensor<2x4x?xbf16>
+// CHECK: kestrel.resize %{{.+}} {mode = "linear", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 0.000000e+00>, sizes = array<i64: -1, -1, -1, 20>} : (tensor<?x3x8x8xf32>) -> tensor<?x3x16x20xf32>
+// CHECK: kestrel.resize %{{.+}} {coordinate_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+00 : f32, roi = array<f32: 0.000000e+00, 2.500000e-01, 1.000000e+00, 7.500000e-01>, scales = array<f32: 1.000000e+00, 0.000000e+00>, sizes = array<i64: -1, 5>} : (tensor<2x?xbf16>) -> tensor<2x5xbf16>
+func.func @pool_resize(%x: tensor<?x8x32x32xf32>, %a: tensor<2x4x?xbf16>, %r: tensor<?x3x8x8xf32>, %t: tensor<2x?xbf16>) -> (tensor<?x8x17x17xf32>, tensor<2x4x?xbf16>, tensor<?x3x16x20xf32>, tensor<2x5xbf16>) {
+  %0 = kestrel.pool %x {kind = "max", kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = true} : (tensor<?x8x32x32xf32>) -> tensor<?x8x17x17xf32>
+  %1 = kestrel.pool %a {kind = "average", kernel_shape = array<i64: 2>, strides = array<i64: 2>, pads = array<i64: 0, 1>, dilations = array<i64: 1>, count_include_pad = true} : (tensor<2x4x?xbf16>) -> tensor<2x4x?xbf16>
+  %2 = kestrel.resize %r {mode = "linear", scales = array<f32: 1.0, 1.0, 2.0, 0.0>, sizes = array<i64: -1, -1, -1, 20>} : (tensor<?x3x8x8xf32>) -> tensor<?x3x16x20xf32>
+  %3 = kestrel.resize %t {coordinate_mode = "tf_crop_and_resize", extrapolation_value = 1.0 : f32, roi = array<f32: 0.0, 0.25, 1.0, 0.75>, scales = array<f32: 1.0, 0.0>, sizes = array<i64: -1, 5>} : (tensor<2x?xbf16>) -> tensor<2x5xbf16>
+  return %0, %1, %2, %3 : tensor<?x8x17x17xf32>, tensor<2x4x?xbf16>, tensor<?x3x16x20xf32>, tensor<2x5xbf16>
+}
+
 // CHECK-LABEL: func.func @rounding(
 // CHECK: kestrel.floor %{{.+}} : (tensor<?x4xf32>) -> tensor<?x4xf32>
 // CHECK: kestrel.ceil %{{.+}} : (tensor<?x4xf32>) -> tensor<?x4xf32>

@@ -1386,6 +1386,478 @@ TEST(KernelsConv, AgainstDirectLoop) {
       }
 }
 
+/// One conv_transpose case: x [N, C, D...], w [C, M / group, K...].
+struct ConvTransposeCase {
+  Shape x, w;
+  std::vector<int64_t> strides, pads, dilations, outputPadding;
+  int64_t group;
+};
+
+/// conv_transpose against a direct scatter in double: 1-D to 3-D, strides,
+/// pads, dilations, output_padding, groups (depthwise too); f32 and bf16;
+/// with and without bias; serially and on threads.
+TEST(KernelsConvTranspose, AgainstDirectScatter) {
+  const ConvTransposeCase cases[] = {
+      {{2, 4, 7}, {4, 3, 3}, {2}, {1, 1}, {1}, {1}, 1},
+      {{1, 3, 9}, {3, 2, 4}, {3}, {0, 2}, {2}, {0}, 1},
+      {{2, 4, 5, 6}, {4, 3, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, {1, 0}, 1},
+      {{1, 4, 5, 4}, {4, 2, 2, 3}, {1, 3}, {0, 1, 1, 0}, {2, 1}, {0, 2}, 2},
+      {{2, 6, 4, 4}, {6, 1, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, {1, 1}, 6},
+      {{1, 2, 3, 4, 3},
+       {2, 3, 2, 2, 3},
+       {2, 1, 2},
+       {0, 1, 1, 1, 0, 0},
+       {1, 2, 1},
+       {1, 0, 0},
+       1},
+      {{2, 32, 16, 16},
+       {32, 16, 4, 4},
+       {2, 2},
+       {1, 1, 1, 1},
+       {1, 1},
+       {0, 0},
+       1},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 8600;
+  for (const ConvTransposeCase &c : cases)
+    for (DType type : {DType::F32, DType::BF16})
+      for (bool withBias : {false, true}) {
+        int spatial = c.x.rank - 2;
+        Context &ctx = c.x.numel() > 4000 ? threaded : serial;
+        Shape outShape;
+        ASSERT_TRUE(convTransposeShape(
+            ctx, c.x, c.w, c.strides.data(), c.pads.data(), c.dilations.data(),
+            c.outputPadding.data(), c.group, outShape))
+            << ctx.error;
+        int64_t m = c.w[1] * c.group;
+        Buf x = randomBuf(type, c.x, seed++), w = randomBuf(type, c.w, seed++);
+        Buf b = randomBuf(type, Shape{m}, seed++), out(type, outShape);
+        Tensor xt = x.t(), wt = w.t(), bt = b.t(), ot = out.t();
+        ASSERT_TRUE(convTranspose(ctx, xt, wt, withBias ? &bt : nullptr,
+                                  c.strides.data(), c.pads.data(),
+                                  c.dilations.data(), c.outputPadding.data(),
+                                  c.group, ot))
+            << ctx.error;
+        int64_t in[3] = {1, 1, 1}, k[3] = {1, 1, 1}, o[3] = {1, 1, 1};
+        int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pd[3] = {0, 0, 0};
+        for (int i = 0; i < spatial; ++i) {
+          int d = 3 - spatial + i;
+          in[d] = c.x[i + 2], k[d] = c.w[i + 2], o[d] = outShape[i + 2];
+          st[d] = c.strides[size_t(i)], dl[d] = c.dilations[size_t(i)];
+          pd[d] = c.pads[size_t(i)];
+        }
+        int64_t channels = c.x[1], cg = channels / c.group, mg = c.w[1];
+        int64_t outPlane = o[0] * o[1] * o[2];
+        std::vector<double> want(size_t(out.numel()));
+        for (int64_t n = 0; n < c.x[0]; ++n)
+          for (int64_t oc = 0; oc < m; ++oc)
+            for (int64_t p = 0; p < outPlane; ++p)
+              want[size_t((n * m + oc) * outPlane + p)] =
+                  withBias ? b.get(oc) : 0.0;
+        // Every input entry scatters through every tap.
+        for (int64_t n = 0; n < c.x[0]; ++n)
+          for (int64_t ic = 0; ic < channels; ++ic)
+            for (int64_t j = 0; j < mg; ++j)
+              for (int64_t i0 = 0; i0 < in[0]; ++i0)
+                for (int64_t i1 = 0; i1 < in[1]; ++i1)
+                  for (int64_t i2 = 0; i2 < in[2]; ++i2)
+                    for (int64_t a = 0; a < k[0]; ++a)
+                      for (int64_t e = 0; e < k[1]; ++e)
+                        for (int64_t f = 0; f < k[2]; ++f) {
+                          int64_t p0 = i0 * st[0] - pd[0] + a * dl[0];
+                          int64_t p1 = i1 * st[1] - pd[1] + e * dl[1];
+                          int64_t p2 = i2 * st[2] - pd[2] + f * dl[2];
+                          if (p0 < 0 || p0 >= o[0] || p1 < 0 || p1 >= o[1] ||
+                              p2 < 0 || p2 >= o[2])
+                            continue;
+                          int64_t oc = ic / cg * mg + j;
+                          want[size_t((n * m + oc) * outPlane +
+                                      (p0 * o[1] + p1) * o[2] + p2)] +=
+                              x.get(
+                                  (((n * channels + ic) * in[0] + i0) * in[1] +
+                                   i1) *
+                                      in[2] +
+                                  i2) *
+                              w.get((((ic * mg + j) * k[0] + a) * k[1] + e) *
+                                        k[2] +
+                                    f);
+                        }
+        EXPECT_LE(relativeL2(out.floats(), want),
+                  type == DType::F32 ? 1e-6 : 1e-2)
+            << "conv_transpose " << dtypeName(type) << " x " << c.x.str()
+            << " w " << c.w.str() << " group " << c.group
+            << (withBias ? " bias" : "");
+      }
+}
+
+TEST(KernelsConvTranspose, Errors) {
+  Context ctx = serialContext();
+  const int64_t one[] = {1, 1}, zero[] = {0, 0, 0, 0}, none[] = {0, 0};
+  const int64_t crop[] = {3, 3, 3, 3};
+  Buf x(DType::F32, Shape{1, 4, 3, 3}), w(DType::F32, Shape{4, 2, 3, 3});
+  Buf out(DType::F32, Shape{1, 4, 5, 5});
+  Tensor xt = x.t(), wt = w.t(), ot = out.t();
+  EXPECT_TRUE(convTranspose(ctx, xt, wt, nullptr, one, zero, one, none, 2, ot))
+      << ctx.error;
+  EXPECT_FALSE(
+      convTranspose(ctx, xt, wt, nullptr, one, zero, one, none, 3, ot));
+  EXPECT_EQ(ctx.error, "conv_transpose: x has 4 channels, w 4 inputs, group 3: "
+                       "inconsistent");
+  EXPECT_FALSE(
+      convTranspose(ctx, xt, wt, nullptr, one, crop, one, none, 2, ot));
+  EXPECT_EQ(ctx.error, "conv_transpose: spatial dim 0 of size 3 gives no "
+                       "output with its pads");
+  Buf bias(DType::F32, Shape{2});
+  Tensor bt = bias.t();
+  EXPECT_FALSE(convTranspose(ctx, xt, wt, &bt, one, zero, one, none, 2, ot));
+  EXPECT_EQ(ctx.error, "conv_transpose: bias must be [4] of x's dtype");
+}
+
+/// One pool case: x [N, C, D...] and the window.
+struct PoolCase {
+  Shape x;
+  std::vector<int64_t> kernel, strides, pads, dilations;
+  bool ceilMode;
+};
+
+/// pool against a direct loop over each window's taps (max of the taps
+/// inside x; mean over those, or over the taps inside the padded input):
+/// 1-D to 3-D, pads, strides, dilations, ceil_mode; f32 and bf16; serially
+/// and on threads.
+TEST(KernelsPool, AgainstDirectLoop) {
+  const PoolCase cases[] = {
+      {{2, 3, 11}, {3}, {2}, {1, 1}, {1}, false},
+      {{1, 2, 10}, {4}, {3}, {0, 2}, {2}, true},
+      {{2, 3, 9, 10}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, false},
+      {{1, 4, 9, 10}, {2, 3}, {2, 2}, {0, 0, 0, 0}, {2, 1}, true},
+      {{2, 2, 7, 8}, {3, 2}, {1, 2}, {1, 0, 2, 1}, {1, 1}, true},
+      {{1, 2, 5, 6, 7},
+       {2, 3, 2},
+       {1, 2, 2},
+       {0, 1, 1, 1, 1, 0},
+       {2, 1, 1},
+       false},
+      {{4, 16, 40, 40}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, true},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 8100;
+  for (const PoolCase &c : cases)
+    for (PoolKind kind : {PoolKind::Max, PoolKind::Average})
+      for (bool includePad : {false, true})
+        for (DType type : {DType::F32, DType::BF16}) {
+          if (kind == PoolKind::Max && includePad)
+            continue;
+          int spatial = c.x.rank - 2;
+          Context &ctx = c.x.numel() > 10000 ? threaded : serial;
+          Shape outShape;
+          ASSERT_TRUE(poolShape(ctx, c.x, c.kernel.data(), c.strides.data(),
+                                c.pads.data(), c.dilations.data(), c.ceilMode,
+                                outShape))
+              << ctx.error;
+          Buf x = randomBuf(type, c.x, seed++), out(type, outShape);
+          Tensor xt = x.t(), ot = out.t();
+          ASSERT_TRUE(pool(ctx, xt, kind, c.kernel.data(), c.strides.data(),
+                           c.pads.data(), c.dilations.data(), c.ceilMode,
+                           includePad, ot))
+              << ctx.error;
+          // Every output position, every tap, in double.
+          int64_t planes = c.x[0] * c.x[1], planeIn = 1, positions = 1;
+          for (int i = 0; i < spatial; ++i) {
+            planeIn *= c.x[i + 2];
+            positions *= outShape[i + 2];
+          }
+          std::vector<double> want(size_t(out.numel()));
+          for (int64_t pl = 0; pl < planes; ++pl)
+            for (int64_t pos = 0; pos < positions; ++pos) {
+              int64_t o[3] = {0, 0, 0}, rest = pos;
+              for (int i = spatial - 1; i >= 0; --i) {
+                o[i] = rest % outShape[i + 2];
+                rest /= outShape[i + 2];
+              }
+              int64_t taps = 1;
+              for (int i = 0; i < spatial; ++i)
+                taps *= c.kernel[size_t(i)];
+              double best = -INFINITY, sum = 0;
+              int64_t inside = 0, padded = 0;
+              for (int64_t t = 0; t < taps; ++t) {
+                int64_t tr = t, index = 0;
+                bool in = true, inPad = true;
+                for (int i = spatial - 1; i >= 0; --i) {
+                  int64_t k = tr % c.kernel[size_t(i)];
+                  tr /= c.kernel[size_t(i)];
+                  int64_t p = o[i] * c.strides[size_t(i)] - c.pads[size_t(i)] +
+                              k * c.dilations[size_t(i)];
+                  in &= p >= 0 && p < c.x[i + 2];
+                  inPad &= p < c.x[i + 2] + c.pads[size_t(i + spatial)];
+                  int64_t stride = 1;
+                  for (int j = i + 1; j < spatial; ++j)
+                    stride *= c.x[j + 2];
+                  index += p * stride;
+                }
+                padded += inPad;
+                if (!in)
+                  continue;
+                double v = x.get(pl * planeIn + index);
+                best = std::max(best, v);
+                sum += v;
+                ++inside;
+              }
+              want[size_t(pl * positions + pos)] =
+                  kind == PoolKind::Max
+                      ? best
+                      : sum / double(includePad ? padded : inside);
+            }
+          EXPECT_LE(relativeL2(out.floats(), want),
+                    type == DType::F32 ? 1e-6 : 1e-2)
+              << "pool " << int(kind) << (includePad ? " include-pad " : " ")
+              << dtypeName(type) << " x " << c.x.str();
+        }
+}
+
+TEST(KernelsPool, Errors) {
+  Context ctx = serialContext();
+  const int64_t k2[] = {2, 2}, one[] = {1, 1}, zero4[] = {0, 0, 0, 0};
+  const int64_t k0[] = {0, 2}, k9[] = {9, 2};
+  Buf x(DType::F32, Shape{1, 2, 5, 5}), out(DType::F32, Shape{1, 2, 4, 4});
+  Tensor xt = x.t(), ot = out.t();
+  EXPECT_TRUE(
+      pool(ctx, xt, PoolKind::Max, k2, one, zero4, one, false, false, ot))
+      << ctx.error;
+  EXPECT_FALSE(
+      pool(ctx, xt, PoolKind::Max, k0, one, zero4, one, false, false, ot));
+  EXPECT_EQ(ctx.error, "pool: spatial dim 0 needs a positive kernel, stride "
+                       "and dilation and non-negative pads, got kernel 0, "
+                       "stride 1, dilation 1, pads (0, 0)");
+  EXPECT_FALSE(
+      pool(ctx, xt, PoolKind::Average, k9, one, zero4, one, false, false, ot));
+  EXPECT_EQ(ctx.error, "pool: the window (kernel 9, dilation 1) does not fit "
+                       "spatial dim 0 of size 5 with its pads");
+  EXPECT_FALSE(
+      pool(ctx, xt, PoolKind(7), k2, one, zero4, one, false, false, ot));
+  EXPECT_EQ(ctx.error, "pool: unknown kind 7");
+  Buf wrong(DType::F32, Shape{1, 2, 3, 3});
+  Tensor wt = wrong.t();
+  EXPECT_FALSE(
+      pool(ctx, xt, PoolKind::Max, k2, one, zero4, one, false, false, wt));
+  EXPECT_NE(ctx.error.find("pool"), std::string::npos) << ctx.error;
+  Buf ix(DType::I64, Shape{1, 2, 5, 5}), io(DType::I64, Shape{1, 2, 4, 4});
+  Tensor ixt = ix.t(), iot = io.t();
+  EXPECT_FALSE(
+      pool(ctx, ixt, PoolKind::Max, k2, one, zero4, one, false, false, iot));
+  EXPECT_NE(ctx.error.find("pool"), std::string::npos) << ctx.error;
+  Buf flat(DType::F32, Shape{4, 5});
+  Tensor ft = flat.t();
+  Shape s;
+  EXPECT_FALSE(poolShape(ctx, ft.shape, k2, one, zero4, one, false, s));
+  EXPECT_EQ(ctx.error, "pool: x must be [N, C, D1, ...] with 1 to 3 spatial "
+                       "dims, got rank 2");
+}
+
+/// ONNX Resize's source coordinate of output index o along one dim (the
+/// formulas of the operator's definition, written out again).
+double resizeSource(ResizeCoordinates mode, int64_t o, int64_t in, int64_t out,
+                    double scale) {
+  switch (mode) {
+  case ResizeCoordinates::HalfPixel:
+    return (o + 0.5) / scale - 0.5;
+  case ResizeCoordinates::PytorchHalfPixel:
+    return out > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
+  case ResizeCoordinates::AlignCorners:
+    return out > 1 ? double(o) * double(in - 1) / double(out - 1) : 0.0;
+  case ResizeCoordinates::Asymmetric:
+    return o / scale;
+  default:
+    return 0;
+  }
+}
+
+/// resize against a separable reference: one dim at a time, each output
+/// entry the weighted sum of its neighbours along that dim (edge-clamped),
+/// in double.
+TEST(KernelsResize, AgainstSeparableReference) {
+  struct ResizeCase {
+    Shape x, out;
+    std::vector<float> scales; // 0: out / in
+    ResizeMode mode;
+    ResizeCoordinates coordinates;
+    NearestMode nearest;
+    bool excludeOutside;
+  };
+  const ResizeCase cases[] = {
+      {{1, 2, 5, 6},
+       {1, 2, 10, 12},
+       {1, 1, 2, 2},
+       ResizeMode::Linear,
+       ResizeCoordinates::HalfPixel,
+       NearestMode::RoundPreferFloor,
+       false},
+      {{2, 3, 6, 7},
+       {2, 3, 4, 10},
+       {1, 1, 0, 0},
+       ResizeMode::Linear,
+       ResizeCoordinates::AlignCorners,
+       NearestMode::RoundPreferFloor,
+       false},
+      {{1, 2, 6, 7},
+       {1, 2, 9, 5},
+       {1, 1, 1.5f, 0},
+       ResizeMode::Nearest,
+       ResizeCoordinates::Asymmetric,
+       NearestMode::Floor,
+       false},
+      {{1, 2, 6, 7},
+       {1, 2, 12, 14},
+       {1, 1, 2, 2},
+       ResizeMode::Nearest,
+       ResizeCoordinates::PytorchHalfPixel,
+       NearestMode::RoundPreferCeil,
+       false},
+      {{1, 1, 6, 7},
+       {1, 1, 4, 10},
+       {1, 1, 0.75f, 1.5f},
+       ResizeMode::Cubic,
+       ResizeCoordinates::HalfPixel,
+       NearestMode::RoundPreferFloor,
+       false},
+      {{1, 1, 6, 7},
+       {1, 1, 4, 10},
+       {1, 1, 0.75f, 1.5f},
+       ResizeMode::Cubic,
+       ResizeCoordinates::AlignCorners,
+       NearestMode::RoundPreferFloor,
+       true},
+      {{3, 20},
+       {3, 50},
+       {1, 2.5f},
+       ResizeMode::Linear,
+       ResizeCoordinates::Asymmetric,
+       NearestMode::RoundPreferFloor,
+       false},
+      {{2, 8, 40, 40},
+       {2, 8, 80, 60},
+       {1, 1, 2, 1.5f},
+       ResizeMode::Linear,
+       ResizeCoordinates::HalfPixel,
+       NearestMode::RoundPreferFloor,
+       false},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 8300;
+  for (const ResizeCase &c : cases)
+    for (DType type : {DType::F32, DType::BF16}) {
+      Context &ctx = c.out.numel() > 10000 ? threaded : serial;
+      ResizeParams p;
+      p.mode = c.mode;
+      p.coordinates = c.coordinates;
+      p.nearest = c.nearest;
+      p.excludeOutside = c.excludeOutside;
+      Buf x = randomBuf(type, c.x, seed++), out(type, c.out);
+      Tensor xt = x.t(), ot = out.t();
+      ASSERT_TRUE(resize(ctx, xt, p, c.scales.data(), nullptr, ot))
+          << ctx.error;
+      std::vector<double> data = x.values();
+      Shape cur = c.x;
+      for (int d = 0; d < c.x.rank; ++d) {
+        Shape next = cur;
+        next.dims[d] = c.out[d];
+        int64_t inner = 1, outer = 1;
+        for (int e = d + 1; e < cur.rank; ++e)
+          inner *= cur[e];
+        for (int e = 0; e < d; ++e)
+          outer *= cur[e];
+        int64_t in = cur[d], n = c.out[d];
+        double scale = c.scales[size_t(d)] > 0 ? c.scales[size_t(d)]
+                                               : double(n) / double(in);
+        std::vector<double> result(size_t(outer * n * inner));
+        for (int64_t o = 0; o < n; ++o) {
+          double src = resizeSource(c.coordinates, o, in, n, scale);
+          // (index, weight) taps of this output entry.
+          std::vector<std::pair<int64_t, double>> taps;
+          double fl = std::floor(src), t = src - fl;
+          int64_t i0 = int64_t(fl);
+          if (c.mode == ResizeMode::Nearest) {
+            bool up =
+                t != 0 &&
+                (c.nearest == NearestMode::Ceil ||
+                 (c.nearest == NearestMode::RoundPreferCeil && t >= 0.5) ||
+                 (c.nearest == NearestMode::RoundPreferFloor && t > 0.5));
+            taps.push_back({i0 + up, 1.0});
+          } else if (c.mode == ResizeMode::Linear) {
+            taps = {{i0, 1 - t}, {i0 + 1, t}};
+          } else {
+            auto keys = [](double v) {
+              const double a = -0.75;
+              v = std::fabs(v);
+              if (v <= 1)
+                return ((a + 2) * v - (a + 3)) * v * v + 1;
+              if (v < 2)
+                return ((a * v - 5 * a) * v + 8 * a) * v - 4 * a;
+              return 0.0;
+            };
+            double total = 0;
+            for (int64_t k = -1; k <= 2; ++k) {
+              double wk = keys(t - double(k));
+              if (c.excludeOutside && (i0 + k < 0 || i0 + k >= in))
+                wk = 0;
+              taps.push_back({i0 + k, wk});
+              total += wk;
+            }
+            if (c.excludeOutside)
+              for (auto &tap : taps)
+                tap.second /= total;
+          }
+          for (int64_t a = 0; a < outer; ++a)
+            for (int64_t b = 0; b < inner; ++b) {
+              double v = 0;
+              for (auto [index, weight] : taps) {
+                int64_t i = std::clamp<int64_t>(index, 0, in - 1);
+                v += weight * data[size_t((a * in + i) * inner + b)];
+              }
+              result[size_t((a * n + o) * inner + b)] = v;
+            }
+        }
+        data = std::move(result);
+        cur = next;
+      }
+      EXPECT_LE(relativeL2(out.floats(), data),
+                type == DType::F32 ? 1e-6 : 1e-2)
+          << "resize " << int(c.mode) << " " << int(c.coordinates) << " "
+          << dtypeName(type) << " x " << c.x.str() << " -> " << c.out.str();
+    }
+}
+
+TEST(KernelsResize, ShapesAndErrors) {
+  Context ctx = serialContext();
+  Shape s;
+  const int64_t sizes[] = {-1, -1, 7, -1};
+  const float scales[] = {1, 1, 0, 1.5f}, negative[] = {1, 1, -1, 1};
+  ASSERT_TRUE(resizeShape(ctx, Shape{2, 3, 4, 5}, sizes, scales, s))
+      << ctx.error;
+  EXPECT_EQ(s.str(), Shape({2, 3, 7, 7}).str());
+  const int64_t bySize[] = {-1, -1, -1, -1};
+  EXPECT_FALSE(resizeShape(ctx, Shape{2, 3, 4, 5}, bySize, negative, s));
+  EXPECT_NE(ctx.error.find("resize: dim 2 of size 4 cannot take scale"),
+            std::string::npos)
+      << ctx.error;
+  Buf x(DType::F32, Shape{1, 1, 0, 2}), out(DType::F32, Shape{1, 1, 3, 2});
+  Tensor xt = x.t(), ot = out.t();
+  ResizeParams p;
+  const float ones[] = {1, 1, 0, 1};
+  EXPECT_FALSE(resize(ctx, xt, p, ones, nullptr, ot));
+  EXPECT_EQ(ctx.error, "resize: dim 2 is empty and cannot be resized to 3");
+  Buf y(DType::F32, Shape{1, 1, 2, 2});
+  Tensor yt = y.t();
+  p.mode = ResizeMode(9);
+  EXPECT_FALSE(resize(ctx, yt, p, ones, nullptr, ot));
+  EXPECT_EQ(ctx.error, "resize: unknown mode, coordinate mode or nearest mode");
+  p.mode = ResizeMode::Linear;
+  Buf rank3(DType::F32, Shape{1, 3, 2});
+  Tensor r3 = rank3.t();
+  EXPECT_FALSE(resize(ctx, yt, p, ones, nullptr, r3));
+  EXPECT_EQ(ctx.error, "resize: out has rank 3, x 4");
+}
+
 TEST(KernelsConv, Errors) {
   Context ctx = serialContext();
   const int64_t one[] = {1, 1}, zero[] = {0, 0, 0, 0}, bad[] = {0, 1};

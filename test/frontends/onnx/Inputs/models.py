@@ -236,6 +236,183 @@ def pads():
 
 
 @register
+def pools():
+    """MaxPool and AveragePool: 2-D with pads and strides, ceil_mode with
+    dilations, count_include_pad, 1-D with auto_pad SAME_UPPER and 3-D
+    (opset 19: AveragePool's dilations)."""
+    x = vi("x", F, ["batch", 3, 9, 10])
+    x1 = vi("x1", F, ["batch", 4, 11])
+    x3 = vi("x3", F, ["batch", 2, 5, 6, 7])
+    nodes = [n("MaxPool", ["x"], ["max"], kernel_shape=[3, 3], strides=[2, 2],
+               pads=[1, 1, 1, 1]),
+             n("MaxPool", ["x"], ["maxceil"], kernel_shape=[2, 3],
+               strides=[2, 2], dilations=[2, 1], ceil_mode=1),
+             n("AveragePool", ["x"], ["avgpad"], kernel_shape=[3, 2],
+               strides=[1, 2], pads=[1, 0, 2, 1], count_include_pad=1),
+             n("AveragePool", ["x"], ["avgceil"], kernel_shape=[2, 2],
+               strides=[2, 3], pads=[1, 1, 0, 0], ceil_mode=1),
+             n("MaxPool", ["x1"], ["max1d"], kernel_shape=[4], strides=[3],
+               auto_pad="SAME_UPPER"),
+             n("AveragePool", ["x3"], ["avg3d"], kernel_shape=[2, 3, 2],
+               strides=[1, 2, 2], pads=[0, 1, 1, 1, 1, 0], dilations=[2, 1, 1])]
+    return model(nodes, [x, x1, x3],
+                 [vi(o, F, None) for o in ("max", "maxceil", "avgpad",
+                                           "avgceil", "max1d", "avg3d")],
+                 opset=19)
+
+
+@register
+def conv_transposes():
+    """ConvTranspose: 2-D with strides, pads, output_padding and a bias, 1-D
+    grouped with dilations, output_shape (the pads it implies) and auto_pad
+    SAME_UPPER."""
+    x = vi("x", F, ["batch", 4, 5, 6])
+    x1 = vi("x1", F, ["batch", 4, 9])
+    nodes = [n("ConvTranspose", ["x", "w", "b"], ["up"], strides=[2, 2],
+               pads=[1, 1, 1, 1], output_padding=[1, 0]),
+             n("ConvTranspose", ["x1", "w1"], ["grouped"], group=2,
+               dilations=[2], strides=[3]),
+             n("ConvTranspose", ["x", "w"], ["shaped"], strides=[2, 2],
+               output_shape=[10, 13]),
+             n("ConvTranspose", ["x", "w"], ["same"], strides=[2, 3],
+               auto_pad="SAME_UPPER")]
+    return model(nodes, [x, x1], [vi(o, F, None) for o in (
+        "up", "grouped", "shaped", "same")],
+                 [init("w", w(4, 3, 3, 3)), init("b", w(3)),
+                  init("w1", w(4, 3, 4))])
+
+
+@register
+def max_pool_indices():
+    x = vi("x", F, ["batch", 3, 8, 8])
+    nodes = [n("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 2])]
+    return model(nodes, [x], [vi("y", F, None), vi("i", I64, None)])
+
+
+@register
+def resizes():
+    """Resize: linear and cubic (exclude_outside) by scales, nearest by
+    sizes with axes (opset 18) in two nearest modes, tf_crop_and_resize with
+    a roi and an extrapolation value, and keep_aspect_ratio_policy."""
+    x = vi("x", F, ["batch", 3, 6, 7])
+    nodes = [n("Resize", ["x", "", "s_up"], ["linear"], mode="linear"),
+             n("Resize", ["x", "", "s_mixed"], ["cubic"], mode="cubic",
+               coordinate_transformation_mode="align_corners",
+               exclude_outside=1),
+             n("Resize", ["x", "", "", "sz"], ["nearest"], axes=[2, 3],
+               coordinate_transformation_mode="asymmetric",
+               nearest_mode="floor"),
+             n("Resize", ["x", "", "s_up"], ["nearceil"],
+               coordinate_transformation_mode="pytorch_half_pixel",
+               nearest_mode="round_prefer_ceil"),
+             n("Resize", ["x", "roi", "", "sz"], ["crop"], axes=[2, 3],
+               mode="linear",
+               coordinate_transformation_mode="tf_crop_and_resize",
+               extrapolation_value=-2.0),
+             n("Resize", ["x", "", "", "sz_keep"], ["keep"], axes=[2, 3],
+               mode="linear", keep_aspect_ratio_policy="not_larger")]
+    return model(nodes, [x], [vi(o, F, None) for o in (
+        "linear", "cubic", "nearest", "nearceil", "crop", "keep")],
+                 [init("s_up", np.array([1, 1, 2, 2], np.float32)),
+                  init("s_mixed", np.array([1, 1, 0.75, 1.5], np.float32)),
+                  init("sz", np.array([9, 14], np.int64)),
+                  init("sz_keep", np.array([12, 28], np.int64)),
+                  init("roi", np.array([0.25, -0.25, 1.25, 0.75],
+                                       np.float32))], opset=19)
+
+
+@register
+def resize_antialias():
+    x = vi("x", F, ["batch", 3, 6, 7])
+    nodes = [n("Resize", ["x", "", "s"], ["y"], mode="linear", antialias=1)]
+    return model(nodes, [x], [vi("y", F, None)],
+                 [init("s", np.array([1, 1, 0.5, 0.5], np.float32))],
+                 opset=19)
+
+
+@register
+def qdq():
+    """Quantized weights and QDQ activations: an int8 weight per output
+    channel, an int32 bias, a uint8 activation QuantizeLinear ->
+    DequantizeLinear pair, an int4 weight in blocks of 4 along K, and a
+    FLOAT8E4M3FN round trip (opset 21)."""
+    x = vi("x", F, ["batch", 8])
+    wq = RNG.integers(-128, 128, (8, 4)).astype(np.int8)
+    w4 = RNG.integers(-8, 8, (8, 4))
+    nodes = [n("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             n("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+             n("DequantizeLinear", ["wq", "ws"], ["wd"], axis=1),
+             n("DequantizeLinear", ["bq", "bs"], ["bd"], axis=0),
+             n("MatMul", ["xd", "wd"], ["mm"]),
+             n("Add", ["mm", "bd"], ["linear"]),
+             n("DequantizeLinear", ["w4", "w4s", "w4z"], ["w4d"], axis=0,
+               block_size=4),
+             n("MatMul", ["x", "w4d"], ["int4"]),
+             n("QuantizeLinear", ["x", "fs", "fz"], ["xf8"]),
+             n("DequantizeLinear", ["xf8", "fs"], ["fp8"])]
+    return model(nodes, [x], [vi(o, F, None) for o in ("linear", "int4",
+                                                       "fp8")],
+                 [init("xs", np.array(0.02, np.float32)),
+                  h.make_tensor("xz", T.UINT8, [], [128]),
+                  nh.from_array(wq, "wq"),
+                  init("ws", (RNG.random(4) * 0.01 + 0.005).astype(
+                      np.float32)),
+                  init("bq", RNG.integers(-1000, 1000, 4).astype(np.int32)),
+                  init("bs", np.full(4, 1e-3, np.float32)),
+                  h.make_tensor("w4", T.INT4, [8, 4], w4.flatten().tolist()),
+                  init("w4s", (RNG.random((2, 4)) * 0.1 + 0.05).astype(
+                      np.float32)),
+                  h.make_tensor("w4z", T.INT4, [2, 4], [1, -1, 0, 2,
+                                                        0, 0, -2, 1]),
+                  init("fs", np.array(0.5, np.float32)),
+                  h.make_tensor("fz", T.FLOAT8E4M3FN, [], [0])], opset=21)
+
+
+@register
+def qdq_int8_output():
+    x = vi("x", F, ["batch", 8])
+    nodes = [n("QuantizeLinear", ["x", "xs", "xz"], ["y"])]
+    return model(nodes, [x], [vi("y", T.INT8, None)],
+                 [init("xs", np.array(0.02, np.float32)),
+                  h.make_tensor("xz", T.INT8, [], [0])], opset=21)
+
+
+@register
+def if_const():
+    """If on constant conditions: an initializer (then branch, reading an
+    outer value) and a Constant node (else branch, with its own
+    initializer)."""
+    x = vi("x", F, ["batch", 5])
+    then_g = h.make_graph([n("Add", ["x", "x"], ["t_out"])], "then", [],
+                          [vi("t_out", F, None)])
+    else_g = h.make_graph([n("Mul", ["x", "e_k"], ["e_out"])], "else", [],
+                          [vi("e_out", F, None)],
+                          [init("e_k", np.array(3.0, np.float32))])
+    then2 = h.make_graph([n("Neg", ["x"], ["t2"])], "then2", [],
+                         [vi("t2", F, None)])
+    nodes = [n("If", ["yes"], ["taken"], then_branch=then_g,
+               else_branch=else_g),
+             n("Constant", [], ["no"],
+               value=h.make_tensor("v", B, [], [False])),
+             n("If", ["no"], ["other"], then_branch=then2,
+               else_branch=else_g)]
+    return model(nodes, [x], [vi("taken", F, None), vi("other", F, None)],
+                 [init("yes", np.array(True))])
+
+
+@register
+def if_dynamic():
+    x = vi("x", F, ["batch", 5])
+    c = vi("c", B, [])
+    then_g = h.make_graph([n("Neg", ["x"], ["t"])], "then", [],
+                          [vi("t", F, None)])
+    else_g = h.make_graph([n("Abs", ["x"], ["e"])], "else", [],
+                          [vi("e", F, None)])
+    nodes = [n("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)]
+    return model(nodes, [x, c], [vi("y", F, None)])
+
+
+@register
 def mod_bad_fmod():
     x = vi("x", F, ["batch", 6])
     nodes = [n("Mod", ["x", "x"], ["y"], fmod=2)]
