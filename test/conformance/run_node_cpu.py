@@ -244,8 +244,11 @@ class Runtime:
                     return f"SKIP: the test data has no input_{index}.pb"
                 info = TensorInfo()
                 L.kestrel_model_input_info(model, i, ctypes.byref(info))
-                array = np.ascontiguousarray(
-                    load_pb(os.path.join(data_dir, f"input_{index}.pb")))
+                # np.array keeps a rank-0 input rank 0 (ascontiguousarray
+                # would make it [1]).
+                array = np.array(
+                    load_pb(os.path.join(data_dir, f"input_{index}.pb")),
+                    order="C")
                 if info.dtype == 3 and array.dtype == np.uint16 and ml_dtypes:
                     # Older test data stores bfloat16 as its uint16 bits.
                     array = array.view(ml_dtypes.bfloat16)

@@ -772,10 +772,13 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
                            << " needs static spatial dims";
       int64_t total = (*strides)[i] * (d - 1) + (*outputPadding)[i] +
                       (kernel[i] - 1) * (*dilations)[i] + 1 - target[i];
-      if (total < 0)
-        return ctx.error() << "output_shape " << target[i]
-                           << " is larger than the full output of spatial dim "
-                           << i;
+      if (total < 0) {
+        // An output larger than the full one: the extra positions at the
+        // end receive no input (as output_padding's do).
+        (*outputPadding)[i] -= total;
+        (*pads)[i] = (*pads)[i + spatial] = 0;
+        continue;
+      }
       bool upper = *autoPad == "SAME_UPPER";
       (*pads)[i] = upper ? total / 2 : total - total / 2;
       (*pads)[i + spatial] = total - (*pads)[i];
