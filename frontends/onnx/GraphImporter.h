@@ -17,6 +17,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <optional>
+
 namespace kestrel::onnx_frontend {
 
 /// The MLIR element type of an ONNX TensorProto data type, or null when
@@ -105,6 +107,9 @@ public:
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
   importSubgraph(const onnx::GraphProto &graph, mlir::Location loc);
   mlir::Location nodeLoc(const onnx::NodeProto &node, int index) const;
+  /// How many node inputs (in the graph and its subgraphs) and graph
+  /// outputs name `value`.
+  int64_t readers(llvm::StringRef value);
 
 private:
   mlir::RankedTensorType convertType(const onnx::TypeProto &type) const;
@@ -119,6 +124,8 @@ private:
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<OpEntry> registry;
   llvm::DenseMap<const onnx::NodeProto *, int> nodeIndex;
+  /// readers(), counted on first use.
+  std::optional<llvm::StringMap<int64_t>> readerCounts;
 };
 
 } // namespace kestrel::onnx_frontend

@@ -360,6 +360,32 @@ NodeContext::quantizedInitializer(unsigned i, StringRef what) {
   return graph_.quantizedData(**t, loc_);
 }
 
+std::optional<std::vector<double>> NodeContext::knownValues(Value v) {
+  DenseElementsAttr data;
+  if (!matchPattern(v, m_Constant(&data))) {
+    auto weight = v.getDefiningOp<WeightOp>();
+    const onnx::TensorProto *t =
+        weight ? graph_.initializer(weight.getName()) : nullptr;
+    if (!t || graph_.skipsData(*t))
+      return std::nullopt;
+    FailureOr<DenseElementsAttr> decoded = graph_.decodeTensor(*t, loc_);
+    if (failed(decoded))
+      return std::nullopt;
+    data = *decoded;
+  }
+  if (!isa<FloatType>(data.getElementType()))
+    return std::nullopt;
+  std::vector<double> values;
+  values.reserve(size_t(data.getNumElements()));
+  for (const APFloat &f : data.getValues<APFloat>())
+    values.push_back(f.convertToDouble());
+  return values;
+}
+
+int64_t NodeContext::onnxUses(StringRef name) const {
+  return graph_.readers(name);
+}
+
 FailureOr<SmallVector<Value>>
 NodeContext::importSubgraph(const onnx::GraphProto &graph) {
   return graph_.importSubgraph(graph, loc_);

@@ -190,6 +190,11 @@ public:
   /// Records output `i` as a QuantizeLinear result holding `type`'s
   /// integers (GraphImporter::quantizedValues).
   void markQuantized(unsigned i, llvm::StringRef type);
+  /// The values of `v` when it is a kestrel.constant or the kestrel.weight
+  /// of an initializer whose data the import reads; none otherwise.
+  std::optional<std::vector<double>> knownValues(mlir::Value v);
+  /// How many nodes of the graph (and graph outputs) read value `name`.
+  int64_t onnxUses(llvm::StringRef name) const;
   /// Imports `graph` (an If branch) inline; its outputs.
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
   importSubgraph(const onnx::GraphProto &graph);

@@ -322,6 +322,26 @@ const onnx::TensorProto *GraphImporter::initializer(StringRef name) const {
   return initializers.lookup(name);
 }
 
+int64_t GraphImporter::readers(StringRef value) {
+  if (!readerCounts) {
+    readerCounts.emplace();
+    std::function<void(const onnx::GraphProto &)> count =
+        [&](const onnx::GraphProto &g) {
+          for (const auto &node : g.node()) {
+            for (const auto &in : node.input())
+              ++(*readerCounts)[in];
+            for (const auto &a : node.attribute())
+              if (a.has_g())
+                count(a.g());
+          }
+          for (const auto &out : g.output())
+            ++(*readerCounts)[out.name()];
+        };
+    count(model.graph());
+  }
+  return readerCounts->lookup(value);
+}
+
 bool GraphImporter::skipsData(const onnx::TensorProto &tensor) const {
   return options.skipExternalWeightData &&
          tensor.data_location() == onnx::TensorProto::EXTERNAL;

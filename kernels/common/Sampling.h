@@ -153,7 +153,10 @@ KESTREL_HOST_DEVICE inline int resizeTaps(const ResizeParams &p, int64_t in,
   // reference takes scale * in, which differs only when that is fractional.
   double outLength = double(out);
   double x = double(o);
-  double src;
+  // An enumerator (a value cast from an int may not be).
+  if (int(p.coordinates) < 0 || int(p.coordinates) > 5)
+    return -1;
+  double src = 0;
   switch (p.coordinates) {
   case ResizeCoordinates::HalfPixel:
     src = (x + 0.5) / s - 0.5;
@@ -182,8 +185,6 @@ KESTREL_HOST_DEVICE inline int resizeTaps(const ResizeParams &p, int64_t in,
       return 0;
     break;
   }
-  default:
-    return -1;
   }
   auto clampIndex = [in](int64_t i) -> int64_t {
     return i < 0 ? 0 : (i >= in ? in - 1 : i);
@@ -209,8 +210,6 @@ KESTREL_HOST_DEVICE inline int resizeTaps(const ResizeParams &p, int64_t in,
       case NearestMode::Ceil:
         up = true;
         break;
-      default:
-        return -1;
       }
       i += up ? 1 : 0;
     }
@@ -244,9 +243,8 @@ KESTREL_HOST_DEVICE inline int resizeTaps(const ResizeParams &p, int64_t in,
     }
     return 4;
   }
-  default:
-    return -1;
   }
+  return -1; // an unknown mode
 }
 
 /// resize's output shape: dim d is sizes[d], or floor(x[d] * scales[d])

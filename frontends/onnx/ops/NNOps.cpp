@@ -463,6 +463,64 @@ LogicalResult scaleAndShift(NodeContext &ctx, Value y, unsigned scaleInput,
   return failed(out) ? failure() : ctx.setOutput(0, *out);
 }
 
+/// BatchNormalization right after a Conv that nothing else reads, all of
+/// whose parameters are known at import: folded into the Conv's weight and
+/// bias (w * s and (b - mean) * s + beta per output channel, s = scale /
+/// sqrt(var + epsilon)), as ONNX Runtime's optimizer does, so neither the
+/// statistics nor the normalization run. The folded Conv, or null when the
+/// pattern does not hold.
+Value foldBatchNormIntoConv(NodeContext &ctx, Value x, float epsilon) {
+  auto conv = x.getDefiningOp<ConvOp>();
+  // Nothing imported so far reads the Conv, and nothing in the graph but
+  // this node will.
+  if (!conv || !x.use_empty() || ctx.onnxUses(ctx.node().input(0)) != 1)
+    return nullptr;
+  auto wType = cast<RankedTensorType>(conv.getWeight().getType());
+  int64_t outputs = wType.getDimSize(0);
+  std::optional<std::vector<double>> w = ctx.knownValues(conv.getWeight());
+  std::optional<std::vector<double>> params[4];
+  for (unsigned i = 0; i < 4; ++i) {
+    Value p = ctx.input(i + 1);
+    if (!p || !(params[i] = ctx.knownValues(p)) ||
+        int64_t(params[i]->size()) != outputs)
+      return nullptr;
+  }
+  std::optional<std::vector<double>> b;
+  if (conv.getBias() && !(b = ctx.knownValues(conv.getBias())))
+    return nullptr;
+  if (!w)
+    return nullptr;
+  const std::vector<double> &gamma = *params[0], &beta = *params[1],
+                            &mean = *params[2], &var = *params[3];
+  int64_t per = int64_t(w->size()) / outputs;
+  std::vector<float> folded(w->size()), bias(static_cast<size_t>(outputs));
+  for (int64_t m = 0; m < outputs; ++m) {
+    double s = gamma[size_t(m)] / std::sqrt(var[size_t(m)] + double(epsilon));
+    for (int64_t i = 0; i < per; ++i)
+      folded[size_t(m * per + i)] = float((*w)[size_t(m * per + i)] * s);
+    double b0 = b ? (*b)[size_t(m)] : 0.0;
+    bias[size_t(m)] = float((b0 - mean[size_t(m)]) * s + beta[size_t(m)]);
+  }
+  std::string base = ctx.node().output(0);
+  Value weight =
+      ctx.derivedWeight(base + ".conv_weight", floatData(wType, folded));
+  Value biasValue = ctx.derivedWeight(
+      base + ".conv_bias",
+      floatData(RankedTensorType::get({outputs}, wType.getElementType()),
+                bias));
+  FailureOr<Value> y =
+      ctx.create<ConvOp>({conv.getInput(), weight, biasValue},
+                         {ctx.namedI64Array("strides", conv.getStrides()),
+                          ctx.namedI64Array("pads", conv.getPads()),
+                          ctx.namedI64Array("dilations", conv.getDilations()),
+                          ctx.namedI64("group", conv.getGroup())});
+  if (failed(y))
+    return nullptr;
+  // The unfolded Conv (and its weight, which another node may read) is
+  // left for the pipeline to drop: the importer still maps its ONNX name.
+  return *y;
+}
+
 /// BatchNormalization for inference: (x - mean) * (scale / sqrt(var +
 /// epsilon)) + B with the stored statistics.
 LogicalResult importBatchNorm(NodeContext &ctx) {
@@ -476,6 +534,8 @@ LogicalResult importBatchNorm(NodeContext &ctx) {
   if (*training)
     return ctx.error() << "training_mode = 1 is not supported (inference "
                           "only)";
+  if (Value folded = foldBatchNormIntoConv(ctx, *x, *epsilon))
+    return ctx.setOutput(0, folded);
   int64_t rank = ctx.inputType(0).getRank();
   if (rank < 2)
     return ctx.error() << "the input needs rank 2 or more, got " << rank;
@@ -982,7 +1042,8 @@ void registerNNOps(std::vector<OpEntry> &ops) {
       "as top_k with k = 1 (ties: the lower index, or the higher with "
       "select_last_index; NaN ranks above every number)");
   add("BatchNormalization", importBatchNorm, 15,
-      "inference (training_mode = 0), as elementwise ops");
+      "inference (training_mode = 0): folded into the weight and bias of a "
+      "Conv that only it reads, else elementwise ops");
   add("InstanceNormalization", importInstanceNorm, 6,
       "as reductions and elementwise ops");
   add("GroupNormalization", importGroupNorm, 21,

@@ -473,6 +473,37 @@ def cnn_norms():
 
 
 @register
+def conv_bn():
+    """Conv -> BatchNormalization -> Relu (folded at import: the Conv's
+    weight and bias absorb the normalization), one without a bias, and a
+    Conv another node also reads (not folded)."""
+    x = vi("x", F, ["batch", 3, 9, 9])
+    rng = np.random.default_rng(1)
+
+    def stats(p, c):
+        return [init(p + "s", rng.uniform(0.5, 1.5, c).astype(np.float32)),
+                init(p + "b", rng.normal(size=c).astype(np.float32)),
+                init(p + "m", rng.normal(size=c).astype(np.float32)),
+                init(p + "v", rng.uniform(0.5, 2, c).astype(np.float32))]
+    nodes = [n("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+             n("BatchNormalization", ["c1", "p1s", "p1b", "p1m", "p1v"],
+               ["n1"], epsilon=1e-3),
+             n("Relu", ["n1"], ["folded"]),
+             n("Conv", ["folded", "w2"], ["c2"], strides=[2, 2]),
+             n("BatchNormalization", ["c2", "p2s", "p2b", "p2m", "p2v"],
+               ["nobias"]),
+             n("Conv", ["x", "w3"], ["c3"]),
+             n("BatchNormalization", ["c3", "p3s", "p3b", "p3m", "p3v"],
+               ["n3"]),
+             n("Add", ["n3", "c3"], ["shared"])]
+    inits = ([init("w1", w(4, 3, 3, 3)), init("b1", w(4)),
+              init("w2", w(5, 4, 3, 3)), init("w3", w(2, 3, 1, 1))] +
+             stats("p1", 4) + stats("p2", 5) + stats("p3", 2))
+    return model(nodes, [x], [vi("folded", F, None), vi("nobias", F, None),
+                              vi("shared", F, None)], inits)
+
+
+@register
 def convs():
     """Conv as the matrix's models write it and the rest of its attributes:
     Whisper's 1-D front end (k3 pad 1, then stride 2) with dynamic frames,
