@@ -701,6 +701,17 @@ FailureOr<std::vector<const onnx::NodeProto *>> GraphImporter::sortNodes() {
                          ? "produced only inside a cycle of the graph"
                          : "not defined by any node, graph input or "
                            "initializer");
+      for (const std::string &in : implicit.lookup(node))
+        if (!defined.contains(in))
+          return emitError(nodeLoc(*node, index))
+                 << node->op_type() << ": a subgraph reads '" << in
+                 << "', which is "
+                 << (produced.contains(in)
+                         ? "produced only inside a cycle of the graph"
+                         : "not defined by the subgraph, any node, graph "
+                           "input or initializer");
+      return emitError(nodeLoc(*node, index))
+             << node->op_type() << ": its inputs are never all defined";
     }
     pending = std::move(next);
   }
