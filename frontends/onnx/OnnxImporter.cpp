@@ -347,11 +347,11 @@ bool GraphImporter::skipsData(const onnx::TensorProto &tensor) const {
          tensor.data_location() == onnx::TensorProto::EXTERNAL;
 }
 
-FailureOr<std::string> GraphImporter::uint8Data(const onnx::TensorProto &tensor,
-                                                Location loc) {
-  if (tensor.data_type() != onnx::TensorProto::UINT8)
-    return emitError(loc) << "tensor '" << tensor.name() << "' must be UINT8, "
-                          << "got " << onnxTypeName(tensor.data_type());
+/// The element count of a tensor literal the importer reads itself;
+/// emits an error at `loc` and fails for a segmented literal or a negative
+/// or overflowing shape.
+static FailureOr<int64_t> literalElements(const onnx::TensorProto &tensor,
+                                          Location loc) {
   if (tensor.has_segment())
     return emitError(loc) << "tensor '" << tensor.name()
                           << "' is segmented, which Kestrel does not support";
@@ -362,6 +362,18 @@ FailureOr<std::string> GraphImporter::uint8Data(const onnx::TensorProto &tensor,
              << "tensor '" << tensor.name() << "' has an invalid shape";
     count *= d;
   }
+  return count;
+}
+
+FailureOr<std::string> GraphImporter::uint8Data(const onnx::TensorProto &tensor,
+                                                Location loc) {
+  if (tensor.data_type() != onnx::TensorProto::UINT8)
+    return emitError(loc) << "tensor '" << tensor.name() << "' must be UINT8, "
+                          << "got " << onnxTypeName(tensor.data_type());
+  FailureOr<int64_t> numel = literalElements(tensor, loc);
+  if (failed(numel))
+    return failure();
+  int64_t count = *numel;
   std::string bytes;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string error;
@@ -442,16 +454,10 @@ GraphImporter::quantizedData(const onnx::TensorProto &tensor, Location loc) {
                              "integers or FLOAT8), got "
                           << onnxTypeName(type);
   }
-  if (tensor.has_segment())
-    return emitError(loc) << "tensor '" << tensor.name()
-                          << "' is segmented, which Kestrel does not support";
-  int64_t count = 1;
-  for (int64_t d : tensor.dims()) {
-    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
-      return emitError(loc)
-             << "tensor '" << tensor.name() << "' has an invalid shape";
-    count *= d;
-  }
+  FailureOr<int64_t> numel = literalElements(tensor, loc);
+  if (failed(numel))
+    return failure();
+  int64_t count = *numel;
   // Each value's bit pattern, from raw little-endian bytes (4-bit values
   // two to a byte, low nibble first) or from int32_data (one per entry).
   std::vector<uint32_t> patterns;
