@@ -157,6 +157,13 @@ std::vector<KernelCandidate> cpuCandidates() {
       "f32 GEMM on the blocked kernel for every shape: A and B packed into "
       "panels, an 8x32 register tile",
       kGemm));
+  all.push_back(candidate(
+      "cpu.gemm.nbits", cpu,
+      "f32 GEMM against block-quantized 2/4/8-bit weights kept packed: up "
+      "to 4 rows, each weight row dequantized once into scratch and dotted "
+      "with every row; more, the blocked kernel with each panel of B "
+      "dequantized as it is packed",
+      {"kestrel.matmul_nbits"}));
   all.push_back(candidate("cpu.conv", cpu,
                           "convolution as im2col (zeros in the padding) and "
                           "the blocked GEMM per image and group; the "
@@ -277,6 +284,13 @@ std::vector<KernelCandidate> cudaCandidates() {
   };
   all.push_back(std::move(simt));
 
+  all.push_back(candidate(
+      "cuda.gemm.nbits", cuda,
+      "block-quantized 2/4/8-bit weights kept packed, dequantized as they "
+      "are read: a warp per weight row for up to 8 rows (coalesced 32-bit "
+      "words), else the CUDA-core tiled GEMM with W's tile dequantized into "
+      "shared memory",
+      {"kestrel.matmul_nbits"}));
   all.push_back(candidate("cuda.conv", cuda,
                           "direct convolution: one thread per output element "
                           "over its group's channels and taps, f32 sums "

@@ -184,6 +184,18 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
     w.family = kp::effectiveFamily(w);
     return w;
   }
+  if (auto nbits = dyn_cast<MatmulNBitsOp>(op)) {
+    // Every row of lhs against the packed [K, N] weights (read at their
+    // packed size: bytesRead counts the operands as stored).
+    SmallVector<int64_t> lhs = dims(nbits.getLhs().getType(), dynamic);
+    w.m = product(ArrayRef<int64_t>(lhs).drop_back());
+    w.k = nbits.getK();
+    w.n = out.empty() ? 1 : out.back();
+    w.batch = 1;
+    w.family = kp::Family::Gemm;
+    w.family = kp::effectiveFamily(w);
+    return w;
+  }
   if (auto multi = dyn_cast<MultiMatmulOp>(op)) {
     // One GEMM over the weights side by side: N is their total width.
     SmallVector<int64_t> lhs = dims(multi.getLhs().getType(), dynamic);

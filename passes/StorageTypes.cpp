@@ -81,7 +81,14 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
   for (Operation &op : body.without_terminator()) {
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](WeightOp w) {
-          if (cast<RankedTensorType>(w.getType()).getRank() >= 2)
+          // matmul_nbits' scales and zero points stay as they are (the
+          // kernels read them in f32).
+          bool quantization = llvm::all_of(w->getUses(), [](OpOperand &use) {
+            auto nbits = dyn_cast<MatmulNBitsOp>(use.getOwner());
+            return nbits && use.getOperandNumber() >= 2;
+          });
+          if (cast<RankedTensorType>(w.getType()).getRank() >= 2 &&
+              !(quantization && !w->use_empty()))
             carries[plan.id(w.getResult())] = 1;
         })
         .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,
@@ -92,7 +99,7 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
               ReduceMinOp, MatmulOp, ConvOp, ConvTransposeOp, PoolOp, ResizeOp>(
             [&](Operation *op) { uniteAll(op, op->getOperands()); })
         .Case<GatherOp, GatherElementsOp, GatherNdOp, TopKOp, RmsNormOp,
-              LayerNormOp, RopeOp>([&](Operation *op) {
+              LayerNormOp, RopeOp, MatmulNBitsOp>([&](Operation *op) {
           uniteAll(op, op->getOperands().take_front(1));
         })
         .Case<AddRmsNormOp, AddLayerNormOp>([&](Operation *op) {

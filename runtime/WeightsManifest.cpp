@@ -28,7 +28,7 @@ const struct {
 } kTypeNames[] = {
     {DType::F32, "f32"},           {DType::F16, "f16"}, {DType::BF16, "bf16"},
     {DType::F8E4M3FN, "f8e4m3fn"}, {DType::I64, "i64"}, {DType::I32, "i32"},
-    {DType::I1, "bool"},
+    {DType::I1, "bool"},           {DType::U8, "u8"},
 };
 
 //===----------------------------------------------------------------------===//

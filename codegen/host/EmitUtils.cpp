@@ -29,6 +29,8 @@ FailureOr<StringRef> dtypeOf(Type type) {
     return StringRef("DType::I32");
   if (type.isInteger(1))
     return StringRef("DType::I1");
+  if (type.isUnsignedInteger(8))
+    return StringRef("DType::U8");
   return failure();
 }
 

@@ -269,6 +269,18 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   ref(m.getResult()), extra)
                         .str());
       })
+      .Case([&](MatmulNBitsOp m) {
+        std::string zeroPoints = m.getZeroPoints()
+                                     ? "&" + ref(m.getZeroPoints())
+                                     : std::string("nullptr");
+        return call(llvm::formatv("matmulNBits(c, {0}, {1}, {2}, {3}, {4}, "
+                                  "{5}, {6}, {7})",
+                                  ref(m.getLhs()), ref(m.getWeight()),
+                                  ref(m.getScales()), zeroPoints, m.getBits(),
+                                  m.getBlockSize(), m.getK(),
+                                  ref(m.getResult()))
+                        .str());
+      })
       .Case([&](FusedMatmulOp m) {
         std::string extra;
         if (!choice.empty())

@@ -204,6 +204,13 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                                       sh(op->getOperand(1)), ta, tb)
                             .str());
       })
+      .Case([&](MatmulNBitsOp m) {
+        return viaShape(
+            llvm::formatv("matmulNBitsShape(c, {0}, {1}, {2}, {3}, {4}, s)",
+                          sh(m.getLhs()), sh(m.getWeight()), m.getBits(),
+                          m.getBlockSize(), m.getK())
+                .str());
+      })
       .Case([&](MultiMatmulOp m) {
         // Each result: the lhs's rows times its weight's (or, with glu,
         // the gate's) columns.

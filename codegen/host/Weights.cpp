@@ -74,6 +74,8 @@ static FailureOr<DType> storedElementType(Type e) {
     return DType::I32;
   if (e.isInteger(1))
     return DType::I1;
+  if (e.isUnsignedInteger(8))
+    return DType::U8;
   return failure();
 }
 

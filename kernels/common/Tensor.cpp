@@ -20,6 +20,7 @@ size_t dtypeSize(DType type) {
     return 2;
   case DType::F8E4M3FN:
   case DType::I1:
+  case DType::U8:
     return 1;
   case DType::I64:
     return 8;
@@ -43,6 +44,8 @@ const char *dtypeName(DType type) {
     return "i32";
   case DType::I1:
     return "i1";
+  case DType::U8:
+    return "u8";
   }
   return "unknown";
 }

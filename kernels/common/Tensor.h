@@ -28,6 +28,9 @@ enum class DType : uint8_t {
   I64 = 5,
   I32 = 6,
   I1 = 7, ///< one byte per element, 0 or 1
+  /// Raw bytes: packed low-bit weights (kestrel.matmul_nbits). Only weights
+  /// have it; a model's inputs and outputs never do.
+  U8 = 8,
 };
 
 /// Bytes per element (i1 is one byte); 0 for an unknown value.

@@ -25,6 +25,7 @@
 
 #include "kernels/common/Checks.h"
 #include "kernels/common/Ops.h"
+#include "kernels/common/Quantized.h"
 #include "kernels/common/Sampling.h"
 #include "kernels/common/Tensor.h"
 #include "kernels/cpu/ParallelFor.h"
@@ -228,6 +229,15 @@ bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
                    const Tensor *bias, const int64_t *strides,
                    const int64_t *pads, const int64_t *dilations,
                    const int64_t *outputPadding, int64_t group, Tensor &out);
+
+/// kestrel.matmul_nbits (kernels/common/Quantized.h; checkMatmulNBits'
+/// operands, `zeroPoints` may be null): lhs [..., k] times the packed
+/// weights, dequantized as the product runs, never whole
+/// (QuantizedMatmul.cpp: in registers for up to 16 rows, into the blocked
+/// GEMM's panels for more). Sums are f32.
+bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
+                 const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out);
 
 /// kestrel.pool over 1 to 3 spatial dims (kernels/common/Sampling.h:
 /// poolShape's shape, poolWindow's value per output); floats narrower than

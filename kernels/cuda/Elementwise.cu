@@ -500,6 +500,8 @@ __device__ __forceinline__ void castStore(void *p, DType t, int64_t k,
   case DType::I1: // NaN is non-zero, so true
     static_cast<uint8_t *>(p)[k] = uint8_t(v.isFloat ? v.f != 0.0f : v.i != 0);
     break;
+  case DType::U8: // packed weights: never a cast's operand (checkCast)
+    break;
   }
 }
 

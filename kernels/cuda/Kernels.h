@@ -26,6 +26,7 @@
 
 #include "kernels/common/Checks.h"
 #include "kernels/common/Ops.h"
+#include "kernels/common/Quantized.h"
 #include "kernels/common/Tensor.h"
 #include "kernels/cpu/Kernels.h"
 
@@ -136,6 +137,11 @@ bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
                    const int64_t *outputPadding, int64_t group, Tensor &out);
 bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
             bool reverse, Tensor &out);
+/// kestrel.matmul_nbits (kernels/common/Quantized.h): the weights stay
+/// packed and are dequantized as the kernels read them.
+bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
+                 const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out);
 bool pool(Context &ctx, const Tensor &x, PoolKind kind, const int64_t *kernel,
           const int64_t *strides, const int64_t *pads, const int64_t *dilations,
           bool ceilMode, bool countIncludePad, Tensor &out);

@@ -136,6 +136,12 @@ void makeSlice(const SliceJob &job, std::vector<float> &staging,
     std::fill(bytes.begin(), bytes.end(), 0);
     return;
   }
+  if (job.type == DType::U8) {
+    // Packed low-bit weights: uniformly random bytes.
+    for (size_t i = 0; i < job.count; ++i)
+      bytes[i] = static_cast<uint8_t>(mix64(job.key + job.first + i) >> 56);
+    return;
+  }
   float *values = reinterpret_cast<float *>(bytes.data());
   if (job.type != DType::F32) {
     staging.resize(job.count);

@@ -73,7 +73,10 @@ def Kestrel_BoolTensor : RankedTensorOf<[I1]>;
 def Kestrel_IndexTensor : RankedTensorOf<[I64, I32]>;
 def Kestrel_ShapeTensor : TensorRankOf<[I64], [1]>;
 def Kestrel_StaticTensor
-    : StaticShapeTensorOf<[F32, F16, BF16, F8E4M3FN, I64, I32, I1]>;
+    : StaticShapeTensorOf<[F32, F16, BF16, F8E4M3FN, I64, I32, I1, UI8]>;
+// Packed low-bit data (kestrel.matmul_nbits' weights): raw bytes, only ever
+// a weight.
+def Kestrel_PackedTensor : StaticShapeTensorOf<[UI8]>;
 
 //===----------------------------------------------------------------------===//
 // Result-type inference

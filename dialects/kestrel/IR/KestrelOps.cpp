@@ -97,6 +97,52 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                          types);
 }
 
+LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  auto scales = cast<RankedTensorType>(adaptor.getScales().getType());
+  int64_t bits = adaptor.getBits(), blockSize = adaptor.getBlockSize();
+  int64_t k = adaptor.getK();
+  if (bits != 2 && bits != 4 && bits != 8)
+    return inferError(location, name) << "bits must be 2, 4 or 8, got " << bits;
+  if (blockSize < 16 || (blockSize & (blockSize - 1)))
+    return inferError(location, name)
+           << "block_size must be a power of 2 of at least 16, got "
+           << blockSize;
+  if (k < 1)
+    return inferError(location, name) << "k must be positive, got " << k;
+  if (lhs.getRank() < 1 || (!lhs.isDynamicDim(lhs.getRank() - 1) &&
+                            lhs.getDimSize(lhs.getRank() - 1) != k))
+    return inferError(location, name) << "lhs must be [..., " << k << "], got "
+                                      << formatShape(lhs.getShape());
+  int64_t blocks = (k + blockSize - 1) / blockSize;
+  ArrayRef<int64_t> w = weight.getShape();
+  if (w.size() != 3 || w[1] != blocks || w[2] != blockSize * bits / 8)
+    return inferError(location, name)
+           << "weight must be [N, " << blocks << ", " << blockSize * bits / 8
+           << "] bytes for k = " << k << ", block_size = " << blockSize
+           << " and bits = " << bits << ", got " << formatShape(w);
+  SmallVector<int64_t> perBlock = {w[0], blocks};
+  if (scales.getShape() != ArrayRef<int64_t>(perBlock))
+    return inferError(location, name)
+           << "scales must be " << formatShape(perBlock) << ", got "
+           << formatShape(scales.getShape());
+  if (Value zp = adaptor.getZeroPoints())
+    if (cast<RankedTensorType>(zp.getType()).getShape() !=
+        ArrayRef<int64_t>(perBlock))
+      return inferError(location, name)
+             << "zero_points must be " << formatShape(perBlock) << ", got "
+             << formatShape(cast<RankedTensorType>(zp.getType()).getShape());
+  SmallVector<int64_t> shape(lhs.getShape());
+  shape.back() = w[0];
+  types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax and reductions
 //===----------------------------------------------------------------------===//

@@ -235,6 +235,38 @@ def Kestrel_MatmulOp : Kestrel_Op<"matmul", [Pure, Kestrel_InferTypes,
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
+def Kestrel_MatmulNBitsOp : Kestrel_Op<"matmul_nbits", [Pure,
+    Kestrel_InferTypes]> {
+  let summary = "matmul with block-quantized low-bit weights, dequantized "
+                "inside the GEMM";
+  let description = Kestrel_Doc<[{
+    `lhs [..., K]` times the `[K, N]` matrix `W[k][n] = (q[n][k] -
+    zero_points[n][b]) * scales[n][b]`, `b = k / block_size`, the result
+    `[..., N]` in `lhs`'s element type; products accumulate in f32. The
+    weights keep ONNX `com.microsoft` MatMulNBits' layout and stay packed in
+    memory: `weight` is `[N, blocks, block_size * bits / 8]` bytes with
+    `blocks = ceil(K / block_size)`, element `j` of a block at bits `[j *
+    bits, (j + 1) * bits)` of its bytes, low bits first (padding past K
+    ignored). `scales` is `[N, blocks]` of a float type; `zero_points`, when
+    present, `[N, blocks]` of one byte per block or of a float type, else
+    `2^(bits - 1)`. `bits` is 2, 4 or 8; `block_size` a power of 2 of at
+    least 16.
+  }], "%y = kestrel.matmul_nbits %x, %q, %s, %z {bits = 4 : i64, block_size "
+      "= 32 : i64, k = 576 : i64} : (tensor<?x?x576xf32>, "
+      "tensor<1536x18x16xui8>, tensor<1536x18xf32>, tensor<1536x18xui8>) -> "
+      "tensor<?x?x1536xf32>">.text;
+  let arguments = (ins Kestrel_FloatTensor:$lhs, Kestrel_PackedTensor:$weight,
+                       Kestrel_FloatTensor:$scales,
+                       Optional<AnyTypeOf<[Kestrel_PackedTensor,
+                                           Kestrel_FloatTensor]>>:$zero_points,
+                       I64Attr:$bits, I64Attr:$block_size, I64Attr:$k);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $weight `,` $scales (`,` $zero_points^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 class Kestrel_SoftmaxBase<string mnemonic, string semantics>
     : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes]> {
   let description = Kestrel_Doc<semantics,

@@ -394,11 +394,12 @@ LogicalResult packedZeroPoints(NodeContext &ctx, unsigned i, int64_t rows,
 
 /// MatMulNBits: A [..., K] times the block-quantized B ([N, blocks,
 /// block_size * bits / 8] bytes, element j of a block at bits [j * bits,
-/// (j + 1) * bits) of its blob, low bits first), dequantized to W[k][n] =
-/// (q - zero point) * scale; zero points packed the same way per row of N
-/// (UINT8), as floats, or 2^(bits - 1) when absent. The weights are
-/// dequantized at compile time into a [K, N] weight of A's type (so they
-/// take A's bytes, not bits / 8 per element), then a matmul plus the bias.
+/// (j + 1) * bits) of its blob, low bits first), W[k][n] = (q - zero point)
+/// * scale; zero points packed the same way per row of N (UINT8), as
+/// floats, or 2^(bits - 1) when absent. Becomes kestrel.matmul_nbits: B
+/// stays packed (a u8 weight of the same layout) and the kernels dequantize
+/// it inside the product; the scales become an f32 [N, blocks] weight, the
+/// UINT8 zero points one byte per block. Then the bias.
 LogicalResult importMatMulNBits(NodeContext &ctx) {
   FailureOr<Value> a = ctx.requiredInput(0);
   FailureOr<int64_t> k = ctx.intAttr("K", std::nullopt);
@@ -415,10 +416,9 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
                        << " and block_size = " << *blockSize
                        << " must be positive, block_size a power of 2 in "
                           "[16, 65536]";
-  if (*k > (int64_t(1) << 24) || *n > (int64_t(1) << 24) ||
-      *k * *n > (int64_t(1) << 32))
+  if (*k > (int64_t(1) << 24) || *n > (int64_t(1) << 24))
     return ctx.error() << "K x N = " << *k << " x " << *n
-                       << " is too large to dequantize at compile time";
+                       << " is too large (each at most 2^24)";
   auto aType = cast<RankedTensorType>(a->getType());
   auto element = dyn_cast<FloatType>(aType.getElementType());
   if (!element || aType.getRank() < 1 ||
@@ -441,16 +441,38 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
   if (int64_t(scales->size()) != *n * blocks)
     return ctx.error() << "scales holds " << scales->size()
                        << " values; N x blocks needs " << *n * blocks;
+  MLIRContext *context = ctx.context();
+  Type u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
+  Type f32 = Float32Type::get(context);
+  std::string name = ctx.node().input(1);
+  Value weight = ctx.derivedWeight(
+      name + ".nbits",
+      DenseElementsAttr::get(
+          RankedTensorType::get({*n, blocks, blob}, u8),
+          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(q->data()),
+                            q->size())));
+  auto perBlock = [&](Type t) {
+    return RankedTensorType::get({*n, blocks}, t);
+  };
+  SmallVector<Value> operands = {
+      *a, weight,
+      ctx.derivedWeight(ctx.node().input(2) + ".f32",
+                        floatData(perBlock(f32), *scales))};
   // Zero points: per (n, block).
-  std::vector<float> zero(size_t(*n * blocks), float(1 << (*bits - 1)));
   if (ctx.hasInput(3)) {
     FailureOr<const onnx::TensorProto *> zt =
         ctx.rawInitializer(3, "zero_points");
     if (failed(zt))
       return failure();
+    std::string zpName = ctx.node().input(3);
     if ((*zt)->data_type() == onnx::TensorProto::UINT8) {
+      std::vector<float> zero(size_t(*n * blocks));
       if (failed(packedZeroPoints(ctx, 3, *n, blocks, *bits, zero)))
         return failure();
+      std::vector<uint8_t> bytes(zero.begin(), zero.end());
+      operands.push_back(ctx.derivedWeight(
+          zpName + ".u8",
+          DenseElementsAttr::get(perBlock(u8), ArrayRef<uint8_t>(bytes))));
     } else {
       FailureOr<std::vector<float>> zp = ctx.floatInitializer(3, "zero_points");
       if (failed(zp))
@@ -458,23 +480,14 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
       if (int64_t(zp->size()) != *n * blocks)
         return ctx.error() << "zero_points holds " << zp->size()
                            << " values; N x blocks needs " << *n * blocks;
-      zero = *zp;
+      operands.push_back(
+          ctx.derivedWeight(zpName + ".f32", floatData(perBlock(f32), *zp)));
     }
   }
-  std::vector<float> w(size_t(*k * *n));
-  for (int64_t j = 0; j < *n; ++j)
-    for (int64_t b = 0; b < blocks; ++b) {
-      float scale = (*scales)[size_t(j * blocks + b)];
-      float zp = zero[size_t(j * blocks + b)];
-      for (int64_t e = 0; e < *blockSize && b * *blockSize + e < *k; ++e) {
-        float v = packedValue(*q, (j * blocks + b) * *blockSize + e, *bits);
-        w[size_t((b * *blockSize + e) * *n + j)] = (v - zp) * scale;
-      }
-    }
-  std::string name = ctx.node().input(1) + ".dequantized";
-  Value weight = ctx.derivedWeight(
-      name, floatData(RankedTensorType::get({*k, *n}, element), w));
-  FailureOr<Value> y = ctx.create<MatmulOp>({*a, weight});
+  FailureOr<Value> y = ctx.create<MatmulNBitsOp>(
+      operands,
+      {ctx.namedI64("bits", *bits), ctx.namedI64("block_size", *blockSize),
+       ctx.namedI64("k", *k)});
   if (failed(y))
     return failure();
   if (Value bias = ctx.input(5))
@@ -578,9 +591,9 @@ void registerContribOps(std::vector<OpEntry> &ops) {
                  "a Reshape of another op's quantized weight",
                  0b1101});
   ops.push_back({"com.microsoft", "MatMulNBits", 1, importMatMulNBits,
-                 "2/4/8-bit block-quantized constant weights, dequantized at "
-                 "compile time (stored and multiplied at the input's type, "
-                 "not in bits); no g_idx",
+                 "2/4/8-bit block-quantized constant weights, kept packed "
+                 "and dequantized inside the GEMM (kestrel.matmul_nbits); "
+                 "no g_idx",
                  0b11110});
   // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain.
   ops.push_back({"", "SimplifiedLayerNormalization", 1,

@@ -225,10 +225,54 @@ void testGemvAndSimt() {
     }
 }
 
+/// matmul_nbits at random shapes, widths and zero point forms, through the
+/// GEMV kernel (up to 8 rows) and the tiled one: the CPU library's values.
+void testMatmulNBits() {
+  const DType types[] = {DType::F32, DType::BF16, DType::F16};
+  for (int iter = 0; iter < 36; ++iter) {
+    DType d = types[iter % 3];
+    int64_t bits = int64_t(1) << randInt(1, 3); // 2, 4 or 8
+    int64_t blockSize = int64_t(16) << randInt(0, 2);
+    int64_t k = randInt(1, 150), n = randInt(1, 70);
+    int64_t m = iter % 2 ? randInt(1, 8) : randInt(9, 70);
+    int64_t blocks = (k + blockSize - 1) / blockSize;
+    Buf a(d, Shape{m, k}), q(DType::U8, Shape{n, blocks, blockSize * bits / 8});
+    Buf scales(DType::F32, Shape{n, blocks});
+    int zeroKind = int(iter / 2 % 3); // none, u8, f32
+    Buf zero(zeroKind == 2 ? DType::F32 : DType::U8, Shape{n, blocks});
+    fill(a.t, 2.0);
+    fill(q.t, 1.0, false, 0, 255);
+    for (int64_t i = 0; i < scales.t.numel(); ++i)
+      setD(scales.t, i, 0.01 + 0.2 * randUnit());
+    for (int64_t i = 0; i < zero.t.numel(); ++i)
+      setD(zero.t, i, double(randInt(0, (1 << bits) - 1)));
+    Buf cpuOut(d, Shape{m, n}), gpuOut(d, Shape{m, n});
+    Ctxs c;
+    const Tensor *zp = zeroKind ? &zero.t : nullptr;
+    bool okc = cpu::matmulNBits(c.c, a.t, q.t, scales.t, zp, bits, blockSize, k,
+                                cpuOut.t);
+    bool okg = cuda::matmulNBits(c.g, a.t, q.t, scales.t, zp, bits, blockSize,
+                                 k, gpuOut.t);
+    std::string what = std::string("matmul_nbits ") + dn(d) + " " +
+                       std::to_string(m) + "x" + std::to_string(k) + "x" +
+                       std::to_string(n) + " bits " + std::to_string(bits) +
+                       " block " + std::to_string(blockSize) + " zero " +
+                       std::to_string(zeroKind);
+    EXPECT(okc && okg, "%s: cpu %d (%s) cuda %d (%s)", what.c_str(), okc,
+           c.c.error.c_str(), okg, c.g.error.c_str());
+    // Sums in another order (and, narrower than f32, each side rounded
+    // once to d): equal to rounding.
+    if (okc && okg)
+      expectClose(relL2(gpuOut.t, cpuOut.t), d == DType::F32 ? 1e-6 : 1e-2,
+                  what);
+  }
+}
+
 void runGemmTests() {
   testTensorCore();
   testRacesInGemm();
   testGemvAndSimt();
+  testMatmulNBits();
   testGemvGuard();
   testChoiceErrors();
 }

@@ -111,6 +111,7 @@ inline double getD(const Tensor &t, int64_t i) {
     return v;
   }
   case DType::I1:
+  case DType::U8:
     return double(uint8_t(p[i]));
   }
   return 0;
@@ -162,6 +163,9 @@ inline void setD(Tensor &t, int64_t i, double x) {
   }
   case DType::I1:
     p[i] = x != 0 ? 1 : 0;
+    break;
+  case DType::U8:
+    p[i] = char(uint8_t(x));
     break;
   }
 }

@@ -483,7 +483,7 @@ func.func @weight_empty_name() {
 // -----
 
 func.func @weight_dynamic_shape() {
-  // expected-error @+1 {{'kestrel.weight' op result #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type or f8E4M3FN type or 64-bit signless integer or 32-bit signless integer or 1-bit signless integer values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'kestrel.weight' op result #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type or f8E4M3FN type or 64-bit signless integer or 32-bit signless integer or 1-bit signless integer or 8-bit unsigned integer values, but got 'tensor<?x4xf32>'}}
   %0 = kestrel.weight "w" : tensor<?x4xf32>
   return
 }
@@ -1111,5 +1111,45 @@ func.func @conv_transpose_channels(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf
 func.func @conv_transpose_crop(%x: tensor<1x4x2x2xf32>, %w: tensor<4x2x1x1xf32>) {
   // expected-error @+1 {{'kestrel.conv_transpose' op spatial dim 0 of size 2 gives no output with its pads}}
   %0 = kestrel.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 0, 0>, pads = array<i64: 1, 0, 1, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x2x2xf32>, tensor<4x2x1x1xf32>) -> tensor<1x2x1x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_bits(%x: tensor<2x32xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op bits must be 2, 4 or 8, got 3}}
+  %0 = kestrel.matmul_nbits %x, %q, %s {bits = 3 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x32xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_weight(%x: tensor<2x40xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op weight must be [N, 2, 16] bytes for k = 40, block_size = 32 and bits = 4, got [8, 1, 16]}}
+  %0 = kestrel.matmul_nbits %x, %q, %s {bits = 4 : i64, block_size = 32 : i64, k = 40 : i64} : (tensor<2x40xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_lhs(%x: tensor<2x30xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op lhs must be [..., 32], got [2, 30]}}
+  %0 = kestrel.matmul_nbits %x, %q, %s {bits = 4 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x30xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_zero_points(%x: tensor<2x32xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>, %z: tensor<8xui8>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op zero_points must be [8, 1], got [8]}}
+  %0 = kestrel.matmul_nbits %x, %q, %s, %z {bits = 4 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x32xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>, tensor<8xui8>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_packed_lhs(%x: tensor<2x32xui8>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op operand #0 must be ranked tensor of}}
+  %0 = kestrel.matmul_nbits %x, %q, %s {bits = 4 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x32xui8>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
   return
 }

@@ -562,6 +562,20 @@ func.func @conv_transpose(%x: tensor<?x8x16x16xf32>, %w: tensor<8x3x3x3xf32>, %b
   return %0 : tensor<?x3x32x32xf32>
 }
 
+// CHECK-LABEL: func.func @matmul_nbits(
+// CHECK: kestrel.matmul_nbits %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {bits = 4 : i64, block_size = 32 : i64, k = 40 : i64} : (tensor<?x?x40xf32>, tensor<24x2x16xui8>, tensor<24x2xf32>, tensor<24x2xui8>) -> tensor<?x?x24xf32>
+// CHECK: kestrel.matmul_nbits %{{.+}}, %{{.+}}, %{{.+}} {bits = 8 : i64, block_size = 16 : i64, k = 24 : i64} : (tensor<3x24xbf16>, tensor<5x2x16xui8>, tensor<5x2xf32>) -> tensor<3x5xbf16>
+func.func @matmul_nbits(%x: tensor<?x?x40xf32>, %y: tensor<3x24xbf16>) -> (tensor<?x?x24xf32>, tensor<3x5xbf16>) {
+  %q = kestrel.weight "q" : tensor<24x2x16xui8>
+  %s = kestrel.weight "s" : tensor<24x2xf32>
+  %z = kestrel.weight "z" : tensor<24x2xui8>
+  %0 = kestrel.matmul_nbits %x, %q, %s, %z {bits = 4 : i64, block_size = 32 : i64, k = 40 : i64} : (tensor<?x?x40xf32>, tensor<24x2x16xui8>, tensor<24x2xf32>, tensor<24x2xui8>) -> tensor<?x?x24xf32>
+  %q8 = kestrel.weight "q8" : tensor<5x2x16xui8>
+  %s8 = kestrel.weight "s8" : tensor<5x2xf32>
+  %1 = kestrel.matmul_nbits %y, %q8, %s8 {bits = 8 : i64, block_size = 16 : i64, k = 24 : i64} : (tensor<3x24xbf16>, tensor<5x2x16xui8>, tensor<5x2xf32>) -> tensor<3x5xbf16>
+  return %0, %1 : tensor<?x?x24xf32>, tensor<3x5xbf16>
+}
+
 // CHECK-LABEL: func.func @pool_resize(
 // CHECK: kestrel.pool %{{.+}} {ceil_mode = true, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, kind = "max", pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x32x32xf32>) -> tensor<?x8x17x17xf32>
 // CHECK: kestrel.pool %{{.+}} {count_include_pad = true, dilations = array<i64: 1>, kernel_shape = array<i64: 2>, kind = "average", pads = array<i64: 0, 1>, strides = array<i64: 2>} : (tensor<2x4x?xbf16>) -> tensor<2x4x?xbf16>

@@ -56,30 +56,42 @@
 
 // MatMulNBits: block-quantized weights (4 bits with packed zero points and
 // a bias; 4 bits without zero points, K not a multiple of the block; 8
-// bits) dequantized at compile time into f32 weights and matmuls; the
-// quantized initializers are read by the importer, not imported. Computes
-// what ONNX Runtime computes.
+// bits) stay packed: kestrel.matmul_nbits over a u8 weight of B's layout,
+// f32 scales and one byte of zero point per block; the quantized
+// initializers are read by the importer, not imported as they are.
+// Computes what ONNX Runtime computes on the CPU and the CUDA emulator, at
+// 10 rows (the blocked CPU GEMM, the tiled CUDA kernel) and at 3 (the dot
+// path, the GEMV kernel).
 // RUN: %onnx_model contrib_matmul_nbits %t.nb.onnx
 // RUN: kestrelc --emit=import %t.nb.onnx | FileCheck %s --check-prefix=NB
-// NB-NOT: tensor<{{.*}}xui8>
-// NB: kestrel.weight {{.*}}"b1.dequantized"{{.*}} : tensor<64x24xf32>
-// NB: kestrel.matmul {{.+}} : (tensor<?x?x64xf32>, tensor<64x24xf32>) -> tensor<?x?x24xf32>
-// NB: kestrel.weight {{.*}}"b2.dequantized"{{.*}} : tensor<24x40xf32>
-// NB: kestrel.weight {{.*}}"b3.dequantized"{{.*}} : tensor<40x16xf32>
+// NB-NOT: tensor<64x24xf32>
+// NB: kestrel.weight "b1.nbits" : tensor<24x2x16xui8>
+// NB: kestrel.weight "s1.f32" : tensor<24x2xf32>
+// NB: kestrel.weight "z1.u8" : tensor<24x2xui8>
+// NB: kestrel.matmul_nbits %arg0, %{{.+}}, %{{.+}}, %{{.+}} {bits = 4 : i64, block_size = 32 : i64, k = 64 : i64} : (tensor<?x?x64xf32>, tensor<24x2x16xui8>, tensor<24x2xf32>, tensor<24x2xui8>) -> tensor<?x?x24xf32>
+// NB: kestrel.add
+// NB: kestrel.matmul_nbits %{{.+}}, %{{.+}}, %{{.+}} {bits = 4 : i64, block_size = 16 : i64, k = 24 : i64} : (tensor<?x?x24xf32>, tensor<40x2x8xui8>, tensor<40x2xf32>) -> tensor<?x?x40xf32>
+// NB: kestrel.matmul_nbits {{.+}} {bits = 8 : i64, block_size = 16 : i64, k = 40 : i64} : (tensor<?x?x40xf32>, tensor<16x3x16xui8>, tensor<16x3xf32>, tensor<16x3xui8>) -> tensor<?x?x16xf32>
 // RUN: rm -rf %t.nb.lib && kestrelc %t.nb.onnx -o %t.nb.lib --name nb > /dev/null 2>&1
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nb.lib %t.nb.work batch=2 seq=5 | FileCheck %s --check-prefix=NBEXEC
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nb.lib %t.nb.work batch=1 seq=3 | FileCheck %s --check-prefix=NBDECODE
+// RUN: rm -rf %t.nbe.lib && kestrelc %t.nb.onnx -o %t.nbe.lib --name nbe --target=cuda-emu --precision=f32 > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nbe.lib %t.nbe.work batch=2 seq=5 | FileCheck %s --check-prefix=NBEXEC
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.nb.onnx %t.nbe.lib %t.nbe.work batch=1 seq=3 | FileCheck %s --check-prefix=NBDECODE
 // NBEXEC: y3: shape [2, 5, 16] f32; {{.+}}: ok
+// NBDECODE: y3: shape [1, 3, 16] f32; {{.+}}: ok
 
 // GatherBlockQuantized: the builder's tied int4 embedding (a Reshape of the
-// LM head's MatMulNBits weight, which the head uses too: neither the Reshape
-// nor the UINT8 weight is imported) and a table with packed zero points,
-// dequantized at compile time; computes what ONNX Runtime computes.
+// LM head's MatMulNBits weight, which the head uses too, packed: the
+// Reshape is not imported) and a table with packed zero points, dequantized
+// at compile time; computes what ONNX Runtime computes.
 // RUN: %onnx_model contrib_gather_block_quantized %t.gbq.onnx
 // RUN: kestrelc --emit=import %t.gbq.onnx | FileCheck %s --check-prefix=GBQ
 // GBQ-NOT: kestrel.reshape
 // GBQ: kestrel.weight {{.*}}"emb_data.dequantized"{{.*}} : tensor<48x32xf32>
 // GBQ: kestrel.gather
-// GBQ: kestrel.weight {{.*}}"b.dequantized"{{.*}} : tensor<32x48xf32>
+// GBQ: kestrel.weight {{.*}}"b.nbits"{{.*}} : tensor<48x2x8xui8>
+// GBQ: kestrel.matmul_nbits
 // GBQ: kestrel.weight {{.*}}"table.dequantized"{{.*}} : tensor<48x32xf32>
 // RUN: rm -rf %t.gbq.lib && kestrelc %t.gbq.onnx -o %t.gbq.lib --name gbq > /dev/null 2>&1
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gbq.onnx %t.gbq.lib %t.gbq.work batch=2 seq=7 int_high=48 | FileCheck %s --check-prefix=GBQEXEC

@@ -92,6 +92,9 @@ struct Buf {
     case DType::I1:
       as<uint8_t>()[i] = v != 0;
       break;
+    case DType::U8:
+      as<uint8_t>()[i] = uint8_t(v);
+      break;
     }
   }
   double get(int64_t i) {
@@ -109,6 +112,7 @@ struct Buf {
     case DType::I32:
       return as<int32_t>()[i];
     case DType::I1:
+    case DType::U8:
       return as<uint8_t>()[i];
     }
     return 0;
@@ -1512,6 +1516,99 @@ TEST(KernelsConvTranspose, Errors) {
   Tensor bt = bias.t();
   EXPECT_FALSE(convTranspose(ctx, xt, wt, &bt, one, zero, one, none, 2, ot));
   EXPECT_EQ(ctx.error, "conv_transpose: bias must be [4] of x's dtype");
+}
+
+/// One matmul_nbits case: lhs [..., k] against N packed columns.
+struct NBitsCase {
+  Shape lhs;
+  int64_t n, bits, blockSize;
+  int zeroKind; ///< 0 none, 1 u8, 2 f32
+};
+
+TEST(KernelsMatmulNBits, AgainstDequantizedProduct) {
+  // Rows 1-4 take the dot path, more the blocked GEMM; K below, at and past
+  // a block multiple; every width and zero point form.
+  const NBitsCase cases[] = {
+      {{1, 64}, 24, 4, 32, 1},    {{3, 40}, 17, 4, 16, 0},
+      {{2, 2, 50}, 9, 8, 16, 2},  {{4, 33}, 40, 2, 16, 1},
+      {{5, 64}, 33, 4, 64, 1},    {{3, 7, 96}, 70, 4, 32, 2},
+      {{40, 300}, 100, 4, 32, 1}, {{17, 520}, 65, 8, 128, 0},
+      {{2, 1000}, 300, 4, 32, 1}, {{24, 48}, 31, 2, 32, 2},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 9100;
+  for (const NBitsCase &c : cases)
+    for (DType type : {DType::F32, DType::BF16}) {
+      int64_t k = c.lhs[c.lhs.rank - 1], m = c.lhs.numel() / k;
+      int64_t blocks = (k + c.blockSize - 1) / c.blockSize;
+      Context &ctx = m * k * c.n > 20000 ? threaded : serial;
+      Buf lhs = randomBuf(type, c.lhs, seed++);
+      Buf q = randomBuf(DType::U8, {c.n, blocks, c.blockSize * c.bits / 8},
+                        seed++, 0, 255);
+      Buf scales = randomBuf(DType::F32, {c.n, blocks}, seed++, 0.01, 0.2);
+      int top = (1 << c.bits) - 1;
+      Buf zero = c.zeroKind == 1
+                     ? randomBuf(DType::U8, {c.n, blocks}, seed++, 0, top)
+                     : randomBuf(DType::F32, {c.n, blocks}, seed++, 0, top);
+      Shape outShape;
+      ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, q.shape, c.bits, c.blockSize, k,
+                                   outShape))
+          << ctx.error;
+      Buf out(type, outShape);
+      Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), zt = zero.t(),
+             ot = out.t();
+      ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, c.zeroKind ? &zt : nullptr,
+                              c.bits, c.blockSize, k, ot))
+          << ctx.error;
+      std::vector<double> want(size_t(out.numel()));
+      int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
+      for (int64_t j = 0; j < c.n; ++j)
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int64_t bit = kk * c.bits, b = kk / c.blockSize;
+          double v = (int(q.get(j * rowBytes + bit / 8)) >> (bit % 8)) & top;
+          double z =
+              c.zeroKind ? zero.get(j * blocks + b) : double(1 << (c.bits - 1));
+          double wv = (v - z) * scales.get(j * blocks + b);
+          for (int64_t i = 0; i < m; ++i)
+            want[size_t(i * c.n + j)] += lhs.get(i * k + kk) * wv;
+        }
+      EXPECT_LE(relativeL2(out.floats(), want),
+                type == DType::F32 ? 1e-6 : 1e-2)
+          << "matmul_nbits " << dtypeName(type) << " lhs " << c.lhs.str()
+          << " N " << c.n << " bits " << c.bits << " block " << c.blockSize
+          << " zero points " << c.zeroKind;
+    }
+}
+
+TEST(KernelsMatmulNBits, Errors) {
+  Context ctx = serialContext();
+  Buf lhs(DType::F32, Shape{2, 64}), q(DType::U8, Shape{8, 2, 16});
+  Buf scales(DType::F32, Shape{8, 2}), out(DType::F32, Shape{2, 8});
+  Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), ot = out.t();
+  EXPECT_TRUE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 64, ot))
+      << ctx.error;
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 3, 32, 64, ot));
+  EXPECT_EQ(ctx.error, "matmul_nbits: bits must be 2, 4 or 8, got 3");
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 60, ot));
+  EXPECT_EQ(ctx.error, "matmul_nbits: lhs must be [..., 60], got [2, 64]");
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 16, 64, ot));
+  EXPECT_EQ(ctx.error,
+            "matmul_nbits: weight must be [N, 4, 8], got [8, 2, 16]");
+  Buf halfScales(DType::BF16, Shape{8, 2});
+  Tensor ht = halfScales.t();
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, ht, nullptr, 4, 32, 64, ot));
+  EXPECT_EQ(ctx.error, "matmul_nbits: scales must be f32 [8, 2], got bf16 "
+                       "[8, 2]");
+  Buf zero(DType::I32, Shape{8, 2});
+  Tensor zt = zero.t();
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, &zt, 4, 32, 64, ot));
+  EXPECT_EQ(ctx.error, "matmul_nbits: zero_points must be u8 or f32 [8, 2], "
+                       "got i32 [8, 2]");
+  Tensor notPacked = lhs.t();
+  notPacked.shape = Shape{8, 2, 16};
+  notPacked.dtype = DType::F32;
+  EXPECT_FALSE(matmulNBits(ctx, lt, notPacked, st, nullptr, 4, 32, 64, ot));
+  EXPECT_EQ(ctx.error, "matmul_nbits: weight must be u8, got f32");
 }
 
 /// One pool case: x [N, C, D...] and the window.
