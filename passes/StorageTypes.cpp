@@ -81,11 +81,13 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
   for (Operation &op : body.without_terminator()) {
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](WeightOp w) {
-          // matmul_nbits' scales and zero points stay as they are (the
-          // kernels read them in f32).
+          // matmul_nbits' and gather_nbits' scales and zero points stay as
+          // they are (the kernels read them in f32).
           bool quantization = llvm::all_of(w->getUses(), [](OpOperand &use) {
-            auto nbits = dyn_cast<MatmulNBitsOp>(use.getOwner());
-            return nbits && use.getOperandNumber() >= 2;
+            unsigned i = use.getOperandNumber();
+            if (isa<MatmulNBitsOp>(use.getOwner()))
+              return i >= 2;
+            return isa<GatherNBitsOp>(use.getOwner()) && (i == 1 || i == 3);
           });
           if (cast<RankedTensorType>(w.getType()).getRank() >= 2 &&
               !(quantization && !w->use_empty()))

@@ -269,6 +269,18 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   ref(m.getResult()), extra)
                         .str());
       })
+      .Case([&](GatherNBitsOp g) {
+        std::string zeroPoints = g.getZeroPoints()
+                                     ? "&" + ref(g.getZeroPoints())
+                                     : std::string("nullptr");
+        return call(llvm::formatv("gatherNBits(c, {0}, {1}, {2}, {3}, {4}, "
+                                  "{5}, {6}, {7})",
+                                  ref(g.getWeight()), ref(g.getScales()),
+                                  zeroPoints, ref(g.getIndices()), g.getBits(),
+                                  g.getBlockSize(), g.getK(),
+                                  ref(g.getResult()))
+                        .str());
+      })
       .Case([&](MatmulNBitsOp m) {
         std::string zeroPoints = m.getZeroPoints()
                                      ? "&" + ref(m.getZeroPoints())

@@ -204,6 +204,13 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                                       sh(op->getOperand(1)), ta, tb)
                             .str());
       })
+      .Case([&](GatherNBitsOp g) {
+        return viaShape(
+            llvm::formatv("gatherNBitsShape(c, {0}, {1}, {2}, {3}, {4}, s)",
+                          sh(g.getWeight()), sh(g.getIndices()), g.getBits(),
+                          g.getBlockSize(), g.getK())
+                .str());
+      })
       .Case([&](MatmulNBitsOp m) {
         return viaShape(
             llvm::formatv("matmulNBitsShape(c, {0}, {1}, {2}, {3}, {4}, s)",

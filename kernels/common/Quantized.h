@@ -1,12 +1,13 @@
 //===- Quantized.h - Block-quantized low-bit weights ------------*- C++ -*-===//
 //
-// kestrel.matmul_nbits' weights (ONNX com.microsoft MatMulNBits' layout)
-// written once for both kernel libraries: row n of the packed [N, blocks,
-// block_size * bits / 8] bytes holds W[:, n] quantized, element k at bits
-// [k * bits, (k + 1) * bits) of the row, low bits first; W[k][n] = (q -
-// zero point) * scale with the block b = k / block_size's scale and zero
-// point. The shape function and argument checks with their messages are
-// here too.
+// kestrel.matmul_nbits' weights and kestrel.gather_nbits' tables (ONNX
+// com.microsoft MatMulNBits' and GatherBlockQuantized's layout) written
+// once for both kernel libraries: row n of the packed [N, blocks,
+// block_size * bits / 8] bytes holds W[:, n] (a table's row n) quantized,
+// element k at bits [k * bits, (k + 1) * bits) of the row, low bits first;
+// W[k][n] = (q - zero point) * scale with the block b = k / block_size's
+// scale and zero point. The shape functions and argument checks with their
+// messages are here too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +70,18 @@ bool matmulNBitsShape(KernelStatus &status, const Shape &lhs,
 bool checkMatmulNBits(KernelStatus &status, const Tensor &lhs,
                       const Tensor &weight, const Tensor &scales,
                       const Tensor *zeroPoints, int64_t bits, int64_t blockSize,
+                      int64_t k, const Tensor &out);
+/// gather_nbits' output shape: weight [V, blocks, blockSize * bits / 8]
+/// holding rows of k elements; out [indices..., k].
+bool gatherNBitsShape(KernelStatus &status, const Shape &weight,
+                      const Shape &indices, int64_t bits, int64_t blockSize,
+                      int64_t k, Shape &out);
+/// gather_nbits' operands: u8 weight, f32 scales [V, blocks], zero points
+/// (optional) [V, blocks] of u8 or f32, i64/i32 indices, a float out of
+/// gatherNBitsShape's shape.
+bool checkGatherNBits(KernelStatus &status, const Tensor &weight,
+                      const Tensor &scales, const Tensor *zeroPoints,
+                      const Tensor &indices, int64_t bits, int64_t blockSize,
                       int64_t k, const Tensor &out);
 /// The kernels' view of checked operands.
 NBitsWeights nbitsWeights(const Tensor &weight, const Tensor &scales,

@@ -239,6 +239,13 @@ bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
                  int64_t blockSize, int64_t k, Tensor &out);
 
+/// kestrel.gather_nbits (checkGatherNBits' operands, `zeroPoints` may be
+/// null): the rows of the packed table at `indices` (negative ones from
+/// the end), dequantized into out [indices..., k] of any float dtype.
+bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,
+                 const Tensor *zeroPoints, const Tensor &indices, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out);
+
 /// kestrel.pool over 1 to 3 spatial dims (kernels/common/Sampling.h:
 /// poolShape's shape, poolWindow's value per output); floats narrower than
 /// f32 compute in f32.

@@ -275,4 +275,43 @@ bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
   return true;
 }
 
+bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,
+                 const Tensor *zeroPoints, const Tensor &indices, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out) {
+  if (!checkGatherNBits(ctx, weight, scales, zeroPoints, indices, bits,
+                        blockSize, k, out))
+    return false;
+  const NBitsWeights q =
+      nbitsWeights(weight, scales, zeroPoints, bits, blockSize, k);
+  const int64_t count = indices.numel();
+  std::vector<int64_t> rows(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t index = indices.dtype == DType::I64
+                        ? indices.as<const int64_t>()[i]
+                        : int64_t(indices.as<const int32_t>()[i]);
+    int64_t at = index < 0 ? index + q.n : index;
+    if (at < 0 || at >= q.n)
+      return ctx.fail("gather_nbits: index " + str(index) + " (at position " +
+                      str(i) + ") is out of range for a table of " + str(q.n) +
+                      " rows");
+    rows[size_t(i)] = at;
+  }
+  parallelRange(ctx, count, std::max<int64_t>(1, kGrain / k),
+                [&](int64_t r0, int64_t r1) {
+                  std::vector<float> row(static_cast<size_t>(k));
+                  for (int64_t r = r0; r < r1; ++r) {
+                    float *to = out.dtype == DType::F32
+                                    ? out.as<float>() + r * k
+                                    : row.data();
+                    dequantizeSegment(q, rows[size_t(r)], 0, k, to);
+                    if (out.dtype != DType::F32)
+                      convertFromF32(out.dtype, row.data(),
+                                     out.as<char>() +
+                                         r * k * int64_t(dtypeSize(out.dtype)),
+                                     k);
+                  }
+                });
+  return true;
+}
+
 } // namespace kestrel::cpu

@@ -56,7 +56,7 @@ using kestrel::UnaryOp;
 /// Codes a kernel writes to *Context::errorFlag (the first one wins).
 enum class DeviceError : int {
   None = 0,
-  IndexOutOfRange = 1, ///< gather / gather_elements / gather_nd
+  IndexOutOfRange = 1, ///< gather / gather_elements / gather_nd / gather_nbits
   DivisionByZero = 2,  ///< integer division by zero
 };
 const char *deviceErrorMessage(int code);
@@ -141,6 +141,11 @@ bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
 /// packed and are dequantized as the kernels read them.
 bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out);
+/// kestrel.gather_nbits: an index out of range raises
+/// DeviceError::IndexOutOfRange (its row is left zero).
+bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,
+                 const Tensor *zeroPoints, const Tensor &indices, int64_t bits,
                  int64_t blockSize, int64_t k, Tensor &out);
 bool pool(Context &ctx, const Tensor &x, PoolKind kind, const int64_t *kernel,
           const int64_t *strides, const int64_t *pads, const int64_t *dilations,

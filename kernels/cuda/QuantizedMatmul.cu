@@ -6,6 +6,8 @@
 // 32-bit words side by side (coalesced; a word never straddles a block, so
 // it takes one scale and zero point); larger M runs a tiled CUDA-core GEMM
 // whose 16 x 64 tile of W is dequantized into shared memory. Sums are f32.
+// gather_nbits dequantizes the rows of a packed table (a quantized
+// embedding) a thread per element.
 //
 //===----------------------------------------------------------------------===//
 
@@ -135,7 +137,53 @@ __global__ void __launch_bounds__(kNBitsThreads)
   }
 }
 
+/// out[i, h] = W[h][row(i)] (dequantized), row(i) the index at i (from the
+/// end when negative); an index out of range raises the device error and
+/// leaves its row zero. Thread mapping: one output element per thread per
+/// grid-stride step.
+template <typename T>
+__global__ void
+gatherNBitsKernel(NBitsWeights q, const void *__restrict__ indices, bool wide,
+                  T *__restrict__ out, int64_t n, int *errorFlag) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n;
+       e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t i = e / q.k, h = e % q.k;
+    const int64_t index =
+        wide ? static_cast<const int64_t *>(indices)[i]
+             : int64_t(static_cast<const int32_t *>(indices)[i]);
+    const int64_t row = index < 0 ? index + q.n : index;
+    if (row < 0 || row >= q.n) {
+      if (h == 0)
+        raiseError(errorFlag, DeviceError::IndexOutOfRange);
+      out[e] = fromF32<T>(0.0f);
+      continue;
+    }
+    out[e] = fromF32<T>(q.at(row, h));
+  }
+}
+
 } // namespace
+
+bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,
+                 const Tensor *zeroPoints, const Tensor &indices, int64_t bits,
+                 int64_t blockSize, int64_t k, Tensor &out) {
+  if (!checkGatherNBits(ctx, weight, scales, zeroPoints, indices, bits,
+                        blockSize, k, out))
+    return false;
+  if (out.numel() == 0)
+    return true;
+  const NBitsWeights q =
+      nbitsWeights(weight, scales, zeroPoints, bits, blockSize, k);
+  cudaStream_t stream = streamOf(ctx);
+  dispatchFloat(out.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    KESTREL_LAUNCH(gridFor(out.numel(), 256), 256, 0, stream,
+                   gatherNBitsKernel<T>)
+    (q, indices.data, indices.dtype == DType::I64, out.as<T>(), out.numel(),
+     ctx.errorFlag);
+  });
+  return checkLaunch(ctx, "gather_nbits");
+}
 
 bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,

@@ -97,16 +97,14 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                          types);
 }
 
-LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
-                                              std::optional<Location> location,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &types) {
-  StringRef name = getOperationName();
-  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
-  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
-  auto scales = cast<RankedTensorType>(adaptor.getScales().getType());
-  int64_t bits = adaptor.getBits(), blockSize = adaptor.getBlockSize();
-  int64_t k = adaptor.getK();
+/// The packed weights' shape rules shared by matmul_nbits and gather_nbits:
+/// bits, block_size, k, weight [rows, blocks, blob], scales and zero points
+/// [rows, blocks].
+static LogicalResult verifyPackedRows(std::optional<Location> location,
+                                      StringRef name, Value weightValue,
+                                      Value scalesValue, Value zeroPoints,
+                                      int64_t bits, int64_t blockSize,
+                                      int64_t k) {
   if (bits != 2 && bits != 4 && bits != 8)
     return inferError(location, name) << "bits must be 2, 4 or 8, got " << bits;
   if (blockSize < 16 || (blockSize & (blockSize - 1)))
@@ -115,31 +113,65 @@ LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
            << blockSize;
   if (k < 1)
     return inferError(location, name) << "k must be positive, got " << k;
-  if (lhs.getRank() < 1 || (!lhs.isDynamicDim(lhs.getRank() - 1) &&
-                            lhs.getDimSize(lhs.getRank() - 1) != k))
-    return inferError(location, name) << "lhs must be [..., " << k << "], got "
-                                      << formatShape(lhs.getShape());
   int64_t blocks = (k + blockSize - 1) / blockSize;
-  ArrayRef<int64_t> w = weight.getShape();
+  ArrayRef<int64_t> w =
+      cast<RankedTensorType>(weightValue.getType()).getShape();
   if (w.size() != 3 || w[1] != blocks || w[2] != blockSize * bits / 8)
     return inferError(location, name)
            << "weight must be [N, " << blocks << ", " << blockSize * bits / 8
            << "] bytes for k = " << k << ", block_size = " << blockSize
            << " and bits = " << bits << ", got " << formatShape(w);
   SmallVector<int64_t> perBlock = {w[0], blocks};
+  auto scales = cast<RankedTensorType>(scalesValue.getType());
   if (scales.getShape() != ArrayRef<int64_t>(perBlock))
     return inferError(location, name)
            << "scales must be " << formatShape(perBlock) << ", got "
            << formatShape(scales.getShape());
-  if (Value zp = adaptor.getZeroPoints())
-    if (cast<RankedTensorType>(zp.getType()).getShape() !=
+  if (zeroPoints)
+    if (cast<RankedTensorType>(zeroPoints.getType()).getShape() !=
         ArrayRef<int64_t>(perBlock))
       return inferError(location, name)
              << "zero_points must be " << formatShape(perBlock) << ", got "
-             << formatShape(cast<RankedTensorType>(zp.getType()).getShape());
+             << formatShape(
+                    cast<RankedTensorType>(zeroPoints.getType()).getShape());
+  return success();
+}
+
+LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  int64_t k = adaptor.getK();
+  if (failed(verifyPackedRows(location, name, adaptor.getWeight(),
+                              adaptor.getScales(), adaptor.getZeroPoints(),
+                              adaptor.getBits(), adaptor.getBlockSize(), k)))
+    return failure();
+  if (lhs.getRank() < 1 || (!lhs.isDynamicDim(lhs.getRank() - 1) &&
+                            lhs.getDimSize(lhs.getRank() - 1) != k))
+    return inferError(location, name) << "lhs must be [..., " << k << "], got "
+                                      << formatShape(lhs.getShape());
   SmallVector<int64_t> shape(lhs.getShape());
-  shape.back() = w[0];
+  shape.back() =
+      cast<RankedTensorType>(adaptor.getWeight().getType()).getDimSize(0);
   types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult GatherNBitsOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  if (failed(verifyPackedRows(location, getOperationName(), adaptor.getWeight(),
+                              adaptor.getScales(), adaptor.getZeroPoints(),
+                              adaptor.getBits(), adaptor.getBlockSize(),
+                              adaptor.getK())))
+    return failure();
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  SmallVector<int64_t> shape(indices.getShape());
+  shape.push_back(adaptor.getK());
+  types.push_back(RankedTensorType::get(shape, Float32Type::get(context)));
   return success();
 }
 

@@ -267,6 +267,34 @@ def Kestrel_MatmulNBitsOp : Kestrel_Op<"matmul_nbits", [Pure,
   }];
 }
 
+def Kestrel_GatherNBitsOp : Kestrel_Op<"gather_nbits", [Pure,
+    Kestrel_InferTypes]> {
+  let summary = "rows of a block-quantized low-bit table, dequantized";
+  let description = Kestrel_Doc<[{
+    Rows `indices` (i64 or i32, negative ones counted from the end) of the
+    `[V, k]` table `T[r][h] = (q[r][h] - zero_points[r][b]) * scales[r][b]`,
+    `b = h / block_size`, packed as `kestrel.matmul_nbits`' weights (row
+    `r` in the place of its column `n`): `weight` `[V, blocks, block_size *
+    bits / 8]` bytes, `scales` `[V, blocks]` f32, `zero_points` optional
+    `[V, blocks]` of bytes or floats (else `2^(bits - 1)`). The result is
+    `[indices..., k]` in f32. ONNX `com.microsoft` GatherBlockQuantized
+    (a quantized embedding table) imports as this.
+  }], "%e = kestrel.gather_nbits %q, %s, %ids {bits = 4 : i64, block_size "
+      "= 32 : i64, k = 576 : i64} : (tensor<49152x18x16xui8>, "
+      "tensor<49152x18xf32>, tensor<?x?xi64>) -> tensor<?x?x576xf32>">.text;
+  let arguments = (ins Kestrel_PackedTensor:$weight,
+                       Kestrel_FloatTensor:$scales,
+                       Kestrel_IndexTensor:$indices,
+                       Optional<AnyTypeOf<[Kestrel_PackedTensor,
+                                           Kestrel_FloatTensor]>>:$zero_points,
+                       I64Attr:$bits, I64Attr:$block_size, I64Attr:$k);
+  let results = (outs Kestrel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $weight `,` $scales `,` $indices (`,` $zero_points^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 class Kestrel_SoftmaxBase<string mnemonic, string semantics>
     : Kestrel_Op<mnemonic, [Pure, Kestrel_InferTypes]> {
   let description = Kestrel_Doc<semantics,

@@ -499,9 +499,13 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
 /// GatherBlockQuantized (onnxruntime-genai's int4 embedding table): rows of
 /// the block-quantized UINT8 data [V, H * bits / 8] (quantized along its
 /// last axis in blocks of block_size, elements packed low bits first),
-/// dequantized to (q - zero point) * scale at compile time into a [V, H]
-/// weight of the scales' type, then a gather of the indices along axis 0.
-/// Zero points as MatMulNBits' (packed per row, 2^(bits - 1) when absent).
+/// (q - zero point) * scale. Zero points as MatMulNBits' (packed per row,
+/// 2^(bits - 1) when absent). When H is a multiple of block_size the rows
+/// are MatMulNBits' packed layout and the table stays packed: a
+/// kestrel.gather_nbits (then a cast to the scales' type when it is not
+/// f32), sharing the weight with a MatMulNBits that reads the same
+/// initializer (a tied LM head). Otherwise the table is dequantized at
+/// compile time into a [V, H] weight of the scales' type and gathered.
 LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
   FailureOr<Value> indices = ctx.requiredInput(1);
   FailureOr<int64_t> bits = ctx.intAttr("bits", 4);
@@ -533,9 +537,10 @@ LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
   int64_t rows = dataShape[0];
   int64_t width = dataShape[1] * 8 / *bits;
   int64_t blocks = (width + *blockSize - 1) / *blockSize;
-  if (rows < 1 || width < 1 || rows * width > (int64_t(1) << 32))
+  if (rows < 1 || width < 1 || rows * width > (int64_t(1) << 40) ||
+      int64_t(q->size()) != rows * dataShape[1])
     return ctx.error() << "data of " << rows << " x " << width
-                       << " values cannot be dequantized at compile time";
+                       << " values is not a table this op can read";
   if (int64_t(scales->size()) != rows * blocks)
     return ctx.error() << "scales holds " << scales->size()
                        << " values; rows x blocks needs " << rows * blocks;
@@ -543,19 +548,58 @@ LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
   if (ctx.hasInput(3) &&
       failed(packedZeroPoints(ctx, 3, rows, blocks, *bits, zero)))
     return failure();
-  std::vector<float> w(size_t(rows * width));
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t h = 0; h < width; ++h) {
-      int64_t b = h / *blockSize;
-      float v = packedValue(*q, r * width + h, *bits);
-      w[size_t(r * width + h)] = (v - zero[size_t(r * blocks + b)]) *
-                                 (*scales)[size_t(r * blocks + b)];
-    }
   FailureOr<const onnx::TensorProto *> scaleTensor =
       ctx.rawInitializer(2, "scales");
   if (failed(scaleTensor))
     return failure();
   Type element = convertElementType(ctx.context(), (*scaleTensor)->data_type());
+  MLIRContext *context = ctx.context();
+  if (width % *blockSize == 0) {
+    Type u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
+    Type f32 = Float32Type::get(context);
+    int64_t blob = *blockSize * *bits / 8;
+    auto perBlock = [&](Type t) {
+      return RankedTensorType::get({rows, blocks}, t);
+    };
+    SmallVector<Value> operands = {
+        ctx.derivedWeight(
+            (*dataTensor)->name() + ".nbits",
+            DenseElementsAttr::get(
+                RankedTensorType::get({rows, blocks, blob}, u8),
+                ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(q->data()),
+                                  q->size()))),
+        ctx.derivedWeight(ctx.node().input(2) + ".f32",
+                          floatData(perBlock(f32), *scales)),
+        *indices};
+    if (ctx.hasInput(3)) {
+      std::vector<uint8_t> bytes(zero.begin(), zero.end());
+      operands.push_back(ctx.derivedWeight(
+          ctx.node().input(3) + ".u8",
+          DenseElementsAttr::get(perBlock(u8), ArrayRef<uint8_t>(bytes))));
+    }
+    FailureOr<Value> y = ctx.create<GatherNBitsOp>(
+        operands,
+        {ctx.namedI64("bits", *bits), ctx.namedI64("block_size", *blockSize),
+         ctx.namedI64("k", width)});
+    if (succeeded(y) && element != f32) {
+      auto type = cast<RankedTensorType>(y->getType());
+      y = ctx.createWithType<CastOp>(
+          RankedTensorType::get(type.getShape(), element), {*y});
+    }
+    return failed(y) ? failure() : ctx.setOutput(0, *y);
+  }
+  if (rows * width > (int64_t(1) << 32))
+    return ctx.error() << "data of " << rows << " x " << width
+                       << " values (rows not whole blocks) is too large to "
+                          "dequantize at compile time";
+  std::vector<float> w(size_t(rows * width));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t h = 0; h < width; ++h) {
+      int64_t b = h / *blockSize;
+      float v = packedValue(*q, r * dataShape[1] * 8 / *bits + h, *bits);
+      w[size_t(r * width + h)] = (v - zero[size_t(r * blocks + b)]) *
+                                 (*scales)[size_t(r * blocks + b)];
+    }
   auto type = RankedTensorType::get({rows, width}, element);
   Value table = ctx.derivedWeight(ctx.node().input(0) + ".dequantized",
                                   floatData(type, w));
@@ -587,8 +631,11 @@ void registerContribOps(std::vector<OpEntry> &ops) {
   ops.push_back({"com.microsoft", "GatherBlockQuantized", 1,
                  importGatherBlockQuantized,
                  "UINT8 data (4 or 8 bits) gathered along axis 0, quantized "
-                 "along axis 1, dequantized at compile time; the data may be "
-                 "a Reshape of another op's quantized weight",
+                 "along axis 1: kept packed and dequantized row by row as it "
+                 "is gathered (kestrel.gather_nbits) when the row length is "
+                 "a multiple of block_size, else dequantized at compile "
+                 "time; the data may be a Reshape of another op's quantized "
+                 "weight",
                  0b1101});
   ops.push_back({"com.microsoft", "MatMulNBits", 1, importMatMulNBits,
                  "2/4/8-bit block-quantized constant weights, kept packed "

@@ -268,11 +268,61 @@ void testMatmulNBits() {
   }
 }
 
+/// gather_nbits at random table shapes, widths and zero point forms, with
+/// negative indices: the CPU library's values exactly (both dequantize each
+/// element the same way); an index out of range raises the device error.
+void testGatherNBits() {
+  const DType types[] = {DType::F32, DType::BF16};
+  for (int iter = 0; iter < 24; ++iter) {
+    DType d = types[iter % 2];
+    int64_t bits = int64_t(1) << randInt(1, 3);
+    int64_t blockSize = int64_t(16) << randInt(0, 2);
+    int64_t k = randInt(1, 100), rows = randInt(1, 40);
+    int64_t blocks = (k + blockSize - 1) / blockSize;
+    Buf q(DType::U8, Shape{rows, blocks, blockSize * bits / 8});
+    Buf scales(DType::F32, Shape{rows, blocks});
+    int zeroKind = int(iter / 2 % 3);
+    Buf zero(zeroKind == 2 ? DType::F32 : DType::U8, Shape{rows, blocks});
+    Buf ids(iter % 3 ? DType::I64 : DType::I32, Shape{2, 5});
+    fill(q.t, 1.0, false, 0, 255);
+    fill(ids.t, 1.0, false, -rows, rows - 1);
+    for (int64_t i = 0; i < scales.t.numel(); ++i)
+      setD(scales.t, i, 0.01 + 0.2 * randUnit());
+    for (int64_t i = 0; i < zero.t.numel(); ++i)
+      setD(zero.t, i, double(randInt(0, (1 << bits) - 1)));
+    Buf cpuOut(d, Shape{2, 5, k}), gpuOut(d, Shape{2, 5, k});
+    Ctxs c;
+    const Tensor *zp = zeroKind ? &zero.t : nullptr;
+    bool okc = cpu::gatherNBits(c.c, q.t, scales.t, zp, ids.t, bits, blockSize,
+                                k, cpuOut.t);
+    bool okg = cuda::gatherNBits(c.g, q.t, scales.t, zp, ids.t, bits, blockSize,
+                                 k, gpuOut.t);
+    std::string what = std::string("gather_nbits ") + dn(d) + " " +
+                       std::to_string(rows) + "x" + std::to_string(k) +
+                       " bits " + std::to_string(bits);
+    EXPECT(okc && okg && c.flag == 0, "%s: cpu %d (%s) cuda %d (%s) flag %d",
+           what.c_str(), okc, c.c.error.c_str(), okg, c.g.error.c_str(),
+           c.flag);
+    if (okc && okg)
+      compare(what.c_str(), gpuOut.t, cpuOut.t);
+  }
+  Buf q(DType::U8, Shape{4, 1, 8}), scales(DType::F32, Shape{4, 1});
+  Buf ids(DType::I64, Shape{2}), out(DType::F32, Shape{2, 16});
+  setI(ids.t, 0, 1);
+  setI(ids.t, 1, 4);
+  Ctxs c;
+  bool ok =
+      cuda::gatherNBits(c.g, q.t, scales.t, nullptr, ids.t, 4, 16, 16, out.t);
+  EXPECT(ok && c.flag == int(cuda::DeviceError::IndexOutOfRange),
+         "gather_nbits index 4 of 4 rows: ok %d flag %d", ok, c.flag);
+}
+
 void runGemmTests() {
   testTensorCore();
   testRacesInGemm();
   testGemvAndSimt();
   testMatmulNBits();
+  testGatherNBits();
   testGemvGuard();
   testChoiceErrors();
 }

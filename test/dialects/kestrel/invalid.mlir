@@ -1153,3 +1153,11 @@ func.func @matmul_nbits_packed_lhs(%x: tensor<2x32xui8>, %q: tensor<8x1x16xui8>,
   %0 = kestrel.matmul_nbits %x, %q, %s {bits = 4 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x32xui8>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @gather_nbits_scales(%q: tensor<8x2x8xui8>, %s: tensor<8x1xf32>, %ids: tensor<3xi64>) {
+  // expected-error @+1 {{'kestrel.gather_nbits' op scales must be [8, 2], got [8, 1]}}
+  %0 = kestrel.gather_nbits %q, %s, %ids {bits = 4 : i64, block_size = 16 : i64, k = 32 : i64} : (tensor<8x2x8xui8>, tensor<8x1xf32>, tensor<3xi64>) -> tensor<3x32xf32>
+  return
+}

@@ -576,6 +576,16 @@ func.func @matmul_nbits(%x: tensor<?x?x40xf32>, %y: tensor<3x24xbf16>) -> (tenso
   return %0, %1 : tensor<?x?x24xf32>, tensor<3x5xbf16>
 }
 
+// CHECK-LABEL: func.func @gather_nbits(
+// CHECK: kestrel.gather_nbits %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {bits = 4 : i64, block_size = 16 : i64, k = 32 : i64} : (tensor<48x2x8xui8>, tensor<48x2xf32>, tensor<?x?xi64>, tensor<48x2xui8>) -> tensor<?x?x32xf32>
+func.func @gather_nbits(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
+  %q = kestrel.weight "q" : tensor<48x2x8xui8>
+  %s = kestrel.weight "s" : tensor<48x2xf32>
+  %z = kestrel.weight "z" : tensor<48x2xui8>
+  %0 = kestrel.gather_nbits %q, %s, %ids, %z {bits = 4 : i64, block_size = 16 : i64, k = 32 : i64} : (tensor<48x2x8xui8>, tensor<48x2xf32>, tensor<?x?xi64>, tensor<48x2xui8>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
 // CHECK-LABEL: func.func @pool_resize(
 // CHECK: kestrel.pool %{{.+}} {ceil_mode = true, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, kind = "max", pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x32x32xf32>) -> tensor<?x8x17x17xf32>
 // CHECK: kestrel.pool %{{.+}} {count_include_pad = true, dilations = array<i64: 1>, kernel_shape = array<i64: 2>, kind = "average", pads = array<i64: 0, 1>, strides = array<i64: 2>} : (tensor<2x4x?xbf16>) -> tensor<2x4x?xbf16>

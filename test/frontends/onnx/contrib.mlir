@@ -82,18 +82,25 @@
 // NBDECODE: y3: shape [1, 3, 16] f32; {{.+}}: ok
 
 // GatherBlockQuantized: the builder's tied int4 embedding (a Reshape of the
-// LM head's MatMulNBits weight, which the head uses too, packed: the
-// Reshape is not imported) and a table with packed zero points, dequantized
-// at compile time; computes what ONNX Runtime computes.
+// LM head's MatMulNBits weight, which the head uses too: one packed u8
+// weight serves both, the Reshape is not imported) and a table with packed
+// zero points; both stay packed (kestrel.gather_nbits). Computes what ONNX
+// Runtime computes on the CPU and the CUDA emulator.
 // RUN: %onnx_model contrib_gather_block_quantized %t.gbq.onnx
 // RUN: kestrelc --emit=import %t.gbq.onnx | FileCheck %s --check-prefix=GBQ
 // GBQ-NOT: kestrel.reshape
-// GBQ: kestrel.weight {{.*}}"emb_data.dequantized"{{.*}} : tensor<48x32xf32>
-// GBQ: kestrel.gather
-// GBQ: kestrel.weight {{.*}}"b.nbits"{{.*}} : tensor<48x2x8xui8>
+// GBQ-NOT: tensor<48x32xf32>
+// GBQ: kestrel.weight "b.nbits" : tensor<48x2x8xui8>
+// GBQ: kestrel.weight "s.f32" : tensor<48x2xf32>
+// GBQ: kestrel.gather_nbits %{{.+}}, %{{.+}}, %arg0 {bits = 4 : i64, block_size = 16 : i64, k = 32 : i64} : (tensor<48x2x8xui8>, tensor<48x2xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+// GBQ: kestrel.weight "b.nbits" : tensor<48x2x8xui8>
 // GBQ: kestrel.matmul_nbits
-// GBQ: kestrel.weight {{.*}}"table.dequantized"{{.*}} : tensor<48x32xf32>
+// GBQ: kestrel.weight "table.nbits" : tensor<48x2x8xui8>
+// GBQ: kestrel.weight "tz.u8" : tensor<48x2xui8>
+// GBQ: kestrel.gather_nbits %{{.+}}, %{{.+}}, %arg0, %{{.+}} {bits = 4 : i64, block_size = 16 : i64, k = 32 : i64}
 // RUN: rm -rf %t.gbq.lib && kestrelc %t.gbq.onnx -o %t.gbq.lib --name gbq > /dev/null 2>&1
 // RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gbq.onnx %t.gbq.lib %t.gbq.work batch=2 seq=7 int_high=48 | FileCheck %s --check-prefix=GBQEXEC
+// RUN: rm -rf %t.gbqe.lib && kestrelc %t.gbq.onnx -o %t.gbqe.lib --name gbqe --target=cuda-emu --precision=f32 > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.gbq.onnx %t.gbqe.lib %t.gbqe.work batch=2 seq=7 int_high=48 | FileCheck %s --check-prefix=GBQEXEC
 // GBQEXEC-DAG: logits: shape [2, 7, 48] f32; {{.+}}: ok
 // GBQEXEC-DAG: rows: shape [2, 7, 32] f32; {{.+}}: ok

@@ -1611,6 +1611,61 @@ TEST(KernelsMatmulNBits, Errors) {
   EXPECT_EQ(ctx.error, "matmul_nbits: weight must be u8, got f32");
 }
 
+TEST(KernelsMatmulNBits, GatherRows) {
+  // Rows of a packed table (as an embedding): every width and zero point
+  // form, negative indices, f32 and bf16 results; then the errors.
+  Context ctx = serialContext();
+  unsigned seed = 9300;
+  for (int64_t bits : {2, 4, 8})
+    for (int zeroKind : {0, 1, 2})
+      for (DType type : {DType::F32, DType::BF16}) {
+        const int64_t rows = 11, k = 48, blockSize = 16, blocks = 3;
+        int top = (1 << bits) - 1;
+        Buf q = randomBuf(DType::U8, {rows, blocks, blockSize * bits / 8},
+                          seed++, 0, 255);
+        Buf scales = randomBuf(DType::F32, {rows, blocks}, seed++, 0.01, 0.2);
+        Buf zero = zeroKind == 1
+                       ? randomBuf(DType::U8, {rows, blocks}, seed++, 0, top)
+                       : randomBuf(DType::F32, {rows, blocks}, seed++, 0, top);
+        Buf ids = filled(DType::I64, {2, 3}, {0, 10, -1, 4, -11, 7});
+        Buf out(type, {2, 3, k});
+        Tensor qt = q.t(), st = scales.t(), zt = zero.t(), it = ids.t(),
+               ot = out.t();
+        ASSERT_TRUE(gatherNBits(ctx, qt, st, zeroKind ? &zt : nullptr, it, bits,
+                                blockSize, k, ot))
+            << ctx.error;
+        std::vector<double> want;
+        int64_t rowBytes = blocks * blockSize * bits / 8;
+        for (int64_t i = 0; i < 6; ++i) {
+          int64_t r = int64_t(ids.get(i));
+          r = r < 0 ? r + rows : r;
+          for (int64_t h = 0; h < k; ++h) {
+            int64_t bit = h * bits, b = h / blockSize;
+            double v = (int(q.get(r * rowBytes + bit / 8)) >> (bit % 8)) & top;
+            double z =
+                zeroKind ? zero.get(r * blocks + b) : double(1 << (bits - 1));
+            want.push_back((v - z) * scales.get(r * blocks + b));
+          }
+        }
+        EXPECT_LE(relativeL2(out.floats(), want),
+                  type == DType::F32 ? 1e-7 : 1e-2)
+            << "gather_nbits " << dtypeName(type) << " bits " << bits
+            << " zero points " << zeroKind;
+      }
+  Buf q(DType::U8, {5, 2, 8}), scales(DType::F32, {5, 2});
+  Buf ids = filled(DType::I32, {2}, {1, 5}), out(DType::F32, {2, 32});
+  Tensor qt = q.t(), st = scales.t(), it = ids.t(), ot = out.t();
+  EXPECT_FALSE(gatherNBits(ctx, qt, st, nullptr, it, 4, 16, 32, ot));
+  EXPECT_EQ(ctx.error, "gather_nbits: index 5 (at position 1) is out of "
+                       "range for a table of 5 rows");
+  Buf ints(DType::I32, {2, 32});
+  Tensor bad = ints.t();
+  EXPECT_FALSE(gatherNBits(ctx, qt, st, nullptr, it, 4, 16, 32, bad));
+  EXPECT_EQ(ctx.error, "gather_nbits: out must be a float tensor, got i32");
+  EXPECT_FALSE(gatherNBits(ctx, qt, st, nullptr, it, 4, 16, 48, ot));
+  EXPECT_EQ(ctx.error, "gather_nbits: weight must be [N, 3, 8], got [5, 2, 8]");
+}
+
 /// One pool case: x [N, C, D...] and the window.
 struct PoolCase {
   Shape x;
