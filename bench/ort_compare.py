@@ -92,6 +92,11 @@ def parse_args(argv):
     p.add_argument("--cpu", metavar="LEVEL",
                    help="kestrelc --cpu for the Kestrel column (default: "
                    "kestrelc's, native)")
+    p.add_argument("--kestrelc-arg", metavar="ARG", action="append",
+                   default=[],
+                   help="an extra kestrelc argument for every build, e.g. "
+                   "--kestrelc-arg=--dim-range=past_sequence_length=0:4096 "
+                   "(repeatable)")
     p.add_argument("--cpu-too", metavar="LEVEL", action="append", default=[],
                    help="also compile each model with kestrelc --cpu=LEVEL "
                    "and time it in the same alternating rounds (columns "
@@ -205,6 +210,7 @@ def compile_model(args, model_dir, out_dir, extra=(), kestrelc=None):
            out_dir, "--target=cpu", "--name", name]
     if args.cpu:
         cmd.append(f"--cpu={args.cpu}")
+    cmd += args.kestrelc_arg
     cmd += extra
     start = time.perf_counter()
     proc = run_tool(cmd, args.timeout, "kestrelc")
