@@ -65,3 +65,52 @@ func.func @near_misses(%x: tensor<1x2x8x3xf32>, %c: tensor<1x1x3x4xf32>, %q: ten
   %o = kestrel.attention %qt, %qt, %v : (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
   return %r, %o : tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>
 }
+
+// -----
+
+// A tied embedding as onnxruntime-genai's builder writes it: rows gathered
+// from the transposed LM head weight. The rows come from the weight as
+// stored (axis 1) and only they are permuted; the table is not transposed.
+// CHECK-LABEL: func.func @gather_transposed_weight(
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<?x?xi64>
+// CHECK: %[[W:.+]] = kestrel.weight "lm_head" : tensor<16x50xf32>
+// CHECK: %[[G:.+]] = kestrel.gather %[[W]], %[[IDS]] {axis = 1 : i64} : (tensor<16x50xf32>, tensor<?x?xi64>) -> tensor<16x?x?xf32>
+// CHECK: %[[T:.+]] = kestrel.transpose %[[G]] {permutation = array<i64: 1, 2, 0>} : (tensor<16x?x?xf32>) -> tensor<?x?x16xf32>
+// CHECK: return %[[T]]
+func.func @gather_transposed_weight(%ids: tensor<?x?xi64>) -> tensor<?x?x16xf32> {
+  %w = kestrel.weight "lm_head" : tensor<16x50xf32>
+  %t = kestrel.transpose %w {permutation = array<i64: 1, 0>} : (tensor<16x50xf32>) -> tensor<50x16xf32>
+  %e = kestrel.gather %t, %ids {axis = 0 : i64} : (tensor<50x16xf32>, tensor<?x?xi64>) -> tensor<?x?x16xf32>
+  return %e : tensor<?x?x16xf32>
+}
+
+// -----
+
+// A rank-3 weight permuted [2, 0, 1], gathered along axis 1 (w's dim 0).
+// CHECK-LABEL: func.func @gather_transposed_weight_rank3(
+// CHECK: %[[G:.+]] = kestrel.gather %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<4x5x6xf32>, tensor<3xi64>) -> tensor<3x5x6xf32>
+// CHECK: kestrel.transpose %[[G]] {permutation = array<i64: 2, 0, 1>} : (tensor<3x5x6xf32>) -> tensor<6x3x5xf32>
+func.func @gather_transposed_weight_rank3(%ids: tensor<3xi64>) -> tensor<6x3x5xf32> {
+  %w = kestrel.weight "w" : tensor<4x5x6xf32>
+  %t = kestrel.transpose %w {permutation = array<i64: 2, 0, 1>} : (tensor<4x5x6xf32>) -> tensor<6x4x5xf32>
+  %e = kestrel.gather %t, %ids {axis = 1 : i64} : (tensor<6x4x5xf32>, tensor<3xi64>) -> tensor<6x3x5xf32>
+  return %e : tensor<6x3x5xf32>
+}
+
+// -----
+
+// Near misses: a transposed activation (not a weight), and a transposed
+// weight something else reads too, keep their transposes.
+// CHECK-LABEL: func.func @gather_transposed_near_misses(
+// CHECK: kestrel.transpose %arg0
+// CHECK: kestrel.gather %{{.+}}, %arg1 {axis = 0 : i64} : (tensor<50x16xf32>
+// CHECK: kestrel.transpose %{{.+}} {permutation = array<i64: 1, 0>} : (tensor<16x50xf32>) -> tensor<50x16xf32>
+// CHECK: kestrel.gather %{{.+}}, %arg1 {axis = 0 : i64} : (tensor<50x16xf32>
+func.func @gather_transposed_near_misses(%x: tensor<16x50xf32>, %ids: tensor<3xi64>) -> (tensor<3x16xf32>, tensor<3x16xf32>, tensor<50x16xf32>) {
+  %xt = kestrel.transpose %x {permutation = array<i64: 1, 0>} : (tensor<16x50xf32>) -> tensor<50x16xf32>
+  %a = kestrel.gather %xt, %ids {axis = 0 : i64} : (tensor<50x16xf32>, tensor<3xi64>) -> tensor<3x16xf32>
+  %w = kestrel.weight "w" : tensor<16x50xf32>
+  %wt = kestrel.transpose %w {permutation = array<i64: 1, 0>} : (tensor<16x50xf32>) -> tensor<50x16xf32>
+  %b = kestrel.gather %wt, %ids {axis = 0 : i64} : (tensor<50x16xf32>, tensor<3xi64>) -> tensor<3x16xf32>
+  return %a, %b, %wt : tensor<3x16xf32>, tensor<3x16xf32>, tensor<50x16xf32>
+}
