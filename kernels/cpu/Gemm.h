@@ -172,6 +172,28 @@ inline void microKernel(int64_t kc, const float *__restrict ap,
   }
 }
 
+/// x · w over k contiguous elements. Sixteen partial sums break the
+/// dependency chain and vectorize; they are added in order, then the tail.
+inline float dotF32(const float *__restrict x, const float *__restrict w,
+                    int64_t k) {
+  float partial[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16)
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+    for (int64_t l = 0; l < 16; ++l)
+      partial[l] += x[i + l] * w[i + l];
+  float sum = 0;
+  for (int64_t l = 0; l < 16; ++l)
+    sum += partial[l];
+  for (; i < k; ++i)
+    sum += x[i] * w[i];
+  return sum;
+}
+
 /// Few rows and B contiguous along K (nn.Linear weights, B = Wᵀ): packing
 /// B would cost more than the multiply, so each output is a dot product
 /// streaming a row of W; memory-bound, like decoding.
@@ -181,23 +203,7 @@ inline void skinnyRowsDot(int64_t M, int64_t K, MatrixRef a, MatrixRef b,
   for (int64_t j = j0; j < j1; ++j) {
     const float *w = b.data + j * b.colStride;
     for (int64_t i = 0; i < M; ++i) {
-      const float *x = a.data + i * a.rowStride;
-      // Sixteen partial sums break the dependency chain and vectorize.
-      float partial[16] = {};
-      int64_t k = 0;
-      for (; k + 16 <= K; k += 16)
-#if defined(__clang__)
-#pragma clang loop vectorize(assume_safety)
-#else
-#pragma GCC ivdep
-#endif
-        for (int64_t l = 0; l < 16; ++l)
-          partial[l] += x[k + l] * w[k + l];
-      float sum = 0;
-      for (int64_t l = 0; l < 16; ++l)
-        sum += partial[l];
-      for (; k < K; ++k)
-        sum += x[k] * w[k];
+      float sum = dotF32(a.data + i * a.rowStride, w, K);
       c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
     }
   }
@@ -353,22 +359,7 @@ inline void skinnyColsDot(int64_t N, int64_t K, MatrixRef a, MatrixRef b,
   for (int64_t i = i0; i < i1; ++i) {
     const float *x = a.data + i * a.rowStride;
     for (int64_t n = 0; n < N; ++n) {
-      const float *w = columns.data() + n * K;
-      float partial[16] = {};
-      int64_t k = 0;
-      for (; k + 16 <= K; k += 16)
-#if defined(__clang__)
-#pragma clang loop vectorize(assume_safety)
-#else
-#pragma GCC ivdep
-#endif
-        for (int64_t l = 0; l < 16; ++l)
-          partial[l] += x[k + l] * w[k + l];
-      float sum = 0;
-      for (int64_t l = 0; l < 16; ++l)
-        sum += partial[l];
-      for (; k < K; ++k)
-        sum += x[k] * w[k];
+      float sum = dotF32(x, columns.data() + n * K, K);
       c[i * ldc + n] = accumulate ? c[i * ldc + n] + sum : sum;
     }
   }

@@ -59,26 +59,6 @@ void dequantizeSegment(const NBitsWeights &q, int64_t n, int64_t k0,
   }
 }
 
-/// x · w over k elements, in sixteen partial sums (they vectorize).
-float dot(const float *__restrict x, const float *__restrict w, int64_t k) {
-  float partial[16] = {};
-  int64_t i = 0;
-  for (; i + 16 <= k; i += 16)
-#if defined(__clang__)
-#pragma clang loop vectorize(assume_safety)
-#else
-#pragma GCC ivdep
-#endif
-    for (int64_t l = 0; l < 16; ++l)
-      partial[l] += x[i + l] * w[i + l];
-  float sum = 0;
-  for (int64_t l = 0; l < 16; ++l)
-    sum += partial[l];
-  for (; i < k; ++i)
-    sum += x[i] * w[i];
-  return sum;
-}
-
 /// W lanes of f32 and of bytes as GCC/clang vector types: the
 /// accumulators below stay in registers (as plain arrays the compilers keep
 /// them in memory, a store and reload per block), and each level's
@@ -240,7 +220,7 @@ bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
            ++n) {
         dequantizeSegment(q, n, 0, K, w);
         for (int64_t m = 0; m < M; ++m)
-          c[m * N + n] = dot(a + m * K, w, K);
+          c[m * N + n] = gemm_detail::dotF32(a + m * K, w, K);
       }
     });
   } else {
