@@ -2,7 +2,8 @@
 """A 135M-class Llama through onnxruntime-genai's model builder, for
 bench/ort_compare.py: SmolLM2-135M's architecture (hidden 576, 30 layers,
 9 query / 3 KV heads, FFN 1536, vocab 49152, tied embeddings) with random
-weights from transformers' LlamaConfig, built for the CPU as int4
+weights from transformers' LlamaConfig, built for the CPU by
+test/models/matrix.py's run_genai_builder as int4
 (MatMulNBits, block 32; GatherBlockQuantized embedding) or fp32. No
 download: the tokenizer is a word-level one written here.
 
@@ -17,27 +18,27 @@ transformers, onnxruntime-genai).
 
     .venv/bin/python bench/genai_llama.py -o /tmp/genai-int4
     .venv/bin/python bench/ort_compare.py --models /tmp/genai-int4 \\
-        --threads 2 --rtol 1e-3
+        --threads 2 --kestrelc-arg=--dim-range=past_sequence_length=0:2048 \\
+        --kestrelc-arg=--dim-range=total_sequence_length=1:2048
 """
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
 VOCAB = 49152
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def build(out, precision, layers):
     import torch
     import transformers as T
-    from tokenizers import Tokenizer, models, pre_tokenizers
+    sys.path.insert(0, os.path.join(REPO, "test", "models"))
+    from matrix import run_genai_builder
     torch.manual_seed(0)
     config = T.LlamaConfig(
         hidden_size=576, intermediate_size=1536, num_hidden_layers=layers,
@@ -45,26 +46,10 @@ def build(out, precision, layers):
         max_position_embeddings=2048, rope_theta=100000.0,
         tie_word_embeddings=True, rms_norm_eps=1e-5)
     model = T.LlamaForCausalLM(config).eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        hf = os.path.join(tmp, "hf")
-        model.save_pretrained(hf)
-        tok = Tokenizer(models.WordLevel(
-            vocab={f"t{i}": i for i in range(VOCAB)}, unk_token="t0"))
-        tok.pre_tokenizer = pre_tokenizers.Whitespace()
-        T.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="t0",
-                                  bos_token="t1", eos_token="t2"
-                                  ).save_pretrained(hf)
-        built = os.path.join(tmp, "out")
-        run = subprocess.run(
-            [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i",
-             hf, "-o", built, "-p", precision, "-e", "cpu", "-c",
-             os.path.join(tmp, "cache")], capture_output=True, text=True)
-        if run.returncode:
-            sys.exit("builder failed: " + (run.stdout + run.stderr).strip())
-        os.makedirs(out, exist_ok=True)
-        for name in os.listdir(built):
-            if name.endswith((".onnx", ".onnx.data")):
-                shutil.copy(os.path.join(built, name), out)
+    try:
+        run_genai_builder(model, precision, out, vocab=VOCAB)
+    except RuntimeError as e:
+        sys.exit(f"builder failed: {e}")
     return config
 
 

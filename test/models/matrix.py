@@ -381,17 +381,17 @@ def ort_optimize(family, src, dst):
                    if n.domain == "com.microsoft"})
 
 
-def genai_build(family, precision, folder):
-    """The builder's output for FAMILY in FOLDER; returns (model, feeds
-    maker). The Hugging Face folder holds the tiny random model and a
-    word-level tokenizer written here."""
+def run_genai_builder(model, precision, folder, vocab=VOCAB):
+    """onnxruntime-genai's builder for the CPU over the transformers MODEL
+    (saved with a word-level tokenizer of VOCAB words, written here: no
+    download); copies model.onnx, its data and genai_config.json into
+    FOLDER. Raises RuntimeError with the builder's last line on failure."""
     from tokenizers import Tokenizer, models, pre_tokenizers
-    model = make(family, GENAI_CONFIG)
     with tempfile.TemporaryDirectory() as tmp:
         hf = os.path.join(tmp, "hf")
         model.save_pretrained(hf)
         tok = Tokenizer(models.WordLevel(
-            vocab={f"t{i}": i for i in range(VOCAB)}, unk_token="t0"))
+            vocab={f"t{i}": i for i in range(vocab)}, unk_token="t0"))
         tok.pre_tokenizer = pre_tokenizers.Whitespace()
         T.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="t0",
                                   bos_token="t1", eos_token="t2"
@@ -403,9 +403,17 @@ def genai_build(family, precision, folder):
              os.path.join(tmp, "cache")], capture_output=True, text=True)
         if run.returncode:
             raise RuntimeError((run.stdout + run.stderr).strip().splitlines()[-1])
+        os.makedirs(folder, exist_ok=True)
         for name in os.listdir(out):
             if name.endswith((".onnx", ".onnx.data")) or name == "genai_config.json":
                 shutil.copy(os.path.join(out, name), folder)
+
+
+def genai_build(family, precision, folder):
+    """The builder's output for FAMILY in FOLDER (run_genai_builder over the
+    tiny random model); returns the model."""
+    model = make(family, GENAI_CONFIG)
+    run_genai_builder(model, precision, folder)
     return model
 
 
