@@ -392,6 +392,46 @@ LogicalResult packedZeroPoints(NodeContext &ctx, unsigned i, int64_t rows,
   return success();
 }
 
+/// The weights kestrel.matmul_nbits and kestrel.gather_nbits read, from
+/// input `dataInput`'s packed bytes: a u8 [rows, blocks, blob] weight named
+/// after the initializer the bytes come from (so a MatMulNBits and a
+/// GatherBlockQuantized of one initializer share it), then the scales
+/// (input 2 of both ops) as an f32 [rows, blocks] weight, then, when
+/// `zero` is given (input 3's UINT8 zero points, unpacked), a byte per
+/// block.
+FailureOr<SmallVector<Value>>
+packedOperands(NodeContext &ctx, unsigned dataInput, const std::string &bytes,
+               int64_t rows, int64_t blocks, int64_t blob,
+               const std::vector<float> &scales,
+               const std::vector<float> *zero) {
+  FailureOr<const onnx::TensorProto *> data =
+      ctx.rawInitializer(dataInput, "data");
+  if (failed(data))
+    return failure();
+  MLIRContext *context = ctx.context();
+  Type u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
+  auto perBlock = [&](Type t) {
+    return RankedTensorType::get({rows, blocks}, t);
+  };
+  SmallVector<Value> operands = {
+      ctx.derivedWeight(
+          (*data)->name() + ".nbits",
+          DenseElementsAttr::get(
+              RankedTensorType::get({rows, blocks, blob}, u8),
+              ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes.data()),
+                                bytes.size()))),
+      ctx.derivedWeight(
+          ctx.node().input(2) + ".f32",
+          floatData(perBlock(Float32Type::get(context)), scales))};
+  if (zero) {
+    std::vector<uint8_t> zeroBytes(zero->begin(), zero->end());
+    operands.push_back(ctx.derivedWeight(
+        ctx.node().input(3) + ".u8",
+        DenseElementsAttr::get(perBlock(u8), ArrayRef<uint8_t>(zeroBytes))));
+  }
+  return operands;
+}
+
 /// MatMulNBits: A [..., K] times the block-quantized B ([N, blocks,
 /// block_size * bits / 8] bytes, element j of a block at bits [j * bits,
 /// (j + 1) * bits) of its blob, low bits first), W[k][n] = (q - zero point)
@@ -441,38 +481,19 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
   if (int64_t(scales->size()) != *n * blocks)
     return ctx.error() << "scales holds " << scales->size()
                        << " values; N x blocks needs " << *n * blocks;
-  MLIRContext *context = ctx.context();
-  Type u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
-  Type f32 = Float32Type::get(context);
-  std::string name = ctx.node().input(1);
-  Value weight = ctx.derivedWeight(
-      name + ".nbits",
-      DenseElementsAttr::get(
-          RankedTensorType::get({*n, blocks, blob}, u8),
-          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(q->data()),
-                            q->size())));
-  auto perBlock = [&](Type t) {
-    return RankedTensorType::get({*n, blocks}, t);
-  };
-  SmallVector<Value> operands = {
-      *a, weight,
-      ctx.derivedWeight(ctx.node().input(2) + ".f32",
-                        floatData(perBlock(f32), *scales))};
-  // Zero points: per (n, block).
+  // Zero points: per (n, block), packed UINT8 or floats.
+  std::optional<std::vector<float>> zero;
+  bool zeroBytes = false;
   if (ctx.hasInput(3)) {
     FailureOr<const onnx::TensorProto *> zt =
         ctx.rawInitializer(3, "zero_points");
     if (failed(zt))
       return failure();
-    std::string zpName = ctx.node().input(3);
-    if ((*zt)->data_type() == onnx::TensorProto::UINT8) {
-      std::vector<float> zero(size_t(*n * blocks));
-      if (failed(packedZeroPoints(ctx, 3, *n, blocks, *bits, zero)))
+    zeroBytes = (*zt)->data_type() == onnx::TensorProto::UINT8;
+    if (zeroBytes) {
+      zero.emplace(size_t(*n * blocks));
+      if (failed(packedZeroPoints(ctx, 3, *n, blocks, *bits, *zero)))
         return failure();
-      std::vector<uint8_t> bytes(zero.begin(), zero.end());
-      operands.push_back(ctx.derivedWeight(
-          zpName + ".u8",
-          DenseElementsAttr::get(perBlock(u8), ArrayRef<uint8_t>(bytes))));
     } else {
       FailureOr<std::vector<float>> zp = ctx.floatInitializer(3, "zero_points");
       if (failed(zp))
@@ -480,12 +501,22 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
       if (int64_t(zp->size()) != *n * blocks)
         return ctx.error() << "zero_points holds " << zp->size()
                            << " values; N x blocks needs " << *n * blocks;
-      operands.push_back(
-          ctx.derivedWeight(zpName + ".f32", floatData(perBlock(f32), *zp)));
+      zero = std::move(*zp);
     }
   }
+  FailureOr<SmallVector<Value>> operands = packedOperands(
+      ctx, 1, *q, *n, blocks, blob, *scales, zeroBytes ? &*zero : nullptr);
+  if (failed(operands))
+    return failure();
+  operands->insert(operands->begin(), *a);
+  if (zero && !zeroBytes)
+    operands->push_back(ctx.derivedWeight(
+        ctx.node().input(3) + ".f32",
+        floatData(RankedTensorType::get({*n, blocks},
+                                        Float32Type::get(ctx.context())),
+                  *zero)));
   FailureOr<Value> y = ctx.create<MatmulNBitsOp>(
-      operands,
+      *operands,
       {ctx.namedI64("bits", *bits), ctx.namedI64("block_size", *blockSize),
        ctx.namedI64("k", *k)});
   if (failed(y))
@@ -553,35 +584,18 @@ LogicalResult importGatherBlockQuantized(NodeContext &ctx) {
   if (failed(scaleTensor))
     return failure();
   Type element = convertElementType(ctx.context(), (*scaleTensor)->data_type());
-  MLIRContext *context = ctx.context();
   if (width % *blockSize == 0) {
-    Type u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
-    Type f32 = Float32Type::get(context);
-    int64_t blob = *blockSize * *bits / 8;
-    auto perBlock = [&](Type t) {
-      return RankedTensorType::get({rows, blocks}, t);
-    };
-    SmallVector<Value> operands = {
-        ctx.derivedWeight(
-            (*dataTensor)->name() + ".nbits",
-            DenseElementsAttr::get(
-                RankedTensorType::get({rows, blocks, blob}, u8),
-                ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(q->data()),
-                                  q->size()))),
-        ctx.derivedWeight(ctx.node().input(2) + ".f32",
-                          floatData(perBlock(f32), *scales)),
-        *indices};
-    if (ctx.hasInput(3)) {
-      std::vector<uint8_t> bytes(zero.begin(), zero.end());
-      operands.push_back(ctx.derivedWeight(
-          ctx.node().input(3) + ".u8",
-          DenseElementsAttr::get(perBlock(u8), ArrayRef<uint8_t>(bytes))));
-    }
+    FailureOr<SmallVector<Value>> operands =
+        packedOperands(ctx, 0, *q, rows, blocks, *blockSize * *bits / 8,
+                       *scales, ctx.hasInput(3) ? &zero : nullptr);
+    if (failed(operands))
+      return failure();
+    operands->insert(operands->begin() + 2, *indices);
     FailureOr<Value> y = ctx.create<GatherNBitsOp>(
-        operands,
+        *operands,
         {ctx.namedI64("bits", *bits), ctx.namedI64("block_size", *blockSize),
          ctx.namedI64("k", width)});
-    if (succeeded(y) && element != f32) {
+    if (succeeded(y) && !element.isF32()) {
       auto type = cast<RankedTensorType>(y->getType());
       y = ctx.createWithType<CastOp>(
           RankedTensorType::get(type.getShape(), element), {*y});
