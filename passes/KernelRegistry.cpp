@@ -160,9 +160,10 @@ std::vector<KernelCandidate> cpuCandidates() {
   all.push_back(candidate(
       "cpu.gemm.nbits", cpu,
       "f32 GEMM against block-quantized 2/4/8-bit weights kept packed: up "
-      "to 4 rows, each weight row dequantized once into scratch and dotted "
-      "with every row; more, the blocked kernel with each panel of B "
-      "dequantized as it is packed",
+      "to 16 rows of 4/8-bit weights dequantized in registers against "
+      "groups of up to 8 rows (2-bit: up to 4 rows, each weight row "
+      "dequantized into scratch); more, the blocked kernel with each panel "
+      "of B dequantized as it is packed",
       {"kestrel.matmul_nbits"}));
   all.push_back(candidate("cpu.conv", cpu,
                           "convolution as im2col (zeros in the padding) and "

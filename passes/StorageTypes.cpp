@@ -83,14 +83,15 @@ std::vector<Type> storageElementTypes(func::FuncOp func, const BufferPlan &plan,
         .Case([&](WeightOp w) {
           // matmul_nbits' and gather_nbits' scales and zero points stay as
           // they are (the kernels read them in f32).
-          bool quantization = llvm::all_of(w->getUses(), [](OpOperand &use) {
-            unsigned i = use.getOperandNumber();
-            if (isa<MatmulNBitsOp>(use.getOwner()))
-              return i >= 2;
-            return isa<GatherNBitsOp>(use.getOwner()) && (i == 1 || i == 3);
-          });
+          bool quantization =
+              !w->use_empty() && llvm::all_of(w->getUses(), [](OpOperand &use) {
+                unsigned i = use.getOperandNumber();
+                if (isa<MatmulNBitsOp>(use.getOwner()))
+                  return i >= 2;
+                return isa<GatherNBitsOp>(use.getOwner()) && (i == 1 || i == 3);
+              });
           if (cast<RankedTensorType>(w.getType()).getRank() >= 2 &&
-              !(quantization && !w->use_empty()))
+              !quantization)
             carries[plan.id(w.getResult())] = 1;
         })
         .Case<ReshapeOp, TransposeOp, ExpandOp, SliceOp, DynamicSliceOp,

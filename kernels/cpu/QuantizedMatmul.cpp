@@ -184,7 +184,7 @@ bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
   if (M <= kDirectRows && (bits == 4 || bits == 8)) {
     // lhs rows zero-padded to whole blocks (for 4 bits, split into their
     // even and odd elements), then each weight row against every group of
-    // up to 4 rows.
+    // up to kDirectGroupRows rows.
     const int64_t padded = q.blocks * blockSize;
     AlignedFloats split(static_cast<size_t>(M * padded), 0.0f);
     for (int64_t m = 0; m < M; ++m) {
@@ -225,7 +225,7 @@ bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
     });
   } else {
     using namespace gemm_detail;
-    gemm_detail::blockedGemm<false>(
+    blockedGemm<false>(
         M, N, K, MatrixRef{a, K, 1}, c, N, /*accumulate=*/false, parallel,
         [&](int64_t j0, int64_t nc, int64_t k0, int64_t kc,
             AlignedFloats &buffer) -> const float * {
