@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -57,6 +58,12 @@ static SmallVector<Value> shapeOperands(Operation *op) {
   if (auto range = dyn_cast<RangeOp>(op))
     return {range.getStart(), range.getLimit(), range.getDelta()};
   return {};
+}
+
+/// A NonZero that `execute` runs (not one computed with the shapes): what
+/// reads its result waits for the next stage.
+static bool endsStage(Operation *op, const llvm::SetVector<Operation *> &host) {
+  return isa<NonZeroOp>(op) && !host.contains(op);
 }
 
 /// Numbers the values, decides their storage and lifetimes; no offsets.
@@ -110,9 +117,37 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
   for (auto [i, v] : llvm::enumerate(ret.getOperands()))
     returned.try_emplace(v, i);
 
+  // Stages: an op runs in the first stage in which every value it reads is
+  // known. The length of a value a NonZero run by `execute` writes is known
+  // only once its stage has run, so its readers go to the next stage (and
+  // so does the end of the run: the runtime reads the final shapes there).
+  for (Operation &op : body.without_terminator()) {
+    int64_t stage = 0;
+    for (Value operand : op.getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        stage = std::max(stage, plan.stages.lookup(def) +
+                                    (endsStage(def, host) ? 1 : 0));
+    plan.stages[&op] = stage;
+    plan.numStages =
+        std::max(plan.numStages, stage + 1 + (endsStage(&op, host) ? 1 : 0));
+  }
+
+  // Positions in the order the ops run: stage by stage, in program order
+  // within a stage.
   DenseMap<Operation *, int64_t> position;
-  for (auto [i, op] : llvm::enumerate(body))
-    position[&op] = i;
+  {
+    SmallVector<Operation *> order;
+    for (Operation &op : body.without_terminator())
+      order.push_back(&op);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](Operation *a, Operation *b) {
+                       return plan.stages.lookup(a) < plan.stages.lookup(b);
+                     });
+    for (auto [i, op] : llvm::enumerate(order))
+      position[op] = i;
+    // The terminator reads the results after every stage.
+    position[ret] = int64_t(order.size());
+  }
 
   for (Operation &op : body.without_terminator()) {
     for (Value result : op.getResults()) {
@@ -138,6 +173,7 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
         return op.emitOpError("result is not a ranked tensor");
       ValuePlan &p = plan.values.back();
       p.first = p.last = position[&op];
+      p.stage = plan.stages.lookup(&op);
     }
   }
 
@@ -159,7 +195,8 @@ static FailureOr<BufferPlan> analyzeBuffers(func::FuncOp func) {
     }
   }
 
-  plan.isStatic = true;
+  // Later stages are placed when they start, from shapes known only then.
+  plan.isStatic = plan.numStages == 1;
   for (const ValuePlan &p : plan.values) {
     if (p.storage != ValueStorage::Arena)
       continue;

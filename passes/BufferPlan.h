@@ -16,6 +16,14 @@
 //    runtime::planArena: at compile time when every arena value has a
 //    static shape, at run time (from the actual shapes) otherwise.
 //
+// A run has stages. Usually there is one: every shape is worked out, then
+// every kernel runs. A result whose length depends on data computed in the
+// run (kestrel.nonzero's) is known only after the kernel that writes it:
+// the ops that read it form the next stage, whose shapes are worked out
+// (and whose arena values placed, in an arena of their own) once the
+// stages before have run. Lifetimes are positions in that order: stage by
+// stage, program order within one.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KESTREL_PASSES_BUFFERPLAN_H
@@ -44,6 +52,7 @@ struct ValuePlan {
   int64_t first = 0, last = 0; ///< Arena: op indices, inclusive
   int64_t bytes = -1;          ///< static size, -1 when dynamic
   int64_t offset = -1;         ///< Arena with a static plan
+  int64_t stage = 0;           ///< the stage of the op that defines it
 };
 
 struct BufferPlan {
@@ -54,6 +63,9 @@ struct BufferPlan {
   int64_t arenaBytes = 0;        ///< static plans: the peak
   int64_t intermediateBytes = 0; ///< static plans: the sum of arena values
   int64_t numArena = 0;
+  /// The run's stages (see above) and each op's.
+  int64_t numStages = 1;
+  llvm::DenseMap<mlir::Operation *, int64_t> stages;
 
   int64_t id(mlir::Value v) const { return ids.lookup(v); }
   const ValuePlan &of(mlir::Value v) const { return values[ids.lookup(v)]; }
@@ -73,6 +85,10 @@ inline constexpr llvm::StringLiteral kIntermediateBytesAttr =
     "kestrel.intermediate_bytes";
 inline constexpr llvm::StringLiteral kArenaPlanningAttr =
     "kestrel.arena_planning";
+/// With more than one stage: the function's count, and on each op of a
+/// stage after the first, its stage.
+inline constexpr llvm::StringLiteral kNumStagesAttr = "kestrel.num_stages";
+inline constexpr llvm::StringLiteral kStageAttr = "kestrel.stage";
 
 /// Plans `func` (a single block ending in func.return). Fails, with an
 /// error on the op, when a value is not a ranked tensor.

@@ -54,7 +54,8 @@ const SmallVector<StringRef> kDataMovement = {
     "kestrel.shape_of",   "kestrel.range",
     "kestrel.top_k",      "kestrel.scatter_elements",
     "kestrel.scatter_nd", "kestrel.pad",
-    "kestrel.resize",     "kestrel.gather_nbits"};
+    "kestrel.resize",     "kestrel.gather_nbits",
+    "kestrel.nonzero"};
 const SmallVector<StringRef> kNorm = {"kestrel.rms_norm", "kestrel.layer_norm",
                                       "kestrel.add_rms_norm",
                                       "kestrel.add_layer_norm"};

@@ -470,6 +470,14 @@ def PlanMemory : Pass<"kestrel-plan-memory", "mlir::func::FuncOp"> {
     plan from these attributes (readBufferPlan checks it), so it is the
     last pass of the compile pipeline.
 
+    A `kestrel.nonzero` whose result's length depends on data computed in
+    the run splits the run into stages: the ops that read its result (and
+    everything after them that depends on it) run in the next stage, whose
+    shapes are worked out and whose intermediates are placed, in an arena
+    of their own, once the stages before have run. The function gets
+    `kestrel.num_stages` and each op after the first stage its
+    `kestrel.stage`.
+
     Example:
     ```mlir
     %0 = kestrel.exp %x : (tensor<256xf32>) -> tensor<256xf32>  // [0, 1024)

@@ -39,8 +39,17 @@ struct PlanMemoryPass : public kestrel::impl::PlanMemoryBase<PlanMemoryPass> {
     func->removeAttr(kArenaPlanningAttr);
     func->removeAttr(kArenaBytesAttr);
     func->removeAttr(kIntermediateBytesAttr);
-    for (Operation &op : func.getBody().front())
+    func->removeAttr(kNumStagesAttr);
+    for (Operation &op : func.getBody().front()) {
       op.removeAttr(kArenaOffsetsAttr);
+      op.removeAttr(kStageAttr);
+    }
+    if (plan->numStages > 1) {
+      func->setAttr(kNumStagesAttr, b.getI64IntegerAttr(plan->numStages));
+      for (Operation &op : func.getBody().front().without_terminator())
+        if (int64_t stage = plan->stages.lookup(&op))
+          op.setAttr(kStageAttr, b.getI64IntegerAttr(stage));
+    }
     if (!plan->isStatic) {
       // Symbolic dims: the runtime places the arena from the actual shapes.
       func->setAttr(kArenaPlanningAttr, b.getStringAttr("runtime"));

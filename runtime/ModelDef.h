@@ -7,7 +7,10 @@
 // inputs (running the few small ops whose *values* decide shapes, such as
 // shape arithmetic feeding a reshape, into session-owned "host" buffers);
 // the runtime then places the values (arena offsets, output buffers) and
-// `execute` runs the kernels. Internal: applications see only
+// `execute` runs the kernels. A model whose shapes depend on data computed
+// in the run (kestrel.nonzero) has several stages: the runtime does all of
+// that for stage 0, then for stage 1 (whose shapes start from what stage 0
+// computed), and so on. Internal: applications see only
 // kestrel/runtime.h.
 //
 //===----------------------------------------------------------------------===//
@@ -25,7 +28,7 @@
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 4;
+constexpr uint32_t kModelAbiVersion = 5;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -88,6 +91,9 @@ struct ValueDesc {
   cpu::DType dtype;
   int32_t index;       ///< see Storage
   int32_t first, last; ///< Arena: lifetime in op indices (inclusive)
+  /// The stage whose ops define it (0 for inputs, weights, constants);
+  /// arena values are placed in that stage's arena.
+  int32_t stage;
 };
 
 class Exec;
@@ -121,8 +127,10 @@ struct kestrel_model_def {
   /// null when the arena is planned at run time from the actual shapes.
   const int64_t *staticOffsets;
   int64_t staticArenaBytes;
-  bool (*inferShapes)(kestrel::runtime::Exec &);
-  bool (*execute)(kestrel::runtime::Exec &);
+  /// Stages (at least 1); inferShapes and execute do one at a time.
+  int32_t numStages;
+  bool (*inferShapes)(kestrel::runtime::Exec &, int32_t stage);
+  bool (*execute)(kestrel::runtime::Exec &, int32_t stage);
   /// Null for the CPU backend. For a device backend `execute` launches
   /// kernels over Exec::d (device tensors of `deviceDtypes`) and the
   /// backend moves data between host and device.
@@ -198,12 +206,13 @@ struct DeviceBackend {
   kestrel_status (*createSession)(void *modelState, void **state,
                                   std::string &error);
   void (*releaseSession)(void *state);
-  /// Runs `def->execute` once the shapes (and host values) are known and
-  /// the arena is planned (`offsets` per value, `arenaBytes` in all), and
-  /// writes output i to outputs[i] in its declared dtype.
-  kestrel_status (*run)(void *state, Exec &exec, int64_t arenaBytes,
-                        const int64_t *offsets, void *const *outputs,
-                        std::string &error);
+  /// Runs `def->execute` for `stage` once the stage's shapes (and host
+  /// values) are known and its arena is planned (`offsets` per value of the
+  /// stage, `arenaBytes` in all); after the last stage, writes output i to
+  /// outputs[i] in its declared dtype.
+  kestrel_status (*run)(void *state, Exec &exec, int32_t stage,
+                        int64_t arenaBytes, const int64_t *offsets,
+                        void *const *outputs, std::string &error);
 };
 
 } // namespace kestrel::runtime

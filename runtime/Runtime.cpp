@@ -158,10 +158,14 @@ struct kestrel_session {
   /// are copied first: this run may reallocate or overwrite those buffers.
   std::vector<std::vector<uint8_t>> inputCopies;
 
-  AlignedBuffer arena;
-  std::vector<int64_t> plannedSizes; ///< arena value sizes of the last plan
-  std::vector<int64_t> offsets;      ///< per value (Arena values only)
-  int64_t plannedArenaBytes = -1;    ///< -1 until the first plan
+  /// Per stage: its arena, planned for the sizes of the last plan.
+  struct StageArena {
+    AlignedBuffer arena;
+    std::vector<int64_t> plannedSizes; ///< its values' sizes
+    int64_t plannedArenaBytes = -1;    ///< -1 until the first plan
+  };
+  std::vector<StageArena> stages;
+  std::vector<int64_t> offsets; ///< per value (Arena values only)
   std::vector<std::unique_ptr<AlignedBuffer>> outputBuffers;
   std::vector<std::vector<int64_t>> outputShapes;
   bool haveOutputs = false;
@@ -216,9 +220,15 @@ kestrel_status checkDef(const kestrel_model_def *def) {
                 def->name ? def->name : "?", def->runtimeVersion,
                 KESTREL_RUNTIME_VERSION);
   if (!def->inferShapes || !def->execute || def->numValues < 0 ||
-      (def->device && !def->deviceDtypes))
+      def->numStages < 1 || (def->device && !def->deviceDtypes))
     return fail(KESTREL_ERROR_INVALID_ARGUMENT,
                 "model definition is incomplete");
+  for (int32_t i = 0; i < def->numValues; ++i)
+    if (def->values[i].stage < 0 || def->values[i].stage >= def->numStages)
+      return fail(KESTREL_ERROR_INVALID_ARGUMENT,
+                  "model '%s': value %d is in stage %d of %d",
+                  def->name ? def->name : "?", i, def->values[i].stage,
+                  def->numStages);
   // Before anything of the model's own code runs: it is built for this
   // level (kestrelc --cpu), and on a CPU without it the first instruction
   // it lacks would kill the process.
@@ -480,22 +490,27 @@ kestrel_status tensorInfo(const kestrel_model *model, size_t index, bool input,
   return KESTREL_OK;
 }
 
-/// Plans the arena for the current shapes (re-planned only when a size
-/// changed): session->offsets per value; returns the arena size.
-int64_t planValues(kestrel_session *session) {
+/// Plans the arena of `stage` for the current shapes (re-planned only when
+/// a size changed): session->offsets per value of the stage; returns the
+/// arena's size.
+int64_t planValues(kestrel_session *session, int32_t stage) {
   const kestrel_model_def *def = session->model->def;
   Exec &exec = session->exec;
+  kestrel_session::StageArena &arena = session->stages[stage];
   int64_t arenaBytes = def->staticArenaBytes;
   if (def->staticOffsets) {
     if (session->offsets.empty())
       session->offsets.assign(def->staticOffsets,
                               def->staticOffsets + def->numValues);
   } else {
+    if (session->offsets.empty())
+      session->offsets.assign(def->numValues, 0);
     std::vector<int64_t> sizes;
     std::vector<ArenaBuffer> buffers;
     std::vector<int32_t> ids;
     for (int32_t i = 0; i < def->numValues; ++i) {
-      if (def->values[i].storage != Storage::Arena)
+      if (def->values[i].storage != Storage::Arena ||
+          def->values[i].stage != stage)
         continue;
       // Device values take their device dtype's size.
       DType dtype = def->device ? def->deviceDtypes[i] : exec.v[i].dtype;
@@ -505,23 +520,25 @@ int64_t planValues(kestrel_session *session) {
       buffers.push_back({bytes, def->values[i].first, def->values[i].last});
       ids.push_back(i);
     }
-    if (sizes != session->plannedSizes || session->plannedArenaBytes < 0) {
-      session->plannedArenaBytes = planArena(buffers);
-      session->offsets.assign(def->numValues, 0);
+    if (sizes != arena.plannedSizes || arena.plannedArenaBytes < 0) {
+      arena.plannedArenaBytes = planArena(buffers);
       for (size_t k = 0; k < ids.size(); ++k)
         session->offsets[ids[k]] = buffers[k].offset;
-      session->plannedSizes = std::move(sizes);
+      arena.plannedSizes = std::move(sizes);
     }
-    arenaBytes = session->plannedArenaBytes;
+    arenaBytes = arena.plannedArenaBytes;
   }
   return arenaBytes;
 }
 
-/// Allocates the output buffers of the current shapes.
-kestrel_status reserveOutputs(kestrel_session *session) {
+/// Allocates the buffers of the outputs `stage` defines, for the current
+/// shapes (a NonZero's, the most it can write).
+kestrel_status reserveOutputs(kestrel_session *session, int32_t stage) {
   const kestrel_model_def *def = session->model->def;
   Exec &exec = session->exec;
   for (int32_t i = 0; i < def->numOutputs; ++i) {
+    if (def->values[def->outputs[i].value].stage != stage)
+      continue;
     const Tensor &t = exec.v[def->outputs[i].value];
     // In the output's declared dtype (a weight returned as an output may be
     // stored in another).
@@ -531,33 +548,36 @@ kestrel_status reserveOutputs(kestrel_session *session) {
       return fail(KESTREL_ERROR_OUT_OF_MEMORY,
                   "cannot allocate %zu bytes for output '%s'", bytes,
                   def->outputs[i].name);
-    session->outputShapes[i].assign(t.shape.dims, t.shape.dims + t.shape.rank);
   }
   return KESTREL_OK;
 }
 
-/// Places the values of the current shapes in the host arena and points
-/// every value at its data (the CPU backend).
-kestrel_status placeValues(kestrel_session *session) {
+/// Places the values `stage` defines, of the current shapes, in the
+/// stage's host arena and points them at their data (the CPU backend).
+kestrel_status placeValues(kestrel_session *session, int32_t stage) {
   const kestrel_model_def *def = session->model->def;
   Exec &exec = session->exec;
-  int64_t arenaBytes = planValues(session);
-  if (!session->arena.reserve(static_cast<size_t>(arenaBytes)))
+  kestrel_session::StageArena &arena = session->stages[stage];
+  int64_t arenaBytes = planValues(session, stage);
+  if (!arena.arena.reserve(static_cast<size_t>(arenaBytes)))
     return fail(KESTREL_ERROR_OUT_OF_MEMORY,
                 "cannot allocate a %lld-byte arena for these input shapes",
                 static_cast<long long>(arenaBytes));
-  uint8_t *base = session->arena.data();
-  if (kestrel_status s = reserveOutputs(session))
+  uint8_t *base = arena.arena.data();
+  if (kestrel_status s = reserveOutputs(session, stage))
     return s;
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];
+    if (desc.stage != stage)
+      continue;
     if (desc.storage == Storage::Arena)
       exec.v[i].data = base + session->offsets[i];
     else if (desc.storage == Storage::Output)
       exec.v[i].data = session->outputBuffers[desc.index]->data();
   }
   for (int32_t i = 0; i < def->numValues; ++i)
-    if (def->values[i].storage == Storage::Alias)
+    if (def->values[i].storage == Storage::Alias &&
+        def->values[i].stage == stage)
       exec.v[i].data = exec.v[def->values[i].index].data;
   return KESTREL_OK;
 }
@@ -837,6 +857,8 @@ kestrel_status kestrel_session_create(kestrel_model *model,
     for (int32_t i = 0; i < def->numOutputs; ++i)
       session->outputBuffers.push_back(std::make_unique<AlignedBuffer>());
     session->outputShapes.resize(def->numOutputs);
+    session->stages = std::vector<kestrel_session::StageArena>(
+        static_cast<size_t>(def->numStages));
     if (def->device) {
       std::string error;
       kestrel_status status = def->device->createSession(
@@ -985,37 +1007,49 @@ kestrel_status kestrel_session_run(kestrel_session *session) {
   }
 
   try {
-    exec.ctx.error.clear();
-    if (!def->inferShapes(exec))
-      return fail(KESTREL_ERROR_SHAPE, "%s: %s", def->name,
-                  exec.ctx.error.c_str());
-    if (def->device) {
-      int64_t arenaBytes = planValues(session);
-      if (kestrel_status s = reserveOutputs(session))
+    // Stage by stage: its shapes (from what the stages before computed),
+    // its arena and outputs, its kernels.
+    for (int32_t stage = 0; stage < def->numStages; ++stage) {
+      exec.ctx.error.clear();
+      if (!def->inferShapes(exec, stage))
+        return fail(KESTREL_ERROR_SHAPE, "%s: %s", def->name,
+                    exec.ctx.error.c_str());
+      if (def->device) {
+        int64_t arenaBytes = planValues(session, stage);
+        if (kestrel_status s = reserveOutputs(session, stage))
+          return s;
+        std::vector<void *> outputs;
+        for (const auto &buffer : session->outputBuffers)
+          outputs.push_back(buffer->data());
+        std::string error;
+        kestrel_status status =
+            def->device->run(session->deviceState, exec, stage, arenaBytes,
+                             session->offsets.data(), outputs.data(), error);
+        if (status != KESTREL_OK)
+          return fail(status, "%s: %s", def->name, error.c_str());
+        continue;
+      }
+      if (kestrel_status s = placeValues(session, stage))
         return s;
-      std::vector<void *> outputs;
-      for (const auto &buffer : session->outputBuffers)
-        outputs.push_back(buffer->data());
-      std::string error;
-      kestrel_status status =
-          def->device->run(session->deviceState, exec, arenaBytes,
-                           session->offsets.data(), outputs.data(), error);
-      if (status != KESTREL_OK)
-        return fail(status, "%s: %s", def->name, error.c_str());
-      session->haveOutputs = true;
-      return KESTREL_OK;
+      if (!def->execute(exec, stage))
+        return fail(KESTREL_ERROR_EXECUTION, "%s: %s", def->name,
+                    exec.ctx.error.c_str());
     }
-    if (kestrel_status s = placeValues(session))
-      return s;
-    if (!def->execute(exec))
-      return fail(KESTREL_ERROR_EXECUTION, "%s: %s", def->name,
-                  exec.ctx.error.c_str());
   } catch (const std::bad_alloc &) {
     return fail(KESTREL_ERROR_OUT_OF_MEMORY, "%s: out of memory", def->name);
   } catch (const std::exception &e) {
     return fail(KESTREL_ERROR_INTERNAL, "%s: %s", def->name, e.what());
   }
 
+  // The outputs' final shapes (a NonZero's count is known only now).
+  for (int32_t i = 0; i < def->numOutputs; ++i) {
+    const Shape &shape = exec.v[def->outputs[i].value].shape;
+    session->outputShapes[i].assign(shape.dims, shape.dims + shape.rank);
+  }
+  if (def->device) {
+    session->haveOutputs = true;
+    return KESTREL_OK;
+  }
   // Outputs not computed in place (returned twice, or an input, constant,
   // weight or host value) are copied.
   for (int32_t i = 0; i < def->numOutputs; ++i) {

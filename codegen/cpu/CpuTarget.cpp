@@ -88,10 +88,10 @@ void CpuTarget::emitDefinitions(llvm::raw_ostream &os) const {
 }
 
 void CpuTarget::emitExecute(llvm::raw_ostream &os, StringRef body) const {
-  os << "bool execute(Exec &x) {\n"
+  os << "bool execute(Exec &x, int32_t stage) {\n"
      << "  kestrel::cpu::Context &c = x.ctx;\n"
      << "  std::vector<Tensor> &v = x.v;\n"
-     << "  (void)c;\n  (void)v;\n"
+     << "  (void)c;\n  (void)v;\n  (void)stage;\n"
      << body << "  return true;\n}\n\n";
 }
 

@@ -153,11 +153,11 @@ void CudaTarget::emitTables(llvm::raw_ostream &os) const {
 void CudaTarget::emitExecute(llvm::raw_ostream &os, StringRef body) const {
   os << "// Launches every kernel on the session's stream over device\n"
      << "// tensors (v); h holds the host tensors of shape operands.\n"
-     << "bool execute(Exec &x) {\n"
+     << "bool execute(Exec &x, int32_t stage) {\n"
      << "  kestrel::cuda::Context &c = *x.cuda;\n"
      << "  std::vector<Tensor> &v = x.d;\n"
      << "  std::vector<Tensor> &h = x.v;\n"
-     << "  (void)c;\n  (void)v;\n  (void)h;\n"
+     << "  (void)c;\n  (void)v;\n  (void)h;\n  (void)stage;\n"
      << body << "  return true;\n}\n\n";
 }
 

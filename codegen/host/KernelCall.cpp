@@ -434,6 +434,17 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                   g.getAxis(), ref(g.getResult()))
                         .str());
       })
+      .Case([&](NonZeroOp n) {
+        if (failed(call(llvm::formatv("nonZero(c, {0}, {1})", ref(n.getInput()),
+                                      ref(n.getResult()))
+                            .str())))
+          return failure();
+        // The next stage's shapes start from the count it read back.
+        if (device)
+          out << "  h[" << emitState.id(n.getResult())
+              << "].shape = " << ref(n.getResult()) << ".shape;\n";
+        return success();
+      })
       .Case([&](GatherNdOp g) {
         return call(llvm::formatv("gatherNd(c, {0}, {1}, {2}, {3})",
                                   ref(g.getInput()), ref(g.getIndices()),

@@ -61,6 +61,16 @@ std::string emitConstantData(llvm::raw_ostream &os, int64_t index,
   return name;
 }
 
+/// One stage's code as it is, several each under `if (stage == k)`.
+static std::string stagedCode(ArrayRef<std::string> stages) {
+  if (stages.size() == 1)
+    return stages.front();
+  std::string code;
+  for (auto [k, body] : llvm::enumerate(stages))
+    code += llvm::formatv("  if (stage == {0}) {{\n{1}  }\n", k, body).str();
+  return code;
+}
+
 class ModelEmitter {
 public:
   ModelEmitter(func::FuncOp func, TargetBackend &backend, TargetBackend &host,
@@ -319,6 +329,11 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
                             .str());
       })
       .Case([&](GatherElementsOp g) { return same(g.getIndices()); })
+      .Case([&](NonZeroOp n) {
+        // The most indices there can be: the kernel sets the count.
+        return viaShape(
+            llvm::formatv("nonZeroShape(c, {0}, s)", sh(n.getInput())).str());
+      })
       .Case([&](GatherNdOp g) {
         return viaShape(llvm::formatv("gatherNdShape(c, {0}, {1}, {2}, s)",
                                       sh(g.getInput()), sh(g.getIndices()),
@@ -401,13 +416,17 @@ LogicalResult ModelEmitter::emitShapes(Operation *op, std::string &code,
 LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
   Block &body = func.getBody().front();
 
-  // Kernel code first: it decides the attribute arrays.
-  std::string shapes, kernels;
+  // Kernel code first: it decides the attribute arrays. Each stage's shape
+  // code and kernel calls apart.
+  std::vector<std::string> stageShapes(plan.numStages),
+      stageKernels(plan.numStages);
   bool seenAttention = false;
   int64_t sinceAttention = 0;
   for (Operation &op : body.without_terminator()) {
     if (isa<ConstantOp, WeightOp>(op))
       continue;
+    int64_t stage = plan.stages.lookup(&op);
+    std::string &shapes = stageShapes[stage], &kernels = stageKernels[stage];
     bool onHost = llvm::any_of(op.getResults(), [&](Value r) {
       return plan.of(r).storage == ValueStorage::Host;
     });
@@ -454,7 +473,12 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
      << " kernel calls; arena "
      << (plan.isStatic ? std::to_string(plan.arenaBytes) +
                              " bytes planned at compile time"
-                       : std::string("planned at run time (symbolic dims)"))
+         : plan.numStages > 1
+             ? llvm::formatv("planned at run time, per stage ({0} stages: "
+                             "data-dependent shapes)",
+                             plan.numStages)
+                   .str()
+             : std::string("planned at run time (symbolic dims)"))
      << ".\n// Built for the x86-64 level " << cpuLevelName
      << " (kestrelc --cpu): compile it with -march=" << cpuLevelName
      << " and link\n// the kernels built for it; the runtime refuses it on a "
@@ -510,12 +534,12 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
 
   for (const std::string &a : state.arrays)
     os << a << "\n";
-  os << "\nbool inferShapes(Exec &x) {\n"
+  os << "\nbool inferShapes(Exec &x, int32_t stage) {\n"
      << "  kestrel::cpu::Context &c = x.ctx;\n"
      << "  std::vector<Tensor> &v = x.v;\n"
-     << "  (void)c;\n  (void)v;\n"
-     << shapes << "  return true;\n}\n\n";
-  backend.emitExecute(os, kernels);
+     << "  (void)c;\n  (void)v;\n  (void)stage;\n"
+     << stagedCode(stageShapes) << "  return true;\n}\n\n";
+  backend.emitExecute(os, stagedCode(stageKernels));
 
   os << "extern \"C\" KESTREL_API const kestrel_model_def *" << options.name
      << "_model(void) {\n"
@@ -533,7 +557,7 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
      << "      " << plan.values.size() << ", values,\n"
      << "      " << (plan.isStatic ? "staticOffsets" : "nullptr") << ", "
      << (plan.isStatic ? plan.arenaBytes : 0) << ",\n"
-     << "      inferShapes,\n      execute,\n";
+     << "      " << plan.numStages << ", inferShapes,\n      execute,\n";
   backend.emitModelDefBackend(os);
   os << "      " << state.hostReads.size() << ", "
      << (state.hostReads.empty() ? "nullptr" : "hostReads") << ",\n"
@@ -755,7 +779,7 @@ LogicalResult ModelEmitter::emitTables(ModelEmitResult &result) {
       break;
     }
     os << "    {Storage::" << storage << ", " << *dtype << ", " << index << ", "
-       << p.first << ", " << p.last << "},\n";
+       << p.first << ", " << p.last << ", " << p.stage << "},\n";
   }
   os << "};\n";
   if (!state.hostReads.empty()) {

@@ -62,7 +62,8 @@ public:
   virtual void emitDefinitions(llvm::raw_ostream &) const {}
   /// tables after the value table;
   virtual void emitTables(llvm::raw_ostream &) const {}
-  /// `bool execute(Exec &x)` around `body`, the kernel calls;
+  /// `bool execute(Exec &x, int32_t stage)` around `body`, the kernel
+  /// calls (of every stage, each under its `if (stage == k)`);
   virtual void emitExecute(llvm::raw_ostream &os,
                            llvm::StringRef body) const = 0;
   /// the model definition's fields `backend` and `deviceDtypes`, each on

@@ -43,6 +43,22 @@ inline bool isFloatType(DType t) {
          t == DType::F8E4M3FN;
 }
 inline bool isIntType(DType t) { return t == DType::I64 || t == DType::I32; }
+/// The bits of an element (read as an unsigned integer of its size) that
+/// make it non-zero: every bit, except a floating-point type's sign (-0 is
+/// zero; NaN is not).
+inline uint64_t nonZeroBits(DType t) {
+  switch (t) {
+  case DType::F32:
+    return 0x7fffffffu;
+  case DType::F16:
+  case DType::BF16:
+    return 0x7fffu;
+  case DType::F8E4M3FN:
+    return 0x7fu;
+  default:
+    return ~uint64_t(0);
+  }
+}
 
 constexpr int kMaxRank = 8;
 

@@ -919,6 +919,76 @@ bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
 }
 
 //===----------------------------------------------------------------------===//
+// NonZero
+//===----------------------------------------------------------------------===//
+
+bool nonZeroShape(Context &ctx, const Shape &x, Shape &out) {
+  if (!checkRank(ctx, "nonzero", "x", x.rank))
+    return false;
+  out = Shape{std::max(x.rank, 1), x.numel()};
+  return true;
+}
+
+namespace {
+
+/// The non-zero elements of `p` (bits under `mask`), then their indices
+/// into `out` (when given) as `rank` rows `count` apart.
+template <typename U>
+int64_t nonZeroIndices(const U *p, int64_t n, U mask, const Shape &shape,
+                       int64_t count, int64_t *out) {
+  if (!out) {
+    int64_t found = 0;
+    for (int64_t i = 0; i < n; ++i)
+      found += (p[i] & mask) != 0;
+    return found;
+  }
+  int rank = std::max(shape.rank, 1);
+  int64_t index[kMaxRank] = {}, j = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (p[i] & mask) {
+      for (int d = 0; d < rank; ++d)
+        out[d * count + j] = index[d];
+      ++j;
+    }
+    for (int d = shape.rank - 1; d >= 0 && ++index[d] == shape[d]; --d)
+      index[d] = 0;
+  }
+  return j;
+}
+
+} // namespace
+
+bool nonZero(Context &ctx, const Tensor &x, Tensor &out) {
+  Shape bound;
+  if (!checkTensor(ctx, "nonzero", "x", x) ||
+      !nonZeroShape(ctx, x.shape, bound) ||
+      !checkOut(ctx, "nonzero", out, bound, DType::I64))
+    return false;
+  int64_t n = x.numel();
+  uint64_t mask = nonZeroBits(x.dtype);
+  auto run = [&](int64_t count, int64_t *indices) -> int64_t {
+    switch (dtypeSize(x.dtype)) {
+    case 1:
+      return nonZeroIndices(x.as<const uint8_t>(), n, uint8_t(mask), x.shape,
+                            count, indices);
+    case 2:
+      return nonZeroIndices(x.as<const uint16_t>(), n, uint16_t(mask), x.shape,
+                            count, indices);
+    case 4:
+      return nonZeroIndices(x.as<const uint32_t>(), n, uint32_t(mask), x.shape,
+                            count, indices);
+    default:
+      return nonZeroIndices(x.as<const uint64_t>(), n, mask, x.shape, count,
+                            indices);
+    }
+  };
+  int64_t count = run(0, nullptr);
+  run(count, out.as<int64_t>());
+  out.shape.dims[1] = count;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
 // Shape, range, top-k
 //===----------------------------------------------------------------------===//
 

@@ -354,6 +354,15 @@ bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
               int64_t batchDims, Tensor &out);
 
+/// ONNX NonZero. How many indices there are depends on x's values:
+/// nonZeroShape gives the most there can be, [max(rank, 1), numel], the
+/// shape `out` must have (and the room) on entry. nonZero writes the
+/// indices of the `count` non-zero elements in row-major order as
+/// [max(rank, 1), count] (rows `count` apart) and sets out.shape to that.
+/// Floating-point zeros of either sign are zero.
+bool nonZeroShape(Context &ctx, const Shape &x, Shape &out);
+bool nonZero(Context &ctx, const Tensor &x, Tensor &out);
+
 /// out (1-D i64, length rank) = the dims of `x`.
 bool shapeOf(Context &ctx, const Shape &x, Tensor &out);
 

@@ -857,6 +857,196 @@ bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
 }
 
 //===----------------------------------------------------------------------===//
+// NonZero
+//===----------------------------------------------------------------------===//
+
+// Three passes over tiles of kNonZeroTile elements, a tile per block: count
+// each tile's non-zero elements, scan the counts into each tile's first
+// output column (and the total), then write each tile's indices. Within a
+// tile, round r covers the kNonZeroThreads elements from r * kNonZeroThreads
+// (coalesced), a warp ballot ranks the lanes and the warps' counts rank the
+// warps, so the indices come out in row-major order.
+namespace {
+
+constexpr int kNonZeroThreads = 256, kNonZeroRounds = 16;
+constexpr int kNonZeroWarps = kNonZeroThreads / 32;
+constexpr int64_t kNonZeroTile = int64_t(kNonZeroThreads) * kNonZeroRounds;
+constexpr int kScanThreads = 1024;
+
+struct NonZeroDims {
+  int rank;
+  int64_t size[kMaxRank];
+};
+
+template <typename U>
+__global__ void __launch_bounds__(kNonZeroThreads)
+    nonZeroCountKernel(const U *__restrict__ x, int64_t n, U mask,
+                       int64_t *__restrict__ counts) {
+  __shared__ int warpCounts[kNonZeroWarps];
+  int64_t base = int64_t(blockIdx.x) * kNonZeroTile;
+  int found = 0;
+  for (int r = 0; r < kNonZeroRounds; ++r) {
+    int64_t i = base + int64_t(r) * kNonZeroThreads + threadIdx.x;
+    found += i < n && (x[i] & mask) != 0;
+  }
+  for (int offset = 16; offset > 0; offset /= 2)
+    found += __shfl_down_sync(0xffffffffu, found, offset);
+  if (threadIdx.x % 32 == 0)
+    warpCounts[threadIdx.x / 32] = found;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int64_t total = 0;
+    for (int w = 0; w < kNonZeroWarps; ++w)
+      total += warpCounts[w];
+    counts[blockIdx.x] = total;
+  }
+}
+
+/// One block: counts[0, tiles) become their exclusive prefix sums, and
+/// *total the sum.
+__global__ void __launch_bounds__(kScanThreads)
+    nonZeroScanKernel(int64_t *__restrict__ counts, int64_t tiles,
+                      int64_t *__restrict__ total) {
+  __shared__ int64_t warpSums[kScanThreads / 32];
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  int64_t carry = 0;
+  for (int64_t first = 0; first < tiles; first += kScanThreads) {
+    int64_t i = first + threadIdx.x;
+    int64_t own = i < tiles ? counts[i] : 0, sum = own;
+    for (int offset = 1; offset < 32; offset *= 2) {
+      int64_t up = __shfl_up_sync(0xffffffffu, sum, offset);
+      if (lane >= offset)
+        sum += up;
+    }
+    if (lane == 31)
+      warpSums[warp] = sum;
+    __syncthreads();
+    int64_t before = carry, all = carry;
+    for (int w = 0; w < kScanThreads / 32; ++w) {
+      before += w < warp ? warpSums[w] : 0;
+      all += warpSums[w];
+    }
+    if (i < tiles)
+      counts[i] = before + sum - own;
+    carry = all;
+    __syncthreads(); // warpSums is rewritten by the next chunk
+  }
+  if (threadIdx.x == 0)
+    *total = carry;
+}
+
+template <typename U>
+__global__ void __launch_bounds__(kNonZeroThreads)
+    nonZeroWriteKernel(const U *__restrict__ x, int64_t n, U mask,
+                       NonZeroDims dims, const int64_t *__restrict__ firsts,
+                       const int64_t *__restrict__ total,
+                       int64_t *__restrict__ out) {
+  __shared__ int warpCounts[kNonZeroWarps];
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  int64_t count = *total, next = firsts[blockIdx.x];
+  int64_t base = int64_t(blockIdx.x) * kNonZeroTile;
+  for (int r = 0; r < kNonZeroRounds; ++r) {
+    int64_t i = base + int64_t(r) * kNonZeroThreads + threadIdx.x;
+    bool set = i < n && (x[i] & mask) != 0;
+    unsigned lanes = __ballot_sync(0xffffffffu, set);
+    if (lane == 0)
+      warpCounts[warp] = __popc(lanes);
+    __syncthreads();
+    int64_t before = 0, all = 0;
+    for (int w = 0; w < kNonZeroWarps; ++w) {
+      before += w < warp ? warpCounts[w] : 0;
+      all += warpCounts[w];
+    }
+    if (set) {
+      int64_t j = next + before + __popc(lanes & ((1u << lane) - 1));
+      int64_t rest = i;
+      for (int d = dims.rank - 1; d >= 0; --d) {
+        out[d * count + j] = rest % dims.size[d];
+        rest /= dims.size[d];
+      }
+    }
+    next += all;
+    __syncthreads(); // warpCounts is rewritten by the next round
+  }
+}
+
+} // namespace
+
+bool nonZero(Context &ctx, const Tensor &x, Tensor &out) {
+  Shape bound;
+  if (!checkTensor(ctx, "nonzero", "x", x) ||
+      !viaCpu(ctx,
+              [&](cpu::Context &c) {
+                return cpu::nonZeroShape(c, x.shape, bound);
+              }) ||
+      !checkOut(ctx, "nonzero", out, bound, DType::I64))
+    return false;
+  int64_t n = x.numel();
+  if (n == 0) {
+    out.shape.dims[1] = 0;
+    return true;
+  }
+  int64_t tiles = (n + kNonZeroTile - 1) / kNonZeroTile;
+  if (tiles > 0x7fffffff)
+    return ctx.fail("nonzero: " + str(n) + " elements are too many");
+  NonZeroDims dims{};
+  dims.rank = bound.dims[0];
+  for (int d = 0; d < x.shape.rank; ++d)
+    dims.size[d] = x.shape.dims[d];
+  if (x.shape.rank == 0)
+    dims.size[0] = 1;
+  auto stream = streamOf(ctx);
+  int64_t *scratch = nullptr; // the tiles' counts, then the total
+  if (cudaError_t status =
+          cudaMallocAsync(reinterpret_cast<void **>(&scratch),
+                          size_t(tiles + 1) * sizeof(int64_t), stream);
+      status != cudaSuccess)
+    return ctx.fail("nonzero: cannot allocate " + str(tiles + 1) +
+                    " counts: " + cudaGetErrorString(status));
+  uint64_t mask = nonZeroBits(x.dtype);
+  auto passes = [&](auto tag) {
+    using U = decltype(tag);
+    KESTREL_LAUNCH(unsigned(tiles), kNonZeroThreads, 0, stream,
+                   nonZeroCountKernel<U>)
+    (x.as<const U>(), n, U(mask), scratch);
+    KESTREL_LAUNCH(1, kScanThreads, 0, stream, nonZeroScanKernel)
+    (scratch, tiles, scratch + tiles);
+    KESTREL_LAUNCH(unsigned(tiles), kNonZeroThreads, 0, stream,
+                   nonZeroWriteKernel<U>)
+    (x.as<const U>(), n, U(mask), dims, scratch, scratch + tiles,
+     out.as<int64_t>());
+  };
+  switch (dtypeSize(x.dtype)) {
+  case 1:
+    passes(uint8_t{});
+    break;
+  case 2:
+    passes(uint16_t{});
+    break;
+  case 4:
+    passes(uint32_t{});
+    break;
+  default:
+    passes(uint64_t{});
+    break;
+  }
+  bool launched = checkLaunch(ctx, "nonzero");
+  int64_t count = 0;
+  cudaError_t copied = cudaMemcpyAsync(&count, scratch + tiles, sizeof count,
+                                       cudaMemcpyDeviceToHost, stream);
+  cudaError_t freed = cudaFreeAsync(scratch, stream);
+  cudaError_t synced = cudaStreamSynchronize(stream);
+  if (!launched)
+    return false;
+  for (cudaError_t status : {copied, freed, synced})
+    if (status != cudaSuccess)
+      return ctx.fail(std::string("nonzero: reading the count back: ") +
+                      cudaGetErrorString(status));
+  out.shape.dims[1] = count;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
 // Range and shape_of
 //===----------------------------------------------------------------------===//
 

@@ -180,6 +180,12 @@ bool scatterNd(Context &ctx, const Tensor &x, const Tensor &indices,
                const Tensor &updates, ScatterReduction reduction, Tensor &out);
 bool gatherNd(Context &ctx, const Tensor &x, const Tensor &indices,
               int64_t batchDims, Tensor &out);
+/// ONNX NonZero with the CPU library's contract (kernels/cpu/Kernels.h):
+/// `out` has cpu::nonZeroShape's shape and room on entry, and its shape is
+/// [max(rank, 1), count] on return. Counting, scanning and writing run on
+/// the stream; reading `count` back waits for it (so it cannot be captured
+/// into a CUDA graph).
+bool nonZero(Context &ctx, const Tensor &x, Tensor &out);
 /// start/limit/delta are *host* rank-0 tensors (the runtime keeps scalars
 /// that decide shapes on the host); out is on the device.
 bool range(Context &ctx, const Tensor &start, const Tensor &limit,

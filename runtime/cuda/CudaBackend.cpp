@@ -148,7 +148,8 @@ struct CudaSession {
   CudaModel *model = nullptr;
   cudaStream_t stream = nullptr;
   cublasLtHandle_t lt = nullptr;
-  DeviceBuffer workspace, errorFlag, arena;
+  DeviceBuffer workspace, errorFlag;
+  std::vector<std::unique_ptr<DeviceBuffer>> arenas; ///< per stage
   int *hostFlag = nullptr; ///< pinned, for the error flag's read-back
   std::vector<std::unique_ptr<DeviceBuffer>> buffers; ///< per value
   std::vector<std::unique_ptr<DeviceBuffer>> staging; ///< per value
@@ -357,6 +358,8 @@ kestrel_status createSession(void *modelState, void **state,
     CUDA_TRY(session->workspace.reserve(kWorkspaceBytes, moved),
              "cudaMalloc (cuBLASLt workspace)");
   int numValues = model->def->numValues;
+  for (int32_t k = 0; k < model->def->numStages; ++k)
+    session->arenas.push_back(std::make_unique<DeviceBuffer>());
   session->buffers.resize(numValues);
   session->staging.resize(numValues);
   cuda::Context &ctx = session->ctx;
@@ -400,7 +403,7 @@ void capture(CudaSession &s, const kestrel_model_def *def, Exec &exec) {
   bool ok = cudaStreamBeginCapture(
                 s.stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess;
   if (ok) {
-    ok = def->execute(exec);
+    ok = def->execute(exec, 0);
     ok = cudaStreamEndCapture(s.stream, &graph) == cudaSuccess && ok;
   }
   cudaGraphExec_t instance = nullptr;
@@ -465,7 +468,7 @@ kestrel_status upload(CudaSession &s, Exec &exec, int32_t value, bool &moved,
   return KESTREL_OK;
 }
 
-kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
+kestrel_status run(void *state, Exec &exec, int32_t stage, int64_t arenaBytes,
                    const int64_t *offsets, void *const *outputs,
                    std::string &error) {
   auto &s = *static_cast<CudaSession *>(state);
@@ -480,15 +483,18 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
     ~SyncOnExit() { cudaStreamSynchronize(stream); }
   } sync{s.stream};
   bool moved = false;
-  CUDA_TRY(s.arena.reserve(static_cast<size_t>(arenaBytes), moved),
+  DeviceBuffer &arena = *s.arenas[stage];
+  CUDA_TRY(arena.reserve(static_cast<size_t>(arenaBytes), moved),
            "cudaMalloc (a " + std::to_string(arenaBytes) + "-byte arena)");
-  auto *base = static_cast<uint8_t *>(s.arena.data());
+  auto *base = static_cast<uint8_t *>(arena.data());
 
-  // The device view of every value.
+  // The device view of every value the stage defines.
   exec.cuda = &s.ctx;
   exec.d.resize(def->numValues);
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];
+    if (desc.stage != stage)
+      continue;
     Tensor &t = exec.d[i];
     t.shape = exec.v[i].shape;
     t.dtype = def->deviceDtypes[i];
@@ -515,18 +521,22 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
     }
   }
   for (int32_t i = 0; i < def->numValues; ++i)
-    if (def->values[i].storage == Storage::Alias)
+    if (def->values[i].storage == Storage::Alias &&
+        def->values[i].stage == stage)
       exec.d[i].data = exec.d[def->values[i].index].data;
 
-  CUDA_TRY(cudaMemsetAsync(s.ctx.errorFlag, 0, sizeof(int), s.stream),
-           "cudaMemsetAsync (error flag)");
+  if (stage == 0)
+    CUDA_TRY(cudaMemsetAsync(s.ctx.errorFlag, 0, sizeof(int), s.stream),
+             "cudaMemsetAsync (error flag)");
   s.ctx.error.clear();
   // Replay the captured forward when every pointer, shape and host value
   // it was captured with is the same; otherwise launch the kernels one by
   // one (which also does one-time setup, such as shared-memory opt-ins and
   // cuBLASLt's algorithm choice, outside a capture) and capture the same
-  // sequence for the runs that follow.
-  bool useGraph = s.model->useGraph && s.captureFailures < 3;
+  // sequence for the runs that follow. A model of several stages reads
+  // counts back between them: no graph.
+  bool useGraph =
+      s.model->useGraph && s.captureFailures < 3 && def->numStages == 1;
   bool same = useGraph && s.graph && s.graphData.size() == exec.d.size();
   for (size_t i = 0; same && i < exec.d.size(); ++i)
     same =
@@ -535,7 +545,7 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
   if (same) {
     CUDA_TRY(cudaGraphLaunch(s.graph, s.stream), "cudaGraphLaunch");
   } else {
-    if (!def->execute(exec)) {
+    if (!def->execute(exec, stage)) {
       error = s.ctx.error;
       return KESTREL_ERROR_EXECUTION;
     }
@@ -543,8 +553,9 @@ kestrel_status run(void *state, Exec &exec, int64_t arenaBytes,
       capture(s, def, exec);
   }
 
-  // Outputs, in their declared dtypes.
-  for (int32_t k = 0; k < def->numOutputs; ++k) {
+  // Outputs, in their declared dtypes, after the last stage.
+  bool last = stage == def->numStages - 1;
+  for (int32_t k = 0; last && k < def->numOutputs; ++k) {
     int32_t value = def->outputs[k].value;
     Tensor src = exec.d[value];
     if (src.dtype != def->outputs[k].dtype) {

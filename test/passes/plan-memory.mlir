@@ -82,3 +82,34 @@ func.func @dynamic(%x: tensor<?xf32>) -> tensor<?xf32> {
   %1 = kestrel.neg %0 : (tensor<?xf32>) -> tensor<?xf32>
   return %1 : tensor<?xf32>
 }
+
+// -----
+
+// A nonzero's length is known only once it has run: the gather that reads
+// it and the exp after that are the second stage; the neg, which reads
+// only an input, stays in the first though it comes later. The shapes are
+// static but the plan is the runtime's (per stage).
+// CHECK-LABEL: func.func @stages(
+// CHECK-SAME: kestrel.arena_planning = "runtime", kestrel.num_stages = 2 : i64
+// CHECK: kestrel.nonzero %{{[^{]+}} :
+// CHECK: kestrel.gather %{{.+}} {axis = 0 : i64, kestrel.stage = 1 : i64}
+// CHECK: kestrel.exp %{{.+}} {kestrel.stage = 1 : i64}
+// CHECK: kestrel.neg %{{[^{]+}} :
+func.func @stages(%m: tensor<8xi1>, %x: tensor<8x4xf32>) -> (tensor<1x?x4xf32>, tensor<8x4xf32>) {
+  %0 = kestrel.nonzero %m : (tensor<8xi1>) -> tensor<1x?xi64>
+  %1 = kestrel.gather %x, %0 {axis = 0 : i64} : (tensor<8x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+  %2 = kestrel.exp %1 : (tensor<1x?x4xf32>) -> tensor<1x?x4xf32>
+  %3 = kestrel.neg %x : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  return %2, %3 : tensor<1x?x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+// A nonzero's result returned as it is: the final shapes are read in a
+// stage after it, which runs nothing.
+// CHECK-LABEL: func.func @returned_nonzero(
+// CHECK-SAME: kestrel.num_stages = 2 : i64
+func.func @returned_nonzero(%m: tensor<8xi1>) -> tensor<1x?xi64> {
+  %0 = kestrel.nonzero %m : (tensor<8xi1>) -> tensor<1x?xi64>
+  return %0 : tensor<1x?xi64>
+}

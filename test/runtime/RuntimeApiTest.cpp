@@ -1,15 +1,17 @@
 //===- RuntimeApiTest.cpp - The C API against bad input, one case each ----===//
 //
-// Built with ASan and UBSan together with the runtime sources and two models
-// emitted as C++ at build time (a tiny Llama with inputs [batch, seq] in
-// [1, 4] x [1, 32], and a tiny BERT whose two inputs share those dims). Every
-// bad input must come back as an error status whose message names the
-// problem; nothing may crash.
+// Built with ASan and UBSan together with the runtime sources and three
+// models emitted as C++ at build time (a tiny Llama with inputs [batch, seq]
+// in [1, 4] x [1, 32], a tiny BERT whose two inputs share those dims, and a
+// model of two stages: NonZero and what reads it). Every bad input must come
+// back as an error status whose message names the problem; nothing may
+// crash.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bert.h"
 #include "llama.h"
+#include "nonzero.h"
 
 #include "runtime/CpuLevel.h"
 #include "runtime/ModelDef.h"
@@ -476,6 +478,117 @@ TEST(Bert, DimsSharingANameMustAgree) {
   EXPECT_EQ(kestrel_session_run(s), KESTREL_OK) << kestrel_last_error();
   kestrel_session_release(s);
   kestrel_model_release(m);
+}
+
+//===----------------------------------------------------------------------===//
+// A model of two stages: NonZero's count decides the second stage's shapes
+//===----------------------------------------------------------------------===//
+
+class NonZero : public ::testing::Test {
+protected:
+  void SetUp() override {
+    kestrel_options options;
+    kestrel_options_init(&options);
+    options.num_threads = 2;
+    ASSERT_EQ(
+        kestrel_model_open(nonzero_model(),
+                           (modelDir() + "/nonzero/nonzero.kweights").c_str(),
+                           &options, &model),
+        KESTREL_OK)
+        << kestrel_last_error();
+    ASSERT_EQ(kestrel_session_create(model, &session), KESTREL_OK)
+        << kestrel_last_error();
+  }
+  void TearDown() override {
+    kestrel_session_release(session);
+    kestrel_model_release(model);
+  }
+  void bind(const char *name, std::vector<float> &data,
+            std::vector<int64_t> shape) {
+    ASSERT_EQ(kestrel_session_set_input(session, name, KESTREL_F32,
+                                        shape.data(), shape.size(), data.data(),
+                                        data.size() * sizeof(float)),
+              KESTREL_OK)
+        << kestrel_last_error();
+  }
+  template <typename T>
+  std::vector<T> output(const char *name, std::vector<int64_t> &shapeOut) {
+    kestrel_dtype dtype;
+    const int64_t *shape;
+    size_t rank, bytes;
+    const void *data;
+    EXPECT_EQ(kestrel_session_get_output(session, name, &dtype, &shape, &rank,
+                                         &data, &bytes),
+              KESTREL_OK)
+        << kestrel_last_error();
+    shapeOut.assign(shape, shape + rank);
+    const T *p = static_cast<const T *>(data);
+    return {p, p + bytes / sizeof(T)};
+  }
+
+  kestrel_model *model = nullptr;
+  kestrel_session *session = nullptr;
+};
+
+// One session, counts that grow, vanish and shrink: the second stage is
+// re-planned for each, the outputs take the counts' shapes, and tokens that
+// do not pick expert 1 (or an expert nobody picks) keep their rows.
+TEST_F(NonZero, SecondStageFollowsEachCount) {
+  const int64_t batch = 2, tokens = 6;
+  for (int round = 0; round < 4; ++round) {
+    // Round 0: every x positive, every token picks expert 1; round 1: none;
+    // rounds 2 and 3: every other one.
+    std::vector<float> x(batch * 5 * 3), logits(tokens * 4), hidden(tokens * 8);
+    int64_t positive = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      bool on = round == 0 || (round >= 2 && i % 2 == size_t(round % 2));
+      x[i] = on ? 0.5f + float(i) : -1.0f - float(i);
+      positive += on;
+    }
+    std::vector<bool> picks(tokens);
+    for (int64_t t = 0; t < tokens; ++t) {
+      picks[t] = round == 0 || (round >= 2 && t % 2 == 0);
+      // Top-2 of [3, 2 or -5, 1, 0]: experts 0 and 1, or 0 and 2.
+      float row[4] = {3, picks[t] ? 2.0f : -5.0f, 1, 0};
+      std::copy(row, row + 4, logits.begin() + t * 4);
+      for (int c = 0; c < 8; ++c)
+        hidden[t * 8 + c] = 0.25f * float(t) - 0.125f * float(c);
+    }
+    bind("x", x, {batch, 5, 3});
+    bind("logits", logits, {tokens, 4});
+    bind("hidden", hidden, {tokens, 8});
+    ASSERT_EQ(kestrel_session_run(session), KESTREL_OK)
+        << "round " << round << ": " << kestrel_last_error();
+
+    std::vector<int64_t> shape;
+    std::vector<int64_t> nz = output<int64_t>("nz", shape);
+    ASSERT_EQ(shape, (std::vector<int64_t>{3, positive})) << "round " << round;
+    int64_t j = 0;
+    for (int64_t i = 0; i < int64_t(x.size()); ++i) {
+      if (x[size_t(i)] <= 0)
+        continue;
+      EXPECT_EQ(nz[size_t(j)], i / 15);
+      EXPECT_EQ(nz[size_t(positive + j)], i / 3 % 5);
+      EXPECT_EQ(nz[size_t(2 * positive + j)], i % 3);
+      ++j;
+    }
+    int64_t picked = std::count(picks.begin(), picks.end(), true);
+    std::vector<int64_t> wshape = output<int64_t>("wshape", shape);
+    EXPECT_EQ(wshape, (std::vector<int64_t>{2, picked})) << "round " << round;
+    std::vector<float> untouched = output<float>("untouched", shape);
+    EXPECT_EQ(shape, (std::vector<int64_t>{tokens, 8}));
+    EXPECT_EQ(untouched, hidden) << "round " << round;
+    std::vector<float> moe = output<float>("moe", shape);
+    ASSERT_EQ(moe.size(), hidden.size());
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int c = 0; c < 8; ++c) {
+        size_t at = size_t(t * 8 + c);
+        if (!picks[size_t(t)])
+          EXPECT_EQ(moe[at], hidden[at]) << "token " << t;
+        else
+          EXPECT_TRUE(std::isfinite(moe[at]));
+      }
+  }
 }
 
 } // namespace

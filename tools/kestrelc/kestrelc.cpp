@@ -1248,6 +1248,12 @@ int main(int argc, char **argv) {
                               ? 100.0 * plan.arenaBytes / plan.intermediateBytes
                               : 0.0)
          << "%)\n";
+    else if (plan.numStages > 1)
+      os << "  memory: " << plan.numArena << " intermediates in "
+         << plan.numStages
+         << " stages (what reads a NonZero's result waits for its count); "
+            "each stage's arena is planned at run time once the stages "
+            "before have run\n";
     else
       os << "  memory: " << plan.numArena
          << " intermediates with symbolic shapes; the arena is planned at "

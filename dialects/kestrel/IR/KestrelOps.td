@@ -765,6 +765,21 @@ def Kestrel_RangeOp : Kestrel_Op<"range", [Pure, Kestrel_InferTypes,
   let hasFolder = 1;
 }
 
+def Kestrel_NonZeroOp : Kestrel_Op<"nonzero", [Pure, Kestrel_InferTypes]> {
+  let summary = "the indices of the non-zero elements";
+  let description = Kestrel_Doc<[{
+    ONNX `NonZero`: a `[rank, count]` tensor of i64 whose column `j` holds
+    the index of the `j`-th non-zero element of `input` in row-major order
+    (a rank-0 input counts as rank 1). Floating-point zeros of either sign
+    are zero; NaN is not. `count` depends on the input's values, not its
+    shape: ops that read the result run after it in a later stage of the
+    emitted model (see `kestrel-plan-memory`).
+  }], "%i = kestrel.nonzero %mask : (tensor<4x8xi1>) -> tensor<2x?xi64>">.text;
+  let arguments = (ins Kestrel_Tensor:$input);
+  let results = (outs TensorRankOf<[I64], [2]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Kestrel_TopKOp : Kestrel_Op<"top_k", [Pure, Kestrel_InferTypes]> {
   let summary = "the k largest (or smallest) entries along one axis";
   let description = Kestrel_Doc<[{

@@ -566,6 +566,16 @@ LogicalResult importGatherND(NodeContext &ctx) {
   return failed(y) ? failure() : ctx.setOutput(0, *y);
 }
 
+/// NonZero: the result's length is known only once the input's values are;
+/// later ops read it in a later stage of the run.
+LogicalResult importNonZero(NodeContext &ctx) {
+  FailureOr<Value> x = ctx.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = ctx.create<NonZeroOp>({*x});
+  return failed(y) ? failure() : ctx.setOutput(0, *y);
+}
+
 /// ScatterElements and ScatterND: data, indices, updates; `reduction` (since
 /// opset 16; max and min since 18).
 template <typename OpTy> LogicalResult importScatter(NodeContext &ctx) {
@@ -1101,6 +1111,9 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("Gather", importAxisGather<GatherOp>);
   add("GatherElements", importAxisGather<GatherElementsOp>);
   add("GatherND", importGatherND);
+  add("NonZero", importNonZero, 13,
+      "the ops that read its result run in a later stage of the run, planned "
+      "once its count is known (on CUDA: read back, so no CUDA graph)");
   add("ScatterElements", importScatter<ScatterElementsOp>, 13,
       "reduction none/add/mul/max/min, applied in index order");
   add("ScatterND", importScatter<ScatterNdOp>, 13,

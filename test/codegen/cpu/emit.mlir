@@ -32,18 +32,18 @@ module {
 // values, computed while shapes are worked out; the result is written into
 // the output buffer.
 // CHECK: const ValueDesc values[] = {
-// CHECK-NEXT: {Storage::Input, DType::F32, 0, 0, 3},
-// CHECK-NEXT: {Storage::Constant, DType::I64, 0, 0, 5},
-// CHECK-NEXT: {Storage::Constant, DType::F32, 1, 1, 7},
-// CHECK-NEXT: {Storage::Arena, DType::F32, -1, 2, 7},
-// CHECK-NEXT: {Storage::Host, DType::I64, -1, 3, 4},
-// CHECK-NEXT: {Storage::Host, DType::I64, -1, 4, 5},
-// CHECK-NEXT: {Storage::Host, DType::I64, -1, 5, 8},
-// CHECK-NEXT: {Storage::Alias, DType::F32, 3, 6, 6},
-// CHECK-NEXT: {Storage::Arena, DType::F32, -1, 7, 8},
-// CHECK-NEXT: {Storage::Output, DType::F32, 0, 8, 9},
+// CHECK-NEXT: {Storage::Input, DType::F32, 0, 0, 3, 0},
+// CHECK-NEXT: {Storage::Constant, DType::I64, 0, 0, 5, 0},
+// CHECK-NEXT: {Storage::Constant, DType::F32, 1, 1, 7, 0},
+// CHECK-NEXT: {Storage::Arena, DType::F32, -1, 2, 7, 0},
+// CHECK-NEXT: {Storage::Host, DType::I64, -1, 3, 4, 0},
+// CHECK-NEXT: {Storage::Host, DType::I64, -1, 4, 5, 0},
+// CHECK-NEXT: {Storage::Host, DType::I64, -1, 5, 8, 0},
+// CHECK-NEXT: {Storage::Alias, DType::F32, 3, 6, 6, 0},
+// CHECK-NEXT: {Storage::Arena, DType::F32, -1, 7, 8, 0},
+// CHECK-NEXT: {Storage::Output, DType::F32, 0, 8, 9, 0},
 // CHECK-NOT: staticOffsets
-// CHECK-LABEL: bool inferShapes(Exec &x) {
+// CHECK-LABEL: bool inferShapes(Exec &x, int32_t stage) {
 // CHECK: OP_TRY(x.setShape(3, v[0].shape, Shape{-1, 8}));
 // CHECK: v[4].shape = Shape{2};
 // CHECK-NEXT: TRY(x.allocHost(4));
@@ -55,7 +55,7 @@ module {
 // CHECK: OP_TRY(reshapeShape(c, v[3].shape, nullptr, false, Shape{-1, 2, 4}, s));
 // CHECK: OP_TRY(broadcastShape(c, v[7].shape, v[2].shape, s));
 // CHECK: OP_TRY(reshapeShape(c, v[8].shape, &v[6], false, Shape{-1, 4, 2}, s));
-// CHECK-LABEL: bool execute(Exec &x) {
+// CHECK-LABEL: bool execute(Exec &x, int32_t stage) {
 // CHECK: if (!unary(c, UnaryOp::Exp, v[0], v[3])) return x.opFailed("%3 = kestrel.exp");
 // CHECK-NEXT: if (!binary(c, BinaryOp::Mul, v[7], v[2], v[8]))
 // CHECK-NEXT: if (!copy(c, v[8], v[9]))

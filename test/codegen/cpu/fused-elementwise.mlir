@@ -55,7 +55,7 @@ module {
 // CHECK-NEXT: r1 = t7;
 // CHECK-NEXT: out0[i] = r0;
 // CHECK-NEXT: out1[i] = r1;
-// CHECK-LABEL: bool execute(Exec &x) {
+// CHECK-LABEL: bool execute(Exec &x, int32_t stage) {
 // CHECK: { const Tensor in[] = {v[0], v[1]};
 // CHECK-NEXT: Tensor out[] = {v[2], v[3]};
 // CHECK-NEXT: if (!fusedElementwise(c, "fused_elementwise", in, 2, out, 2, [[$FN]])) return x.opFailed("%2 = kestrel.fused_elementwise");

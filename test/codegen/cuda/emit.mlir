@@ -48,9 +48,9 @@ module {
 // CHECK: const DType deviceDtypes[] = {
 // CHECK-NEXT: DType::BF16, DType::BF16, DType::I64, DType::I64, DType::BF16, DType::I64, DType::I64, DType::I64,
 // CHECK-NEXT: DType::I64, DType::F32, DType::F32, DType::F32, DType::BF16,
-// CHECK-LABEL: bool inferShapes(Exec &x) {
+// CHECK-LABEL: bool inferShapes(Exec &x, int32_t stage) {
 // CHECK: kestrel::cpu::Context &c = x.ctx;
-// CHECK-LABEL: bool execute(Exec &x) {
+// CHECK-LABEL: bool execute(Exec &x, int32_t stage) {
 // CHECK-NEXT: kestrel::cuda::Context &c = *x.cuda;
 // CHECK-NEXT: std::vector<Tensor> &v = x.d;
 // CHECK-NEXT: std::vector<Tensor> &h = x.v;

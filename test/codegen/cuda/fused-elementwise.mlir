@@ -57,9 +57,9 @@ module {
 
 // HOST: namespace kestrel::cuda::instances {
 // HOST-NEXT: bool [[$FN:kestrel_fused_[0-9a-f]+]](Context &, const Tensor *inputs, Tensor *outputs);
-// HOST-LABEL: bool inferShapes(Exec &x) {
+// HOST-LABEL: bool inferShapes(Exec &x, int32_t stage) {
 // HOST: { Shape s = v[0].shape; OP_TRY(broadcastShape(c, s, v[1].shape, s)); OP_TRY(x.setShape(2, s, Shape{-1, 64})); OP_TRY(x.setShape(3, s, Shape{-1, 64})); }
-// HOST-LABEL: bool execute(Exec &x) {
+// HOST-LABEL: bool execute(Exec &x, int32_t stage) {
 // HOST: { const Tensor in[] = {v[0], v[1]};
 // HOST-NEXT: Tensor out[] = {v[2], v[3]};
 // HOST-NEXT: if (!kestrel::cuda::instances::[[$FN]](c, in, out)) return x.opFailed("%2 = kestrel.fused_elementwise");

@@ -604,6 +604,53 @@ void testRangeShape() {
          "dims");
 }
 
+/// NonZero against the CPU library: every element size, densities from
+/// none to all, -0 (zero) and NaN (not), shapes across the kernel's tiles
+/// of 4096 elements, and more than 1024 tiles (the scan's chunks).
+void testNonZero() {
+  struct Case {
+    Shape shape;
+    DType dtype;
+    double density;
+  };
+  std::vector<Case> cases = {{{3, 5}, DType::F32, 0.5},
+                             {{2, 3, 4, 5}, DType::BF16, 0.3},
+                             {{9000}, DType::I1, 0.1},
+                             {{70, 130}, DType::I64, 0.9},
+                             {{}, DType::F32, 1.0},
+                             {{}, DType::I32, 0.0},
+                             {{0, 4}, DType::F16, 0.5},
+                             {{4096}, DType::I32, 1.0},
+                             {{1, 4097}, DType::F8E4M3FN, 0.02},
+                             {{8, 3, 2, 5, 7}, DType::F32, 0.0},
+                             {{1025 * 4096 + 7}, DType::I1, 0.001}};
+  for (const Case &k : cases) {
+    Buf x(k.dtype, k.shape);
+    for (int64_t i = 0; i < x.t.numel(); ++i) {
+      double v = 0;
+      if (randUnit() < k.density)
+        v = isFloatDT(k.dtype) && i % 7 == 3 ? std::nan("")
+                                             : double(randInt(1, 9));
+      else if (isFloatDT(k.dtype) && i % 2)
+        v = -0.0;
+      setD(x.t, i, v);
+    }
+    Shape bound;
+    cpu::Context sc;
+    EXPECT(cpu::nonZeroShape(sc, k.shape, bound), "nonzero shape");
+    Buf a(DType::I64, bound), b(DType::I64, bound);
+    Ctxs c;
+    bool okc = cpu::nonZero(c.c, x.t, a.t), okg = cuda::nonZero(c.g, x.t, b.t);
+    std::string what = "nonzero " + S(k.shape) + " " + dn(k.dtype);
+    EXPECT(okc && okg, "%s: %s%s", what.c_str(), c.c.error.c_str(),
+           c.g.error.c_str());
+    EXPECT(a.t.shape == b.t.shape, "%s: shape %s, expected %s", what.c_str(),
+           S(b.t.shape).c_str(), S(a.t.shape).c_str());
+    if (a.t.shape == b.t.shape)
+      compare(what.c_str(), b.t, a.t);
+  }
+}
+
 void runDataMovementTests() {
   testExpandTranspose();
   testSlice();
@@ -615,6 +662,7 @@ void runDataMovementTests() {
   testGather();
   testScatter();
   testRangeShape();
+  testNonZero();
 }
 
 RegisterSuite registered("data-movement", 20, runDataMovementTests);

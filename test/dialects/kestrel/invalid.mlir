@@ -350,6 +350,15 @@ func.func @gather_elements_rank(%a: tensor<4x6xf32>, %i: tensor<2xi64>) {
 
 // -----
 
+// The result's rank is the input's (at least 1), whatever its length.
+func.func @nonzero_rank(%a: tensor<4x6xf32>) {
+  // expected-error @+1 {{'kestrel.nonzero' op result type(s) 'tensor<3x?xi64>' are incompatible with the inferred type(s) 'tensor<2x?xi64>'}}
+  %0 = kestrel.nonzero %a : (tensor<4x6xf32>) -> tensor<3x?xi64>
+  return
+}
+
+// -----
+
 func.func @gather_nd_depth(%a: tensor<4x6xf32>, %i: tensor<2x3xi64>) {
   // expected-error @+1 {{'kestrel.gather_nd' op batch_dims = 0 with index depth 3 does not fit a rank-2 input}}
   %0 = kestrel.gather_nd %a, %i : (tensor<4x6xf32>, tensor<2x3xi64>) -> tensor<2xf32>

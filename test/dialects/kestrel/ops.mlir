@@ -505,6 +505,15 @@ func.func @gathers(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %w: tensor<4x64x32x
   return %0, %1, %2 : tensor<?x2xf32>, tensor<?x64x32xf32>, tensor<2x5x4xf32>
 }
 
+// CHECK-LABEL: func.func @nonzeros(
+// CHECK: kestrel.nonzero %{{.+}} : (tensor<4x8xi1>) -> tensor<2x?xi64>
+// CHECK: kestrel.nonzero %{{.+}} : (tensor<f32>) -> tensor<1x?xi64>
+func.func @nonzeros(%m: tensor<4x8xi1>, %s: tensor<f32>) -> (tensor<2x?xi64>, tensor<1x?xi64>) {
+  %0 = kestrel.nonzero %m : (tensor<4x8xi1>) -> tensor<2x?xi64>
+  %1 = kestrel.nonzero %s : (tensor<f32>) -> tensor<1x?xi64>
+  return %0, %1 : tensor<2x?xi64>, tensor<1x?xi64>
+}
+
 // CHECK-LABEL: func.func @dynamic_slice_and_allow_zero(
 // CHECK: kestrel.dynamic_slice %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x1x128x128xi1>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<1x1x?x?xi1>
 // CHECK: kestrel.reshape %{{.+}}, %{{.+}} {allow_zero = true} : (tensor<?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>

@@ -2594,6 +2594,57 @@ TEST(KernelsGather, Nd) {
                     "batch dimension 0 differs");
 }
 
+TEST(KernelsNonZero, IndicesInRowMajorOrder) {
+  Context ctx = serialContext();
+  Shape s;
+  // -0 is zero in every float type, NaN is not; a bool is any non-zero
+  // byte.
+  const double nan = std::nan("");
+  for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::F8E4M3FN,
+                      DType::I64, DType::I32, DType::I1}) {
+    bool isFloat = isFloatType(dtype);
+    Buf x(dtype, {2, 3, 2});
+    std::vector<double> values = {0,  1.5, -0.0, 0, 3, 0,
+                                  -2, 0,   0,    0, 0, isFloat ? nan : 7};
+    for (int64_t i = 0; i < 12; ++i)
+      x.set(i, values[size_t(i)]);
+    if (dtype == DType::I1)
+      x.as<uint8_t>()[4] = 0x40;
+    ASSERT_TRUE(nonZeroShape(ctx, x.shape, s));
+    EXPECT_EQ(s, (Shape{3, 12}));
+    Buf out(DType::I64, s);
+    Tensor xt = x.t(), ot = out.t();
+    ASSERT_TRUE(nonZero(ctx, xt, ot)) << dtypeName(dtype) << ": " << ctx.error;
+    // Elements 1, 4, 6, 11: (0,0,1) (0,2,0) (1,0,0) (1,2,1).
+    ASSERT_EQ(ot.shape, (Shape{3, 4})) << dtypeName(dtype);
+    std::vector<int64_t> want = {0, 0, 1, 1, 0, 2, 0, 2, 1, 0, 0, 1};
+    EXPECT_EQ(std::vector<int64_t>(ot.as<int64_t>(), ot.as<int64_t>() + 12),
+              want)
+        << dtypeName(dtype);
+  }
+  // A scalar counts as one element of rank 1; none non-zero leaves [r, 0].
+  Buf scalar = filled(DType::F32, {}, {2.5f});
+  ASSERT_TRUE(nonZeroShape(ctx, scalar.shape, s));
+  EXPECT_EQ(s, (Shape{1, 1}));
+  Buf one(DType::I64, s);
+  Tensor st = scalar.t(), onet = one.t();
+  ASSERT_TRUE(nonZero(ctx, st, onet)) << ctx.error;
+  EXPECT_EQ(onet.shape, (Shape{1, 1}));
+  EXPECT_EQ(one.as<int64_t>()[0], 0);
+  Buf zeros(DType::F32, {4, 5});
+  Buf none(DType::I64, {2, 20});
+  Tensor zt = zeros.t(), nt = none.t();
+  ASSERT_TRUE(nonZero(ctx, zt, nt)) << ctx.error;
+  EXPECT_EQ(nt.shape, (Shape{2, 0}));
+  // The output must have the room nonZeroShape says, and be i64.
+  Buf small(DType::I64, {2, 3});
+  Tensor smt = small.t();
+  EXPECT_FAILS_WITH(nonZero(ctx, zt, smt), "nonzero");
+  Buf wrong(DType::I32, {2, 20});
+  Tensor wt = wrong.t();
+  EXPECT_FAILS_WITH(nonZero(ctx, zt, wt), "nonzero");
+}
+
 //===----------------------------------------------------------------------===//
 // Shape, range, top-k
 //===----------------------------------------------------------------------===//

@@ -586,6 +586,57 @@ def scatters():
 
 
 @register
+def nonzeros():
+    """NonZero, whose result's length depends on the data: of a Relu (exact
+    zeros) as an output, and the reference MoE loop's dispatch for expert 1
+    -- TopK over router logits, Equal, NonZero, the tokens' rows gathered,
+    projected and added back with ScatterND -- which runs after it; and
+    the same for an expert no token picks (no indices)."""
+    x = vi("x", F, ["batch", 5, 3])
+    logits = vi("logits", F, ["tokens", 4])
+    hidden = vi("hidden", F, ["tokens", 8])
+    nodes = [n("Relu", ["x"], ["rx"]),
+             n("NonZero", ["rx"], ["nz"]),
+             n("TopK", ["logits", "k"], ["topv", "topi"], axis=1),
+             n("Equal", ["topi", "expert"], ["hit"]),
+             n("NonZero", ["hit"], ["where"]),
+             n("Gather", ["where", "zero"], ["token"], axis=0),
+             n("Gather", ["hidden", "token"], ["rows"], axis=0),
+             n("MatMul", ["rows", "wexp"], ["proj"]),
+             n("Unsqueeze", ["token", "one"], ["pos"]),
+             n("ScatterND", ["hidden", "pos", "proj"], ["moe"],
+               reduction="add"),
+             n("Shape", ["where"], ["wshape"]),
+             # An expert no token picks: every later shape is empty.
+             n("Equal", ["topi", "nobody"], ["miss"]),
+             n("NonZero", ["miss"], ["none"]),
+             n("Gather", ["none", "zero"], ["ntoken"], axis=0),
+             n("Gather", ["hidden", "ntoken"], ["nrows"], axis=0),
+             n("MatMul", ["nrows", "wexp"], ["nproj"]),
+             n("Unsqueeze", ["ntoken", "one"], ["npos"]),
+             n("ScatterND", ["hidden", "npos", "nproj"], ["untouched"],
+               reduction="add")]
+    return model(nodes, [x, logits, hidden],
+                 [vi("nz", I64, None), vi("moe", F, None),
+                  vi("wshape", I64, None), vi("untouched", F, None)],
+                 [init("k", np.array([2], np.int64)),
+                  init("expert", np.array(1, np.int64)),
+                  init("nobody", np.array(9, np.int64)),
+                  init("zero", np.array(0, np.int64)),
+                  init("one", np.array([1], np.int64)),
+                  init("wexp", w(8, 8))],
+                 opset=18)
+
+
+@register
+def nonzero_declared():
+    """NonZero whose output the file declares with a static count (as the
+    ONNX node test does, for its own data)."""
+    return model([n("NonZero", ["m"], ["nz"])], [vi("m", B, [2, 2])],
+                 [vi("nz", I64, [2, 3])])
+
+
+@register
 def cumsum_dynamic_axis():
     """CumSum's axis must be a constant."""
     x = vi("x", F, [3, 5])
