@@ -286,10 +286,11 @@ LogicalResult KernelCall::emitLibraryCall(StringRef choice,
                                      ? "&" + ref(m.getZeroPoints())
                                      : std::string("nullptr");
         return call(llvm::formatv("matmulNBits(c, {0}, {1}, {2}, {3}, {4}, "
-                                  "{5}, {6}, {7})",
+                                  "{5}, {6}, {7}, {8})",
                                   ref(m.getLhs()), ref(m.getWeight()),
                                   ref(m.getScales()), zeroPoints, m.getBits(),
                                   m.getBlockSize(), m.getK(),
+                                  m.getAccuracyLevel() == 4 ? "true" : "false",
                                   ref(m.getResult()))
                         .str());
       })

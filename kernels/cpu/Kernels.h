@@ -234,10 +234,16 @@ bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
 /// operands, `zeroPoints` may be null): lhs [..., k] times the packed
 /// weights, dequantized as the product runs, never whole
 /// (QuantizedMatmul.cpp: in registers for up to 16 rows, into the blocked
-/// GEMM's panels for more). Sums are f32.
+/// GEMM's panels for more). Sums are f32. With `int8Lhs` (MatMulNBits'
+/// accuracy_level 4) and where int8MatmulNBitsApplies, the lhs is quantized
+/// per row and weight block to int8 (scale max |x| / 127, rounded to
+/// nearest even) and each block's product is an exact integer dot.
 bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
-                 int64_t blockSize, int64_t k, Tensor &out);
+                 int64_t blockSize, int64_t k, bool int8Lhs, Tensor &out);
+/// Whether matmulNBits computes with an int8 lhs when asked to: 4-bit
+/// weights in blocks of 32 or more, at most 16 rows (more run in f32).
+bool int8MatmulNBitsApplies(int64_t rows, int64_t bits, int64_t blockSize);
 
 /// kestrel.gather_nbits (checkGatherNBits' operands, `zeroPoints` may be
 /// null): the rows of the packed table at `indices` (negative ones from

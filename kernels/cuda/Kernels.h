@@ -138,10 +138,12 @@ bool convTranspose(Context &ctx, const Tensor &x, const Tensor &w,
 bool cumsum(Context &ctx, const Tensor &x, int64_t axis, bool exclusive,
             bool reverse, Tensor &out);
 /// kestrel.matmul_nbits (kernels/common/Quantized.h): the weights stay
-/// packed and are dequantized as the kernels read them.
+/// packed and are dequantized as the kernels read them. Products are f32
+/// whatever `int8Lhs` says (accuracy_level 4 allows int8, asks for no less
+/// than it).
 bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
-                 int64_t blockSize, int64_t k, Tensor &out);
+                 int64_t blockSize, int64_t k, bool int8Lhs, Tensor &out);
 /// kestrel.gather_nbits: an index out of range raises
 /// DeviceError::IndexOutOfRange (its row is left zero).
 bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,

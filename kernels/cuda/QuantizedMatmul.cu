@@ -187,7 +187,7 @@ bool gatherNBits(Context &ctx, const Tensor &weight, const Tensor &scales,
 
 bool matmulNBits(Context &ctx, const Tensor &lhs, const Tensor &weight,
                  const Tensor &scales, const Tensor *zeroPoints, int64_t bits,
-                 int64_t blockSize, int64_t k, Tensor &out) {
+                 int64_t blockSize, int64_t k, bool /*int8Lhs*/, Tensor &out) {
   if (!checkMatmulNBits(ctx, lhs, weight, scales, zeroPoints, bits, blockSize,
                         k, out))
     return false;

@@ -29,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 MATRIX = os.path.join(HERE, "matrix")
 RTOL = "1e-4"
+INT8_RTOL = "3e-2"
 
 
 def expected_failures(path):
@@ -119,7 +120,13 @@ def run_entry(args, entry, target):
     for sub, flag in (("inputs", "--input"), ("outputs", "--expect")):
         for f in sorted(os.listdir(os.path.join(folder, sub))):
             run += [flag, f"{f[:-4]}={os.path.join(folder, sub, f)}"]
-    r = subprocess.run(run + ["--rtol", RTOL, "--threads", "1"],
+    # The builder's int4 models ask for int8 activations (MatMulNBits'
+    # accuracy_level 4), which the CPU computes: ~1e-2 from the reference,
+    # the op's definition (ORT's own int8 results are matched per op by
+    # test/frontends/onnx/contrib.mlir).
+    rtol = INT8_RTOL if target == "cpu" and entry.endswith("genai-int4") \
+        else RTOL
+    r = subprocess.run(run + ["--rtol", rtol, "--threads", "1"],
                        capture_output=True, text=True)
     errs = [float(x) for x in re.findall(r"relative L2 error ([0-9.eE+-]+)",
                                          r.stdout + r.stderr)]

@@ -152,6 +152,10 @@ LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
                             lhs.getDimSize(lhs.getRank() - 1) != k))
     return inferError(location, name) << "lhs must be [..., " << k << "], got "
                                       << formatShape(lhs.getShape());
+  if (adaptor.getAccuracyLevel() > 4)
+    return inferError(location, name)
+           << "accuracy_level " << adaptor.getAccuracyLevel()
+           << " is not one of 0 (unset), 1 (f32), 2 (f16), 3 (bf16), 4 (int8)";
   SmallVector<int64_t> shape(lhs.getShape());
   shape.back() =
       cast<RankedTensorType>(adaptor.getWeight().getType()).getDimSize(0);

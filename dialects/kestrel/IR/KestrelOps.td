@@ -250,7 +250,10 @@ def Kestrel_MatmulNBitsOp : Kestrel_Op<"matmul_nbits", [Pure,
     ignored). `scales` is `[N, blocks]` of a float type; `zero_points`, when
     present, `[N, blocks]` of one byte per block or of a float type, else
     `2^(bits - 1)`. `bits` is 2, 4 or 8; `block_size` a power of 2 of at
-    least 16.
+    least 16. `accuracy_level` is MatMulNBits' least accuracy of `lhs` in
+    the products (0 unset, 1 f32, 2 f16, 3 bf16, 4 int8): at 4 a kernel may
+    quantize `lhs` per row and weight block to int8 (the CPU's does, for 4
+    bits and up to 16 rows), as ONNX Runtime does.
   }], "%y = kestrel.matmul_nbits %x, %q, %s, %z {bits = 4 : i64, block_size "
       "= 32 : i64, k = 576 : i64} : (tensor<?x?x576xf32>, "
       "tensor<1536x18x16xui8>, tensor<1536x18xf32>, tensor<1536x18xui8>) -> "
@@ -259,7 +262,8 @@ def Kestrel_MatmulNBitsOp : Kestrel_Op<"matmul_nbits", [Pure,
                        Kestrel_FloatTensor:$scales,
                        Optional<AnyTypeOf<[Kestrel_PackedTensor,
                                            Kestrel_FloatTensor]>>:$zero_points,
-                       I64Attr:$bits, I64Attr:$block_size, I64Attr:$k);
+                       I64Attr:$bits, I64Attr:$block_size, I64Attr:$k,
+                       DefaultValuedAttr<I64Attr, "0">:$accuracy_level);
   let results = (outs Kestrel_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $weight `,` $scales (`,` $zero_points^)? attr-dict `:`

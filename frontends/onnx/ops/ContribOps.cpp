@@ -515,10 +515,15 @@ LogicalResult importMatMulNBits(NodeContext &ctx) {
         floatData(RankedTensorType::get({*n, blocks},
                                         Float32Type::get(ctx.context())),
                   *zero)));
-  FailureOr<Value> y = ctx.create<MatmulNBitsOp>(
-      *operands,
-      {ctx.namedI64("bits", *bits), ctx.namedI64("block_size", *blockSize),
-       ctx.namedI64("k", *k)});
+  FailureOr<int64_t> accuracy = ctx.intAttr("accuracy_level", 0);
+  if (failed(accuracy))
+    return failure();
+  SmallVector<NamedAttribute> attrs = {ctx.namedI64("bits", *bits),
+                                       ctx.namedI64("block_size", *blockSize),
+                                       ctx.namedI64("k", *k)};
+  if (*accuracy != 0)
+    attrs.push_back(ctx.namedI64("accuracy_level", *accuracy));
+  FailureOr<Value> y = ctx.create<MatmulNBitsOp>(*operands, attrs);
   if (failed(y))
     return failure();
   if (Value bias = ctx.input(5))
@@ -654,7 +659,8 @@ void registerContribOps(std::vector<OpEntry> &ops) {
   ops.push_back({"com.microsoft", "MatMulNBits", 1, importMatMulNBits,
                  "2/4/8-bit block-quantized constant weights, kept packed "
                  "and dequantized inside the GEMM (kestrel.matmul_nbits); "
-                 "no g_idx",
+                 "accuracy_level 4: int8 activations on the CPU for 4 bits "
+                 "(blocks of 32 or more) and up to 16 rows; no g_idx",
                  0b11110});
   // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain.
   ops.push_back({"", "SimplifiedLayerNormalization", 1,

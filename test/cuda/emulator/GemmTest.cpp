@@ -250,9 +250,9 @@ void testMatmulNBits() {
     Ctxs c;
     const Tensor *zp = zeroKind ? &zero.t : nullptr;
     bool okc = cpu::matmulNBits(c.c, a.t, q.t, scales.t, zp, bits, blockSize, k,
-                                cpuOut.t);
+                                false, cpuOut.t);
     bool okg = cuda::matmulNBits(c.g, a.t, q.t, scales.t, zp, bits, blockSize,
-                                 k, gpuOut.t);
+                                 k, false, gpuOut.t);
     std::string what = std::string("matmul_nbits ") + dn(d) + " " +
                        std::to_string(m) + "x" + std::to_string(k) + "x" +
                        std::to_string(n) + " bits " + std::to_string(bits) +

@@ -1133,6 +1133,14 @@ func.func @matmul_nbits_bits(%x: tensor<2x32xf32>, %q: tensor<8x1x16xui8>, %s: t
 
 // -----
 
+func.func @matmul_nbits_accuracy(%x: tensor<2x32xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'kestrel.matmul_nbits' op accuracy_level 5 is not one of 0 (unset), 1 (f32), 2 (f16), 3 (bf16), 4 (int8)}}
+  %0 = kestrel.matmul_nbits %x, %q, %s {accuracy_level = 5 : i64, bits = 4 : i64, block_size = 32 : i64, k = 32 : i64} : (tensor<2x32xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @matmul_nbits_weight(%x: tensor<2x40xf32>, %q: tensor<8x1x16xui8>, %s: tensor<8x1xf32>) {
   // expected-error @+1 {{'kestrel.matmul_nbits' op weight must be [N, 2, 16] bytes for k = 40, block_size = 32 and bits = 4, got [8, 1, 16]}}
   %0 = kestrel.matmul_nbits %x, %q, %s {bits = 4 : i64, block_size = 32 : i64, k = 40 : i64} : (tensor<2x40xf32>, tensor<8x1x16xui8>, tensor<8x1xf32>) -> tensor<2x8xf32>

@@ -81,6 +81,20 @@
 // NBEXEC: y3: shape [2, 5, 16] f32; {{.+}}: ok
 // NBDECODE: y3: shape [1, 3, 16] f32; {{.+}}: ok
 
+// MatMulNBits at accuracy_level 4 (int8 activations allowed): the CPU
+// quantizes each lhs row per weight block to int8 and multiplies in
+// integers, as ONNX Runtime does, so the results agree with its to 1e-4
+// (both are ~1e-2 off the f32 product); K = 576 ends in a partial 64-byte
+// chunk.
+// RUN: %onnx_model contrib_matmul_nbits_int8 %t.i8.onnx
+// RUN: kestrelc --emit=import %t.i8.onnx | FileCheck %s --check-prefix=I8
+// I8: kestrel.matmul_nbits %arg0, %{{.+}}, %{{.+}}, %{{.+}} {accuracy_level = 4 : i64, bits = 4 : i64, block_size = 32 : i64, k = 576 : i64}
+// I8: kestrel.matmul_nbits %arg0, %{{.+}}, %{{.+}} {accuracy_level = 4 : i64, bits = 4 : i64, block_size = 64 : i64, k = 576 : i64}
+// RUN: rm -rf %t.i8.lib && kestrelc %t.i8.onnx -o %t.i8.lib --name i8 > /dev/null 2>&1
+// RUN: %python %S/Inputs/run_vs_ort.py kestrel-run %t.i8.onnx %t.i8.lib %t.i8.work batch=2 seq=3 | FileCheck %s --check-prefix=I8EXEC
+// I8EXEC-DAG: y1: shape [2, 3, 40] f32; {{.+}}: ok
+// I8EXEC-DAG: y2: shape [2, 3, 24] f32; {{.+}}: ok
+
 // GatherBlockQuantized: the builder's tied int4 embedding (a Reshape of the
 // LM head's MatMulNBits weight, which the head uses too: one packed u8
 // weight serves both, the Reshape is not imported) and a table with packed

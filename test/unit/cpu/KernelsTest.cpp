@@ -1558,7 +1558,7 @@ TEST(KernelsMatmulNBits, AgainstDequantizedProduct) {
       Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), zt = zero.t(),
              ot = out.t();
       ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, c.zeroKind ? &zt : nullptr,
-                              c.bits, c.blockSize, k, ot))
+                              c.bits, c.blockSize, k, /*int8Lhs=*/false, ot))
           << ctx.error;
       std::vector<double> want(size_t(out.numel()));
       int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
@@ -1580,34 +1580,136 @@ TEST(KernelsMatmulNBits, AgainstDequantizedProduct) {
     }
 }
 
+TEST(KernelsMatmulNBits, Int8LhsAsDefined) {
+  // accuracy_level 4: each row quantized per block to int8 (scale max |x| /
+  // 127, nearest even), integer products. Against that definition computed
+  // here in doubles, and (loosely) against the f32 product. K = 576 ends in
+  // a partial 64-byte chunk; 8 bits, blocks of 16 and 20 rows run in f32.
+  const NBitsCase cases[] = {
+      {{1, 576}, 37, 4, 32, 0},   {{3, 576}, 20, 4, 32, 1},
+      {{9, 96}, 16, 4, 32, 2},    {{2, 5, 64}, 8, 4, 64, 1},
+      {{16, 1536}, 24, 4, 32, 1}, {{4, 700}, 33, 4, 128, 2},
+      {{1, 256}, 12, 4, 256, 0},  {{2, 64}, 8, 8, 32, 1},
+      {{2, 64}, 8, 4, 16, 1},     {{20, 96}, 8, 4, 32, 1},
+  };
+  Context serial = serialContext(), threaded = threadedContext();
+  unsigned seed = 9300;
+  for (const NBitsCase &c : cases) {
+    int64_t k = c.lhs[c.lhs.rank - 1], m = c.lhs.numel() / k;
+    int64_t blocks = (k + c.blockSize - 1) / c.blockSize;
+    Context &ctx = m * k * c.n > 20000 ? threaded : serial;
+    Buf lhs = randomBuf(DType::F32, c.lhs, seed++);
+    // A block of zeros: scale 0, nothing from it.
+    for (int64_t i = 0; blocks > 1 && i < c.blockSize; ++i)
+      lhs.set(i, 0.0);
+    Buf q = randomBuf(DType::U8, {c.n, blocks, c.blockSize * c.bits / 8},
+                      seed++, 0, 255);
+    Buf scales = randomBuf(DType::F32, {c.n, blocks}, seed++, 0.01, 0.2);
+    int top = (1 << c.bits) - 1;
+    Buf zero = c.zeroKind == 1
+                   ? randomBuf(DType::U8, {c.n, blocks}, seed++, 0, top)
+                   : randomBuf(DType::F32, {c.n, blocks}, seed++, 0, top);
+    Shape outShape;
+    ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, q.shape, c.bits, c.blockSize, k,
+                                 outShape));
+    Buf out(DType::F32, outShape);
+    Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), zt = zero.t(),
+           ot = out.t();
+    ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, c.zeroKind ? &zt : nullptr, c.bits,
+                            c.blockSize, k, /*int8Lhs=*/true, ot))
+        << ctx.error;
+    // Every level but x86-64 (no SSSE3: f32 throughout).
+    bool int8 = int8MatmulNBitsApplies(m, c.bits, c.blockSize);
+    bool levelHasInt8 = int8MatmulNBitsApplies(1, 4, 32);
+    EXPECT_EQ(int8,
+              levelHasInt8 && c.bits == 4 && c.blockSize >= 32 && m <= 16);
+    // The int8 values of the lhs, per row and block, and their scales.
+    std::vector<double> lhsQ(size_t(m * k)), lhsScale(size_t(m * blocks));
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t lo = b * c.blockSize, hi = std::min(k, lo + c.blockSize);
+        float amax = 0;
+        for (int64_t kk = lo; kk < hi; ++kk)
+          amax = std::max(amax, std::fabs(float(lhs.get(i * k + kk))));
+        float inverse = amax > 0 ? 127.0f / amax : 0.0f;
+        lhsScale[size_t(i * blocks + b)] = amax / 127.0f;
+        for (int64_t kk = lo; kk < hi; ++kk)
+          lhsQ[size_t(i * k + kk)] =
+              std::nearbyint(float(lhs.get(i * k + kk)) * inverse);
+      }
+    std::vector<double> want(size_t(out.numel())), exact(want.size());
+    int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
+    for (int64_t j = 0; j < c.n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk) {
+        int64_t bit = kk * c.bits, b = kk / c.blockSize;
+        double v = (int(q.get(j * rowBytes + bit / 8)) >> (bit % 8)) & top;
+        double z =
+            c.zeroKind ? zero.get(j * blocks + b) : double(1 << (c.bits - 1));
+        double s = scales.get(j * blocks + b);
+        for (int64_t i = 0; i < m; ++i) {
+          exact[size_t(i * c.n + j)] += lhs.get(i * k + kk) * (v - z) * s;
+          want[size_t(i * c.n + j)] += lhsQ[size_t(i * k + kk)] *
+                                       lhsScale[size_t(i * blocks + b)] *
+                                       (v - z) * s;
+        }
+      }
+    std::string what = "lhs " + c.lhs.str() + " N " + std::to_string(c.n) +
+                       " bits " + std::to_string(c.bits) + " block " +
+                       std::to_string(c.blockSize) + " zero points " +
+                       std::to_string(c.zeroKind);
+    EXPECT_LE(relativeL2(out.floats(), int8 ? want : exact), 2e-6) << what;
+    // int8 is within a percent or so of the f32 product.
+    EXPECT_LE(relativeL2(out.floats(), exact), int8 ? 3e-2 : 1e-6) << what;
+    if (int8) {
+      EXPECT_GT(relativeL2(out.floats(), exact), 1e-5) << what;
+    }
+  }
+  // A NaN or an infinity in a row makes that row's results NaN.
+  Context ctx = serialContext();
+  Buf lhs = randomBuf(DType::F32, {3, 64}, 9400);
+  lhs.set(70, std::nan(""));
+  lhs.set(130, INFINITY);
+  Buf q = randomBuf(DType::U8, {4, 2, 16}, 9401, 0, 255);
+  Buf scales = randomBuf(DType::F32, {4, 2}, 9402, 0.01, 0.2);
+  Buf out(DType::F32, {3, 4});
+  Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), ot = out.t();
+  ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 64, true, ot));
+  for (int64_t j = 0; j < 4; ++j) {
+    EXPECT_TRUE(std::isfinite(out.get(j)));
+    EXPECT_TRUE(std::isnan(out.get(4 + j)));
+    EXPECT_FALSE(std::isfinite(out.get(8 + j))); // NaN, or inf in f32
+  }
+}
+
 TEST(KernelsMatmulNBits, Errors) {
   Context ctx = serialContext();
   Buf lhs(DType::F32, Shape{2, 64}), q(DType::U8, Shape{8, 2, 16});
   Buf scales(DType::F32, Shape{8, 2}), out(DType::F32, Shape{2, 8});
   Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), ot = out.t();
-  EXPECT_TRUE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 64, ot))
+  EXPECT_TRUE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 64, false, ot))
       << ctx.error;
-  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 3, 32, 64, ot));
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 3, 32, 64, false, ot));
   EXPECT_EQ(ctx.error, "matmul_nbits: bits must be 2, 4 or 8, got 3");
-  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 60, ot));
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 60, false, ot));
   EXPECT_EQ(ctx.error, "matmul_nbits: lhs must be [..., 60], got [2, 64]");
-  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 16, 64, ot));
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 16, 64, false, ot));
   EXPECT_EQ(ctx.error,
             "matmul_nbits: weight must be [N, 4, 8], got [8, 2, 16]");
   Buf halfScales(DType::BF16, Shape{8, 2});
   Tensor ht = halfScales.t();
-  EXPECT_FALSE(matmulNBits(ctx, lt, qt, ht, nullptr, 4, 32, 64, ot));
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, ht, nullptr, 4, 32, 64, false, ot));
   EXPECT_EQ(ctx.error, "matmul_nbits: scales must be f32 [8, 2], got bf16 "
                        "[8, 2]");
   Buf zero(DType::I32, Shape{8, 2});
   Tensor zt = zero.t();
-  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, &zt, 4, 32, 64, ot));
+  EXPECT_FALSE(matmulNBits(ctx, lt, qt, st, &zt, 4, 32, 64, false, ot));
   EXPECT_EQ(ctx.error, "matmul_nbits: zero_points must be u8 or f32 [8, 2], "
                        "got i32 [8, 2]");
   Tensor notPacked = lhs.t();
   notPacked.shape = Shape{8, 2, 16};
   notPacked.dtype = DType::F32;
-  EXPECT_FALSE(matmulNBits(ctx, lt, notPacked, st, nullptr, 4, 32, 64, ot));
+  EXPECT_FALSE(
+      matmulNBits(ctx, lt, notPacked, st, nullptr, 4, 32, 64, false, ot));
   EXPECT_EQ(ctx.error, "matmul_nbits: weight must be u8, got f32");
 }
 

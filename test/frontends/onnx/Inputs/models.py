@@ -913,6 +913,27 @@ def contrib_matmul_nbits():
 
 
 @register
+def contrib_matmul_nbits_int8():
+    """MatMulNBits at accuracy_level 4 (the genai builder's int4 CPU
+    default: int8 activations): K = 576 as in SmolLM2 (blocks of 32 with
+    zero points, and of 64 without)."""
+    x = vi("x", F, ["batch", "seq", 576])
+    rng = np.random.default_rng(2)
+    b1, s1, z1 = quantize_nbits(rng.normal(size=(576, 40)), 4, 32, True)
+    b2, s2, _ = quantize_nbits(rng.normal(size=(576, 24)), 4, 64, False)
+    inits = [init("b1", b1), init("s1", s1), init("z1", z1), init("b2", b2),
+             init("s2", s2)]
+    nodes = [n("MatMulNBits", ["x", "b1", "s1", "z1"], ["y1"],
+               domain="com.microsoft", K=576, N=40, bits=4, block_size=32,
+               accuracy_level=4),
+             n("MatMulNBits", ["x", "b2", "s2"], ["y2"],
+               domain="com.microsoft", K=576, N=24, bits=4, block_size=64,
+               accuracy_level=4)]
+    return model(nodes, [x], [vi("y1", F, None), vi("y2", F, None)], inits,
+                 extra_opsets=MS)
+
+
+@register
 def contrib_gather_block_quantized():
     """GatherBlockQuantized as the genai builder writes a tied int4
     embedding: the data is a Reshape of the LM head's MatMulNBits weight
