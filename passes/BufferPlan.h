@@ -49,10 +49,12 @@ struct ValuePlan {
   /// Input: argument number; Output: result number; Alias: the id of the
   /// value whose data it shares (never itself an alias).
   int64_t index = -1;
-  int64_t first = 0, last = 0; ///< Arena: op indices, inclusive
-  int64_t bytes = -1;          ///< static size, -1 when dynamic
-  int64_t offset = -1;         ///< Arena with a static plan
-  int64_t stage = 0;           ///< the stage of the op that defines it
+  /// Arena: positions in the run's order (stage by stage, program order
+  /// within one), inclusive.
+  int64_t first = 0, last = 0;
+  int64_t bytes = -1;  ///< static size, -1 when dynamic
+  int64_t offset = -1; ///< Arena with a static plan
+  int64_t stage = 0;   ///< the stage of the op that defines it
 };
 
 struct BufferPlan {

@@ -89,8 +89,10 @@ struct ConstantDesc {
 struct ValueDesc {
   Storage storage;
   cpu::DType dtype;
-  int32_t index;       ///< see Storage
-  int32_t first, last; ///< Arena: lifetime in op indices (inclusive)
+  int32_t index; ///< see Storage
+  /// Arena: lifetime in positions of the run's order (stage by stage,
+  /// program order within one), inclusive.
+  int32_t first, last;
   /// The stage whose ops define it (0 for inputs, weights, constants);
   /// arena values are placed in that stage's arena.
   int32_t stage;

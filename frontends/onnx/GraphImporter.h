@@ -52,10 +52,16 @@ public:
   /// type named here (Kestrel keeps no 8- or 16-bit integer tensors), which
   /// only DequantizeLinear may read.
   llvm::StringMap<std::string> quantizedValues;
+  llvm::DenseMap<mlir::Operation *, bool> nonZeroReaders;
 
   /// The type ONNX declares for `name` (graph input/output or value_info),
   /// or null when it declares no ranked tensor type.
   mlir::RankedTensorType declaredType(llvm::StringRef name) const;
+
+  /// Whether `op` reads, directly or through the ops before it, a
+  /// kestrel.nonzero's result: the sizes that count decides are known only
+  /// at run time, whatever the file declares (memoized).
+  bool readsNonZero(mlir::Operation *op);
 
   /// Rewrites the model's nodes in `order` (from sortNodes); every
   /// pointer into the old node list is invalid after it.

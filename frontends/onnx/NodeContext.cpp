@@ -185,11 +185,13 @@ LogicalResult NodeContext::setOutput(unsigned i, Value value) {
                         << type << "; using the node's shape";
       joined = type;
     }
-    // Take static sizes ONNX knows and the shape rules do not (but not a
-    // NonZero's count: a declared one holds for one input's values only).
+    // Take static sizes ONNX knows and the shape rules do not (but not
+    // what a NonZero's count decides: a declared one holds for one input's
+    // values only).
     if (joined != type && value.getDefiningOp() &&
         isa<KestrelDialect>(value.getDefiningOp()->getDialect()) &&
-        !isa<ConstantOp, WeightOp, NonZeroOp>(value.getDefiningOp()))
+        !isa<ConstantOp, WeightOp>(value.getDefiningOp()) &&
+        !graph_.readsNonZero(value.getDefiningOp()))
       value.setType(joined);
   }
   graph_.values[name] = value;

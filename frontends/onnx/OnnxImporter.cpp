@@ -163,6 +163,36 @@ RankedTensorType GraphImporter::convertType(const onnx::TypeProto &type) const {
   return RankedTensorType::get(shape, element);
 }
 
+bool GraphImporter::readsNonZero(Operation *op) {
+  // Depth first over the operands' definitions, without recursion (graphs
+  // are thousands of ops deep): an op is decided once its operands' are.
+  SmallVector<Operation *> stack = {op};
+  while (!stack.empty()) {
+    Operation *current = stack.back();
+    if (nonZeroReaders.count(current)) {
+      stack.pop_back();
+      continue;
+    }
+    bool found = isa<NonZeroOp>(current);
+    SmallVector<Operation *> undecided;
+    for (Value operand : current->getOperands())
+      if (Operation *def = operand.getDefiningOp()) {
+        auto it = nonZeroReaders.find(def);
+        if (it == nonZeroReaders.end())
+          undecided.push_back(def);
+        else
+          found = found || it->second;
+      }
+    if (found || undecided.empty()) {
+      nonZeroReaders[current] = found;
+      stack.pop_back();
+    } else {
+      llvm::append_range(stack, undecided);
+    }
+  }
+  return nonZeroReaders.lookup(op);
+}
+
 RankedTensorType GraphImporter::declaredType(StringRef name) const {
   auto it = declared.find(name);
   return it == declared.end() ? nullptr : convertType(*it->second);

@@ -178,7 +178,7 @@ void directRows(const NBitsWeights &q, int64_t n, const float *a,
     out[r * ldc] = laneSum<W>(acc[r]);
 }
 
-/// The rows directRows takes at once: their accumulators (16 lanes each)
+/// The rows directRows takes at once: their accumulators (a register each)
 /// and the dequantized lanes in at most three quarters of the registers.
 constexpr int64_t kDirectGroupRows =
     gemm_detail::kVectorRegisters >= 32 ? 8 : 4;
@@ -353,13 +353,17 @@ Int8Lhs quantizeInt8(const float *a, int64_t M, int64_t K,
         amax = std::max(amax, std::fabs(x[i]));
         finite = finite && std::isfinite(x[i]);
       }
-      // A block with an infinity or NaN makes the results NaN (its values
-      // are 0), as the f32 product would.
+      // A block with an infinity or NaN makes the row's results NaN (its
+      // values are 0); the f32 product gives NaN or an infinity.
       const float scale = finite ? amax / 127.0f : NAN;
-      const float inverse = finite && amax > 0 ? 127.0f / amax : 0;
+      float inverse = finite && amax > 0 ? 127.0f / amax : 0;
+      // Below ~3.7e-37 the f32 inverse overflows: a double one then.
+      const bool tiny = !std::isfinite(inverse);
       for (int64_t i = lo; i < hi; ++i) {
-        float v = std::nearbyint(x[i] * inverse);
-        int32_t iv = finite ? int32_t(std::clamp(v, -127.0f, 127.0f)) : 0;
+        float v = tiny ? float(std::nearbyint(double(x[i]) * 127.0 / amax))
+                       : std::nearbyint(x[i] * inverse);
+        int32_t iv =
+            finite ? int32_t(std::fmax(-127.0f, std::fmin(127.0f, v))) : 0;
         // Element i is byte i / 2 of its half: lane i / 8.
         to[(i % 2) * half + i / 2] = int8_t(iv);
         sums[i / 8] += float(iv);

@@ -154,7 +154,7 @@ LogicalResult MatmulNBitsOp::inferReturnTypes(MLIRContext *,
                                       << formatShape(lhs.getShape());
   if (adaptor.getAccuracyLevel() > 4)
     return inferError(location, name)
-           << "accuracy_level " << adaptor.getAccuracyLevel()
+           << "accuracy_level " << int64_t(adaptor.getAccuracyLevel())
            << " is not one of 0 (unset), 1 (f32), 2 (f16), 3 (bf16), 4 (int8)";
   SmallVector<int64_t> shape(lhs.getShape());
   shape.back() =

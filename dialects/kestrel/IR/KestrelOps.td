@@ -777,7 +777,10 @@ def Kestrel_NonZeroOp : Kestrel_Op<"nonzero", [Pure, Kestrel_InferTypes]> {
     (a rank-0 input counts as rank 1). Floating-point zeros of either sign
     are zero; NaN is not. `count` depends on the input's values, not its
     shape: ops that read the result run after it in a later stage of the
-    emitted model (see `kestrel-plan-memory`).
+    emitted model (see `kestrel-plan-memory`), and the result is placed at
+    the most it can be, `max(rank, 1) * numel * 8` bytes, while its stage
+    runs. Under `--precision=bf16/f16` a float operand is counted as
+    stored (an f16 value below 6e-8 is zero).
   }], "%i = kestrel.nonzero %mask : (tensor<4x8xi1>) -> tensor<2x?xi64>">.text;
   let arguments = (ins Kestrel_Tensor:$input);
   let results = (outs TensorRankOf<[I64], [2]>:$result);

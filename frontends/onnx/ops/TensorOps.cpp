@@ -1113,7 +1113,9 @@ void registerTensorOps(std::vector<OpEntry> &ops) {
   add("GatherND", importGatherND);
   add("NonZero", importNonZero, 13,
       "the ops that read its result run in a later stage of the run, planned "
-      "once its count is known (on CUDA: read back, so no CUDA graph)");
+      "once its count is known (on CUDA: read back, so no CUDA graph); the "
+      "result takes rank x numel x 8 bytes while its stage runs; sizes the "
+      "file declares for what the count decides are not taken");
   add("ScatterElements", importScatter<ScatterElementsOp>, 13,
       "reduction none/add/mul/max/min, applied in index order");
   add("ScatterND", importScatter<ScatterNdOp>, 13,

@@ -21,7 +21,8 @@
 // CHECK-DAG: untouched: shape [16, 8] f32; {{.+}}: ok
 
 // A count the file declares holds for one input's values only: it stays
-// dynamic.
+// dynamic, in the result and in what it decides.
 // RUN: %onnx_model nonzero_declared %t.declared.onnx
 // RUN: kestrelc --emit=graph %t.declared.onnx | FileCheck %s --check-prefix=DECLARED
 // DECLARED: kestrel.nonzero %{{.+}} : (tensor<2x2xi1>) -> tensor<2x?xi64>
+// DECLARED: kestrel.transpose %{{.+}} : (tensor<2x?xi64>) -> tensor<?x2xi64>

@@ -1664,20 +1664,25 @@ TEST(KernelsMatmulNBits, Int8LhsAsDefined) {
       EXPECT_GT(relativeL2(out.floats(), exact), 1e-5) << what;
     }
   }
-  // A NaN or an infinity in a row makes that row's results NaN.
+  // A NaN or an infinity in a row makes that row's results NaN; a block
+  // too small for an f32 inverse of its scale is quantized in doubles.
   Context ctx = serialContext();
-  Buf lhs = randomBuf(DType::F32, {3, 64}, 9400);
+  Buf lhs = randomBuf(DType::F32, {4, 64}, 9400);
   lhs.set(70, std::nan(""));
   lhs.set(130, INFINITY);
+  for (int64_t i = 192; i < 256; ++i)
+    lhs.set(i, lhs.get(i) * 1e-38);
   Buf q = randomBuf(DType::U8, {4, 2, 16}, 9401, 0, 255);
   Buf scales = randomBuf(DType::F32, {4, 2}, 9402, 0.01, 0.2);
-  Buf out(DType::F32, {3, 4});
+  Buf out(DType::F32, {4, 4});
   Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), ot = out.t();
   ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, nullptr, 4, 32, 64, true, ot));
   for (int64_t j = 0; j < 4; ++j) {
     EXPECT_TRUE(std::isfinite(out.get(j)));
     EXPECT_TRUE(std::isnan(out.get(4 + j)));
     EXPECT_FALSE(std::isfinite(out.get(8 + j))); // NaN, or inf in f32
+    EXPECT_TRUE(std::isfinite(out.get(12 + j)));
+    EXPECT_LT(std::fabs(out.get(12 + j)), 1e-30);
   }
 }
 

@@ -631,9 +631,11 @@ def nonzeros():
 @register
 def nonzero_declared():
     """NonZero whose output the file declares with a static count (as the
-    ONNX node test does, for its own data)."""
-    return model([n("NonZero", ["m"], ["nz"])], [vi("m", B, [2, 2])],
-                 [vi("nz", I64, [2, 3])])
+    ONNX node test does, for its own data), and a Transpose of it too."""
+    return model([n("NonZero", ["m"], ["nz"]),
+                  n("Transpose", ["nz"], ["t"], perm=[1, 0])],
+                 [vi("m", B, [2, 2])],
+                 [vi("nz", I64, [2, 3]), vi("t", I64, [3, 2])])
 
 
 @register
