@@ -1525,6 +1525,37 @@ struct NBitsCase {
   int zeroKind; ///< 0 none, 1 u8, 2 f32
 };
 
+/// A case's random packed weights, scales and zero points (drawn from
+/// seeds `seed`, `seed + 1`, ...; `seed` moves past them), and W[kk][j]
+/// dequantized by the op's definition.
+struct NBitsOperands {
+  const NBitsCase &c;
+  int64_t k, blocks;
+  Buf q, scales, zero;
+
+  NBitsOperands(const NBitsCase &c, unsigned &seed)
+      : c(c), k(c.lhs[c.lhs.rank - 1]),
+        blocks((k + c.blockSize - 1) / c.blockSize),
+        q(randomBuf(DType::U8, {c.n, blocks, c.blockSize * c.bits / 8}, seed, 0,
+                    255)),
+        scales(randomBuf(DType::F32, {c.n, blocks}, seed + 1, 0.01, 0.2)),
+        zero(c.zeroKind == 1 ? randomBuf(DType::U8, {c.n, blocks}, seed + 2, 0,
+                                         (1 << c.bits) - 1)
+                             : randomBuf(DType::F32, {c.n, blocks}, seed + 2, 0,
+                                         (1 << c.bits) - 1)) {
+    seed += 3;
+  }
+  double weight(int64_t j, int64_t kk) {
+    int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
+    int64_t bit = kk * c.bits, b = kk / c.blockSize;
+    double v =
+        (int(q.get(j * rowBytes + bit / 8)) >> (bit % 8)) & ((1 << c.bits) - 1);
+    double z =
+        c.zeroKind ? zero.get(j * blocks + b) : double(1 << (c.bits - 1));
+    return (v - z) * scales.get(j * blocks + b);
+  }
+};
+
 TEST(KernelsMatmulNBits, AgainstDequantizedProduct) {
   // Rows 1-4 take the dot path, more the blocked GEMM; K below, at and past
   // a block multiple; every width and zero point form.
@@ -1540,35 +1571,23 @@ TEST(KernelsMatmulNBits, AgainstDequantizedProduct) {
   for (const NBitsCase &c : cases)
     for (DType type : {DType::F32, DType::BF16}) {
       int64_t k = c.lhs[c.lhs.rank - 1], m = c.lhs.numel() / k;
-      int64_t blocks = (k + c.blockSize - 1) / c.blockSize;
       Context &ctx = m * k * c.n > 20000 ? threaded : serial;
       Buf lhs = randomBuf(type, c.lhs, seed++);
-      Buf q = randomBuf(DType::U8, {c.n, blocks, c.blockSize * c.bits / 8},
-                        seed++, 0, 255);
-      Buf scales = randomBuf(DType::F32, {c.n, blocks}, seed++, 0.01, 0.2);
-      int top = (1 << c.bits) - 1;
-      Buf zero = c.zeroKind == 1
-                     ? randomBuf(DType::U8, {c.n, blocks}, seed++, 0, top)
-                     : randomBuf(DType::F32, {c.n, blocks}, seed++, 0, top);
+      NBitsOperands w(c, seed);
       Shape outShape;
-      ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, q.shape, c.bits, c.blockSize, k,
-                                   outShape))
+      ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, w.q.shape, c.bits, c.blockSize,
+                                   k, outShape))
           << ctx.error;
       Buf out(type, outShape);
-      Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), zt = zero.t(),
+      Tensor lt = lhs.t(), qt = w.q.t(), st = w.scales.t(), zt = w.zero.t(),
              ot = out.t();
       ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, c.zeroKind ? &zt : nullptr,
                               c.bits, c.blockSize, k, /*int8Lhs=*/false, ot))
           << ctx.error;
       std::vector<double> want(size_t(out.numel()));
-      int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
       for (int64_t j = 0; j < c.n; ++j)
         for (int64_t kk = 0; kk < k; ++kk) {
-          int64_t bit = kk * c.bits, b = kk / c.blockSize;
-          double v = (int(q.get(j * rowBytes + bit / 8)) >> (bit % 8)) & top;
-          double z =
-              c.zeroKind ? zero.get(j * blocks + b) : double(1 << (c.bits - 1));
-          double wv = (v - z) * scales.get(j * blocks + b);
+          double wv = w.weight(j, kk);
           for (int64_t i = 0; i < m; ++i)
             want[size_t(i * c.n + j)] += lhs.get(i * k + kk) * wv;
         }
@@ -1602,18 +1621,12 @@ TEST(KernelsMatmulNBits, Int8LhsAsDefined) {
     // A block of zeros: scale 0, nothing from it.
     for (int64_t i = 0; blocks > 1 && i < c.blockSize; ++i)
       lhs.set(i, 0.0);
-    Buf q = randomBuf(DType::U8, {c.n, blocks, c.blockSize * c.bits / 8},
-                      seed++, 0, 255);
-    Buf scales = randomBuf(DType::F32, {c.n, blocks}, seed++, 0.01, 0.2);
-    int top = (1 << c.bits) - 1;
-    Buf zero = c.zeroKind == 1
-                   ? randomBuf(DType::U8, {c.n, blocks}, seed++, 0, top)
-                   : randomBuf(DType::F32, {c.n, blocks}, seed++, 0, top);
+    NBitsOperands w(c, seed);
     Shape outShape;
-    ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, q.shape, c.bits, c.blockSize, k,
+    ASSERT_TRUE(matmulNBitsShape(ctx, c.lhs, w.q.shape, c.bits, c.blockSize, k,
                                  outShape));
     Buf out(DType::F32, outShape);
-    Tensor lt = lhs.t(), qt = q.t(), st = scales.t(), zt = zero.t(),
+    Tensor lt = lhs.t(), qt = w.q.t(), st = w.scales.t(), zt = w.zero.t(),
            ot = out.t();
     ASSERT_TRUE(matmulNBits(ctx, lt, qt, st, c.zeroKind ? &zt : nullptr, c.bits,
                             c.blockSize, k, /*int8Lhs=*/true, ot))
@@ -1638,19 +1651,14 @@ TEST(KernelsMatmulNBits, Int8LhsAsDefined) {
               std::nearbyint(float(lhs.get(i * k + kk)) * inverse);
       }
     std::vector<double> want(size_t(out.numel())), exact(want.size());
-    int64_t rowBytes = blocks * c.blockSize * c.bits / 8;
     for (int64_t j = 0; j < c.n; ++j)
       for (int64_t kk = 0; kk < k; ++kk) {
-        int64_t bit = kk * c.bits, b = kk / c.blockSize;
-        double v = (int(q.get(j * rowBytes + bit / 8)) >> (bit % 8)) & top;
-        double z =
-            c.zeroKind ? zero.get(j * blocks + b) : double(1 << (c.bits - 1));
-        double s = scales.get(j * blocks + b);
+        double wv = w.weight(j, kk);
         for (int64_t i = 0; i < m; ++i) {
-          exact[size_t(i * c.n + j)] += lhs.get(i * k + kk) * (v - z) * s;
-          want[size_t(i * c.n + j)] += lhsQ[size_t(i * k + kk)] *
-                                       lhsScale[size_t(i * blocks + b)] *
-                                       (v - z) * s;
+          exact[size_t(i * c.n + j)] += lhs.get(i * k + kk) * wv;
+          want[size_t(i * c.n + j)] +=
+              lhsQ[size_t(i * k + kk)] *
+              lhsScale[size_t(i * blocks + kk / c.blockSize)] * wv;
         }
       }
     std::string what = "lhs " + c.lhs.str() + " N " + std::to_string(c.n) +
