@@ -207,6 +207,7 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
       w.n += multi.getTransposeB() ? rhs.front() : rhs.back();
     }
     w.batch = 1;
+    w.splitOutput = true;
     w.family = kp::Family::Gemm;
     w.family = kp::effectiveFamily(w);
     return w;

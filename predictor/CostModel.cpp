@@ -303,8 +303,9 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
   double bw = p.memoryBandwidthGBs * 1e9;
   int64_t sms = std::max<int64_t>(p.computeUnits, 1);
   Estimate est;
-  est.overheadUs =
+  const double launchUs =
       cal && cal->callOverheadUs ? *cal->callOverheadUs : p.launchOverheadUs;
+  est.overheadUs = launchUs;
   Family family = effectiveFamily(w);
   StringRef name = w.candidate;
   bool gemm = family == Family::Gemm || family == Family::Gemv;
@@ -359,8 +360,14 @@ Estimate cudaEstimate(const DeviceProfile &p, const KernelWork &w,
                   e;
     double l2 = double(tiles) * double(tm + tn) * w.k * e;
     memoryS = std::max(dram / (0.85 * bw), l2 / (2.5 * bw));
-    if (name == "cuda.gemm.cublaslt")
+    if (name == "cuda.gemm.cublaslt") {
       est.overheadUs += 2.0; // the heuristic query and descriptor set-up
+      if (w.splitOutput) {
+        // The product through scratch and the epilogue kernel's launch.
+        est.overheadUs += launchUs;
+        memoryS += 2.0 * w.batch * double(w.m) * w.n * e / (0.85 * bw);
+      }
+    }
   } else if (family == Family::Attention || family == Family::AttentionDecode) {
     double pairs = double(w.m) * double(w.n);
     if (w.causal && w.m > 1)

@@ -86,6 +86,10 @@ struct KernelWork {
   double flopsPerElement = 1;
   /// Whether the causal mask halves attention's work.
   bool causal = false;
+  /// A GEMM whose outputs lie side by side in its columns (a
+  /// kestrel.multi_matmul's): a kernel that cannot split its output (CUDA's
+  /// cuBLASLt) writes the product to scratch and a second launch splits it.
+  bool splitOutput = false;
 };
 
 /// What a calibration contributes: per family a scale on the analytical

@@ -28,7 +28,7 @@
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 5;
+constexpr uint32_t kModelAbiVersion = 6;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -64,7 +64,9 @@ struct WeightDesc {
 
 /// A weight the CPU backend's cpu.gemm.packed matmuls read as a packed
 /// rhs (cpu::packMatmulRhs): packed once when the model opens, handed to
-/// `execute` as Exec::packed[i].
+/// `execute` as Exec::packed[i]. On a device backend, the weights of a
+/// kestrel.multi_matmul side by side on the device
+/// (cuda::packMultiWeights), handed to `execute` as Exec::devicePacked[i].
 struct PackedWeightDesc {
   int32_t weight;  ///< weight index
   bool transposed; ///< stored [N, K] (the matmul's transpose_b)
@@ -76,6 +78,9 @@ struct PackedWeightDesc {
   /// side by side along N (a kestrel.multi_matmul's; parts[0] == weight).
   int32_t numParts;
   const int32_t *parts;
+  /// Device backends: a glu's gate and up parts interleaved column by
+  /// column (row by row when `transposed`).
+  bool glu;
 };
 
 struct ConstantDesc {
@@ -150,9 +155,10 @@ struct kestrel_model_def {
   /// CpuLevel); checked against this CPU at open, before any of that code
   /// runs.
   uint32_t cpuLevel;
-  /// Weights packed at open for the CPU's packed GEMM,
-  /// by the kernel library the model links (built for its CPU level):
-  /// kestrel::cpu::packedMatmulPartsFloats and packMatmulParts.
+  /// Weights packed at open: for the CPU's packed GEMM by the kernel
+  /// library the model links (built for its CPU level):
+  /// kestrel::cpu::packedMatmulPartsFloats and packMatmulParts; for a device
+  /// backend by the backend (the two functions are null).
   int32_t numPackedWeights;
   const kestrel::runtime::PackedWeightDesc *packedWeights;
   int64_t (*packedWeightFloats)(kestrel::cpu::Context &,
@@ -191,6 +197,9 @@ public:
   /// pointers, device dtypes, the shapes of `v`), and the kernel context.
   std::vector<cpu::Tensor> d;
   cuda::Context *cuda = nullptr;
+  /// The model's packed weights on the device (kestrel_model_def::
+  /// packedWeights), in device dtypes.
+  const cpu::Tensor *devicePacked = nullptr;
 };
 
 /// What a device backend (runtime/cuda) provides to the generic runtime.

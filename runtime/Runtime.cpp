@@ -243,16 +243,20 @@ kestrel_status checkDef(const kestrel_model_def *def) {
                 def->name ? def->name : "?", def->cpuLevel);
   if (def->numPackedWeights < 0 ||
       (def->numPackedWeights > 0 &&
-       (!def->packedWeights || !def->packedWeightFloats || !def->packWeight)))
+       (!def->packedWeights ||
+        (!def->device && (!def->packedWeightFloats || !def->packWeight)))))
     return fail(KESTREL_ERROR_INVALID_ARGUMENT,
                 "model '%s': its packed weights are not described",
                 def->name ? def->name : "?");
   for (int32_t i = 0; i < def->numPackedWeights; ++i) {
     const PackedWeightDesc &p = def->packedWeights[i];
-    if (p.numParts < 1 || (p.numParts > 1 && !p.parts))
+    if (p.numParts < 1 || (p.numParts > 1 && !p.parts) ||
+        (p.glu && (p.numParts != 2 || !def->device)))
       return fail(KESTREL_ERROR_INVALID_ARGUMENT,
-                  "model '%s': packed weight %d has %d parts",
-                  def->name ? def->name : "?", i, p.numParts);
+                  "model '%s': packed weight %d has %d parts%s",
+                  def->name ? def->name : "?", i, p.numParts,
+                  p.glu ? " and is a glu (two parts, device backends only)"
+                        : "");
     for (int32_t k = 0; k < p.numParts; ++k) {
       int32_t w = p.numParts > 1 ? p.parts[k] : p.weight;
       if (w < 0 || w >= def->numWeights)
@@ -407,8 +411,9 @@ kestrel_status openModel(const kestrel_model_def *def, const char *weightsPath,
   }
 
   // Matmul weights the CPU's packed GEMM reads: packed once, here, by the
-  // model's own kernel library (the CPU level was checked above).
-  for (int32_t i = 0; i < def->numPackedWeights; ++i) {
+  // model's own kernel library (the CPU level was checked above). A device
+  // backend packs its own.
+  for (int32_t i = 0; !def->device && i < def->numPackedWeights; ++i) {
     const PackedWeightDesc &p = def->packedWeights[i];
     std::vector<Tensor> parts;
     for (int32_t k = 0; k < p.numParts; ++k)

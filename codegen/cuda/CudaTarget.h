@@ -30,6 +30,8 @@ struct GemmInstance {
   int tileM, tileN, tileK, warpsM, warpsN;
   /// The one storage type and layout compiled (Gemm.cuh's gemm_variant).
   bool f16 = false, transA = false, transB = false;
+  /// Writes a multi_matmul's outputs side by side (gemm_variant::kSplit).
+  bool split = false;
   bool operator<(const GemmInstance &o) const { return function < o.function; }
 };
 
@@ -61,8 +63,10 @@ public:
 
 private:
   /// The GemmChoice `impl` names for GEMM `op`, as the emitted expression;
-  /// records the tensor-core instantiation it calls.
-  std::string gemmChoice(mlir::Operation *op, ImplAttr impl);
+  /// records the tensor-core instantiation it calls (`split`: one that
+  /// writes a multi_matmul's outputs side by side).
+  std::string gemmChoice(mlir::Operation *op, ImplAttr impl,
+                         bool split = false);
 
   std::vector<std::string> archs;
   const BufferPlan *plan = nullptr;

@@ -27,13 +27,15 @@ std::string EmitState::ref(Value v) const {
   return llvm::formatv("v[{0}]", id(v));
 }
 
-int64_t EmitState::packedWeight(ArrayRef<std::string> names, bool transposed) {
+int64_t EmitState::packedWeight(ArrayRef<std::string> names, bool transposed,
+                                bool glu) {
   for (const std::string &name : names)
     ++packedUses[name];
   for (auto [i, p] : llvm::enumerate(packedWeights))
-    if (ArrayRef<std::string>(p.names) == names && p.transposed == transposed)
+    if (ArrayRef<std::string>(p.names) == names && p.transposed == transposed &&
+        p.glu == glu)
       return int64_t(i);
-  packedWeights.push_back({names.vec(), transposed});
+  packedWeights.push_back({names.vec(), transposed, glu});
   return int64_t(packedWeights.size()) - 1;
 }
 
@@ -153,9 +155,14 @@ LogicalResult KernelCall::multiMatmul(StringRef packed, StringRef choice) {
     out << (i ? ", " : "") << ref(r);
   out << "};\n";
   std::string expr;
-  if (!packed.empty()) {
+  if (!packed.empty() && choice.empty()) {
     expr = llvm::formatv("multiMatmulPacked(c, {0}, {1}, e, out, {2})",
                          ref(m.getLhs()), packed, m.getNumResults())
+               .str();
+  } else if (!packed.empty()) {
+    expr = llvm::formatv("multiMatmul(c, {0}, {1}, {2}, e, out, {3}, {4})",
+                         ref(m.getLhs()), packed, m.getTransposeB(),
+                         m.getNumResults(), choice)
                .str();
   } else {
     out << "    const Tensor w[] = {";

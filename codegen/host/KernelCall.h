@@ -56,6 +56,8 @@ public:
   struct PackedRhs {
     std::vector<std::string> names;
     bool transposed;
+    /// A device multi_matmul's gate and up, interleaved.
+    bool glu;
   };
   /// The weights packed at load (kestrel_model_def::packedWeights);
   /// packedWeight() adds one.
@@ -64,7 +66,8 @@ public:
   std::map<std::string, int64_t> packedUses;
   /// The index of the weights `names` packed side by side as a matmul rhs
   /// in Exec::packed, added on first use.
-  int64_t packedWeight(llvm::ArrayRef<std::string> names, bool transposed);
+  int64_t packedWeight(llvm::ArrayRef<std::string> names, bool transposed,
+                       bool glu = false);
 };
 
 /// Writes the kernel call of one op into a function's code.
@@ -104,10 +107,11 @@ public:
   /// expression of type const kestrel::cpu::PackedMatrix &):
   /// kestrel::cpu::matmulPacked, with the fused op's epilogue.
   mlir::LogicalResult packedMatmul(llvm::StringRef packed);
-  /// A kestrel.multi_matmul: with `packed` (the CPU), against the weights
-  /// packed side by side (kestrel::cpu::multiMatmulPacked); without, the
-  /// library's multiMatmul over the weight tensors with GemmChoice
-  /// `choice` (CUDA).
+  /// A kestrel.multi_matmul against the weights packed side by side: with
+  /// `packed` alone (the CPU), kestrel::cpu::multiMatmulPacked; with
+  /// `packed` and GemmChoice `choice` (CUDA, a packed device tensor), the
+  /// library's single-GEMM multiMatmul; with `choice` alone, its multiMatmul
+  /// over the separate weight tensors.
   mlir::LogicalResult multiMatmul(llvm::StringRef packed,
                                   llvm::StringRef choice = "");
 

@@ -566,6 +566,9 @@ LogicalResult ModelEmitter::emit(ModelEmitResult &result) {
      << cpuLevelName << "\n";
   if (state.packedWeights.empty())
     os << "      0, nullptr, nullptr, nullptr,\n";
+  else if (backend.onDevice()) // the device backend packs
+    os << "      " << state.packedWeights.size()
+       << ", packedWeights, nullptr, nullptr,\n";
   else
     os << "      " << state.packedWeights.size() << ", packedWeights,\n"
        << "      kestrel::cpu::packedMatmulPartsFloats, "
@@ -733,9 +736,10 @@ LogicalResult ModelEmitter::emitTables(ModelEmitResult &result) {
           partArrays += (k ? ", " : "") + std::to_string(index);
         partArrays += "};\n";
       }
-      table += llvm::formatv("    {{{0}, {1}, {2}, {3}, {4}},\n", indices[0],
-                             p.transposed ? "true" : "false",
-                             only ? "true" : "false", indices.size(), parts)
+      table += llvm::formatv("    {{{0}, {1}, {2}, {3}, {4}, {5}},\n",
+                             indices[0], p.transposed ? "true" : "false",
+                             only ? "true" : "false", indices.size(), parts,
+                             p.glu ? "true" : "false")
                    .str();
     }
     os << partArrays << "const PackedWeightDesc packedWeights[] = {\n"

@@ -11,7 +11,9 @@
 //   }
 //
 // By default an instantiation compiles eight kernels, {bf16, f16} x {A, Aᵀ}
-// x {B, Bᵀ}; a sixth template argument (gemm_variant bits) narrows that.
+// x {B, Bᵀ}; a sixth template argument (gemm_variant bits) narrows that,
+// and its kSplit bit makes the kernels write a multi_matmul's outputs side
+// by side (GemmArgs::Split) instead of one C.
 // Tested configurations: <128,128,32,2,4>, <64,64,32,2,2> and the small-M
 // <16,128,64,1,4> / <32,128,64,1,4> (see test/cuda/check-ptxas-spills.sh).
 //
@@ -66,6 +68,25 @@ struct GemmArgs {
   int64_t batchStrideA[kMaxBatchDims] = {};
   int64_t batchStrideB[kMaxBatchDims] = {};
   int64_t batchStrideC[kMaxBatchDims] = {};
+
+  /// kestrel.multi_matmul's output, set when numParts > 0 (and then
+  /// batchRank is 0; c, ldc, bias and residual above are not read): the N
+  /// columns of the product are the parts' outputs side by side, part p
+  /// ending at column end[p], and column n of part p (from column
+  /// begin = end[p - 1], or 0) is stored at c[p][m * ld[p] + n - begin]
+  /// as act(alpha * acc + bias[p][n - begin]). With `glu` (numParts 1) the
+  /// columns are (gate, up) pairs, weights interleaved by
+  /// packMultiWeights: c[0][m * ld[0] + j] = act(alpha * gate + bias[0][j])
+  /// * (alpha * up + bias[1][j]).
+  struct Split {
+    static constexpr int kMaxParts = 4;
+    int numParts = 0;
+    bool glu = false;
+    int64_t end[kMaxParts] = {};
+    int64_t ld[kMaxParts] = {};
+    void *c[kMaxParts] = {};
+    const void *bias[kMaxParts] = {};
+  } split;
 };
 
 /// Bits of gemmMma's `Variants`: storage types and (transA, transB)
@@ -74,6 +95,9 @@ namespace gemm_variant {
 constexpr unsigned kBf16 = 1u, kF16 = 2u;
 constexpr unsigned kNN = 4u, kNT = 8u, kTN = 16u, kTT = 32u;
 constexpr unsigned kAll = kBf16 | kF16 | kNN | kNT | kTN | kTT;
+/// The kernels write a split output (GemmArgs::Split, a multi_matmul's)
+/// instead of C; kestrelc instantiates them for its multi_matmuls.
+constexpr unsigned kSplit = 64u;
 } // namespace gemm_variant
 
 namespace gemm_detail {
@@ -122,6 +146,83 @@ __device__ __forceinline__ void batchOffsets(const GemmArgs &args, int64_t z,
       c += i * args.batchStrideC[d];
     }
   }
+}
+
+/// Where column `col` (below args.n) of a split output (GemmArgs::Split)
+/// goes: its part's output advanced to the column (row r at out[r * ld])
+/// and the column's bias, -0 without one (x + -0 is x, -0 included). The
+/// part is found by an unrolled walk, so the parameter arrays are indexed
+/// by constants.
+template <typename T> struct SplitColumn {
+  T *out;
+  int64_t ld;
+  float bias;
+};
+template <typename T>
+__device__ __forceinline__ SplitColumn<T> splitColumn(const GemmArgs &args,
+                                                      int col) {
+  const GemmArgs::Split &s = args.split;
+  T *c = static_cast<T *>(s.c[0]);
+  const T *bias = static_cast<const T *>(s.bias[0]);
+  int64_t ld = s.ld[0];
+  int begin = 0;
+#pragma unroll
+  for (int q = 1; q < GemmArgs::Split::kMaxParts; ++q) {
+    if (q < s.numParts && col >= s.end[q - 1]) {
+      c = static_cast<T *>(s.c[q]);
+      bias = static_cast<const T *>(s.bias[q]);
+      ld = s.ld[q];
+      begin = int(s.end[q - 1]);
+    }
+  }
+  col -= begin;
+  return {c + col, ld, bias ? toF32(bias[col]) : -0.0f};
+}
+
+/// Output column `j` of a gated split output (from product columns 2j and
+/// 2j + 1): where it goes and the gate's and up's biases (-0 without).
+template <typename T> struct GluColumn {
+  T *out;
+  int64_t ld;
+  float gateBias, upBias;
+};
+template <typename T>
+__device__ __forceinline__ GluColumn<T> gluColumn(const GemmArgs &args, int j) {
+  const GemmArgs::Split &s = args.split;
+  const T *gate = static_cast<const T *>(s.bias[0]);
+  const T *up = static_cast<const T *>(s.bias[1]);
+  return {static_cast<T *>(s.c[0]) + j, s.ld[0], gate ? toF32(gate[j]) : -0.0f,
+          up ? toF32(up[j]) : -0.0f};
+}
+
+template <typename T>
+__device__ __forceinline__ void
+store(const GemmArgs &args, const SplitColumn<T> &c, int64_t row, float acc) {
+  c.out[row * c.ld] =
+      fromF32<T>(activate(args.alpha * acc + c.bias, args.activation));
+}
+template <typename T>
+__device__ __forceinline__ void store(const GemmArgs &args,
+                                      const GluColumn<T> &c, int64_t row,
+                                      float gate, float up) {
+  float g = activate(args.alpha * gate + c.gateBias, args.activation);
+  c.out[row * c.ld] = fromF32<T>(g * (args.alpha * up + c.upBias));
+}
+
+/// Stores column `col` of row `row` of a split output from its f32
+/// accumulator.
+template <typename T>
+__device__ __forceinline__ void storeSplit(const GemmArgs &args, int64_t row,
+                                           int col, float acc) {
+  store<T>(args, splitColumn<T>(args, col), row, acc);
+}
+
+/// Stores output column `j` of row `row` of a gated split output from the
+/// accumulators of its gate and up columns (2j and 2j + 1).
+template <typename T>
+__device__ __forceinline__ void storeGlu(const GemmArgs &args, int64_t row,
+                                         int j, float gate, float up) {
+  store<T>(args, gluColumn<T>(args, j), row, gate, up);
 }
 
 /// Every batch stride of `strides` is a multiple of `q`.
@@ -391,8 +492,11 @@ storePair(const GemmArgs &args, T *c, const T *residual, int64_t rowOffset,
 //  - Each k16 step of a stage: one ldmatrix.x4 per m16 tile of A (.trans
 //    when A is stored K x M), one ldmatrix.x4 per pair of n8 tiles of B
 //    (.trans when B is stored K x N), then kFragsM * kFragsN mma.sync.
+//  - SPLIT: the epilogue writes a split output (GemmArgs::Split, one
+//    multi_matmul's outputs); a kernel of its own, so that the plain
+//    epilogue's registers do not pay for it.
 template <typename T, int BM, int BN, int BK, int WARPS_M, int WARPS_N,
-          bool TRANS_A, bool TRANS_B>
+          bool TRANS_A, bool TRANS_B, bool SPLIT>
 __global__ void
 __launch_bounds__(WARPS_M *WARPS_N * 32,
                   (mmaMinBlocks<WARPS_M * WARPS_N * 32,
@@ -536,6 +640,46 @@ __launch_bounds__(WARPS_M *WARPS_N * 32,
     }
     cpAsyncWait<0>(); // only empty groups can be left
 
+    if constexpr (SPLIT) {
+      // Column by column (where a column goes is found once for all its
+      // rows); col is even, so a glu's (gate, up) pair is one thread's.
+#pragma unroll
+      for (int j = 0; j < kFragsN; ++j) {
+        const int col = n0 + warpCol + j * 8 + 2 * t;
+        if (col >= N)
+          continue;
+        if (args.split.glu) {
+          const GluColumn<T> out = gluColumn<T>(args, col >> 1);
+#pragma unroll
+          for (int i = 0; i < kFragsM; ++i)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int row = m0 + warpRow + i * 16 + h * 8 + g;
+              if (row < M)
+                store<T>(args, out, row, acc[i][j][2 * h],
+                         acc[i][j][2 * h + 1]);
+            }
+          continue;
+        }
+        const bool second = col + 1 < N;
+        const SplitColumn<T> out0 = splitColumn<T>(args, col);
+        const SplitColumn<T> out1 =
+            splitColumn<T>(args, second ? col + 1 : col);
+#pragma unroll
+        for (int i = 0; i < kFragsM; ++i)
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int row = m0 + warpRow + i * 16 + h * 8 + g;
+            if (row < M) {
+              store<T>(args, out0, row, acc[i][j][2 * h]);
+              if (second)
+                store<T>(args, out1, row, acc[i][j][2 * h + 1]);
+            }
+          }
+      }
+      __syncthreads();
+      continue;
+    }
     T *C = static_cast<T *>(args.c) + offC;
     const T *R =
         args.residual ? static_cast<const T *>(args.residual) + offC : nullptr;
@@ -560,11 +704,11 @@ __launch_bounds__(WARPS_M *WARPS_N * 32,
 }
 
 template <typename T, int BM, int BN, int BK, int WARPS_M, int WARPS_N,
-          bool TRANS_A, bool TRANS_B>
+          bool TRANS_A, bool TRANS_B, bool SPLIT>
 bool launchMma(Context &ctx, const GemmArgs &args, unsigned flags, dim3 grid) {
   using Cfg = MmaConfig<BM, BN, BK, WARPS_M, WARPS_N, TRANS_A, TRANS_B>;
   auto kernel =
-      gemmMmaKernel<T, BM, BN, BK, WARPS_M, WARPS_N, TRANS_A, TRANS_B>;
+      gemmMmaKernel<T, BM, BN, BK, WARPS_M, WARPS_N, TRANS_A, TRANS_B, SPLIT>;
   if constexpr (Cfg::kSmemBytes > 48 * 1024) {
     static std::atomic<uint64_t> optedIn{0};
     if (!optInSharedMemory(ctx, kernel, Cfg::kSmemBytes, optedIn))
@@ -573,6 +717,35 @@ bool launchMma(Context &ctx, const GemmArgs &args, unsigned flags, dim3 grid) {
   KESTREL_LAUNCH(grid, Cfg::kThreads, Cfg::kSmemBytes, streamOf(ctx), kernel)
   (args, flags);
   return checkLaunch(ctx, "matmul");
+}
+
+/// Launches the kernel for args' layout, if `Variants` compiled it.
+template <typename T, int BM, int BN, int BK, int WARPS_M, int WARPS_N,
+          unsigned Variants, bool SPLIT>
+bool launchLayout(Context &ctx, const GemmArgs &args, unsigned flags,
+                  dim3 grid) {
+  using namespace gemm_variant;
+  if (!args.transA && !args.transB) {
+    if constexpr ((Variants & kNN) != 0)
+      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, false, false, SPLIT>(
+          ctx, args, flags, grid);
+  } else if (!args.transA && args.transB) {
+    if constexpr ((Variants & kNT) != 0)
+      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, false, true, SPLIT>(
+          ctx, args, flags, grid);
+  } else if (args.transA && !args.transB) {
+    if constexpr ((Variants & kTN) != 0)
+      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, true, false, SPLIT>(
+          ctx, args, flags, grid);
+  } else {
+    if constexpr ((Variants & kTT) != 0)
+      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, true, true, SPLIT>(
+          ctx, args, flags, grid);
+  }
+  return ctx.fail(std::string("matmul: this mma.sync GEMM instantiation has "
+                              "no kernel for transposeA = ") +
+                  (args.transA ? "true" : "false") +
+                  ", transposeB = " + (args.transB ? "true" : "false"));
 }
 
 template <typename T, int BM, int BN, int BK, int WARPS_M, int WARPS_N,
@@ -611,28 +784,17 @@ bool gemmMmaTyped(Context &ctx, const GemmArgs &args) {
 
   dim3 grid(unsigned(tiles), 1,
             unsigned(args.batchCount < 65535 ? args.batchCount : 65535));
-  using namespace gemm_variant;
-  if (!args.transA && !args.transB) {
-    if constexpr ((Variants & kNN) != 0)
-      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, false, false>(
-          ctx, args, flags, grid);
-  } else if (!args.transA && args.transB) {
-    if constexpr ((Variants & kNT) != 0)
-      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, false, true>(
-          ctx, args, flags, grid);
-  } else if (args.transA && !args.transB) {
-    if constexpr ((Variants & kTN) != 0)
-      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, true, false>(
-          ctx, args, flags, grid);
-  } else {
-    if constexpr ((Variants & kTT) != 0)
-      return launchMma<T, BM, BN, BK, WARPS_M, WARPS_N, true, true>(
-          ctx, args, flags, grid);
-  }
-  return ctx.fail(std::string("matmul: this mma.sync GEMM instantiation has "
-                              "no kernel for transposeA = ") +
-                  (args.transA ? "true" : "false") +
-                  ", transposeB = " + (args.transB ? "true" : "false"));
+  constexpr bool kSplit = (Variants & gemm_variant::kSplit) != 0;
+  if ((args.split.numParts > 0) != kSplit)
+    return ctx.fail(kSplit ? "matmul: this mma.sync GEMM instantiation "
+                             "writes only a multi_matmul's split output"
+                           : "matmul: this mma.sync GEMM instantiation was "
+                             "compiled without the split output a "
+                             "multi_matmul writes");
+  if (kSplit && args.batchRank != 0)
+    return ctx.fail("matmul: a split output takes no batch");
+  return launchLayout<T, BM, BN, BK, WARPS_M, WARPS_N, Variants, kSplit>(
+      ctx, args, flags, grid);
 }
 
 } // namespace gemm_detail

@@ -121,11 +121,32 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
             const GemmChoice &choice);
 /// kestrel.multi_matmul: lhs [..., K] against each weight (rank 2, [K, N_i]
 /// or [N_i, K] with `transposeB`) into its output, or with `epilogue.glu`
-/// act(lhs · gate) * (lhs · up) into the one output; a GEMM per weight with
-/// `choice` (the up projection's product in stream-ordered scratch).
+/// act(lhs · gate) * (lhs · up) into the one output. This form takes the
+/// weights as separate tensors (constants the model does not pack) and
+/// runs a GEMM per weight with `choice` (the up projection's product in
+/// stream-ordered scratch).
 bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor *weights,
                  int numWeights, bool transposeB, const MultiEpilogue &epilogue,
                  Tensor *outs, int numOuts, const GemmChoice &choice);
+/// Host memory: the weights of one multi_matmul side by side along N, as
+/// the single-launch form below reads them. parts[i] is [K, N_i] ([N_i, K]
+/// with `transposed`), all of one dtype; `out` must be that dtype and
+/// [K, sum N_i] ([sum N_i, K]) with room for it. With `glu` (a gate and an
+/// up part of one width) they interleave: column (row, when transposed)
+/// 2j is gate's j, 2j + 1 up's j. False with `error` set when the parts or
+/// `out` do not fit.
+bool packMultiWeights(const Tensor *parts, int numParts, bool transposed,
+                      bool glu, Tensor &out, std::string &error);
+/// kestrel.multi_matmul against weights packMultiWeights packed (on the
+/// device): one GEMM over all of them, whose epilogue writes each part's
+/// columns to its output (and a glu's gate and up pairs as one) — one
+/// launch for up to four outputs on Kestrel's kernels. The parts' widths
+/// are the outputs' last dims. cuBLASLt cannot split its output: under
+/// `choice` CublasLt the product goes to stream-ordered scratch and a
+/// second kernel applies the epilogue.
+bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
+                 bool transposeB, const MultiEpilogue &epilogue, Tensor *outs,
+                 int numOuts, const GemmChoice &choice);
 bool softmax(Context &ctx, const Tensor &x, int64_t axis, bool logSoftmax,
              Tensor &out);
 bool conv(Context &ctx, const Tensor &x, const Tensor &w, const Tensor *bias,

@@ -14,6 +14,13 @@
 //  - Simt: a tiled CUDA-core kernel for every type (f8E4M3FN; i64/i32 with
 //    wrapping accumulation, whose low bits match the CPU's 64-bit sums).
 //
+// kestrel.multi_matmul runs one GEMM over its weights packed side by side
+// (packMultiWeights) with a split output (GemmArgs::Split): the GEMV,
+// CUDA-core and tensor-core epilogues write each part's columns to its own
+// output, a glu's interleaved gate and up columns as one; cuBLASLt, which
+// cannot, writes the product to stream-ordered scratch that
+// splitEpilogueKernel then splits.
+//
 // Every path applies out = act(alpha * acc + bias[n]) + residual[m, n] and
 // rounds once to nearest even, except cuBLASLt with an activation it cannot
 // fuse (GELU, SiLU, or ReLU with a residual): its output is rounded to the
@@ -37,6 +44,8 @@ namespace kestrel::cuda {
 
 using gemm_detail::activate;
 using gemm_detail::batchOffsets;
+using gemm_detail::storeGlu;
+using gemm_detail::storeSplit;
 using gemm_detail::stridesMultipleOf;
 
 namespace {
@@ -282,6 +291,28 @@ __global__ void __launch_bounds__(kSimtThreads)
       __syncthreads();
     }
 
+    if constexpr (!std::is_integral_v<T>) {
+      if (args.split.numParts > 0) {
+        // Columns n and n ^ 1 (a glu's gate and up) are lanes tx and tx ^ 1
+        // of the same row; the warp is converged here.
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          const int m = m0 + ty + 16 * i;
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            const int n = n0 + tx + 16 * j;
+            if (args.split.glu) {
+              float up = __shfl_xor_sync(0xffffffffu, acc[i][j], 1);
+              if (!(tx & 1) && m < M && n < N)
+                storeGlu<T>(args, m, n >> 1, acc[i][j], up);
+            } else if (m < M && n < N) {
+              storeSplit<T>(args, m, n, acc[i][j]);
+            }
+          }
+        }
+        continue;
+      }
+    }
     T *C = static_cast<T *>(args.c) + offC;
     const T *R =
         args.residual ? static_cast<const T *>(args.residual) + offC : nullptr;
@@ -411,7 +442,23 @@ __global__ void __launch_bounds__(kGemvThreads, 1)
     }
     __syncthreads();
     const int m = tid / kCols, c = tid % kCols, n = n0 + c;
-    if (m < M && n < N) {
+    if (args.split.numParts > 0) {
+      // Warp m finishes row m (kCols is a warp): a glu's gate and up
+      // columns are lanes c and c ^ 1.
+      if (m < M) {
+        float sum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kGemvWarps; ++w)
+          sum += partial[w][m][c];
+        if (args.split.glu) {
+          float up = __shfl_xor_sync(0xffffffffu, sum, 1);
+          if (!(c & 1) && n < N)
+            storeGlu<T>(args, m, n >> 1, sum, up);
+        } else if (n < N) {
+          storeSplit<T>(args, m, n, sum);
+        }
+      }
+    } else if (m < M && n < N) {
       float sum = 0.0f;
 #pragma unroll
       for (int w = 0; w < kGemvWarps; ++w)
@@ -435,9 +482,15 @@ __global__ void __launch_bounds__(kGemvThreads, 1)
     gemvNkKernel(const __grid_constant__ GemmArgs args) {
   const int M = int(args.m), N = int(args.n), K = int(args.k);
   const int lane = threadIdx.x & 31;
-  const int n = int(blockIdx.x) * kGemvWarps + int(threadIdx.x >> 5);
-  if (n >= N)
-    return; // whole warps: no barrier below
+  const int warp = int(threadIdx.x >> 5);
+  const int n = int(blockIdx.x) * kGemvWarps + warp;
+  // A glu's gate and up columns (n even and n + 1) are warps w and w + 1,
+  // which meet at a barrier; otherwise there is none.
+  const bool glu = args.split.numParts > 0 && args.split.glu;
+  const bool active = n < N;
+  if (!active && !glu)
+    return; // whole warps
+  __shared__ float upSums[kGemvWarps][MAX_M];
   const int64_t sAm = args.transA ? 1 : args.lda;
   const int64_t sAk = args.transA ? args.lda : 1;
 
@@ -452,7 +505,7 @@ __global__ void __launch_bounds__(kGemvThreads, 1)
     for (int m = 0; m < MAX_M; ++m)
       acc[m] = 0.0f;
 #pragma unroll 2
-    for (int k = lane * VEC; k < K; k += 32 * VEC) {
+    for (int k = active ? lane * VEC : K; k < K; k += 32 * VEC) {
       float b[VEC];
       loadVec<T, VEC>(b, Brow + k);
 #pragma unroll
@@ -469,6 +522,32 @@ __global__ void __launch_bounds__(kGemvThreads, 1)
         }
       }
     }
+    if (glu) {
+      // The up warps publish their sums, the gate warps finish.
+      if (active && (warp & 1)) {
+#pragma unroll
+        for (int m = 0; m < MAX_M; ++m) {
+          if (m < M) {
+            float sum = warpReduce(acc[m], SumOp{});
+            if (lane == m)
+              upSums[warp][m] = sum;
+          }
+        }
+      }
+      __syncthreads();
+      if (active && !(warp & 1)) {
+#pragma unroll
+        for (int m = 0; m < MAX_M; ++m) {
+          if (m < M) {
+            float sum = warpReduce(acc[m], SumOp{});
+            if (lane == m)
+              storeGlu<T>(args, m, n >> 1, sum, upSums[warp + 1][m]);
+          }
+        }
+      }
+      __syncthreads(); // upSums is rewritten for the next batch entry
+      continue;
+    }
     T *C = static_cast<T *>(args.c) + offC;
     const T *R =
         args.residual ? static_cast<const T *>(args.residual) + offC : nullptr;
@@ -477,8 +556,12 @@ __global__ void __launch_bounds__(kGemvThreads, 1)
       if (m < M) {
         float sum = warpReduce(acc[m], SumOp{});
         if (lane == m) {
-          const int64_t index = int64_t(m) * args.ldc + n;
-          C[index] = finishFloat<T>(sum, args, n, R, index);
+          if (args.split.numParts > 0) {
+            storeSplit<T>(args, m, n, sum);
+          } else {
+            const int64_t index = int64_t(m) * args.ldc + n;
+            C[index] = finishFloat<T>(sum, args, n, R, index);
+          }
         }
       }
     }
@@ -801,48 +884,47 @@ bool runCublasLt(Context &ctx, const GemmArgs &args, bool &handled) {
   return true;
 }
 
-} // namespace
+/// A split output's epilogue over a product cuBLASLt wrote densely
+/// ([args.m, args.n], rounded to T): one thread per output element.
+template <typename T>
+__global__ void splitEpilogueKernel(const __grid_constant__ GemmArgs args,
+                                    const T *product) {
+  const int64_t cols = args.split.glu ? args.n / 2 : args.n;
+  const int64_t count = args.m * cols;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t row = i / cols;
+    const int col = int(i - row * cols);
+    const T *p = product + row * args.n;
+    if (args.split.glu)
+      storeGlu<T>(args, row, col, toF32(p[2 * col]), toF32(p[2 * col + 1]));
+    else
+      storeSplit<T>(args, row, col, toF32(p[col]));
+  }
+}
 
-//===----------------------------------------------------------------------===//
-// Entry point
-//===----------------------------------------------------------------------===//
+/// The implementation that runs `args` under `choice`: the GEMV guard
+/// sends few rows known only at run time to the GEMV kernels.
+GemmImpl resolvedImpl(const GemmArgs &args, const GemmChoice &choice) {
+  if (isFloatType(args.dtype) && args.m <= choice.gemvMaxM)
+    return GemmImpl::Gemv;
+  return choice.impl;
+}
 
-bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
-            bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
-            const GemmChoice &choice) {
-  if (!checkMatmulOperands(ctx, lhs, rhs))
-    return false;
-  Shape shape;
-  if (!viaCpu(ctx, [&](cpu::Context &c) {
-        return cpu::matmulShape(c, lhs.shape, rhs.shape, transposeA, transposeB,
-                                shape);
-      }))
-    return false;
-  if (!checkOut(ctx, "matmul", out, shape, lhs.dtype) ||
-      !checkEpilogue(ctx, epilogue, out, shape[shape.rank - 1]))
-    return false;
-  if (out.numel() == 0)
-    return true;
-
-  GemmArgs args = makeArgs(lhs, rhs, transposeA, transposeB, out, epilogue);
-  if (args.m >= INT_MAX || args.n >= INT_MAX || args.k >= INT_MAX ||
-      args.batchCount >= INT_MAX)
-    return ctx.fail("matmul: a GEMM dimension exceeds 2^31 - 1 (batch = " +
-                    str(args.batchCount) + ", M = " + str(args.m) +
-                    ", N = " + str(args.n) + ", K = " + str(args.k) + ")");
-
-  const DType dtype = out.dtype;
+/// Launches `args` (checked, not empty) with `choice`. A split output
+/// (GemmArgs::Split) runs on Kestrel's kernels only: the caller handles
+/// cuBLASLt.
+bool runGemm(Context &ctx, const GemmArgs &args, const GemmChoice &choice) {
+  const DType dtype = args.dtype;
   const bool halfType = dtype == DType::BF16 || dtype == DType::F16;
   const bool floatType = isFloatType(dtype);
   static_assert(kGemvMaxRows == kGemvMaxM);
   if (choice.gemvMaxM < 0 || choice.gemvMaxM > kGemvMaxM)
     return ctx.fail("matmul: the GEMV guard takes at most " + str(kGemvMaxM) +
                     " rows, not " + str(choice.gemvMaxM));
-  GemmImpl impl = choice.impl;
-  // Few rows known only at run time: the compiler's guard sends them to
-  // the GEMV kernels, which read B once.
-  if (floatType && args.m <= choice.gemvMaxM)
-    impl = GemmImpl::Gemv;
+  GemmImpl impl = resolvedImpl(args, choice);
+  if (impl == GemmImpl::CublasLt && args.split.numParts > 0)
+    return ctx.fail("matmul: cuBLASLt cannot write a split output");
 
   bool ok = false;
   switch (impl) {
@@ -893,6 +975,39 @@ bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
   if (!dispatchFloat(dtype, simt))
     dtype == DType::I64 ? simt(int64_t{}) : simt(int32_t{});
   return ok;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry point
+//===----------------------------------------------------------------------===//
+
+bool matmul(Context &ctx, const Tensor &lhs, const Tensor &rhs, bool transposeA,
+            bool transposeB, Tensor &out, const GemmEpilogue *epilogue,
+            const GemmChoice &choice) {
+  if (!checkMatmulOperands(ctx, lhs, rhs))
+    return false;
+  Shape shape;
+  if (!viaCpu(ctx, [&](cpu::Context &c) {
+        return cpu::matmulShape(c, lhs.shape, rhs.shape, transposeA, transposeB,
+                                shape);
+      }))
+    return false;
+  if (!checkOut(ctx, "matmul", out, shape, lhs.dtype) ||
+      !checkEpilogue(ctx, epilogue, out, shape[shape.rank - 1]))
+    return false;
+  if (out.numel() == 0)
+    return true;
+
+  GemmArgs args = makeArgs(lhs, rhs, transposeA, transposeB, out, epilogue);
+  if (args.m >= INT_MAX || args.n >= INT_MAX || args.k >= INT_MAX ||
+      args.batchCount >= INT_MAX)
+    return ctx.fail("matmul: a GEMM dimension exceeds 2^31 - 1 (batch = " +
+                    str(args.batchCount) + ", M = " + str(args.m) +
+                    ", N = " + str(args.n) + ", K = " + str(args.k) + ")");
+
+  return runGemm(ctx, args, choice);
 }
 
 bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor *weights,
@@ -949,6 +1064,229 @@ bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor *weights,
     return ctx.fail(std::string("multi_matmul: cudaFreeAsync failed: ") +
                     cudaGetErrorString(status));
   return ok;
+}
+
+//===----------------------------------------------------------------------===//
+// multi_matmul over weights packed side by side
+//===----------------------------------------------------------------------===//
+
+bool packMultiWeights(const Tensor *parts, int numParts, bool transposed,
+                      bool glu, Tensor &out, std::string &error) {
+  auto fail = [&](const std::string &message) {
+    error = "multi_matmul weights: " + message;
+    return false;
+  };
+  if (numParts < 1 || (glu && numParts != 2))
+    return fail(str(numParts) + " parts" +
+                (glu ? " (a glu packs a gate and an up projection)" : ""));
+  const int kDim = transposed ? 1 : 0, nDim = 1 - kDim;
+  const DType dtype = parts[0].dtype;
+  const int64_t K = parts[0].shape.rank == 2 ? parts[0].shape[kDim] : -1;
+  int64_t total = 0;
+  for (int i = 0; i < numParts; ++i) {
+    const Tensor &p = parts[i];
+    if (p.shape.rank != 2 || p.shape[kDim] != K || p.dtype != dtype ||
+        (p.numel() > 0 && !p.data))
+      return fail(
+          "part " + str(i) + " is " + std::string(dtypeName(p.dtype)) + " " +
+          p.shape.str() + ", expected " + dtypeName(dtype) +
+          (transposed ? " [N, " + str(K) + "]" : " [" + str(K) + ", N]"));
+    if (glu && p.shape[nDim] != parts[0].shape[nDim])
+      return fail("a glu's gate and up projections differ in width");
+    total += p.shape[nDim];
+  }
+  Shape shape;
+  shape.rank = 2;
+  shape[kDim] = K;
+  shape[nDim] = total;
+  if (out.dtype != dtype || out.shape.rank != 2 || out.shape[0] != shape[0] ||
+      out.shape[1] != shape[1] || (total * K > 0 && !out.data))
+    return fail("the packed tensor is " + std::string(dtypeName(out.dtype)) +
+                " " + out.shape.str() + ", expected " + dtypeName(dtype) + " " +
+                shape.str());
+  const size_t es = dtypeSize(dtype);
+  auto *dst = static_cast<uint8_t *>(out.data);
+  if (glu) {
+    // Gate and up alternate: rows of [N, K], elements of [K, N] rows.
+    const int64_t width = parts[0].shape[nDim];
+    const auto *gate = static_cast<const uint8_t *>(parts[0].data);
+    const auto *up = static_cast<const uint8_t *>(parts[1].data);
+    const size_t run = transposed ? size_t(K) * es : es;
+    const int64_t runs = transposed ? width : K * width;
+    for (int64_t r = 0; r < runs; ++r) {
+      std::memcpy(dst + (2 * r) * run, gate + r * run, run);
+      std::memcpy(dst + (2 * r + 1) * run, up + r * run, run);
+    }
+    return true;
+  }
+  if (transposed) { // [N_i, K] blocks one after another
+    for (int i = 0; i < numParts; ++i) {
+      if (parts[i].numel() > 0)
+        std::memcpy(dst, parts[i].data, parts[i].bytes());
+      dst += parts[i].bytes();
+    }
+    return true;
+  }
+  // [K, N_i] side by side: each row of the result is the parts' rows.
+  for (int64_t k = 0; k < K; ++k)
+    for (int i = 0; i < numParts; ++i) {
+      const size_t row = size_t(parts[i].shape[1]) * es;
+      if (row)
+        std::memcpy(dst, static_cast<const uint8_t *>(parts[i].data) + k * row,
+                    row);
+      dst += row;
+    }
+  return true;
+}
+
+bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
+                 bool transposeB, const MultiEpilogue &epilogue, Tensor *outs,
+                 int numOuts, const GemmChoice &choice) {
+  const char *op = "multi_matmul";
+  if (numOuts < 1 || (epilogue.glu && numOuts != 1))
+    return ctx.fail("multi_matmul: " + str(numOuts) + " outputs" +
+                    (epilogue.glu ? " (a glu has one)" : ""));
+  if (!checkMatmulOperands(ctx, lhs, packed))
+    return false;
+  if (!isFloatType(lhs.dtype) || lhs.shape.rank < 1 || packed.shape.rank != 2)
+    return ctx.fail("multi_matmul: takes a float lhs [..., K] and packed "
+                    "weights of rank 2, not " +
+                    std::string(dtypeName(lhs.dtype)) + " " + lhs.shape.str() +
+                    " and " + packed.shape.str());
+  const int64_t K = lhs.shape[lhs.shape.rank - 1];
+  const int64_t packedK = packed.shape[transposeB ? 1 : 0];
+  const int64_t total = packed.shape[transposeB ? 0 : 1];
+  if (packedK != K)
+    return ctx.fail("multi_matmul: lhs has K = " + str(K) +
+                    ", the packed weights " + str(packedK));
+  // The parts' widths are the outputs'.
+  std::vector<int64_t> widths;
+  for (int i = 0; i < numOuts; ++i)
+    widths.push_back(
+        outs[i].shape.rank >= 1 ? outs[i].shape[outs[i].shape.rank - 1] : -1);
+  if (epilogue.glu)
+    widths.push_back(widths[0]);
+  int64_t sum = 0;
+  for (int64_t w : widths)
+    sum += w;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    const size_t o = epilogue.glu ? 0 : i;
+    Shape shape = lhs.shape;
+    shape[shape.rank - 1] = widths[i];
+    if (widths[i] < 0 || !checkOut(ctx, op, outs[o], shape, lhs.dtype))
+      return false;
+    if (epilogue.biases) {
+      const Tensor *bias = epilogue.biases[i];
+      if (!bias)
+        return ctx.fail("multi_matmul: bias " + str(int64_t(i)) +
+                        " is missing");
+      Shape b;
+      b.rank = 1;
+      b[0] = widths[i];
+      if (!checkOut(ctx, op, *bias, b, lhs.dtype, "bias"))
+        return false;
+    }
+  }
+  if (sum != total)
+    return ctx.fail("multi_matmul: the outputs are " + str(sum) +
+                    " columns wide, the packed weights " + str(total));
+  if (outs[0].numel() == 0 && numOuts == 1)
+    return true;
+
+  // The rows of lhs (a vector is one) against [K, total].
+  Tensor rows = lhs;
+  if (rows.shape.rank == 1) {
+    rows.shape.rank = 2;
+    rows.shape[0] = 1;
+    rows.shape[1] = K;
+  }
+  Tensor whole = outs[0];
+  whole.shape = rows.shape;
+  whole.shape[whole.shape.rank - 1] = total;
+  GemmArgs args = makeArgs(rows, packed, false, transposeB, whole, nullptr);
+  if (args.batchRank != 0)
+    return ctx.fail("multi_matmul: the lhs " + lhs.shape.str() +
+                    " is not a dense [rows, K] matrix");
+  if (args.m >= INT_MAX || total >= INT_MAX || K >= INT_MAX)
+    return ctx.fail(
+        "multi_matmul: a GEMM dimension exceeds 2^31 - 1 (M = " + str(args.m) +
+        ", N = " + str(total) + ", K = " + str(K) + ")");
+  if (args.m == 0)
+    return true;
+  args.alpha = epilogue.alpha;
+  args.activation = epilogue.activation;
+
+  const bool lt = resolvedImpl(args, choice) == GemmImpl::CublasLt;
+  const size_t es = dtypeSize(lhs.dtype);
+  auto stream = static_cast<cudaStream_t>(ctx.stream);
+  constexpr int kParts = GemmArgs::Split::kMaxParts;
+  const int numParts = int(widths.size());
+  // Up to kParts parts per launch, each launch over its columns of the
+  // packed weights (a glu is two parts, one launch).
+  for (int first = 0; first < numParts; first += kParts) {
+    const int count = epilogue.glu ? 2 : std::min(kParts, numParts - first);
+    int64_t begin = 0;
+    for (int i = 0; i < first; ++i)
+      begin += widths[size_t(i)];
+    GemmArgs part = args;
+    part.b = static_cast<const uint8_t *>(packed.data) +
+             (transposeB ? begin * K : begin) * int64_t(es);
+    part.split.numParts = epilogue.glu ? 1 : count;
+    part.split.glu = epilogue.glu;
+    int64_t end = 0;
+    for (int i = 0; i < count; ++i) {
+      end += widths[size_t(first + i)];
+      const int o = epilogue.glu ? 0 : first + i;
+      part.split.end[i] = end;
+      part.split.ld[i] = widths[size_t(o)];
+      part.split.c[i] = outs[o].data;
+      part.split.bias[i] =
+          epilogue.biases ? epilogue.biases[first + i]->data : nullptr;
+    }
+    part.n = end;
+    if (part.n == 0)
+      continue;
+    if (!lt) {
+      if (!runGemm(ctx, part, choice))
+        return false;
+      continue;
+    }
+    // cuBLASLt cannot split its output: the product into stream-ordered
+    // scratch, then the epilogue kernel.
+    GemmArgs dense = part;
+    dense.split = {};
+    dense.alpha = 1.0f;
+    dense.activation = Activation::None;
+    dense.ldc = part.n;
+    void *scratch = nullptr;
+    const size_t bytes = size_t(part.m * part.n) * es;
+    if (cudaError_t status = cudaMallocAsync(&scratch, bytes, stream);
+        status != cudaSuccess)
+      return ctx.fail(
+          "multi_matmul: cannot allocate " + str(int64_t(bytes)) +
+          " bytes for cuBLASLt's product: " + cudaGetErrorString(status));
+    dense.c = scratch;
+    bool ok = runGemm(ctx, dense, choice);
+    if (ok) {
+      const int64_t outputs =
+          part.split.glu ? part.m * part.n / 2 : part.m * part.n;
+      auto epilogueKernel = [&](auto tag) {
+        using T = decltype(tag);
+        KESTREL_LAUNCH(gridFor(outputs, 256), 256, 0, stream,
+                       splitEpilogueKernel<T>)
+        (part, static_cast<const T *>(scratch));
+        ok = checkLaunch(ctx, op);
+      };
+      dispatchFloat(lhs.dtype, epilogueKernel);
+    }
+    if (cudaError_t status = cudaFreeAsync(scratch, stream);
+        status != cudaSuccess && ok)
+      return ctx.fail(std::string("multi_matmul: cudaFreeAsync failed: ") +
+                      cudaGetErrorString(status));
+    if (!ok)
+      return false;
+  }
+  return true;
 }
 
 } // namespace kestrel::cuda

@@ -142,6 +142,9 @@ struct CudaModel {
   /// Device copies of weights and constants, per value (null for others).
   std::vector<std::unique_ptr<DeviceBuffer>> uploads;
   std::vector<void *> valueData;
+  /// The multi_matmul weights packed side by side (def->packedWeights).
+  std::vector<std::unique_ptr<DeviceBuffer>> packedBuffers;
+  std::vector<Tensor> packed;
 };
 
 struct CudaSession {
@@ -284,15 +287,78 @@ kestrel_status openModel(const kestrel_model_def *def,
     return KESTREL_ERROR_NO_DEVICE;
   }
 
+  // The weights of each multi_matmul side by side, in their device dtype,
+  // for its single GEMM; a weight nothing else reads is not uploaded alone.
+  std::vector<uint8_t> converted;
+  std::vector<DType> weightDtype(size_t(def->numWeights), DType::F32);
+  for (int32_t i = 0; i < def->numValues; ++i)
+    if (def->values[i].storage == Storage::Weight)
+      weightDtype[size_t(def->values[i].index)] = def->deviceDtypes[i];
+  std::vector<bool> packedOnly(size_t(def->numWeights), false);
+  for (int32_t i = 0; i < def->numPackedWeights; ++i) {
+    const PackedWeightDesc &p = def->packedWeights[i];
+    const DType dtype = weightDtype[size_t(p.weight)];
+    std::vector<std::vector<uint8_t>> partData(size_t(p.numParts));
+    std::vector<Tensor> parts;
+    size_t bytes = 0;
+    int64_t total = 0;
+    for (int32_t k = 0; k < p.numParts; ++k) {
+      const int32_t w = p.numParts > 1 ? p.parts[k] : p.weight;
+      Tensor part = weights[w];
+      if (part.dtype != dtype) {
+        if (!convertOnHost(part, dtype, partData[size_t(k)], error))
+          return KESTREL_ERROR_INTERNAL;
+        part.data = partData[size_t(k)].data();
+        part.dtype = dtype;
+      }
+      parts.push_back(part);
+      bytes += part.bytes();
+      if (part.shape.rank == 2)
+        total += part.shape[p.transposed ? 0 : 1];
+      if (p.onlyUse)
+        packedOnly[size_t(w)] = true;
+    }
+    converted.resize(bytes);
+    Tensor host;
+    host.data = converted.data();
+    host.dtype = dtype;
+    host.shape.rank = 2;
+    const int64_t K =
+        parts[0].shape.rank == 2 ? parts[0].shape[p.transposed ? 1 : 0] : 0;
+    host.shape[p.transposed ? 1 : 0] = K;
+    host.shape[p.transposed ? 0 : 1] = total;
+    if (!cuda::packMultiWeights(parts.data(), p.numParts, p.transposed, p.glu,
+                                host, error)) {
+      error =
+          "weight '" + std::string(def->weights[p.weight].name) + "': " + error;
+      return KESTREL_ERROR_INTERNAL;
+    }
+    auto buffer = std::make_unique<DeviceBuffer>();
+    bool moved = false;
+    CUDA_TRY(buffer->reserve(bytes, moved),
+             "uploading " + std::to_string(bytes) +
+                 " bytes of weights packed "
+                 "with '" +
+                 std::string(def->weights[p.weight].name) + "'");
+    if (bytes)
+      CUDA_TRY(
+          cudaMemcpy(buffer->data(), host.data, bytes, cudaMemcpyHostToDevice),
+          "cudaMemcpy (packed weights)");
+    host.data = buffer->data();
+    model->packed.push_back(host);
+    model->packedBuffers.push_back(std::move(buffer));
+  }
+
   // Weights and constants, once per tensor and device dtype (weight ops of
   // one name share a weight).
   model->uploads.resize(def->numValues);
   model->valueData.assign(def->numValues, nullptr);
-  std::vector<uint8_t> converted;
   std::map<std::tuple<Storage, int32_t, DType>, void *> uploaded;
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];
     if (desc.storage != Storage::Weight && desc.storage != Storage::Constant)
+      continue;
+    if (desc.storage == Storage::Weight && packedOnly[size_t(desc.index)])
       continue;
     auto key = std::make_tuple(desc.storage, desc.index, def->deviceDtypes[i]);
     if (auto it = uploaded.find(key); it != uploaded.end()) {
@@ -490,6 +556,7 @@ kestrel_status run(void *state, Exec &exec, int32_t stage, int64_t arenaBytes,
 
   // The device view of every value the stage defines.
   exec.cuda = &s.ctx;
+  exec.devicePacked = s.model->packed.data();
   exec.d.resize(def->numValues);
   for (int32_t i = 0; i < def->numValues; ++i) {
     const ValueDesc &desc = def->values[i];

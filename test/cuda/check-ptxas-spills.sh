@@ -90,6 +90,13 @@ bool kestrel_gemm_$i(kestrel::cuda::Context &c,
                      const kestrel::cuda::GemmArgs &a) {
   return kestrel::cuda::gemmMma<$bm, $bn, $bk, $wm, $wn>(c, a);
 }
+// A multi_matmul's split output (its lhs is never transposed).
+bool kestrel_gemm_split_$i(kestrel::cuda::Context &c,
+                           const kestrel::cuda::GemmArgs &a) {
+  using namespace kestrel::cuda::gemm_variant;
+  return kestrel::cuda::gemmMma<$bm, $bn, $bk, $wm, $wn,
+                                kBf16 | kNN | kNT | kSplit>(c, a);
+}
 EOF
   sources+=("$src")
   i=$((i + 1))
@@ -194,7 +201,7 @@ cat "${logs[@]}" | awk '
   }' >"$work/raw.tsv"
 
 n='([0-9]+), '
-mmaName="gemmMmaKernel<[a-z0-9_]+, $n$n$n$n$n(true|false), (true|false)>"
+mmaName="gemmMmaKernel<[a-z0-9_]+, $n$n$n$n$n(true|false), (true|false), (true|false)>"
 {
   printf "arch\tregs\tsmem\tdyn_smem\tstages\tstack\tspill_st\tspill_ld\tkernel\n"
   cut -f7 "$work/raw.tsv" | demangle | paste "$work/raw.tsv" - |

@@ -378,6 +378,13 @@ TEST(ModelDef, PackedWeights) {
   kestrel_model *m = nullptr;
   EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
                KESTREL_ERROR_INVALID_ARGUMENT, "names weight");
+  // A glu packing (gate and up interleaved) is a device backend's.
+  def = *llama_model();
+  packed.assign(def.packedWeights, def.packedWeights + def.numPackedWeights);
+  packed.back().glu = true;
+  def.packedWeights = packed.data();
+  EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),
+               KESTREL_ERROR_INVALID_ARGUMENT, "device backends only");
   def = *llama_model();
   def.packWeight = nullptr;
   EXPECT_ERROR(kestrel_model_open(&def, llamaWeights().c_str(), nullptr, &m),

@@ -4,10 +4,13 @@
 // from the plain ones:
 //
 //  - "multi-matmul": kestrel.multi_matmul, a product against weights side
-//    by side (Q/K/V with and without biases, [K, N] and [N, K] weights) and
-//    its gated form (SwiGLU/GeGLU): the CPU library's packed kernel against
-//    one matmul per weight plus the epilogue, then the CUDA library's
-//    (every GemmImpl that takes the type) against the CPU's.
+//    by side (Q/K/V with and without biases, [K, N] and [N, K] weights,
+//    more parts than one launch takes) and its gated form (SwiGLU/GeGLU):
+//    the CPU library's packed kernel against one matmul per weight plus
+//    the epilogue, then the CUDA library's against the CPU's: over the
+//    separate weights, and over the weights packed side by side (one
+//    launch per four parts on every Kestrel kernel, the tensor-core one
+//    included; cuBLASLt's product plus the split epilogue).
 //  - "attention-bshd": attention reading and writing [B, S, H, D]: the CPU
 //    and every CUDA kernel (generic, flash, split-KV) against the CPU
 //    kernel on the transposed [B, H, S, D] tensors.
@@ -16,6 +19,7 @@
 
 #include "test/cuda/emulator/Harness.h"
 
+#include "kernels/cuda/Gemm.cuh"
 #include "kernels/cuda/emulation/Emulator.h"
 
 #include <cmath>
@@ -24,6 +28,13 @@
 namespace {
 
 const int64_t kSwapHeads[] = {0, 2, 1, 3};
+
+/// A tensor-core GEMM instantiation for the packed multi_matmul.
+bool gemmMma64(cuda::Context &c, const cuda::GemmArgs &a) {
+  using namespace cuda::gemm_variant;
+  return cuda::gemmMma<64, 64, 32, 2, 2, kBf16 | kF16 | kNN | kNT | kSplit>(c,
+                                                                            a);
+}
 
 /// `x` transposed by [0, 2, 1, 3] (on the CPU, through the library).
 Buf swapHeads(const Buf &x) {
@@ -155,6 +166,43 @@ void multiMatmulCase(DType d, int64_t rows, int64_t K,
                   .c_str(),
               gpuOut[i].t, cpuOut[i].t, tolFor(d, 2));
   }
+
+  // The weights packed side by side (interleaved for a glu), one GEMM.
+  int64_t total = 0;
+  for (int64_t width : widths)
+    total += width;
+  Buf packedW(d, transposeB ? Shape{total, K} : Shape{K, total});
+  std::string error;
+  EXPECT(cuda::packMultiWeights(weights.data(), n, transposeB, glu, packedW.t,
+                                error),
+         "%s: packMultiWeights: %s", what.c_str(), error.c_str());
+  if (d != DType::F32)
+    impls.push_back(cuda::GemmImpl::MmaSync);
+  const long long launchesPerCall = (n + 3) / 4;
+  for (cuda::GemmImpl impl : impls) {
+    Ctxs g;
+    cuda::GemmChoice choice;
+    choice.impl = impl;
+    choice.mma = gemmMma64;
+    for (Buf &o : gpuOut)
+      std::memset(o.t.data, 0xAB, o.t.bytes());
+    long long before = emu::launchCount();
+    EXPECT(cuda::multiMatmul(g.g, x.t, packedW.t, transposeB, e,
+                             gpuTensors.data(), int(gpuTensors.size()), choice),
+           "%s (cuda packed, impl %d): %s", what.c_str(), int(impl),
+           g.g.error.c_str());
+    long long launches = emu::launchCount() - before;
+    // cuBLASLt (emulated) adds the split epilogue's launch.
+    EXPECT(impl == cuda::GemmImpl::CublasLt ? launches == 2 * launchesPerCall
+                                            : launches == launchesPerCall,
+           "%s (cuda packed, impl %d): %lld launches", what.c_str(), int(impl),
+           launches);
+    for (size_t i = 0; i < want.size(); ++i)
+      compare((what + " cuda packed impl " + std::to_string(int(impl)) +
+               " out " + std::to_string(i))
+                  .c_str(),
+              gpuOut[i].t, cpuOut[i].t, tolFor(d, 2));
+  }
 }
 
 void testMultiMatmul() {
@@ -162,7 +210,9 @@ void testMultiMatmul() {
                              Activation::Gelu, Activation::GeluTanh,
                              Activation::Silu};
   for (int iter = 0; iter < 24; ++iter) {
-    DType d = iter % 3 == 0 ? DType::BF16 : DType::F32;
+    DType d = iter % 3 == 0   ? DType::BF16
+              : iter % 7 == 2 ? DType::F16
+                              : DType::F32;
     bool glu = iter % 2 == 1;
     int64_t rows = iter % 4 < 2 ? randInt(1, 4) : randInt(5, 40);
     int64_t K = randInt(1, 70);
@@ -170,7 +220,7 @@ void testMultiMatmul() {
     if (glu) {
       widths.assign(2, randInt(1, 50));
     } else {
-      int n = int(randInt(1, 3));
+      int n = int(randInt(1, iter % 5 == 0 ? 6 : 3));
       for (int i = 0; i < n; ++i)
         widths.push_back(randInt(1, 50));
     }
@@ -201,6 +251,43 @@ void testMultiMatmul() {
   EXPECT(cpu::packedMatmulPartsFloats(c, parts, 2, false) < 0 &&
              c.error.find("K = 7") != std::string::npos,
          "parts of different K: %s", c.error.c_str());
+
+  // The packed form: a vector lhs is one row; packed weights of the wrong
+  // width, and parts that do not fit together, fail with a message.
+  Buf v(DType::F32, {8}), w3(DType::F32, {8, 3});
+  fill(v.t, 1.0);
+  fill(w.t, 0.5);
+  fill(w3.t, 0.5);
+  Tensor two[] = {w.t, w3.t};
+  Buf packedW(DType::F32, {8, 7});
+  std::string error;
+  EXPECT(cuda::packMultiWeights(two, 2, false, false, packedW.t, error),
+         "pack two: %s", error.c_str());
+  Buf o4(DType::F32, {4}), o3(DType::F32, {3}), r4(DType::F32, {1, 4}),
+      r3(DType::F32, {1, 3});
+  Tensor outs[] = {o4.t, o3.t}, refs[] = {r4.t, r3.t};
+  MultiEpilogue plain;
+  Ctxs gv;
+  // The reference: the separate weights against the vector as a [1, K]
+  // matrix (matmul itself takes rank 2 or more).
+  Tensor row = v.t;
+  row.shape = Shape{1, 8};
+  EXPECT(cuda::multiMatmul(gv.g, v.t, packedW.t, false, plain, outs, 2, {}) &&
+             cuda::multiMatmul(gv.g, row, two, 2, false, plain, refs, 2, {}),
+         "vector lhs: %s", gv.g.error.c_str());
+  r4.t.shape = o4.t.shape;
+  r3.t.shape = o3.t.shape;
+  compare("multi_matmul vector lhs out 0", o4.t, r4.t, Tol{0, 0});
+  compare("multi_matmul vector lhs out 1", o3.t, r3.t, Tol{0, 0});
+  Buf o5(DType::F32, {5});
+  Tensor wrong[] = {o5.t, o3.t};
+  EXPECT(!cuda::multiMatmul(gv.g, v.t, packedW.t, false, plain, wrong, 2, {}) &&
+             gv.g.error.find("8 columns wide, the packed weights 7") !=
+                 std::string::npos,
+         "packed weights narrower than the outputs: %s", gv.g.error.c_str());
+  EXPECT(!cuda::packMultiWeights(two, 2, false, true, packedW.t, error) &&
+             error.find("differ in width") != std::string::npos,
+         "a glu of unequal parts: %s", error.c_str());
 }
 
 /// Attention in the bshd layout against bhsd on transposed copies, on the

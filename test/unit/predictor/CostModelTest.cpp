@@ -145,6 +145,27 @@ TEST(CostModel, GpuTilesQuantizeIntoWavesOverTheSms) {
   EXPECT_DOUBLE_EQ(one.overheadUs, 2.0);
 }
 
+TEST(CostModel, CublasLtPaysForSplittingAMultiMatmulsOutput) {
+  // cuBLASLt writes a multi_matmul's product to scratch and a second
+  // kernel splits it: one more launch and the product written and read
+  // again. Kestrel's kernels split it in their epilogue for nothing.
+  DeviceProfile p = gpu(8);
+  KernelWork lt = mmaGemm(4096, 4096, 64);
+  lt.candidate = "cuda.gemm.cublaslt";
+  lt.config.clear();
+  lt.elementBytes = 2;
+  KernelWork split = lt;
+  split.splitOutput = true;
+  Estimate one = estimate(p, lt, 0), two = estimate(p, split, 0);
+  EXPECT_DOUBLE_EQ(two.overheadUs - one.overheadUs, p.launchOverheadUs);
+  EXPECT_NEAR(two.memoryUs - one.memoryUs,
+              2.0 * 4096 * 4096 * 2 / (0.85 * 1000e9) * 1e6, 1e-6);
+  KernelWork mma = mmaGemm(4096, 4096, 64), mmaSplit = mma;
+  mmaSplit.splitOutput = true;
+  EXPECT_DOUBLE_EQ(estimate(p, mma, 0).totalUs,
+                   estimate(p, mmaSplit, 0).totalUs);
+}
+
 TEST(CostModel, MoreSmsCanChangeTheBestTile) {
   // 480 64x64 tiles or 120 128x128 tiles: with 108 SMs the big tile needs
   // two rounds, with 132 one.
