@@ -639,6 +639,9 @@ def Kestrel_GatherOp : Kestrel_Op<"gather", [Pure, Kestrel_InferTypes]> {
   let assemblyFormat =
       "$input `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  // A dimension read off a shape is read off the earliest value that has
+  // it (DimProvenance.cpp), so that copies of one computation merge.
+  let hasCanonicalizer = 1;
 }
 
 def Kestrel_GatherElementsOp : Kestrel_Op<"gather_elements",
