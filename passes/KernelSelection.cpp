@@ -207,7 +207,11 @@ kp::KernelWork describeUnclamped(Operation *op, const KernelSite &site,
       w.n += multi.getTransposeB() ? rhs.front() : rhs.back();
     }
     w.batch = 1;
-    w.splitOutput = true;
+    // Over kestrel.weight operands the CUDA backend packs the weights and
+    // splits one product; constants run a GEMM each.
+    w.splitOutput = llvm::all_of(multi.getWeights(), [](Value weight) {
+      return isa_and_present<WeightOp>(weight.getDefiningOp());
+    });
     w.family = kp::Family::Gemm;
     w.family = kp::effectiveFamily(w);
     return w;

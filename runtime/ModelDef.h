@@ -28,7 +28,7 @@
 namespace kestrel::runtime {
 
 /// Bumped whenever the layout below changes; checked at open.
-constexpr uint32_t kModelAbiVersion = 6;
+constexpr uint32_t kModelAbiVersion = 7;
 
 /// Where a value's data lives during a run.
 enum class Storage : uint8_t {
@@ -81,6 +81,9 @@ struct PackedWeightDesc {
   /// Device backends: a glu's gate and up parts interleaved column by
   /// column (row by row when `transposed`).
   bool glu;
+  /// Device backends: the dtype the packed weights are stored in (the
+  /// multi_matmul's operands' device dtype); F32 for the CPU.
+  cpu::DType dtype;
 };
 
 struct ConstantDesc {

@@ -103,7 +103,8 @@ LogicalResult CudaTarget::emitKernel(KernelCall &call, ImplAttr impl) {
     if (names.size() != multi.getWeights().size())
       return call.multiMatmul(/*packed=*/"", gemmChoice(op, impl));
     int64_t index =
-        call.state().packedWeight(names, multi.getTransposeB(), multi.getGlu());
+        call.state().packedWeight(names, multi.getTransposeB(), multi.getGlu(),
+                                  storageType(multi.getWeights().front()));
     return call.multiMatmul(llvm::formatv("x.devicePacked[{0}]", index).str(),
                             gemmChoice(op, impl, /*split=*/true));
   }

@@ -28,14 +28,14 @@ std::string EmitState::ref(Value v) const {
 }
 
 int64_t EmitState::packedWeight(ArrayRef<std::string> names, bool transposed,
-                                bool glu) {
+                                bool glu, Type dtype) {
   for (const std::string &name : names)
     ++packedUses[name];
   for (auto [i, p] : llvm::enumerate(packedWeights))
     if (ArrayRef<std::string>(p.names) == names && p.transposed == transposed &&
-        p.glu == glu)
+        p.glu == glu && p.dtype == dtype)
       return int64_t(i);
-  packedWeights.push_back({names.vec(), transposed, glu});
+  packedWeights.push_back({names.vec(), transposed, glu, dtype});
   return int64_t(packedWeights.size()) - 1;
 }
 

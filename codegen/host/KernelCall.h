@@ -58,6 +58,9 @@ public:
     bool transposed;
     /// A device multi_matmul's gate and up, interleaved.
     bool glu;
+    /// Device backends: the element type the packed weights are stored in
+    /// (the multi_matmul's operands' device type); null for the CPU.
+    mlir::Type dtype;
   };
   /// The weights packed at load (kestrel_model_def::packedWeights);
   /// packedWeight() adds one.
@@ -67,7 +70,7 @@ public:
   /// The index of the weights `names` packed side by side as a matmul rhs
   /// in Exec::packed, added on first use.
   int64_t packedWeight(llvm::ArrayRef<std::string> names, bool transposed,
-                       bool glu = false);
+                       bool glu = false, mlir::Type dtype = {});
 };
 
 /// Writes the kernel call of one op into a function's code.

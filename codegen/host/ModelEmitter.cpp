@@ -736,10 +736,17 @@ LogicalResult ModelEmitter::emitTables(ModelEmitResult &result) {
           partArrays += (k ? ", " : "") + std::to_string(index);
         partArrays += "};\n";
       }
-      table += llvm::formatv("    {{{0}, {1}, {2}, {3}, {4}, {5}},\n",
+      // The CPU packs f32; a device backend the dtype its op reads.
+      FailureOr<StringRef> dtype =
+          dtypeOf(p.dtype ? p.dtype : Float32Type::get(func.getContext()));
+      if (failed(dtype))
+        return func.emitError()
+               << "packs weight '" << p.names.front() << "' as " << p.dtype
+               << ", which has no runtime dtype";
+      table += llvm::formatv("    {{{0}, {1}, {2}, {3}, {4}, {5}, {6}},\n",
                              indices[0], p.transposed ? "true" : "false",
                              only ? "true" : "false", indices.size(), parts,
-                             p.glu ? "true" : "false")
+                             p.glu ? "true" : "false", *dtype)
                    .str();
     }
     os << partArrays << "const PackedWeightDesc packedWeights[] = {\n"

@@ -25,7 +25,8 @@
 // rounds once to nearest even, except cuBLASLt with an activation it cannot
 // fuse (GELU, SiLU, or ReLU with a residual): its output is rounded to the
 // storage type before a follow-up kernel applies the activation and adds
-// the residual.
+// the residual; and likewise cuBLASLt's product for a split output, which
+// splitEpilogueKernel reads as stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -1173,7 +1174,10 @@ bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
     const size_t o = epilogue.glu ? 0 : i;
     Shape shape = lhs.shape;
     shape[shape.rank - 1] = widths[i];
-    if (widths[i] < 0 || !checkOut(ctx, op, outs[o], shape, lhs.dtype))
+    if (widths[i] < 0)
+      return ctx.fail("multi_matmul: output " + str(int64_t(o)) +
+                      " is a scalar, expected [..., N]");
+    if (!checkOut(ctx, op, outs[o], shape, lhs.dtype))
       return false;
     if (epilogue.biases) {
       const Tensor *bias = epilogue.biases[i];

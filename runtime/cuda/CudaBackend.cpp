@@ -290,14 +290,10 @@ kestrel_status openModel(const kestrel_model_def *def,
   // The weights of each multi_matmul side by side, in their device dtype,
   // for its single GEMM; a weight nothing else reads is not uploaded alone.
   std::vector<uint8_t> converted;
-  std::vector<DType> weightDtype(size_t(def->numWeights), DType::F32);
-  for (int32_t i = 0; i < def->numValues; ++i)
-    if (def->values[i].storage == Storage::Weight)
-      weightDtype[size_t(def->values[i].index)] = def->deviceDtypes[i];
   std::vector<bool> packedOnly(size_t(def->numWeights), false);
   for (int32_t i = 0; i < def->numPackedWeights; ++i) {
     const PackedWeightDesc &p = def->packedWeights[i];
-    const DType dtype = weightDtype[size_t(p.weight)];
+    const DType dtype = p.dtype;
     std::vector<std::vector<uint8_t>> partData(size_t(p.numParts));
     std::vector<Tensor> parts;
     size_t bytes = 0;

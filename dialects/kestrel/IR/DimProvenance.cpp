@@ -78,9 +78,11 @@ bool traceDim(Value &v, int64_t &d) {
       return false;
     }
     // A reshape by its types alone: with one dynamic dim on each side and
-    // the same static product, the dynamic dims are equal.
+    // the same non-zero static product, the dynamic dims are equal (with a
+    // static 0 both sides are empty whatever they are).
     int64_t from = onlyDynamicDim(in), to = onlyDynamicDim(out);
-    if (from >= 0 && to == d && staticProduct(in) == staticProduct(out))
+    if (from >= 0 && to == d && staticProduct(in) != 0 &&
+        staticProduct(in) == staticProduct(out))
       return move(reshape.getInput(), from);
     return false;
   }

@@ -98,3 +98,20 @@ func.func @near_misses(%x: tensor<?x?x64xf32>)
   %d = kestrel.gather %sc, %one {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
   return %a, %b, %d : tensor<1xi64>, tensor<1xi64>, tensor<1xi64>
 }
+
+// -----
+
+// A reshape by its types alone ties its one dynamic dim to its input's only
+// when the static dims hold elements: with a static 0 both are empty
+// whatever the dynamic dims are.
+// CHECK-LABEL: func.func @empty_reshape(
+// CHECK-SAME: %[[Y:[^:]+]]: tensor<?x0xf32>
+// CHECK: %[[R:.+]] = kestrel.reshape %[[Y]] : (tensor<?x0xf32>) -> tensor<0x?xf32>
+// CHECK: kestrel.shape_of %[[R]]
+func.func @empty_reshape(%y: tensor<?x0xf32>) -> tensor<1xi64> {
+  %one = kestrel.constant dense<1> : tensor<1xi64>
+  %r = kestrel.reshape %y : (tensor<?x0xf32>) -> tensor<0x?xf32>
+  %s = kestrel.shape_of %r : (tensor<0x?xf32>) -> tensor<2xi64>
+  %d = kestrel.gather %s, %one {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  return %d : tensor<1xi64>
+}
