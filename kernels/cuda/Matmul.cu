@@ -1194,8 +1194,6 @@ bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
   if (sum != total)
     return ctx.fail("multi_matmul: the outputs are " + str(sum) +
                     " columns wide, the packed weights " + str(total));
-  if (outs[0].numel() == 0 && numOuts == 1)
-    return true;
 
   // The rows of lhs (a vector is one) against [K, total].
   Tensor rows = lhs;
@@ -1227,11 +1225,9 @@ bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
   const int numParts = int(widths.size());
   // Up to kParts parts per launch, each launch over its columns of the
   // packed weights (a glu is two parts, one launch).
+  int64_t begin = 0;
   for (int first = 0; first < numParts; first += kParts) {
-    const int count = epilogue.glu ? 2 : std::min(kParts, numParts - first);
-    int64_t begin = 0;
-    for (int i = 0; i < first; ++i)
-      begin += widths[size_t(i)];
+    const int count = std::min(kParts, numParts - first);
     GemmArgs part = args;
     part.b = static_cast<const uint8_t *>(packed.data) +
              (transposeB ? begin * K : begin) * int64_t(es);
@@ -1242,12 +1238,13 @@ bool multiMatmul(Context &ctx, const Tensor &lhs, const Tensor &packed,
       end += widths[size_t(first + i)];
       const int o = epilogue.glu ? 0 : first + i;
       part.split.end[i] = end;
-      part.split.ld[i] = widths[size_t(o)];
+      part.split.ld[i] = widths[size_t(first + i)]; // a glu's are equal
       part.split.c[i] = outs[o].data;
       part.split.bias[i] =
           epilogue.biases ? epilogue.biases[first + i]->data : nullptr;
     }
     part.n = end;
+    begin += end;
     if (part.n == 0)
       continue;
     if (!lt) {

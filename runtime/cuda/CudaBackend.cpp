@@ -333,8 +333,7 @@ kestrel_status openModel(const kestrel_model_def *def,
     bool moved = false;
     CUDA_TRY(buffer->reserve(bytes, moved),
              "uploading " + std::to_string(bytes) +
-                 " bytes of weights packed "
-                 "with '" +
+                 " bytes of weights packed with '" +
                  std::string(def->weights[p.weight].name) + "'");
     if (bytes)
       CUDA_TRY(
